@@ -1,0 +1,2 @@
+//! Sans-IO core of sequelae.
+pub mod config;
