@@ -1,2 +1,11 @@
 //! Sans-IO core of sequelae.
+//!
+//! Every decision lives here: how connection settings are read, how the
+//! wire protocol proceeds, what a backup will run. The crate performs no I/O,
+//! reads no clock and no environment: bytes, values and `Instant`s come in,
+//! bytes, events and plans go out. Runtimes (`sequelae-std`, later
+//! `sequelae-smol`) only move bytes, which keeps their behaviour identical
+//! and lets every state transition be tested without a socket.
+
 pub mod config;
+pub mod wire;

@@ -1,0 +1,415 @@
+//! Resolving a connection string, the environment and libpq's defaults into
+//! the settings one connection attempt needs.
+//!
+//! Precedence, per option: the connection string (an explicit one, else
+//! `DATABASE_URL`), then the `PG*` variable, then libpq's default. As in
+//! libpq, an option the string gives *empty* (`host=''`, `?port=`) means
+//! "the default", and the `PG*` variable is not consulted for it.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::conninfo;
+use super::endpoint::{DEFAULT_PORT, DEFAULT_SOCKET_DIR, Endpoint, Host};
+use super::environment::Environment;
+use super::error::{ConfigError, Origin};
+use super::params::RawParams;
+use super::password::{Password, REDACTED};
+use super::pgpass::PgPass;
+use super::ssl_mode::SslMode;
+use super::uri;
+
+/// Fully resolved settings: everything a runtime needs to open a session,
+/// with every libpq rule already applied so that runtimes cannot disagree.
+///
+/// `Debug` and `Display` never show the password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectSettings {
+    /// The servers to try, in order (libpq's host list). Never empty.
+    pub endpoints: Vec<Endpoint>,
+    /// The role to log in as.
+    pub user: String,
+    /// The database to connect to.
+    pub database: String,
+    /// The password from the connection string or `PGPASSWORD`. `None`
+    /// means "ask the password file" ([`ConnectSettings::password_for`]).
+    pub password: Option<Password>,
+    /// Reported to the server (`application_name`, `PGAPPNAME`, else
+    /// `fallback_application_name`).
+    pub application_name: Option<String>,
+    /// How long one connection attempt may take; `None` waits forever.
+    pub connect_timeout: Option<Duration>,
+    /// Command-line options for the server process (`-c name=value ...`).
+    pub options: Option<String>,
+    /// How hard to insist on TLS.
+    pub ssl_mode: SslMode,
+    /// CA certificates to trust (a file path, or `system` for the
+    /// operating system's roots, as libpq).
+    pub ssl_root_cert: Option<String>,
+    /// Client certificate file.
+    pub ssl_cert: Option<String>,
+    /// Client private key file.
+    pub ssl_key: Option<String>,
+    /// The password file to read (`passfile=` or `PGPASSFILE`); `None`
+    /// means the default `~/.pgpass`, which the runtime locates.
+    pub passfile: Option<String>,
+}
+
+impl ConnectSettings {
+    /// Resolves the settings for a connection: an explicit connection
+    /// string (e.g. `--database-url`) wins over `DATABASE_URL`, which is read
+    /// only when there is no explicit string; either may be a URI or
+    /// key=value pairs. Options the string leaves out come from the `PG*`
+    /// variables, then libpq's defaults: the socket directory
+    /// `/var/run/postgresql`, port 5432, the OS user, a database named after
+    /// the user, and `sslmode=prefer`.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the bad part and where it came from (the
+    /// string, `DATABASE_URL` or a `PG*` variable), or [`ConfigError::NoUser`]
+    /// when no user name can be found.
+    pub fn resolve(
+        explicit: Option<&str>,
+        env: &Environment,
+    ) -> Result<ConnectSettings, ConfigError> {
+        let (text, origin) = match explicit {
+            Some(text) => (Some(text), Origin::ConnectionString),
+            None => (env.var("DATABASE_URL"), Origin::DatabaseUrl),
+        };
+        let raw = match text {
+            Some(text) => parse_connection_string(text, origin)?,
+            None => RawParams::default(),
+        };
+        let sources = Sources {
+            raw: &raw,
+            origin,
+            env: Some(env),
+        };
+        sources.resolve(env.os_user())
+    }
+
+    /// Resolves one connection string on its own: the `PG*` variables and
+    /// `DATABASE_URL` are ignored, only the OS user is taken from `env`.
+    /// For embedding and tests, where the process environment must not leak
+    /// in.
+    ///
+    /// # Errors
+    ///
+    /// As [`ConnectSettings::resolve`].
+    pub fn parse(conn_str: &str, env: &Environment) -> Result<ConnectSettings, ConfigError> {
+        let origin = Origin::ConnectionString;
+        let raw = parse_connection_string(conn_str, origin)?;
+        let sources = Sources {
+            raw: &raw,
+            origin,
+            env: None,
+        };
+        sources.resolve(env.os_user())
+    }
+
+    /// The password to offer `endpoint`: the configured one, else the first
+    /// matching `.pgpass` line (libpq looks it up per host, since each host
+    /// of a list may have its own).
+    pub fn password_for(&self, endpoint: &Endpoint, pgpass: Option<&PgPass>) -> Option<Password> {
+        self.password
+            .clone()
+            .or_else(|| pgpass.and_then(|file| file.lookup(endpoint, &self.database, &self.user)))
+    }
+}
+
+/// Tells the two accepted forms apart, as libpq does by the prefix, and
+/// refuses what is neither with a message naming both forms.
+fn parse_connection_string(text: &str, origin: Origin) -> Result<RawParams, ConfigError> {
+    // Pasted values often carry a trailing newline; no form gives it meaning.
+    let text = text.trim();
+    if uri::scheme_len(text).is_some() {
+        return uri::parse(text, origin);
+    }
+    if let Some(scheme) = uri::foreign_scheme(text) {
+        return Err(ConfigError::UnsupportedScheme {
+            scheme: scheme.to_string(),
+            origin,
+        });
+    }
+    if !text.is_empty() && !text.contains('=') {
+        return Err(ConfigError::NotAConnectionString { origin });
+    }
+    conninfo::parse(text, origin)
+}
+
+/// Where each option can come from.
+struct Sources<'a> {
+    raw: &'a RawParams,
+    origin: Origin,
+    /// `None` when the environment must not be consulted.
+    env: Option<&'a Environment>,
+}
+
+impl<'a> Sources<'a> {
+    /// The value for `key`: from the string, else from `var`. `None` means
+    /// "use the default" (nowhere set, or set empty in the string).
+    fn pick(&self, key: &str, var: &'static str) -> Option<(&'a str, Origin)> {
+        match self.raw.get(key) {
+            Some("") => None,
+            Some(value) => Some((value, self.origin)),
+            None => self
+                .env
+                .and_then(|env| env.var(var))
+                .map(|value| (value, Origin::EnvVar(var))),
+        }
+    }
+
+    /// A value only the string can give (no `PG*` variable exists for it).
+    fn given(&self, key: &str) -> Option<(&'a str, Origin)> {
+        self.raw
+            .get(key)
+            .filter(|v| !v.is_empty())
+            .map(|v| (v, self.origin))
+    }
+
+    fn resolve(&self, os_user: Option<&str>) -> Result<ConnectSettings, ConfigError> {
+        let endpoints = self.endpoints()?;
+        let user = match self.pick("user", "PGUSER") {
+            Some((user, _)) => user.to_string(),
+            None => os_user.ok_or(ConfigError::NoUser)?.to_string(),
+        };
+        let database = self
+            .pick("dbname", "PGDATABASE")
+            .map_or_else(|| user.clone(), |(db, _)| db.to_string());
+        let password = self
+            .pick("password", "PGPASSWORD")
+            .map(|(p, _)| Password::new(p));
+        let application_name = self
+            .pick("application_name", "PGAPPNAME")
+            .or_else(|| self.given("fallback_application_name"))
+            .map(|(name, _)| name.to_string());
+        let connect_timeout = match self.pick("connect_timeout", "PGCONNECT_TIMEOUT") {
+            Some((text, origin)) => parse_connect_timeout(text, origin)?,
+            None => None,
+        };
+        let text = |key, var| self.pick(key, var).map(|(v, _)| v.to_string());
+        let ssl_root_cert = text("sslrootcert", "PGSSLROOTCERT");
+        let ssl_mode = self.ssl_mode(ssl_root_cert.as_deref())?;
+        Ok(ConnectSettings {
+            endpoints,
+            user,
+            database,
+            password,
+            application_name,
+            connect_timeout,
+            options: text("options", "PGOPTIONS"),
+            ssl_mode,
+            ssl_root_cert,
+            ssl_cert: text("sslcert", "PGSSLCERT"),
+            ssl_key: text("sslkey", "PGSSLKEY"),
+            passfile: text("passfile", "PGPASSFILE"),
+        })
+    }
+
+    /// libpq: `sslrootcert=system` with no sslmode set raises the default
+    /// to `verify-full`, and refuses any weaker explicit mode, because
+    /// trusting every public CA is only safe when the host name is checked.
+    fn ssl_mode(&self, ssl_root_cert: Option<&str>) -> Result<SslMode, ConfigError> {
+        let system_roots = ssl_root_cert == Some("system");
+        let Some((text, origin)) = self.pick("sslmode", "PGSSLMODE") else {
+            return Ok(if system_roots {
+                SslMode::VerifyFull
+            } else {
+                SslMode::default()
+            });
+        };
+        let mode: SslMode = text.parse().map_err(|_| ConfigError::InvalidSslMode {
+            value: text.to_string(),
+            origin,
+        })?;
+        if system_roots && mode != SslMode::VerifyFull {
+            return Err(ConfigError::WeakSslModeForSystemRoots {
+                ssl_mode: mode.to_string(),
+                origin,
+            });
+        }
+        Ok(mode)
+    }
+
+    /// libpq's host list: one slot per `hostaddr` (if given) or `host`
+    /// element, else one default slot; ports paired one-to-one, or one
+    /// port for all.
+    fn endpoints(&self) -> Result<Vec<Endpoint>, ConfigError> {
+        let hosts = self.pick("host", "PGHOST");
+        let addrs = self.given("hostaddr");
+        let host_items: Option<Vec<&str>> = hosts.map(|(h, _)| h.split(',').collect());
+        let addr_items: Option<Vec<&str>> = addrs.map(|(a, _)| a.split(',').collect());
+        if let (Some((_, host_origin)), Some(h), Some((_, hostaddr_origin)), Some(a)) =
+            (hosts, &host_items, addrs, &addr_items)
+        {
+            if h.len() != a.len() {
+                return Err(ConfigError::HostCountMismatch {
+                    hosts: h.len(),
+                    hostaddrs: a.len(),
+                    host_origin,
+                    hostaddr_origin,
+                });
+            }
+        }
+        let slots = addr_items
+            .as_ref()
+            .or(host_items.as_ref())
+            .map_or(1, Vec::len);
+        let host_origin = hosts.or(addrs).map_or(Origin::Default, |(_, o)| o);
+
+        let ports: Vec<u16> = match self.pick("port", "PGPORT") {
+            None => vec![DEFAULT_PORT; slots],
+            Some((list, origin)) => {
+                let items: Vec<&str> = list.split(',').collect();
+                let parsed = items
+                    .iter()
+                    .map(|item| parse_port(item, origin))
+                    .collect::<Result<Vec<u16>, _>>()?;
+                match parsed.len() {
+                    1 => vec![parsed[0]; slots],
+                    n if n == slots => parsed,
+                    n => {
+                        return Err(ConfigError::PortCountMismatch {
+                            ports: n,
+                            hosts: slots,
+                            port_origin: origin,
+                            host_origin,
+                        });
+                    }
+                }
+            }
+        };
+
+        let slot_host = |i: usize| -> Host {
+            let named = host_items
+                .as_ref()
+                .and_then(|h| h.get(i))
+                .filter(|h| !h.is_empty());
+            let addr = addr_items
+                .as_ref()
+                .and_then(|a| a.get(i))
+                .filter(|a| !a.is_empty());
+            match (named, addr) {
+                (Some(name), _) => Host::from_libpq(name),
+                (None, Some(addr)) => Host::Tcp((*addr).to_string()),
+                (None, None) => Host::Unix(DEFAULT_SOCKET_DIR.to_string()),
+            }
+        };
+        Ok(ports
+            .into_iter()
+            .enumerate()
+            .map(|(i, port)| Endpoint {
+                host: slot_host(i),
+                port,
+            })
+            .collect())
+    }
+}
+
+/// An `int` as libpq's `pqParseIntParam` reads it: optional sign, digits,
+/// white space allowed around, no overflow.
+fn parse_c_int(text: &str) -> Option<i32> {
+    text.trim_matches(conninfo::is_space).parse().ok()
+}
+
+/// One port list element; empty means the default port, as in libpq.
+fn parse_port(item: &str, origin: Origin) -> Result<u16, ConfigError> {
+    if item.is_empty() {
+        return Ok(DEFAULT_PORT);
+    }
+    parse_c_int(item)
+        .and_then(|n| u16::try_from(n).ok())
+        .filter(|&n| n != 0)
+        .ok_or_else(|| ConfigError::InvalidPort {
+            value: item.to_string(),
+            origin,
+        })
+}
+
+/// libpq: whole seconds; zero or negative waits forever; 1 counts as 2
+/// (one second is too short to be meant, and libpq's rounding makes it
+/// unreliable).
+fn parse_connect_timeout(text: &str, origin: Origin) -> Result<Option<Duration>, ConfigError> {
+    let seconds = parse_c_int(text).ok_or_else(|| ConfigError::InvalidConnectTimeout {
+        value: text.to_string(),
+        origin,
+    })?;
+    Ok(match seconds {
+        s if s <= 0 => None,
+        1 => Some(Duration::from_secs(2)),
+        s => Some(Duration::from_secs(u64::from(s.unsigned_abs()))),
+    })
+}
+
+/// A value as a key=value string needs it: bare when that is unambiguous,
+/// else single-quoted with `'` and `\` escaped.
+fn quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && !value
+            .chars()
+            .any(|c| conninfo::is_space(c) || c == '\'' || c == '\\');
+    if plain {
+        return value.to_string();
+    }
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if c == '\'' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// A key=value string for logs and error messages, e.g.
+/// `host=127.0.0.1 port=5432 user=alice dbname=app`. A password shows as
+/// `password=********`; options at their default are left out.
+impl fmt::Display for ConnectSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hosts: Vec<&str> = self.endpoints.iter().map(|e| e.host.as_str()).collect();
+        let ports: Vec<String> = self.endpoints.iter().map(|e| e.port.to_string()).collect();
+        let ports = if ports.windows(2).all(|w| w[0] == w[1]) {
+            ports.first().cloned().unwrap_or_default()
+        } else {
+            ports.join(",")
+        };
+        write!(
+            f,
+            "host={} port={} user={} dbname={}",
+            quote(&hosts.join(",")),
+            quote(&ports),
+            quote(&self.user),
+            quote(&self.database)
+        )?;
+        if self.password.is_some() {
+            write!(f, " password={REDACTED}")?;
+        }
+        if self.ssl_mode != SslMode::default() {
+            write!(f, " sslmode={}", self.ssl_mode)?;
+        }
+        if let Some(timeout) = self.connect_timeout {
+            write!(f, " connect_timeout={}", timeout.as_secs())?;
+        }
+        let optional = [
+            ("application_name", &self.application_name),
+            ("options", &self.options),
+            ("sslrootcert", &self.ssl_root_cert),
+            ("sslcert", &self.ssl_cert),
+            ("sslkey", &self.ssl_key),
+            ("passfile", &self.passfile),
+        ];
+        for (key, value) in optional {
+            if let Some(value) = value {
+                write!(f, " {key}={}", quote(value))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "settings_tests.rs"]
+mod tests;

@@ -1,0 +1,758 @@
+//! The session state machine: bytes in, bytes and events out.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use fallible_iterator::FallibleIterator;
+use postgres_protocol::message::backend::{self, Message};
+use postgres_protocol::message::frontend;
+
+use super::auth::Authenticator;
+use super::cancel::CancelToken;
+use super::error::Error;
+use super::event::{
+    Column, CommandTag, CopyFormat, DataRow, Event, RowDescription, TransactionStatus,
+};
+use super::server_error::ServerMessage;
+use super::startup::{Limits, Startup, TlsNegotiation};
+
+/// Where the session is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// SSLRequest sent; the next input byte is the server's `S` or `N`.
+    AwaitingSslResponse,
+    /// Server said `S`; the runtime is doing the TLS handshake.
+    AwaitingTls,
+    /// StartupMessage sent; authentication in progress.
+    Authenticating,
+    /// AuthenticationOk received; waiting for the first ReadyForQuery.
+    Starting,
+    /// Ready for a request.
+    Idle,
+    /// A simple query is running.
+    Busy,
+    /// COPY OUT data is flowing.
+    CopyOut,
+    /// The server waits for our COPY IN data.
+    CopyIn,
+    /// The server refused COPY IN data mid-stream; what we still send is
+    /// dropped by the server, and ReadyForQuery follows.
+    CopyInAborted,
+    /// Terminate sent, fatal error seen, or the socket closed.
+    Closed,
+}
+
+impl State {
+    fn describe(self) -> &'static str {
+        match self {
+            State::AwaitingSslResponse => "waiting for the answer to SSLRequest",
+            State::AwaitingTls => "waiting for the TLS handshake",
+            State::Authenticating => "authenticating",
+            State::Starting => "starting up",
+            State::Idle => "idle",
+            State::Busy => "running a query",
+            State::CopyOut => "receiving COPY data",
+            State::CopyIn => "sending COPY data",
+            State::CopyInAborted => "finishing an aborted COPY",
+            State::Closed => "closed",
+        }
+    }
+}
+
+/// One PostgreSQL session, without any I/O.
+///
+/// The runtime writes whatever [`poll_transmit`](Self::poll_transmit)
+/// returns, feeds what it reads to [`handle_input`](Self::handle_input) and
+/// acts on [`poll_event`](Self::poll_event). Messages are parsed lazily in
+/// `poll_event`, one at a time, so a runtime that reads only when no event
+/// is left holds at most one message plus one read buffer in memory: that is
+/// what keeps a COPY of any size flat.
+///
+/// ```
+/// use std::time::Instant;
+/// use sequelae_core::config::{ConnectSettings, Environment};
+/// use sequelae_core::wire::{Connection, Startup};
+///
+/// let env = Environment::new().with_os_user("alice");
+/// let settings = ConnectSettings::resolve(Some("host=/tmp dbname=app sslmode=disable"), &env).unwrap();
+/// let mut conn = Connection::new(Startup::from_settings(&settings, false, Instant::now()).unwrap());
+/// let startup_packet = conn.poll_transmit().unwrap();
+/// assert_eq!(&startup_packet[4..8], &[0, 3, 0, 0]); // protocol 3.0
+/// ```
+#[derive(Debug)]
+pub struct Connection {
+    state: State,
+    input: BytesMut,
+    output: BytesMut,
+    events: VecDeque<Event>,
+    startup: Startup,
+    auth: AuthDebug,
+    parameters: HashMap<String, String>,
+    cancel: Option<CancelToken>,
+    transaction: TransactionStatus,
+    limits: Limits,
+    /// The last FATAL the server sent, to explain a closed socket.
+    last_fatal: Option<Box<ServerMessage>>,
+}
+
+/// Authenticator wrapper so that `Connection` can derive Debug without
+/// exposing credentials.
+struct AuthDebug(Authenticator);
+
+impl std::fmt::Debug for AuthDebug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticator")
+            .field("user", &self.0.user)
+            .field("method", &self.0.method)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// Starts a session: queues SSLRequest or StartupMessage.
+    pub fn new(startup: Startup) -> Connection {
+        let auth = Authenticator::new(
+            startup.user.clone(),
+            startup.password.as_ref().map(|p| p.expose().to_string()),
+        );
+        let mut conn = Connection {
+            state: State::Authenticating,
+            input: BytesMut::new(),
+            output: BytesMut::new(),
+            events: VecDeque::new(),
+            limits: startup.limits,
+            startup,
+            auth: AuthDebug(auth),
+            parameters: HashMap::new(),
+            cancel: None,
+            transaction: TransactionStatus::Idle,
+            last_fatal: None,
+        };
+        if conn.startup.tls == TlsNegotiation::Disabled {
+            conn.send_startup();
+        } else {
+            frontend::ssl_request(&mut conn.output);
+            conn.state = State::AwaitingSslResponse;
+        }
+        conn
+    }
+
+    fn send_startup(&mut self) {
+        let params = self.startup.parameters();
+        // Keys and values come from settings strings; a NUL in one is the
+        // only failure, and the server would reject it anyway.
+        if frontend::startup_message(params.iter().copied(), &mut self.output).is_err() {
+            self.events.push_back(Event::Error(ServerMessage {
+                severity: "FATAL".into(),
+                code: "08004".into(),
+                message: "connection parameters contain a NUL byte".into(),
+                ..ServerMessage::default()
+            }));
+        }
+        self.state = State::Authenticating;
+    }
+
+    /// Feeds bytes read from the socket (after TLS decryption).
+    pub fn handle_input(&mut self, data: &[u8]) {
+        self.input.extend_from_slice(data);
+    }
+
+    /// Bytes to write to the socket, if any.
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        if self.output.is_empty() {
+            None
+        } else {
+            Some(self.output.split().freeze())
+        }
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.state {
+            State::AwaitingSslResponse
+            | State::AwaitingTls
+            | State::Authenticating
+            | State::Starting => self.startup.deadline,
+            _ => None,
+        }
+    }
+
+    /// Tells the machine what time it is; fails the startup once the
+    /// connect timeout has passed.
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
+        match self.poll_timeout() {
+            Some(deadline) if now >= deadline => {
+                self.state = State::Closed;
+                Err(Error::StartupTimeout {
+                    seconds: self
+                        .startup
+                        .connect_timeout
+                        .map(|t| t.as_secs())
+                        .unwrap_or_default(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Call after the runtime finished the TLS handshake that
+    /// [`Event::StartTls`] asked for. `channel_binding` is the
+    /// tls-server-end-point hash of the server certificate, for
+    /// SCRAM-SHA-256-PLUS.
+    pub fn tls_established(&mut self, channel_binding: Option<Vec<u8>>) -> Result<(), Error> {
+        if self.state != State::AwaitingTls {
+            return Err(self.invalid("start TLS"));
+        }
+        self.auth.0.set_channel_binding(channel_binding);
+        self.send_startup();
+        Ok(())
+    }
+
+    /// The socket reached end of file: explains why, with the server's last
+    /// FATAL message if it sent one.
+    pub fn handle_eof(&mut self) -> Error {
+        self.state = State::Closed;
+        Error::Closed {
+            last_error: self.last_fatal.take(),
+        }
+    }
+
+    /// Starts a simple query; `sql` may hold several statements.
+    pub fn query(&mut self, sql: &str) -> Result<(), Error> {
+        if self.state != State::Idle {
+            return Err(self.invalid("start a query"));
+        }
+        if sql.contains('\0') {
+            return Err(Error::NulInQuery);
+        }
+        frontend::query(sql, &mut self.output).map_err(|_| Error::NulInQuery)?;
+        self.state = State::Busy;
+        Ok(())
+    }
+
+    /// Sends one chunk of COPY IN data. After the server aborted the COPY
+    /// the chunk is dropped (the server would drop it too), so a runtime
+    /// may keep streaming and learn of the error from the events.
+    pub fn send_copy_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        match self.state {
+            State::CopyIn => {
+                frontend::CopyData::new(data)
+                    .map_err(|e| Error::Malformed(e.to_string()))?
+                    .write(&mut self.output);
+                Ok(())
+            }
+            State::CopyInAborted | State::Idle => Ok(()),
+            _ => Err(self.invalid("send COPY data")),
+        }
+    }
+
+    /// Ends COPY IN successfully.
+    pub fn finish_copy_in(&mut self) -> Result<(), Error> {
+        match self.state {
+            State::CopyIn => {
+                frontend::copy_done(&mut self.output);
+                self.state = State::Busy;
+                Ok(())
+            }
+            State::CopyInAborted | State::Idle => Ok(()),
+            _ => Err(self.invalid("finish COPY IN")),
+        }
+    }
+
+    /// Aborts COPY IN; the server answers with an error quoting `reason`.
+    pub fn fail_copy_in(&mut self, reason: &str) -> Result<(), Error> {
+        match self.state {
+            State::CopyIn => {
+                let reason = reason.replace('\0', " ");
+                frontend::copy_fail(&reason, &mut self.output)
+                    .map_err(|e| Error::Malformed(e.to_string()))?;
+                self.state = State::Busy;
+                Ok(())
+            }
+            State::CopyInAborted | State::Idle => Ok(()),
+            _ => Err(self.invalid("abort COPY IN")),
+        }
+    }
+
+    /// True while the server expects COPY IN data.
+    pub fn is_copy_in(&self) -> bool {
+        self.state == State::CopyIn
+    }
+
+    /// True when the session can take a new query.
+    pub fn is_idle(&self) -> bool {
+        self.state == State::Idle
+    }
+
+    /// True once Terminate was sent or the session ended.
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    /// Queues Terminate: the polite end of a session.
+    pub fn terminate(&mut self) {
+        if !matches!(self.state, State::Closed | State::AwaitingSslResponse) {
+            frontend::terminate(&mut self.output);
+        }
+        self.state = State::Closed;
+    }
+
+    /// The key for cancelling this session's queries (after startup).
+    pub fn cancel_token(&self) -> Option<CancelToken> {
+        self.cancel
+    }
+
+    /// A server parameter (`server_version`, `TimeZone`, ...).
+    pub fn parameter(&self, name: &str) -> Option<&str> {
+        self.parameters.get(name).map(String::as_str)
+    }
+
+    /// `server_version_num`-style number derived from `server_version`
+    /// (e.g. `15.18 (Debian ...)` gives 150018, `9.6.3` gives 90603).
+    pub fn server_version_num(&self) -> Option<u32> {
+        parse_server_version(self.parameter("server_version")?)
+    }
+
+    /// Transaction status from the last ReadyForQuery.
+    pub fn transaction_status(&self) -> TransactionStatus {
+        self.transaction
+    }
+
+    /// The user this session logs in as.
+    pub fn user(&self) -> &str {
+        &self.startup.user
+    }
+
+    /// The next event, parsing buffered input as needed. `Ok(None)` means
+    /// more input is needed (or nothing is running).
+    pub fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+        loop {
+            if let Some(event) = self.events.pop_front() {
+                return Ok(Some(event));
+            }
+            match self.state {
+                State::Closed => return Ok(None),
+                State::AwaitingTls => return Ok(None),
+                State::AwaitingSslResponse => {
+                    if !self.ssl_response()? {
+                        return Ok(None);
+                    }
+                }
+                _ => match self.next_message()? {
+                    Some(message) => self.process(message)?,
+                    None => return Ok(None),
+                },
+            }
+        }
+    }
+
+    /// Consumes the one-byte SSLRequest answer; false if none buffered yet.
+    fn ssl_response(&mut self) -> Result<bool, Error> {
+        let Some(&answer) = self.input.first() else {
+            return Ok(false);
+        };
+        let _ = self.input.split_to(1);
+        match answer {
+            b'S' => {
+                if !self.input.is_empty() {
+                    self.state = State::Closed;
+                    return Err(Error::UnencryptedDataAfterSslResponse);
+                }
+                self.state = State::AwaitingTls;
+                self.events.push_back(Event::StartTls);
+            }
+            b'N' => {
+                if self.startup.tls == TlsNegotiation::Required {
+                    self.state = State::Closed;
+                    return Err(Error::TlsRefused {
+                        mode: self.startup.ssl_mode.to_string(),
+                    });
+                }
+                if !self.input.is_empty() {
+                    self.state = State::Closed;
+                    return Err(Error::UnencryptedDataAfterSslResponse);
+                }
+                self.send_startup();
+            }
+            other => {
+                self.state = State::Closed;
+                return Err(Error::Malformed(format!(
+                    "server answered SSLRequest with byte 0x{other:02x}, expected 'S' or 'N'; \
+                     is this a PostgreSQL server (7.0 or older servers are not supported)?"
+                )));
+            }
+        }
+        Ok(true)
+    }
+
+    /// Splits one complete message off the input, refusing oversized ones
+    /// from the header alone, before any memory is reserved for them.
+    fn next_message(&mut self) -> Result<Option<Message>, Error> {
+        if self.input.len() < 5 {
+            return Ok(None);
+        }
+        let tag = self.input[0];
+        let len = u32::from_be_bytes([self.input[1], self.input[2], self.input[3], self.input[4]])
+            as usize;
+        let limit = if matches!(self.state, State::Authenticating | State::Starting) {
+            self.limits.startup_message
+        } else {
+            self.limits.message
+        };
+        if len < 4 {
+            return self.fail(Error::Malformed(format!(
+                "{} message declares length {len}, below the minimum of 4",
+                tag_name(tag)
+            )));
+        }
+        if len > limit {
+            return self.fail(Error::MessageTooLong {
+                kind: tag_name(tag),
+                len,
+                limit,
+            });
+        }
+        if self.input.len() < len + 1 {
+            return Ok(None);
+        }
+        match Message::parse(&mut self.input) {
+            Ok(Some(message)) => Ok(Some(message)),
+            Ok(None) => Ok(None),
+            Err(e) => self.fail(Error::Malformed(format!("{} message: {e}", tag_name(tag)))),
+        }
+    }
+
+    fn fail<T>(&mut self, error: Error) -> Result<T, Error> {
+        self.state = State::Closed;
+        Err(error)
+    }
+
+    fn invalid(&self, action: &'static str) -> Error {
+        Error::InvalidState {
+            action,
+            state: self.state.describe(),
+        }
+    }
+
+    fn unexpected(&mut self, message: &Message) -> Error {
+        let state = self.state.describe();
+        self.state = State::Closed;
+        Error::UnexpectedMessage {
+            message: message_name(message),
+            state,
+        }
+    }
+
+    fn process(&mut self, message: Message) -> Result<(), Error> {
+        // Messages the server may send at any time after startup began.
+        match message {
+            Message::NoticeResponse(body) => {
+                let notice = ServerMessage::from_fields(body.fields()).map_err(malformed)?;
+                self.events.push_back(Event::Notice(notice));
+                return Ok(());
+            }
+            Message::ParameterStatus(body) => {
+                let name = body.name().map_err(malformed)?.to_string();
+                let value = body.value().map_err(malformed)?.to_string();
+                if !matches!(self.state, State::Authenticating | State::Starting) {
+                    self.events.push_back(Event::ParameterChanged {
+                        name: name.clone(),
+                        value: value.clone(),
+                    });
+                }
+                self.parameters.insert(name, value);
+                return Ok(());
+            }
+            Message::NotificationResponse(body) => {
+                self.events.push_back(Event::Notification {
+                    process_id: body.process_id(),
+                    channel: body.channel().map_err(malformed)?.to_string(),
+                    payload: body.message().map_err(malformed)?.to_string(),
+                });
+                return Ok(());
+            }
+            _ => {}
+        }
+        match self.state {
+            State::Authenticating => self.process_auth(message),
+            State::Starting => self.process_starting(message),
+            State::Busy | State::CopyOut | State::CopyIn | State::CopyInAborted => {
+                self.process_query(message)
+            }
+            State::Idle => match message {
+                // A FATAL while idle (idle_session_timeout, admin shutdown)
+                // explains the EOF that follows.
+                Message::ErrorResponse(body) => {
+                    let error = ServerMessage::from_fields(body.fields()).map_err(malformed)?;
+                    if error.is_fatal() {
+                        self.last_fatal = Some(Box::new(error.clone()));
+                    }
+                    self.events.push_back(Event::Error(error));
+                    Ok(())
+                }
+                other => Err(self.unexpected(&other)),
+            },
+            State::AwaitingSslResponse | State::AwaitingTls | State::Closed => {
+                Err(self.unexpected(&message))
+            }
+        }
+    }
+
+    fn process_auth(&mut self, message: Message) -> Result<(), Error> {
+        let result = match message {
+            Message::AuthenticationOk => {
+                self.auth.0.check_complete()?;
+                self.state = State::Starting;
+                Ok(())
+            }
+            Message::AuthenticationCleartextPassword => self.auth.0.cleartext(&mut self.output),
+            Message::AuthenticationMd5Password(body) => {
+                self.auth.0.md5(body.salt(), &mut self.output)
+            }
+            Message::AuthenticationSasl(body) => {
+                let mut names = Vec::new();
+                let mut mechanisms = body.mechanisms();
+                while let Some(m) = mechanisms.next().map_err(malformed)? {
+                    names.push(m);
+                }
+                self.auth.0.sasl_start(names.into_iter(), &mut self.output)
+            }
+            Message::AuthenticationSaslContinue(body) => {
+                self.auth.0.sasl_continue(body.data(), &mut self.output)
+            }
+            Message::AuthenticationSaslFinal(body) => self.auth.0.sasl_final(body.data()),
+            Message::AuthenticationGss | Message::AuthenticationGssContinue(_) => {
+                Err(self.unsupported("GSSAPI"))
+            }
+            Message::AuthenticationSspi => Err(self.unsupported("SSPI")),
+            Message::AuthenticationKerberosV5 => Err(self.unsupported("Kerberos V5")),
+            Message::AuthenticationScmCredential => Err(self.unsupported("SCM credential")),
+            Message::ErrorResponse(body) => Err(self.rejected(body)?),
+            other => Err(self.unexpected(&other)),
+        };
+        if result.is_err() {
+            self.state = State::Closed;
+        }
+        result
+    }
+
+    fn process_starting(&mut self, message: Message) -> Result<(), Error> {
+        match message {
+            Message::BackendKeyData(body) => {
+                self.cancel = Some(CancelToken {
+                    process_id: body.process_id(),
+                    secret_key: body.secret_key(),
+                });
+                Ok(())
+            }
+            Message::ReadyForQuery(body) => {
+                self.ready(body.status())?;
+                Ok(())
+            }
+            Message::ErrorResponse(body) => {
+                let error = self.rejected(body)?;
+                self.state = State::Closed;
+                Err(error)
+            }
+            other => Err(self.unexpected(&other)),
+        }
+    }
+
+    fn process_query(&mut self, message: Message) -> Result<(), Error> {
+        let in_copy_out = self.state == State::CopyOut;
+        let in_copy_in = matches!(self.state, State::CopyIn | State::CopyInAborted);
+        match message {
+            Message::CopyData(body) if in_copy_out => {
+                self.events.push_back(Event::CopyData(body.into_bytes()));
+            }
+            Message::CopyDone if in_copy_out => {
+                self.state = State::Busy;
+                self.events.push_back(Event::CopyDone);
+            }
+            Message::ErrorResponse(body) => {
+                let error = ServerMessage::from_fields(body.fields()).map_err(malformed)?;
+                if error.is_fatal() {
+                    self.last_fatal = Some(Box::new(error.clone()));
+                }
+                self.state = if in_copy_in {
+                    State::CopyInAborted
+                } else {
+                    State::Busy
+                };
+                self.events.push_back(Event::Error(error));
+            }
+            Message::ReadyForQuery(body) if !in_copy_out && self.state != State::CopyIn => {
+                self.ready(body.status())?;
+            }
+            _ if in_copy_out || in_copy_in => return Err(self.unexpected(&message)),
+            Message::RowDescription(body) => {
+                let mut columns = Vec::new();
+                let mut fields = body.fields();
+                while let Some(f) = fields.next().map_err(malformed)? {
+                    columns.push(Column {
+                        name: f.name().to_string(),
+                        table_oid: f.table_oid(),
+                        column_id: f.column_id(),
+                        type_oid: f.type_oid(),
+                        type_size: f.type_size(),
+                        type_modifier: f.type_modifier(),
+                        format: f.format(),
+                    });
+                }
+                self.events
+                    .push_back(Event::RowDescription(RowDescription { columns }));
+            }
+            Message::DataRow(body) => {
+                let mut ranges = Vec::new();
+                let mut iter = body.ranges();
+                while let Some(range) = iter.next().map_err(malformed)? {
+                    ranges.push(range);
+                }
+                // Ranges index the DataRow buffer; the body Bytes is that buffer.
+                let buffer = body.buffer_bytes().clone();
+                self.events
+                    .push_back(Event::DataRow(DataRow::new(buffer, ranges)));
+            }
+            Message::CommandComplete(body) => {
+                let tag = body.tag().map_err(malformed)?.to_string();
+                self.events
+                    .push_back(Event::CommandComplete(CommandTag::new(tag)));
+            }
+            Message::EmptyQueryResponse => self.events.push_back(Event::EmptyQuery),
+            Message::CopyOutResponse(body) => {
+                self.state = State::CopyOut;
+                self.events
+                    .push_back(Event::CopyOutStart(copy_format(body.format())));
+            }
+            Message::CopyInResponse(body) => {
+                self.state = State::CopyIn;
+                self.events
+                    .push_back(Event::CopyInReady(copy_format(body.format())));
+            }
+            other => return Err(self.unexpected(&other)),
+        }
+        Ok(())
+    }
+
+    fn ready(&mut self, status: u8) -> Result<(), Error> {
+        self.transaction = match status {
+            b'I' => TransactionStatus::Idle,
+            b'T' => TransactionStatus::InTransaction,
+            b'E' => TransactionStatus::Failed,
+            other => {
+                return self.fail(Error::Malformed(format!(
+                    "ReadyForQuery with unknown transaction status 0x{other:02x}"
+                )));
+            }
+        };
+        // Once ready, the session may carry data messages of any legal size.
+        self.state = State::Idle;
+        self.events.push_back(Event::Ready(self.transaction));
+        Ok(())
+    }
+
+    fn unsupported(&self, method: &'static str) -> Error {
+        Error::UnsupportedAuth {
+            user: self.auth.0.user.clone(),
+            method,
+        }
+    }
+
+    fn rejected(&mut self, body: backend::ErrorResponseBody) -> Result<Error, Error> {
+        let error = ServerMessage::from_fields(body.fields()).map_err(malformed)?;
+        Ok(Error::Rejected {
+            error: Box::new(error),
+            user: self.auth.0.user.clone(),
+            method: self.auth.0.method,
+        })
+    }
+}
+
+fn copy_format(format: u8) -> CopyFormat {
+    if format == 1 {
+        CopyFormat::Binary
+    } else {
+        CopyFormat::Text
+    }
+}
+
+fn malformed(e: std::io::Error) -> Error {
+    Error::Malformed(e.to_string())
+}
+
+/// Parses `server_version` the way libpq derives `server_version_num`.
+pub(crate) fn parse_server_version(version: &str) -> Option<u32> {
+    let numeric: String = version
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let mut parts = numeric.split('.').filter(|p| !p.is_empty());
+    let major: u32 = parts.next()?.parse().ok()?;
+    let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    if major >= 10 {
+        Some(major * 10000 + minor)
+    } else {
+        let patch: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        Some(major * 10000 + minor * 100 + patch)
+    }
+}
+
+fn tag_name(tag: u8) -> &'static str {
+    match tag {
+        b'R' => "Authentication",
+        b'K' => "BackendKeyData",
+        b'C' => "CommandComplete",
+        b'd' => "CopyData",
+        b'c' => "CopyDone",
+        b'G' => "CopyInResponse",
+        b'H' => "CopyOutResponse",
+        b'W' => "CopyBothResponse",
+        b'D' => "DataRow",
+        b'I' => "EmptyQueryResponse",
+        b'E' => "ErrorResponse",
+        b'N' => "NoticeResponse",
+        b'A' => "NotificationResponse",
+        b'S' => "ParameterStatus",
+        b'Z' => "ReadyForQuery",
+        b'T' => "RowDescription",
+        _ => "unknown",
+    }
+}
+
+fn message_name(message: &Message) -> &'static str {
+    match message {
+        Message::AuthenticationCleartextPassword
+        | Message::AuthenticationGss
+        | Message::AuthenticationKerberosV5
+        | Message::AuthenticationMd5Password(_)
+        | Message::AuthenticationOk
+        | Message::AuthenticationScmCredential
+        | Message::AuthenticationSspi
+        | Message::AuthenticationGssContinue(_)
+        | Message::AuthenticationSasl(_)
+        | Message::AuthenticationSaslContinue(_)
+        | Message::AuthenticationSaslFinal(_) => "an Authentication message",
+        Message::BackendKeyData(_) => "BackendKeyData",
+        Message::BindComplete => "BindComplete",
+        Message::CloseComplete => "CloseComplete",
+        Message::CommandComplete(_) => "CommandComplete",
+        Message::CopyData(_) => "CopyData",
+        Message::CopyDone => "CopyDone",
+        Message::CopyInResponse(_) => "CopyInResponse",
+        Message::CopyOutResponse(_) => "CopyOutResponse",
+        Message::DataRow(_) => "DataRow",
+        Message::EmptyQueryResponse => "EmptyQueryResponse",
+        Message::ErrorResponse(_) => "ErrorResponse",
+        Message::NoData => "NoData",
+        Message::NoticeResponse(_) => "NoticeResponse",
+        Message::NotificationResponse(_) => "NotificationResponse",
+        Message::ParameterDescription(_) => "ParameterDescription",
+        Message::ParameterStatus(_) => "ParameterStatus",
+        Message::ParseComplete => "ParseComplete",
+        Message::PortalSuspended => "PortalSuspended",
+        Message::ReadyForQuery(_) => "ReadyForQuery",
+        Message::RowDescription(_) => "RowDescription",
+        _ => "an unknown message",
+    }
+}

@@ -1,0 +1,24 @@
+//! The PostgreSQL frontend/backend protocol as a sans-IO state machine.
+//!
+//! Modelled on quinn-proto: the runtime feeds bytes and the time in, and
+//! polls bytes, events and deadlines out. Nothing here blocks, reads a clock
+//! or touches a socket, which is why every transition can be tested by
+//! replaying recorded server bytes.
+
+mod auth;
+mod cancel;
+mod connection;
+mod error;
+mod event;
+mod server_error;
+mod startup;
+
+pub use auth::AuthMethod;
+pub use cancel::CancelToken;
+pub use connection::Connection;
+pub use error::Error;
+pub use event::{
+    Column, CommandTag, CopyFormat, DataRow, Event, RowDescription, TransactionStatus,
+};
+pub use server_error::ServerMessage;
+pub use startup::{Limits, Startup, TlsNegotiation};

@@ -1,0 +1,534 @@
+//! A blocking session: the core's state machine pumped over a socket.
+
+use std::io::{self, Read, Write};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use sequelae_core::config::{ConnectSettings, Endpoint, PgPass};
+use sequelae_core::wire::{
+    CancelToken, CommandTag, Connection, DataRow, Event, RowDescription, ServerMessage, Startup,
+    TransactionStatus,
+};
+
+use crate::cancel::CancelHandle;
+use crate::environment::{load_pgpass, process_environment};
+use crate::error::Error;
+use crate::transport::{self, Transport};
+
+/// Size of one socket read. Large enough that COPY moves in few syscalls,
+/// small enough that memory stays flat.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// A connected PostgreSQL session.
+///
+/// ```no_run
+/// use sequelae_std::Client;
+/// # fn main() -> Result<(), sequelae_std::Error> {
+/// let settings = sequelae_std::settings_from_env(Some("postgres://app@localhost/app"))?;
+/// let mut client = Client::connect(&settings)?;
+/// for result in client.simple_query("SELECT 1 AS one; SELECT 'x'")? {
+///     println!("{:?}", result.rows.first().and_then(|r| r.get_str(0)));
+/// }
+/// client.copy_out("COPY pg_class TO STDOUT", &mut std::io::sink())?;
+/// # Ok(()) }
+/// ```
+pub struct Client {
+    conn: Connection,
+    transport: Box<dyn Transport>,
+    endpoint: Endpoint,
+    buf: Box<[u8]>,
+    read_timeout: Option<Duration>,
+    warnings: Vec<String>,
+    /// A query stream was dropped before its end: drain to ReadyForQuery
+    /// before the next request.
+    needs_drain: bool,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.endpoint)
+            .field("conn", &self.conn)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One statement's complete result, for callers that want it in memory.
+#[derive(Debug, Clone, Default)]
+pub struct QueryResult {
+    /// Columns, when the statement returns rows.
+    pub columns: Option<RowDescription>,
+    /// All rows.
+    pub rows: Vec<DataRow>,
+    /// The command tag (`SELECT 2`, `CREATE TABLE`); `None` for an empty query.
+    pub tag: Option<CommandTag>,
+}
+
+/// One piece of a streamed query result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryItem {
+    /// A result set starts.
+    Columns(RowDescription),
+    /// A row of the current result set.
+    Row(DataRow),
+    /// A statement finished.
+    Complete(CommandTag),
+    /// A chunk of `COPY ... TO STDOUT` output.
+    CopyData(Bytes),
+    /// An empty statement (`;`).
+    EmptyQuery,
+    /// A NOTICE, WARNING or INFO the statement raised.
+    Notice(Box<ServerMessage>),
+}
+
+/// What a COPY moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopyOutcome {
+    /// Bytes of COPY data.
+    pub bytes: u64,
+    /// Rows, from the command tag.
+    pub rows: u64,
+}
+
+impl Client {
+    /// Connects as `psql` would: each host of the list in order, the
+    /// password from the settings or else from the password file.
+    pub fn connect(settings: &ConnectSettings) -> Result<Client, Error> {
+        let env = process_environment();
+        let (pgpass, warnings) = if settings.password.is_none() {
+            load_pgpass(settings, &env)
+        } else {
+            (None, Vec::new())
+        };
+        let mut failures = Vec::new();
+        for endpoint in &settings.endpoints {
+            match Client::connect_endpoint(settings, endpoint, pgpass.as_ref()) {
+                Ok(mut client) => {
+                    client.warnings = warnings;
+                    return Ok(client);
+                }
+                Err(e) => failures.push(e),
+            }
+        }
+        match failures.len() {
+            0 => Err(Error::Usage("no host to connect to".into())),
+            1 => Err(failures.remove(0)),
+            _ => Err(Error::AllHostsFailed(failures)),
+        }
+    }
+
+    fn connect_endpoint(
+        settings: &ConnectSettings,
+        endpoint: &Endpoint,
+        pgpass: Option<&PgPass>,
+    ) -> Result<Client, Error> {
+        let started = Instant::now();
+        let transport = transport::open(endpoint, settings.connect_timeout).map_err(|source| {
+            Error::Connect {
+                endpoint: endpoint.to_string(),
+                source,
+            }
+        })?;
+        let mut startup =
+            Startup::from_settings(settings, false, started).map_err(|source| Error::Startup {
+                endpoint: endpoint.to_string(),
+                source,
+            })?;
+        if startup.password.is_none() {
+            startup.password =
+                pgpass.and_then(|p| p.lookup(endpoint, &settings.database, &settings.user));
+        }
+        Client::start(startup, transport, endpoint.clone())
+    }
+
+    /// Runs the startup on a transport the caller opened (a tunnel, a
+    /// socket with special options, a recorder in tests).
+    pub fn start(
+        startup: Startup,
+        transport: Box<dyn Transport>,
+        endpoint: Endpoint,
+    ) -> Result<Client, Error> {
+        let mut client = Client {
+            conn: Connection::new(startup),
+            transport,
+            endpoint,
+            buf: vec![0; READ_CHUNK].into_boxed_slice(),
+            read_timeout: None,
+            warnings: Vec::new(),
+            needs_drain: false,
+        };
+        let startup_error = |client: &Client, source| Error::Startup {
+            endpoint: client.endpoint.to_string(),
+            source,
+        };
+        loop {
+            match client.next_event() {
+                Ok(Event::Ready(_)) => return Ok(client),
+                Ok(Event::StartTls) => {
+                    return Err(startup_error(
+                        &client,
+                        sequelae_core::wire::Error::TlsUnavailable {
+                            mode: "require".into(),
+                        },
+                    ));
+                }
+                Ok(_) => {}
+                Err(Error::Protocol(source)) => return Err(startup_error(&client, source)),
+                Err(Error::Io(source)) => {
+                    return Err(Error::Connect {
+                        endpoint: client.endpoint.to_string(),
+                        source,
+                    });
+                }
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    /// Warnings gathered while connecting (e.g. an ignored password file).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The endpoint this session is connected to.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// A server parameter reported at startup or since (`server_version`,
+    /// `TimeZone`, `integer_datetimes`...).
+    pub fn parameter(&self, name: &str) -> Option<&str> {
+        self.conn.parameter(name)
+    }
+
+    /// The server version as a number, e.g. 150018.
+    pub fn server_version_num(&self) -> Option<u32> {
+        self.conn.server_version_num()
+    }
+
+    /// Transaction status after the last request.
+    pub fn transaction_status(&self) -> TransactionStatus {
+        self.conn.transaction_status()
+    }
+
+    /// The backend process ID, when the server sent one.
+    pub fn backend_pid(&self) -> Option<i32> {
+        self.conn.cancel_token().map(|t| t.process_id)
+    }
+
+    /// A handle that cancels this session's running query from any thread.
+    pub fn cancel_handle(&self) -> Option<CancelHandle> {
+        let token: CancelToken = self.conn.cancel_token()?;
+        Some(CancelHandle::new(self.endpoint.clone(), token))
+    }
+
+    /// Runs `sql` (one or more statements) and collects every result.
+    /// Use [`query`](Self::query) to stream instead.
+    pub fn simple_query(&mut self, sql: &str) -> Result<Vec<QueryResult>, Error> {
+        let mut results = Vec::new();
+        let mut current = QueryResult::default();
+        for item in self.query(sql)? {
+            match item? {
+                QueryItem::Columns(c) => current.columns = Some(c),
+                QueryItem::Row(r) => current.rows.push(r),
+                QueryItem::Complete(tag) => {
+                    current.tag = Some(tag);
+                    results.push(std::mem::take(&mut current));
+                }
+                QueryItem::EmptyQuery => results.push(std::mem::take(&mut current)),
+                QueryItem::CopyData(_) | QueryItem::Notice(_) => {}
+            }
+        }
+        Ok(results)
+    }
+
+    /// Starts `sql` and returns its results as a stream, row by row, as
+    /// they arrive. On a statement error the stream yields the error and
+    /// ends (the server skips the remaining statements).
+    pub fn query(&mut self, sql: &str) -> Result<QueryStream<'_>, Error> {
+        self.drain()?;
+        self.conn.query(sql)?;
+        self.needs_drain = true;
+        self.flush()?;
+        Ok(QueryStream {
+            client: self,
+            error: None,
+            done: false,
+        })
+    }
+
+    /// Runs a `COPY ... TO STDOUT` and streams its data into `out` chunk by
+    /// chunk. Memory stays flat whatever the table size.
+    pub fn copy_out(&mut self, sql: &str, out: &mut dyn Write) -> Result<CopyOutcome, Error> {
+        self.drain()?;
+        self.conn.query(sql)?;
+        self.needs_drain = true;
+        let mut outcome = CopyOutcome { bytes: 0, rows: 0 };
+        let mut error = None;
+        let mut local = None;
+        let mut saw_copy = false;
+        loop {
+            match self.next_event()? {
+                Event::CopyOutStart(_) => saw_copy = true,
+                Event::CopyData(chunk) if local.is_none() => match out.write_all(&chunk) {
+                    Ok(()) => outcome.bytes += chunk.len() as u64,
+                    Err(e) => {
+                        // Stop the server instead of reading the rest of
+                        // the table into nowhere.
+                        local = Some(e);
+                        self.cancel_running();
+                    }
+                },
+                Event::CommandComplete(tag) => outcome.rows = tag.rows().unwrap_or(0),
+                Event::CopyInReady(_) => {
+                    self.conn
+                        .fail_copy_in("copy_out was given a COPY FROM STDIN")?;
+                    self.flush()?;
+                }
+                Event::Error(e) => error = Some(e),
+                Event::Ready(_) => {
+                    self.needs_drain = false;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if let Some(e) = local {
+            return Err(Error::Local(e));
+        }
+        if let Some(e) = error {
+            return Err(Error::Db(Box::new(e)));
+        }
+        if !saw_copy {
+            return Err(Error::Usage(
+                "copy_out needs a COPY ... TO STDOUT statement; the SQL given returned no COPY data"
+                    .into(),
+            ));
+        }
+        out.flush().map_err(Error::Local)?;
+        Ok(outcome)
+    }
+
+    /// Runs a `COPY ... FROM STDIN` and streams `input` to the server in
+    /// chunks. A read error aborts the COPY (nothing is committed).
+    pub fn copy_in(&mut self, sql: &str, input: &mut dyn Read) -> Result<CopyOutcome, Error> {
+        self.drain()?;
+        self.conn.query(sql)?;
+        self.needs_drain = true;
+        self.flush()?;
+        let mut outcome = CopyOutcome { bytes: 0, rows: 0 };
+        let mut error = None;
+        let mut local = None;
+        let mut saw_copy = false;
+        let mut chunk = vec![0u8; READ_CHUNK];
+        loop {
+            match self.next_event()? {
+                Event::CopyInReady(_) => {
+                    saw_copy = true;
+                    loop {
+                        match input.read(&mut chunk) {
+                            Ok(0) => {
+                                self.conn.finish_copy_in()?;
+                                break;
+                            }
+                            Ok(n) => {
+                                self.conn.send_copy_data(&chunk[..n])?;
+                                outcome.bytes += n as u64;
+                                self.flush()?;
+                            }
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            Err(e) => {
+                                self.conn
+                                    .fail_copy_in(&format!("client input failed: {e}"))?;
+                                local = Some(e);
+                                break;
+                            }
+                        }
+                    }
+                    self.flush()?;
+                }
+                Event::CopyOutStart(_) => {
+                    // Not ours to consume: read it to the end and refuse.
+                    saw_copy = false;
+                }
+                Event::CommandComplete(tag) => outcome.rows = tag.rows().unwrap_or(0),
+                Event::Error(e) => error = Some(e),
+                Event::Ready(_) => {
+                    self.needs_drain = false;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if let Some(e) = local {
+            return Err(Error::Local(e));
+        }
+        if let Some(e) = error {
+            return Err(Error::Db(Box::new(e)));
+        }
+        if !saw_copy {
+            return Err(Error::Usage(
+                "copy_in needs a COPY ... FROM STDIN statement".into(),
+            ));
+        }
+        Ok(outcome)
+    }
+
+    /// Ends the session politely (Terminate) and closes the socket.
+    pub fn close(mut self) -> Result<(), Error> {
+        self.conn.terminate();
+        self.flush()
+    }
+
+    /// Best effort: ask the server to cancel what we are running.
+    fn cancel_running(&self) {
+        if let Some(handle) = self.cancel_handle() {
+            let _ = handle.cancel();
+        }
+    }
+
+    /// Reads and discards until the end of an abandoned request.
+    fn drain(&mut self) -> Result<(), Error> {
+        while self.needs_drain {
+            if let Event::Ready(_) = self.next_event()? {
+                self.needs_drain = false;
+            }
+            if self.conn.is_copy_in() {
+                self.conn.fail_copy_in("request abandoned by the client")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), Error> {
+        while let Some(bytes) = self.conn.poll_transmit() {
+            self.transport.write_all(&bytes).map_err(Error::Io)?;
+        }
+        self.transport.flush().map_err(Error::Io)
+    }
+
+    /// The runtime's whole job: write what the core wants written, hand
+    /// over what it produced, read when it needs more, honour its deadline.
+    fn next_event(&mut self) -> Result<Event, Error> {
+        loop {
+            self.flush()?;
+            if let Some(event) = self.conn.poll_event()? {
+                self.flush()?;
+                return Ok(event);
+            }
+            self.flush()?;
+            if self.conn.is_closed() {
+                return Err(Error::Protocol(self.conn.handle_eof()));
+            }
+            let timeout = match self.conn.poll_timeout() {
+                Some(deadline) => {
+                    let now = Instant::now();
+                    self.conn.handle_timeout(now)?;
+                    // A zero read timeout means "block" to std: round up.
+                    Some((deadline - now).max(Duration::from_millis(1)))
+                }
+                None => None,
+            };
+            if timeout != self.read_timeout {
+                self.transport
+                    .set_read_timeout(timeout)
+                    .map_err(Error::Io)?;
+                self.read_timeout = timeout;
+            }
+            match self.transport.read(&mut self.buf) {
+                Ok(0) => return Err(Error::Protocol(self.conn.handle_eof())),
+                Ok(n) => self.conn.handle_input(&self.buf[..n]),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
+                    ) => {}
+                Err(e) => return Err(Error::Io(e)),
+            }
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if !self.conn.is_closed() {
+            self.conn.terminate();
+            let _ = self.flush();
+        }
+    }
+}
+
+/// The results of a running query, in arrival order.
+///
+/// Dropping it early is fine: the client discards the rest before its next
+/// request.
+#[derive(Debug)]
+pub struct QueryStream<'a> {
+    client: &'a mut Client,
+    error: Option<ServerMessage>,
+    done: bool,
+}
+
+impl QueryStream<'_> {
+    /// The cancel handle of the client running this query.
+    pub fn cancel_handle(&self) -> Option<CancelHandle> {
+        self.client.cancel_handle()
+    }
+}
+
+impl Iterator for QueryStream<'_> {
+    type Item = Result<QueryItem, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        loop {
+            let event = match self.client.next_event() {
+                Ok(event) => event,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            };
+            let item = match event {
+                Event::RowDescription(d) => QueryItem::Columns(d),
+                Event::DataRow(r) => QueryItem::Row(r),
+                Event::CommandComplete(t) => QueryItem::Complete(t),
+                Event::EmptyQuery => QueryItem::EmptyQuery,
+                Event::CopyData(d) => QueryItem::CopyData(d),
+                Event::Notice(n) => QueryItem::Notice(Box::new(n)),
+                Event::CopyInReady(_) => {
+                    let refused = self
+                        .client
+                        .conn
+                        .fail_copy_in("COPY FROM STDIN needs data: use copy_in")
+                        .map_err(Error::from)
+                        .and_then(|()| self.client.flush());
+                    if let Err(e) = refused {
+                        self.done = true;
+                        return Some(Err(e));
+                    }
+                    continue;
+                }
+                Event::Error(e) => {
+                    self.error = Some(e);
+                    continue;
+                }
+                Event::Ready(_) => {
+                    self.client.needs_drain = false;
+                    self.done = true;
+                    return self.error.take().map(|e| Err(Error::Db(Box::new(e))));
+                }
+                Event::CopyOutStart(_)
+                | Event::CopyDone
+                | Event::StartTls
+                | Event::ParameterChanged { .. }
+                | Event::Notification { .. } => continue,
+            };
+            return Some(Ok(item));
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Errors of the blocking runtime.
+
+use std::io;
+
+use sequelae_core::config::ConfigError;
+use sequelae_core::wire::{self, ServerMessage};
+
+/// What went wrong, grouped by what the user must do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The connection settings are malformed.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// No socket could be opened.
+    #[error("connection to {endpoint} failed: {source}{}", socket_hint(.source, .endpoint))]
+    Connect {
+        /// The endpoint, as libpq describes it.
+        endpoint: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// The socket opened but the session could not start (authentication,
+    /// unknown database, TLS refused, timeout...).
+    #[error("connection to {endpoint} failed: {source}")]
+    Startup {
+        /// The endpoint, as libpq describes it.
+        endpoint: String,
+        /// Why.
+        source: wire::Error,
+    },
+    /// Every host in the list failed; each attempt is reported.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    AllHostsFailed(Vec<Error>),
+    /// The database refused a statement.
+    #[error("{0}")]
+    Db(Box<ServerMessage>),
+    /// The session broke (protocol violation, server closed the socket).
+    #[error(transparent)]
+    Protocol(#[from] wire::Error),
+    /// Reading from or writing to the server failed.
+    #[error("lost the connection to the server: {0}")]
+    Io(#[source] io::Error),
+    /// Reading the caller's input or writing the caller's output failed.
+    #[error("{0}")]
+    Local(#[source] io::Error),
+    /// The call does not fit what the SQL did (e.g. copy_out on a SELECT).
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// True when the failure happened before a session existed: the
+    /// caller's exit code 3, "cannot connect".
+    pub fn is_connect(&self) -> bool {
+        matches!(
+            self,
+            Error::Connect { .. } | Error::Startup { .. } | Error::AllHostsFailed(_)
+        )
+    }
+
+    /// The server's error when the database refused a statement.
+    pub fn db_error(&self) -> Option<&ServerMessage> {
+        match self {
+            Error::Db(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// libpq's hint for a refused or missing socket: the most common mistake.
+fn socket_hint(source: &io::Error, endpoint: &str) -> &'static str {
+    match source.kind() {
+        io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound
+            if endpoint.starts_with("server on socket") =>
+        {
+            "\n\tIs the server running locally and accepting connections on that socket?"
+        }
+        io::ErrorKind::ConnectionRefused => {
+            "\n\tIs the server running on that host and accepting TCP/IP connections?"
+        }
+        _ => "",
+    }
+}

@@ -1,0 +1,226 @@
+//! Connecting the way psql does: every authentication method, TCP and Unix
+//! sockets, host lists, password files, and errors that name the user and
+//! the method but never the password.
+
+#![allow(clippy::unwrap_used)]
+
+use std::os::unix::fs::PermissionsExt;
+
+use rstest::rstest;
+use sequelae_core::config::{ConnectSettings, Environment};
+use sequelae_std::{Client, Error};
+use sequelae_tests::{AuthMethod, Cluster, role};
+
+fn settings(conn: &str) -> ConnectSettings {
+    ConnectSettings::resolve(Some(conn), &Environment::new().with_os_user("nobody")).unwrap()
+}
+
+fn current_user(client: &mut Client) -> String {
+    let results = client.simple_query("SELECT current_user").unwrap();
+    results[0].rows[0].get_str(0).unwrap().to_string()
+}
+
+#[rstest]
+#[case::trust(AuthMethod::Trust)]
+#[case::cleartext(AuthMethod::Password)]
+#[case::md5(AuthMethod::Md5)]
+#[case::scram(AuthMethod::ScramSha256)]
+fn right_password_over_tcp(#[case] method: AuthMethod) {
+    let cluster = Cluster::shared();
+    let role = role(method);
+    let mut client = Client::connect(&settings(&cluster.url(&role, "postgres"))).unwrap();
+    assert_eq!(current_user(&mut client), role.name);
+    assert!(client.server_version_num().unwrap() >= 150000);
+    assert!(client.backend_pid().is_some());
+    client.close().unwrap();
+}
+
+#[rstest]
+#[case::cleartext(AuthMethod::Password, "password")]
+#[case::md5(AuthMethod::Md5, "md5")]
+#[case::scram(AuthMethod::ScramSha256, "scram-sha-256")]
+fn wrong_password_names_user_and_method_not_password(
+    #[case] method: AuthMethod,
+    #[case] method_name: &str,
+) {
+    let cluster = Cluster::shared();
+    let role = role(method);
+    let wrong = "Wr0ng p@ss: not-it";
+    let mut s = settings(&cluster.url(&role, "postgres"));
+    s.password = Some(sequelae_core::config::Password::new(wrong));
+    let err = Client::connect(&s).unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains(&format!("user \"{}\"", role.name)), "{text}");
+    assert!(text.contains(method_name), "{text}");
+    assert!(
+        text.contains("28P01") || text.contains("password authentication failed"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("127.0.0.1\", port {}", cluster.port())),
+        "{text}"
+    );
+    assert!(!text.contains(wrong), "{text}");
+    assert!(!format!("{err:?}").contains(wrong));
+}
+
+#[rstest]
+#[case::cleartext(AuthMethod::Password)]
+#[case::md5(AuthMethod::Md5)]
+#[case::scram(AuthMethod::ScramSha256)]
+fn missing_password_says_where_to_put_one(#[case] method: AuthMethod) {
+    let cluster = Cluster::shared();
+    let role = role(method);
+    let dir = tempfile::tempdir().unwrap();
+    // An empty password file, so that the user's real ~/.pgpass is never read.
+    let passfile = dir.path().join("pgpass");
+    std::fs::write(&passfile, "").unwrap();
+    std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let s = settings(&format!(
+        "host=127.0.0.1 port={} user={} dbname=postgres passfile={}",
+        cluster.port(),
+        role.name,
+        passfile.display()
+    ));
+    let text = Client::connect(&s).unwrap_err().to_string();
+    assert!(text.contains("no password was supplied"), "{text}");
+    assert!(text.contains(role.name), "{text}");
+    assert!(text.contains("PGPASSWORD"), "{text}");
+}
+
+#[test]
+fn unix_socket_trust_and_scram() {
+    let cluster = Cluster::shared();
+    let mut su = Client::connect(&settings(&cluster.superuser_conninfo("postgres"))).unwrap();
+    assert_eq!(current_user(&mut su), "postgres");
+    assert!(su.endpoint().socket_path().is_some());
+
+    let scram = role(AuthMethod::ScramSha256);
+    let url = format!(
+        "postgresql://{}:{}@{}:{}/postgres",
+        scram.name,
+        percent_encoding::utf8_percent_encode(scram.password, percent_encoding::NON_ALPHANUMERIC),
+        percent_encoding::utf8_percent_encode(
+            cluster.socket_dir().as_str(),
+            percent_encoding::NON_ALPHANUMERIC
+        ),
+        cluster.port()
+    );
+    let mut client = Client::connect(&settings(&url)).unwrap();
+    assert_eq!(current_user(&mut client), scram.name);
+}
+
+#[test]
+fn query_parameter_host_names_a_socket_directory() {
+    let cluster = Cluster::shared();
+    let url = format!(
+        "postgresql:///postgres?host={}&port={}&user=postgres",
+        cluster.socket_dir(),
+        cluster.port()
+    );
+    let mut client = Client::connect(&settings(&url)).unwrap();
+    assert_eq!(current_user(&mut client), "postgres");
+}
+
+#[test]
+fn host_list_falls_through_to_the_next_host() {
+    let cluster = Cluster::shared();
+    // Port 1 on loopback refuses at once; libpq would go on to the next host.
+    let s = settings(&format!(
+        "host=127.0.0.1,{} port=1,{} user=postgres dbname=postgres",
+        cluster.socket_dir(),
+        cluster.port()
+    ));
+    let mut client = Client::connect(&s).unwrap();
+    assert_eq!(current_user(&mut client), "postgres");
+}
+
+#[test]
+fn every_failed_host_is_reported() {
+    let s = settings("host=127.0.0.1,/nonexistent-dir port=1,2 user=postgres dbname=postgres");
+    let err = Client::connect(&s).unwrap_err();
+    assert!(
+        matches!(err, Error::AllHostsFailed(ref v) if v.len() == 2),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("server at \"127.0.0.1\", port 1"), "{text}");
+    assert!(
+        text.contains("server on socket \"/nonexistent-dir/.s.PGSQL.2\""),
+        "{text}"
+    );
+    assert!(text.contains("Is the server running"), "{text}");
+}
+
+#[test]
+fn password_file_supplies_the_password() {
+    let cluster = Cluster::shared();
+    let role = role(AuthMethod::ScramSha256);
+    let dir = tempfile::tempdir().unwrap();
+    let passfile = dir.path().join("pgpass");
+    let escaped = role.password.replace('\\', "\\\\").replace(':', "\\:");
+    std::fs::write(
+        &passfile,
+        format!(
+            "# comment\nelsewhere:*:*:*:wrong\n127.0.0.1:{}:*:{}:{escaped}\n",
+            cluster.port(),
+            role.name
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let conn = format!(
+        "host=127.0.0.1 port={} user={} dbname=postgres passfile={}",
+        cluster.port(),
+        role.name,
+        passfile.display()
+    );
+    let mut client = Client::connect(&settings(&conn)).unwrap();
+    assert_eq!(current_user(&mut client), role.name);
+    assert!(client.warnings().is_empty());
+
+    // Readable by others: ignored with a warning, as libpq does.
+    std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let text = Client::connect(&settings(&conn)).unwrap_err().to_string();
+    assert!(text.contains("no password was supplied"), "{text}");
+    let (found, warnings) = sequelae_std::load_pgpass(&settings(&conn), &Environment::new());
+    assert!(found.is_none());
+    assert!(
+        warnings[0].contains("group or world access"),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn unknown_database_is_a_connect_error_naming_it() {
+    let cluster = Cluster::shared();
+    let s = settings(&format!(
+        "host={} port={} user=postgres dbname=no_such_db",
+        cluster.socket_dir(),
+        cluster.port()
+    ));
+    let err = Client::connect(&s).unwrap_err();
+    assert!(err.is_connect());
+    assert!(
+        err.to_string()
+            .contains("database \"no_such_db\" does not exist"),
+        "{err}"
+    );
+}
+
+#[test]
+fn connect_timeout_bounds_a_server_that_never_answers() {
+    // A listener that accepts and then says nothing: the startup must give
+    // up after connect_timeout instead of hanging.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let s = settings(&format!(
+        "host=127.0.0.1 port={port} user=x dbname=x connect_timeout=2 sslmode=disable"
+    ));
+    let started = std::time::Instant::now();
+    let err = Client::connect(&s).unwrap_err();
+    assert!(err.to_string().contains("timed out"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    drop(listener);
+}
