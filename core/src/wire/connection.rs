@@ -94,6 +94,9 @@ pub struct Connection {
     limits: Limits,
     /// The last FATAL the server sent, to explain a closed socket.
     last_fatal: Option<Box<ServerMessage>>,
+    /// The server aborted the last COPY IN: COPY data the runtime still
+    /// sends is dropped until the next query, as the server would drop it.
+    copy_in_aborted: bool,
 }
 
 /// Authenticator wrapper so that `Connection` can derive Debug without
@@ -128,6 +131,7 @@ impl Connection {
             cancel: None,
             transaction: TransactionStatus::Idle,
             last_fatal: None,
+            copy_in_aborted: false,
         };
         if conn.startup.tls == TlsNegotiation::Disabled {
             conn.send_startup();
@@ -228,6 +232,7 @@ impl Connection {
         }
         frontend::query(sql, &mut self.output).map_err(|_| Error::NulInQuery)?;
         self.state = State::Busy;
+        self.copy_in_aborted = false;
         Ok(())
     }
 
@@ -242,7 +247,8 @@ impl Connection {
                     .write(&mut self.output);
                 Ok(())
             }
-            State::CopyInAborted | State::Idle => Ok(()),
+            State::CopyInAborted => Ok(()),
+            State::Idle if self.copy_in_aborted => Ok(()),
             _ => Err(self.invalid("send COPY data")),
         }
     }
@@ -255,7 +261,8 @@ impl Connection {
                 self.state = State::Busy;
                 Ok(())
             }
-            State::CopyInAborted | State::Idle => Ok(()),
+            State::CopyInAborted => Ok(()),
+            State::Idle if self.copy_in_aborted => Ok(()),
             _ => Err(self.invalid("finish COPY IN")),
         }
     }
@@ -270,7 +277,8 @@ impl Connection {
                 self.state = State::Busy;
                 Ok(())
             }
-            State::CopyInAborted | State::Idle => Ok(()),
+            State::CopyInAborted => Ok(()),
+            State::Idle if self.copy_in_aborted => Ok(()),
             _ => Err(self.invalid("abort COPY IN")),
         }
     }
@@ -369,10 +377,8 @@ impl Connection {
                         mode: self.startup.ssl_mode.to_string(),
                     });
                 }
-                if !self.input.is_empty() {
-                    self.state = State::Closed;
-                    return Err(Error::UnencryptedDataAfterSslResponse);
-                }
+                // No injection check here: after a refusal the whole
+                // session is clear text anyway.
                 self.send_startup();
             }
             other => {
@@ -575,6 +581,7 @@ impl Connection {
                 if error.is_fatal() {
                     self.last_fatal = Some(Box::new(error.clone()));
                 }
+                self.copy_in_aborted |= in_copy_in;
                 self.state = if in_copy_in {
                     State::CopyInAborted
                 } else {

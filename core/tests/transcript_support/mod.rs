@@ -43,9 +43,12 @@ fn unhex(text: &str) -> Vec<u8> {
 
 impl Transcript {
     pub fn load(name: &str) -> Transcript {
-        let path = format!("{}/tests/transcripts/{name}.txt", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+        let path = format!(
+            "{}/tests/transcripts/{name}.txt",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
         let mut t = Transcript {
             name: name.to_string(),
             user: String::new(),
@@ -199,7 +202,10 @@ pub fn replay(t: &Transcript, pieces: &[&[u8]]) -> Replay {
                 if copy_in {
                     // Send data until the recorded CopyDone/CopyFail.
                     while let Some(r) = requests.next_if(|r| {
-                        matches!(r, Request::CopyData(_) | Request::CopyDone | Request::CopyFail(_))
+                        matches!(
+                            r,
+                            Request::CopyData(_) | Request::CopyDone | Request::CopyFail(_)
+                        )
                     }) {
                         match r {
                             Request::CopyData(d) => conn.send_copy_data(&d).unwrap(),
