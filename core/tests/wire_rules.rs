@@ -112,7 +112,7 @@ fn an_oversized_message_is_refused_from_its_header() {
 fn startup_messages_have_a_tighter_limit() {
     let mut conn = Connection::new(startup(None, TlsNegotiation::Disabled));
     let limit = Limits::default().startup_message;
-    conn.handle_input(&[b'E']);
+    conn.handle_input(b"E");
     conn.handle_input(&((limit + 1) as u32).to_be_bytes());
     assert!(matches!(
         conn.poll_event(),
