@@ -9,12 +9,10 @@
 //! other byte the core sends (startup, SSLRequest, passwords) is what was
 //! recorded.
 
-#![allow(dead_code, clippy::unwrap_used)]
-
-use std::time::Instant;
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use sequelae_core::config::{Password, SslMode};
-use sequelae_core::wire::{Connection, Error, Event, Limits, Startup, TlsNegotiation};
+use sequelae_core::wire::{Connection, Event, Limits, Startup, TlsNegotiation};
 
 /// One direction's bytes in recording order.
 #[derive(Debug, Clone)]
@@ -188,7 +186,6 @@ pub fn replay(t: &Transcript, pieces: &[&[u8]]) -> Replay {
         transmitted: Vec::new(),
     };
     let mut pieces = pieces.iter();
-    let mut started = false;
     loop {
         while let Some(b) = conn.poll_transmit() {
             out.transmitted.extend_from_slice(&b);
@@ -197,7 +194,6 @@ pub fn replay(t: &Transcript, pieces: &[&[u8]]) -> Replay {
             Ok(Some(event)) => {
                 let idle_now = matches!(event, Event::Ready(_));
                 let copy_in = matches!(event, Event::CopyInReady(_));
-                started |= idle_now;
                 out.events.push(event);
                 if copy_in {
                     // Send data until the recorded CopyDone/CopyFail.
@@ -245,7 +241,6 @@ pub fn replay(t: &Transcript, pieces: &[&[u8]]) -> Replay {
     while let Some(b) = conn.poll_transmit() {
         out.transmitted.extend_from_slice(&b);
     }
-    let _ = started;
     out
 }
 
@@ -253,9 +248,4 @@ pub fn replay(t: &Transcript, pieces: &[&[u8]]) -> Replay {
 pub fn replay_whole(t: &Transcript) -> Replay {
     let bytes = t.server_bytes();
     replay(t, &[&bytes])
-}
-
-/// Error kinds as strings, for tables.
-pub fn error_text(e: &Error) -> String {
-    e.to_string()
 }
