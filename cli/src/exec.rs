@@ -5,10 +5,11 @@ use std::io::{self, BufWriter, Write};
 
 use sequelae_std::{Client, QueryItem, settings_from_env};
 
+use crate::GlobalOptions;
 use crate::exit::Failure;
 
-pub(crate) fn run(database_url: Option<&str>, sql: &str) -> Result<(), Failure> {
-    let settings = settings_from_env(database_url)?;
+pub(crate) fn run(global: &GlobalOptions, sql: &str) -> Result<(), Failure> {
+    let settings = settings_from_env(global.database_url.as_deref())?;
     let mut client = Client::connect(&settings)?;
     for warning in client.warnings() {
         eprintln!("sequelae: warning: {warning}");

@@ -3,22 +3,35 @@
 
 mod exec;
 mod exit;
+mod interrupt;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 /// Command line of sequelae. Connection settings come from
-/// `--database-url`, else DATABASE_URL, else the PG* variables, as psql.
+/// `--database-url`, else DATABASE_URL (also from a `.env` file in the
+/// working directory), else the PG* variables, as psql reads them.
 #[derive(Debug, Parser)]
 #[command(name = "sequelae", version, about, propagate_version = true)]
 struct Cli {
-    /// Connection URL or key=value string (overrides DATABASE_URL and PG*).
-    #[arg(long, global = true, value_name = "URL")]
-    database_url: Option<String>,
+    #[command(flatten)]
+    global: GlobalOptions,
 
     #[command(subcommand)]
     command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct GlobalOptions {
+    /// Connection URL or key=value string (overrides DATABASE_URL and PG*).
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) database_url: Option<String>,
+
+    /// Print results as JSON on stdout.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -31,9 +44,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    interrupt::install();
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Exec { sql } => exec::run(cli.database_url.as_deref(), &sql),
+        Command::Exec { sql } => exec::run(&cli.global, &sql),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
