@@ -1,62 +1,81 @@
-//! `sequelae exec`: run SQL and print each statement's result as it
-//! arrives.
+//! `sequelae exec` and `sequelae file`: run SQL and show every result as
+//! it arrives.
 
-use std::io::{self, BufWriter, Write};
+use std::fs::File;
+use std::io::{self, BufReader};
 
-use sequelae_std::{Client, QueryItem, settings_from_env};
+use camino::Utf8Path;
+use sequelae_core::session::ScriptOptions;
+use sequelae_core::sql::ScriptItem;
+use sequelae_std::{Client, settings_from_env};
 
 use crate::GlobalOptions;
 use crate::exit::Failure;
+use crate::present::{Human, Json, Presenter};
+use crate::script::{self, RunSettings};
+use crate::source::Source;
 
-pub(crate) fn run(global: &GlobalOptions, sql: &str) -> Result<(), Failure> {
-    let settings = settings_from_env(global.database_url.as_deref())?;
-    let mut client = Client::connect(&settings)?;
+/// `sequelae exec SQL`.
+pub(crate) fn exec(global: &GlobalOptions, sql: &str) -> Result<(), Failure> {
+    run(global, Source::from_text(sql))
+}
+
+/// `sequelae file PATH` (`-` for stdin): the file is read and sent in
+/// pieces, never loaded whole.
+pub(crate) fn file(global: &GlobalOptions, path: &Utf8Path) -> Result<(), Failure> {
+    if path == "-" {
+        return run(
+            global,
+            Source::from_reader(io::stdin().lock(), "<stdin>".into()),
+        );
+    }
+    let file = File::open(path).map_err(|e| Failure::Usage(format!("cannot open {path}: {e}")))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(Failure::Usage(format!(
+            "{path} is a directory; give a SQL file"
+        )));
+    }
+    run(
+        global,
+        Source::from_reader(BufReader::with_capacity(64 * 1024, file), path.to_string()),
+    )
+}
+
+fn run(global: &GlobalOptions, mut source: Source<'_>) -> Result<(), Failure> {
+    let settings = RunSettings {
+        script: ScriptOptions {
+            transaction: !global.no_transaction,
+            read_only: global.read_only,
+            statement_timeout: global.timeout(),
+        },
+        max_rows: global.max_rows,
+        timeout: global.timeout(),
+    };
+    // Refuse bad flags and unreadable or malformed input before connecting.
+    sequelae_core::session::ScriptRunner::new(settings.script.clone())
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let multi = match source.next()? {
+        Some(first) => {
+            let copy = matches!(&first, ScriptItem::Statement(s) if s.copy_from_stdin);
+            let more = copy || source.peek()?.is_some();
+            source.unread_front(first);
+            more
+        }
+        None => false,
+    };
+    let connection = settings_from_env(global.database_url.as_deref())?;
+    let mut client = Client::connect(&connection)?;
     for warning in client.warnings() {
         eprintln!("sequelae: warning: {warning}");
     }
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let write_failed = |e: io::Error| Failure::Usage(format!("cannot write output: {e}"));
-    let mut rows = 0u64;
-    for item in client.query(sql)? {
-        match item? {
-            QueryItem::Columns(description) => {
-                let names: Vec<&str> = description
-                    .columns
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect();
-                writeln!(out, "{}", names.join("|")).map_err(write_failed)?;
-                rows = 0;
-            }
-            QueryItem::Row(row) => {
-                let values: Vec<String> = row
-                    .values()
-                    .map(|v| match v {
-                        Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-                        None => String::new(),
-                    })
-                    .collect();
-                writeln!(out, "{}", values.join("|")).map_err(write_failed)?;
-                rows += 1;
-            }
-            QueryItem::Complete(tag) => {
-                if tag.command() == "SELECT" {
-                    let plural = if rows == 1 { "row" } else { "rows" };
-                    writeln!(out, "({rows} {plural})").map_err(write_failed)?;
-                } else {
-                    writeln!(out, "{}", tag.as_str()).map_err(write_failed)?;
-                }
-            }
-            QueryItem::CopyData(chunk) => out.write_all(&chunk).map_err(write_failed)?,
-            QueryItem::EmptyQuery => {}
-            QueryItem::Notice(notice) => {
-                out.flush().map_err(write_failed)?;
-                eprintln!("{}:  {}", notice.severity, notice.message);
-            }
-        }
-    }
-    out.flush().map_err(write_failed)?;
-    client.close()?;
-    Ok(())
+    let mut presenter: Box<dyn Presenter> = if global.json {
+        Box::new(Json::new(multi))
+    } else {
+        Box::new(Human::new(source.name.clone()))
+    };
+    let result = script::run(&mut client, &mut source, &settings, presenter.as_mut());
+    drop(presenter);
+    // A session that broke (timeout, lost connection) cannot say goodbye.
+    let _ = client.close();
+    result
 }

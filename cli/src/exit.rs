@@ -1,8 +1,10 @@
-//! How a failure maps to an exit code: 1 the database said no, 2 bad
-//! usage, 3 cannot connect.
+//! How a failure maps to an exit code (1 the database said no, 2 bad
+//! usage, 3 cannot connect, 130 interrupted) and how it is shown.
 
 use std::fmt;
 use std::process::ExitCode;
+
+use sequelae_core::render::ErrorFields;
 
 /// A command's failure, already worded for the user.
 #[derive(Debug)]
@@ -13,25 +15,56 @@ pub(crate) enum Failure {
     Usage(String),
     /// No session could be opened.
     Connect(String),
+    /// The user pressed Ctrl-C and the work stopped.
+    Interrupted,
+    /// Already shown to the user (e.g. inside a JSON document); only the
+    /// exit code is left to give.
+    Reported(u8),
 }
 
 impl Failure {
-    pub(crate) fn exit_code(&self) -> ExitCode {
-        ExitCode::from(match self {
+    pub(crate) fn code(&self) -> u8 {
+        match self {
             Failure::Database(_) => 1,
             Failure::Usage(_) => 2,
             Failure::Connect(_) => 3,
-        })
+            Failure::Interrupted => 130,
+            Failure::Reported(code) => *code,
+        }
+    }
+
+    pub(crate) fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.code())
+    }
+
+    /// Shows the failure: on stderr for people, and as a JSON document on
+    /// stdout with `--json` so that scripts always get a parsable answer.
+    pub(crate) fn report(&self, json: bool) {
+        if let Failure::Reported(_) = self {
+            return;
+        }
+        if json {
+            let fields = ErrorFields {
+                error: self.message(),
+                ..ErrorFields::default()
+            };
+            print!("{}", fields.document());
+        }
+        eprintln!("{self}");
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Failure::Database(m) | Failure::Usage(m) | Failure::Connect(m) => m.clone(),
+            Failure::Interrupted => "interrupted".into(),
+            Failure::Reported(_) => String::new(),
+        }
     }
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Failure::Database(m) | Failure::Usage(m) | Failure::Connect(m) => {
-                write!(f, "sequelae: {m}")
-            }
-        }
+        write!(f, "sequelae: {}", self.message())
     }
 }
 

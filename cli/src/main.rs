@@ -3,6 +3,10 @@
 
 mod exec;
 mod exit;
+mod health;
+mod present;
+mod script;
+mod source;
 mod interrupt;
 
 use std::process::ExitCode;
@@ -32,6 +36,33 @@ pub(crate) struct GlobalOptions {
     /// Print results as JSON on stdout.
     #[arg(long, global = true)]
     pub(crate) json: bool,
+
+    /// Cancel a statement that runs longer than this many milliseconds
+    /// (statement_timeout on the server, and a cancel request if the
+    /// server does not stop).
+    #[arg(long, global = true, value_name = "MS", env = "QUERY_TIMEOUT",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) timeout: Option<u64>,
+
+    /// Run each statement on its own instead of all in one transaction
+    /// (for VACUUM, CREATE DATABASE, CREATE INDEX CONCURRENTLY...).
+    #[arg(long, global = true)]
+    pub(crate) no_transaction: bool,
+
+    /// Show at most N rows of each result (the rest is counted and the
+    /// output says it was cut).
+    #[arg(long, global = true, value_name = "N")]
+    pub(crate) max_rows: Option<u64>,
+
+    /// Run in a READ ONLY transaction: the database refuses any write.
+    #[arg(long, global = true)]
+    pub(crate) read_only: bool,
+}
+
+impl GlobalOptions {
+    pub(crate) fn timeout(&self) -> Option<std::time::Duration> {
+        self.timeout.map(std::time::Duration::from_millis)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -41,19 +72,49 @@ enum Command {
         /// The SQL text.
         sql: String,
     },
+    /// Run a SQL file (`-` reads stdin), streamed statement by statement.
+    File {
+        /// Path of the SQL file, or `-`.
+        path: camino::Utf8PathBuf,
+    },
+    /// Check the server: version, latency, size, uptime, connections.
+    /// Exits 1 when the server is unhealthy, 3 when it cannot be reached.
+    Health,
 }
 
 fn main() -> ExitCode {
     interrupt::install();
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Exec { sql } => exec::run(&cli.global, &sql),
+        Command::Exec { sql } => exec::exec(&cli.global, &sql),
+        Command::File { path } => exec::file(&cli.global, &path),
+        Command::Health => health::run(&cli.global),
     };
+    report_peak_memory();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("{failure}");
+            failure.report(cli.global.json);
             failure.exit_code()
         }
+    }
+}
+
+/// With `SEQUELAE_REPORT_PEAK_RSS=1`, prints this process's peak resident
+/// memory to stderr at exit, so that tests and benchmarks measure the
+/// streaming bound on the real binary instead of guessing it.
+fn report_peak_memory() {
+    if std::env::var_os("SEQUELAE_REPORT_PEAK_RSS").is_none() {
+        return;
+    }
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .map(|v| v.trim().trim_end_matches("kB").trim().to_string())
+        });
+    if let Some(kib) = peak {
+        eprintln!("sequelae: peak_rss_kib={kib}");
     }
 }

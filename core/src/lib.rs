@@ -7,5 +7,12 @@
 //! `sequelae-smol`) only move bytes, which keeps their behaviour identical
 //! and lets every state transition be tested without a socket.
 
+pub mod backup;
 pub mod config;
+pub mod health;
+pub mod json;
+pub mod render;
+pub mod schema;
+pub mod session;
+pub mod sql;
 pub mod wire;

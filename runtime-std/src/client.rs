@@ -19,6 +19,10 @@ use crate::transport::{self, Transport};
 /// small enough that memory stays flat.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// How long a server gets to honour a cancel request sent because a
+/// deadline passed, before the session is given up.
+pub const CANCEL_GRACE: Duration = Duration::from_secs(5);
+
 /// A connected PostgreSQL session.
 ///
 /// ```no_run
@@ -214,6 +218,13 @@ impl Client {
     /// The backend process ID, when the server sent one.
     pub fn backend_pid(&self) -> Option<i32> {
         self.conn.cancel_token().map(|t| t.process_id)
+    }
+
+    /// Bounds every request from now on: at `deadline` a cancel request is
+    /// sent; if the server has not answered [`CANCEL_GRACE`] later, the
+    /// request fails and the session is closed. `None` removes the bound.
+    pub fn set_query_deadline(&mut self, deadline: Option<Instant>) {
+        self.conn.set_query_deadline(deadline, CANCEL_GRACE);
     }
 
     /// A handle that cancels this session's running query from any thread.
@@ -413,6 +424,11 @@ impl Client {
         loop {
             self.flush()?;
             if let Some(event) = self.conn.poll_event()? {
+                if event == Event::CancelNeeded {
+                    // Past the query deadline: the core asks, we dial.
+                    self.cancel_running();
+                    continue;
+                }
                 self.flush()?;
                 return Ok(event);
             }
@@ -523,6 +539,7 @@ impl Iterator for QueryStream<'_> {
                     return self.error.take().map(|e| Err(Error::Db(Box::new(e))));
                 }
                 Event::CopyOutStart(_)
+                | Event::CancelNeeded
                 | Event::CopyDone
                 | Event::StartTls
                 | Event::ParameterChanged { .. }

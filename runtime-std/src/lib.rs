@@ -14,6 +14,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod backup;
 mod cancel;
 mod client;
 mod environment;
@@ -21,7 +22,7 @@ mod error;
 mod transport;
 
 pub use cancel::CancelHandle;
-pub use client::{Client, CopyOutcome, QueryItem, QueryResult, QueryStream};
+pub use client::{CANCEL_GRACE, Client, CopyOutcome, QueryItem, QueryResult, QueryStream};
 pub use environment::{load_pgpass, process_environment};
 pub use error::Error;
 pub use transport::{Transport, open as open_transport};
@@ -30,7 +31,12 @@ use sequelae_core::config::ConnectSettings;
 
 /// Resolves connection settings the way the CLI does: `explicit` (a URL or
 /// key=value string) over `DATABASE_URL` over the PG* variables over
-/// libpq's defaults.
+/// libpq's defaults. A `.env` file in the working directory adds the
+/// variables the environment does not set.
 pub fn settings_from_env(explicit: Option<&str>) -> Result<ConnectSettings, Error> {
-    Ok(ConnectSettings::resolve(explicit, &process_environment())?)
+    let mut env = process_environment();
+    if let Ok(text) = std::fs::read_to_string(".env") {
+        env = env.with_dotenv(&text);
+    }
+    Ok(ConnectSettings::resolve(explicit, &env)?)
 }

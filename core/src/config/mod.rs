@@ -20,6 +20,7 @@
 //! ```
 
 mod conninfo;
+mod dotenv;
 mod endpoint;
 mod environment;
 mod error;
@@ -31,6 +32,7 @@ mod settings;
 mod ssl_mode;
 mod uri;
 
+pub use dotenv::parse_dotenv;
 pub use endpoint::{DEFAULT_PORT, DEFAULT_SOCKET_DIR, Endpoint, Host};
 pub use environment::Environment;
 pub use error::{ConfigError, Origin, UriPart};

@@ -1,7 +1,7 @@
 //! The session state machine: bytes in, bytes and events out.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use fallible_iterator::FallibleIterator;
@@ -70,7 +70,7 @@ impl State {
 /// what keeps a COPY of any size flat.
 ///
 /// ```
-/// use std::time::Instant;
+/// use std::time::{Duration, Instant};
 /// use sequelae_core::config::{ConnectSettings, Environment};
 /// use sequelae_core::wire::{Connection, Startup};
 ///
@@ -97,6 +97,26 @@ pub struct Connection {
     /// The server aborted the last COPY IN: COPY data the runtime still
     /// sends is dropped until the next query, as the server would drop it.
     copy_in_aborted: bool,
+    /// The client-side bound on the running request, if any.
+    query_deadline: Option<QueryDeadline>,
+}
+
+/// A client-side deadline for requests.
+#[derive(Debug, Clone, Copy)]
+struct QueryDeadline {
+    at: Instant,
+    grace: Duration,
+    cancel_sent: bool,
+}
+
+impl QueryDeadline {
+    fn next(&self) -> Instant {
+        if self.cancel_sent {
+            self.at + self.grace
+        } else {
+            self.at
+        }
+    }
 }
 
 /// Authenticator wrapper so that `Connection` can derive Debug without
@@ -132,6 +152,7 @@ impl Connection {
             transaction: TransactionStatus::Idle,
             last_fatal: None,
             copy_in_aborted: false,
+            query_deadline: None,
         };
         if conn.startup.tls == TlsNegotiation::Disabled {
             conn.send_startup();
@@ -178,26 +199,58 @@ impl Connection {
             | State::AwaitingTls
             | State::Authenticating
             | State::Starting => self.startup.deadline,
+            State::Busy | State::CopyOut | State::CopyIn | State::CopyInAborted => {
+                self.query_deadline.as_ref().map(QueryDeadline::next)
+            }
             _ => None,
         }
     }
 
-    /// Tells the machine what time it is; fails the startup once the
-    /// connect timeout has passed.
+    /// Tells the machine what time it is. Fails the startup once the
+    /// connect timeout has passed; for a query past its deadline, first
+    /// asks the runtime to send a cancel request ([`Event::CancelNeeded`]),
+    /// then, if the server still has not answered after the grace period,
+    /// gives up on the session.
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
-        match self.poll_timeout() {
-            Some(deadline) if now >= deadline => {
-                self.state = State::Closed;
-                Err(Error::StartupTimeout {
-                    seconds: self
-                        .startup
-                        .connect_timeout
-                        .map(|t| t.as_secs())
-                        .unwrap_or_default(),
-                })
-            }
-            _ => Ok(()),
+        let Some(deadline) = self.poll_timeout() else {
+            return Ok(());
+        };
+        if now < deadline {
+            return Ok(());
         }
+        if let Some(query) = self.query_deadline.as_mut() {
+            if !query.cancel_sent {
+                query.cancel_sent = true;
+                self.events.push_back(Event::CancelNeeded);
+                return Ok(());
+            }
+            let waited = query.grace;
+            self.state = State::Closed;
+            return Err(Error::CancelIgnored {
+                seconds: waited.as_secs_f64(),
+            });
+        }
+        self.state = State::Closed;
+        Err(Error::StartupTimeout {
+            seconds: self
+                .startup
+                .connect_timeout
+                .map(|t| t.as_secs())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Bounds the requests started from now on: past `deadline` the core
+    /// asks for a cancel, and past `deadline + grace` it abandons the
+    /// session. `None` removes the bound. The server-side
+    /// `statement_timeout` is the first line of defence; this is the one
+    /// that works when the server or the network does not answer.
+    pub fn set_query_deadline(&mut self, deadline: Option<Instant>, grace: Duration) {
+        self.query_deadline = deadline.map(|at| QueryDeadline {
+            at,
+            grace,
+            cancel_sent: false,
+        });
     }
 
     /// Call after the runtime finished the TLS handshake that

@@ -102,6 +102,16 @@ pub enum Error {
         /// The configured timeout.
         seconds: u64,
     },
+    /// The query deadline passed, a cancel was sent, and the server still
+    /// did not answer: the session is abandoned.
+    #[error(
+        "the server did not answer within {seconds:.1} s of a cancel request; \
+         closing the connection (the statement may still be running on the server)"
+    )]
+    CancelIgnored {
+        /// How long we waited after the cancel.
+        seconds: f64,
+    },
     /// The server closed the socket.
     #[error("{}", closed_message(.last_error))]
     Closed {

@@ -125,6 +125,13 @@ impl CommandTag {
     }
 }
 
+impl From<String> for CommandTag {
+    /// For front ends that report a command the way the server would.
+    fn from(tag: String) -> CommandTag {
+        CommandTag(tag)
+    }
+}
+
 /// Text or binary, as CopyOutResponse / CopyInResponse announce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CopyFormat {
@@ -171,6 +178,11 @@ pub enum Event {
         /// New value.
         value: String,
     },
+    /// The request ran past the deadline set with
+    /// [`Connection::set_query_deadline`](super::Connection::set_query_deadline):
+    /// the runtime should send a cancel request now (the core cannot open
+    /// the second connection that takes).
+    CancelNeeded,
     /// A NOTIFY delivered to this session.
     Notification {
         /// PID of the notifying backend.

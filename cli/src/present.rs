@@ -1,0 +1,232 @@
+//! Showing results: psql-style tables or the JSON document, written as
+//! rows arrive.
+
+use std::io::{self, IsTerminal, Write};
+
+use sequelae_core::render::{
+    ErrorFields, JsonResults, StatementSummary, TableOptions, TableWriter, error_text,
+    notice_text,
+};
+use sequelae_core::wire::{CommandTag, DataRow, RowDescription, ServerMessage};
+
+/// Buffered output is handed to stdout once it reaches this size.
+const FLUSH_AT: usize = 64 * 1024;
+
+/// What happened, for the presenter to show.
+pub(crate) trait Presenter {
+    fn columns(&mut self, description: &RowDescription) -> io::Result<()>;
+    /// A row; `shown` is false once `--max-rows` is reached (counted, not shown).
+    fn row(&mut self, row: &DataRow) -> io::Result<()>;
+    fn copy_data(&mut self, chunk: &[u8]) -> io::Result<()>;
+    fn complete(&mut self, tag: Option<&CommandTag>, summary: &StatementSummary)
+    -> io::Result<()>;
+    fn notice(&mut self, notice: &ServerMessage) -> io::Result<()>;
+    /// A statement failed: `statement` is its text, `line` where it starts.
+    fn error(
+        &mut self,
+        error: &ServerMessage,
+        statement: &str,
+        line: u64,
+        hint: Option<&str>,
+    ) -> io::Result<()>;
+    /// A failure outside the server's statements (a broken rule of ours).
+    fn failure(&mut self, message: &str) -> io::Result<()>;
+    fn finish(&mut self, duration_ms: f64, statements: u64) -> io::Result<()>;
+}
+
+/// Flushes `buf` to stdout when it is large (or always, with `force`).
+fn drain(out: &mut io::StdoutLock<'static>, buf: &mut String, force: bool) -> io::Result<()> {
+    if force || buf.len() >= FLUSH_AT {
+        out.write_all(buf.as_bytes())?;
+        buf.clear();
+        if force {
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// psql-like text for people.
+pub(crate) struct Human {
+    out: io::StdoutLock<'static>,
+    buf: String,
+    table: Option<TableWriter>,
+    source: String,
+    timing: bool,
+}
+
+impl Human {
+    pub(crate) fn new(source: String) -> Human {
+        Human {
+            out: io::stdout().lock(),
+            buf: String::new(),
+            table: None,
+            source,
+            timing: io::stderr().is_terminal(),
+        }
+    }
+}
+
+impl Presenter for Human {
+    fn columns(&mut self, description: &RowDescription) -> io::Result<()> {
+        self.table = Some(TableWriter::new(description, TableOptions::default()));
+        Ok(())
+    }
+
+    fn row(&mut self, row: &DataRow) -> io::Result<()> {
+        if let Some(table) = self.table.as_mut() {
+            table.row(row, &mut self.buf);
+        }
+        drain(&mut self.out, &mut self.buf, false)
+    }
+
+    fn copy_data(&mut self, chunk: &[u8]) -> io::Result<()> {
+        drain(&mut self.out, &mut self.buf, true)?;
+        self.out.write_all(chunk)
+    }
+
+    fn complete(
+        &mut self,
+        tag: Option<&CommandTag>,
+        summary: &StatementSummary,
+    ) -> io::Result<()> {
+        match self.table.take() {
+            Some(mut table) => {
+                let total = summary.truncated.then_some(summary.row_count).flatten();
+                table.finish(&mut self.buf, total);
+                self.buf.push('\n');
+            }
+            None => {
+                if let Some(tag) = tag {
+                    self.buf.push_str(tag.as_str());
+                    self.buf.push('\n');
+                }
+            }
+        }
+        drain(&mut self.out, &mut self.buf, false)?;
+        if self.timing {
+            drain(&mut self.out, &mut self.buf, true)?;
+            eprintln!("Time: {:.3} ms", summary.duration_ms);
+        }
+        Ok(())
+    }
+
+    fn notice(&mut self, notice: &ServerMessage) -> io::Result<()> {
+        drain(&mut self.out, &mut self.buf, true)?;
+        eprintln!("{}", notice_text(notice));
+        Ok(())
+    }
+
+    fn error(
+        &mut self,
+        error: &ServerMessage,
+        statement: &str,
+        line: u64,
+        hint: Option<&str>,
+    ) -> io::Result<()> {
+        // Rows already printed stay; a table that printed nothing yet is
+        // dropped, as psql shows no result for a failed statement.
+        self.table = None;
+        drain(&mut self.out, &mut self.buf, true)?;
+        let mut text = error_text(error, Some(statement));
+        if let Some(hint) = hint {
+            text.push_str(&format!("\nHINT:  {hint}"));
+        }
+        // psql names the script and the statement's line for files.
+        if self.source != "<command>" {
+            eprintln!("{}:{line}: {text}", self.source);
+        } else {
+            eprintln!("{text}");
+        }
+        Ok(())
+    }
+
+    fn failure(&mut self, message: &str) -> io::Result<()> {
+        drain(&mut self.out, &mut self.buf, true)?;
+        eprintln!("sequelae: {message}");
+        Ok(())
+    }
+
+    fn finish(&mut self, duration_ms: f64, statements: u64) -> io::Result<()> {
+        drain(&mut self.out, &mut self.buf, true)?;
+        if self.timing && statements > 1 {
+            eprintln!("Total: {statements} statements, {duration_ms:.3} ms");
+        }
+        Ok(())
+    }
+}
+
+/// The JSON document for scripts and assistants.
+pub(crate) struct Json {
+    out: io::StdoutLock<'static>,
+    buf: String,
+    results: JsonResults,
+}
+
+impl Json {
+    pub(crate) fn new(multi: bool) -> Json {
+        Json {
+            out: io::stdout().lock(),
+            buf: String::new(),
+            results: JsonResults::new(multi),
+        }
+    }
+}
+
+impl Presenter for Json {
+    fn columns(&mut self, description: &RowDescription) -> io::Result<()> {
+        self.results.columns(&mut self.buf, description);
+        Ok(())
+    }
+
+    fn row(&mut self, row: &DataRow) -> io::Result<()> {
+        self.results.row(&mut self.buf, row);
+        drain(&mut self.out, &mut self.buf, false)
+    }
+
+    fn copy_data(&mut self, _chunk: &[u8]) -> io::Result<()> {
+        // COPY TO STDOUT text has no place in the JSON document; its row
+        // count is reported with the statement.
+        Ok(())
+    }
+
+    fn complete(
+        &mut self,
+        _tag: Option<&CommandTag>,
+        summary: &StatementSummary,
+    ) -> io::Result<()> {
+        self.results.statement_done(&mut self.buf, summary);
+        drain(&mut self.out, &mut self.buf, false)
+    }
+
+    fn notice(&mut self, notice: &ServerMessage) -> io::Result<()> {
+        eprintln!("{}", notice_text(notice));
+        Ok(())
+    }
+
+    fn error(
+        &mut self,
+        error: &ServerMessage,
+        _statement: &str,
+        _line: u64,
+        hint: Option<&str>,
+    ) -> io::Result<()> {
+        self.results
+            .failed(&mut self.buf, &ErrorFields::from_server(error, hint));
+        drain(&mut self.out, &mut self.buf, true)
+    }
+
+    fn failure(&mut self, message: &str) -> io::Result<()> {
+        let fields = ErrorFields {
+            error: message.to_string(),
+            ..ErrorFields::default()
+        };
+        self.results.failed(&mut self.buf, &fields);
+        drain(&mut self.out, &mut self.buf, true)
+    }
+
+    fn finish(&mut self, duration_ms: f64, _statements: u64) -> io::Result<()> {
+        self.results.finish(&mut self.buf, duration_ms);
+        drain(&mut self.out, &mut self.buf, true)
+    }
+}

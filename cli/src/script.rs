@@ -1,0 +1,254 @@
+//! Runs a script: the core's [`ScriptRunner`] decides what goes around the
+//! user's statements, this pumps statements from the source through the
+//! client to the presenter.
+
+use std::io::{self, Read};
+use std::time::{Duration, Instant};
+
+use sequelae_core::render::StatementSummary;
+use sequelae_core::session::{ScriptOptions, ScriptRunner, Verdict};
+use sequelae_core::sql::{ScriptItem, Statement};
+use sequelae_core::wire::ServerMessage;
+use sequelae_std::{CANCEL_GRACE, Client, Error, QueryItem};
+
+use crate::exit::Failure;
+use crate::interrupt;
+use crate::present::Presenter;
+use crate::source::Source;
+
+/// What the flags asked for.
+#[derive(Debug, Clone)]
+pub(crate) struct RunSettings {
+    pub(crate) script: ScriptOptions,
+    pub(crate) max_rows: Option<u64>,
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// How a statement ended, as far as the pump is concerned.
+enum Outcome {
+    Done,
+    Failed(Box<ServerMessage>),
+}
+
+/// Runs every statement of `source`; returns the failure to exit with.
+pub(crate) fn run(
+    client: &mut Client,
+    source: &mut Source<'_>,
+    settings: &RunSettings,
+    presenter: &mut dyn Presenter,
+) -> Result<(), Failure> {
+    let mut runner = ScriptRunner::new(settings.script.clone())
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let started = Instant::now();
+    let cancel = client.cancel_handle();
+    let _registration = cancel.map(|handle| {
+        interrupt::on_interrupt(move || {
+            let _ = handle.cancel();
+        })
+    });
+    let mut statements = 0u64;
+    let mut failure: Option<Failure> = None;
+    let output = |e: io::Error| {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            // Whoever read our output left (`| head`): stop quietly, as a
+            // program killed by SIGPIPE would.
+            Failure::Reported(141)
+        } else {
+            Failure::Usage(format!("cannot write output: {e}"))
+        }
+    };
+
+    while let Some(item) = source.next()? {
+        let statement = match item {
+            ScriptItem::Statement(s) => s,
+            // Inline COPY data is consumed with its statement; stray data
+            // means the splitter and we disagree, which is a bug.
+            other => {
+                return Err(Failure::Usage(format!(
+                    "{}: unexpected COPY data without a COPY statement ({other:?})",
+                    source.name
+                )));
+            }
+        };
+        if let Some(sql) = runner.before_statement(client.transaction_status()) {
+            if let Err(e) = client.simple_query(&sql) {
+                failure = Some(e.into());
+                break;
+            }
+        }
+        if let Some(timeout) = settings.timeout {
+            // The server's statement_timeout fires first; this catches a
+            // server or network that does not answer.
+            client.set_query_deadline(Some(Instant::now() + timeout + CANCEL_GRACE / 5));
+        }
+        statements += 1;
+        let began = Instant::now();
+        let outcome = run_statement(client, source, &statement, settings, presenter, began);
+        client.set_query_deadline(None);
+        match outcome {
+            Ok(Outcome::Done) => {}
+            Ok(Outcome::Failed(error)) => {
+                let hint = runner.hint(&error).map(str::to_string);
+                let hint = match (&hint, interrupt::interrupted()) {
+                    (_, true) => Some("cancelled by Ctrl-C".to_string()),
+                    (None, false) if settings.timeout.is_some() && error.code == "57014" => {
+                        Some("the statement ran past --timeout and was cancelled".to_string())
+                    }
+                    _ => hint,
+                };
+                presenter
+                    .error(&error, &statement.text, statement.line, hint.as_deref())
+                    .map_err(output)?;
+                runner.after_statement(Some(&error));
+                failure = Some(if interrupt::interrupted() {
+                    Failure::Interrupted
+                } else {
+                    Failure::Reported(1)
+                });
+                break;
+            }
+            Err(StatementError::Output(e)) => {
+                failure = Some(output(e));
+                break;
+            }
+            Err(StatementError::Client(e)) => {
+                failure = Some(e.into());
+                break;
+            }
+        }
+        if runner.after_statement(None) == Verdict::Stop {
+            break;
+        }
+        if let Some(reason) = client
+            .parameter("default_transaction_read_only")
+            .and_then(|v| runner.parameter_changed("default_transaction_read_only", v))
+        {
+            presenter.failure(&reason).map_err(output)?;
+            failure = Some(Failure::Reported(1));
+            break;
+        }
+    }
+
+    let finish = runner.finish(failure.is_none(), client.transaction_status());
+    if let Some(sql) = finish.sql {
+        if let Err(e) = client.simple_query(sql) {
+            if failure.is_none() {
+                presenter
+                    .failure(&format!("{sql} failed: {e}"))
+                    .map_err(output)?;
+                failure = Some(Failure::Reported(1));
+            }
+        }
+    }
+    let result = match failure {
+        Some(f) => Err(f),
+        None => {
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            presenter.finish(ms, statements).map_err(output)
+        }
+    };
+    if let Some(warning) = finish.warning {
+        eprintln!("sequelae: warning: {warning}");
+    }
+    result
+}
+
+enum StatementError {
+    Output(io::Error),
+    Client(Error),
+}
+
+fn run_statement(
+    client: &mut Client,
+    source: &mut Source<'_>,
+    statement: &Statement,
+    settings: &RunSettings,
+    presenter: &mut dyn Presenter,
+    began: Instant,
+) -> Result<Outcome, StatementError> {
+    let summary = |tag: Option<&sequelae_core::wire::CommandTag>, shown: u64| StatementSummary {
+        command: tag.map(|t| t.command().to_string()),
+        row_count: tag.and_then(|t| t.rows()),
+        rows_returned: shown,
+        truncated: settings.max_rows.is_some_and(|max| {
+            tag.and_then(|t| t.rows()).is_some_and(|n| n > max) && shown >= max
+        }),
+        duration_ms: began.elapsed().as_secs_f64() * 1000.0,
+    };
+    if statement.copy_from_stdin {
+        let mut data = CopyData { source };
+        return match client.copy_in(&statement.text, &mut data) {
+            Ok(outcome) => {
+                let tag = sequelae_core::wire::CommandTag::from(format!("COPY {}", outcome.rows));
+                presenter
+                    .complete(Some(&tag), &summary(Some(&tag), 0))
+                    .map_err(StatementError::Output)?;
+                Ok(Outcome::Done)
+            }
+            Err(Error::Db(e)) => Ok(Outcome::Failed(e)),
+            Err(e) => Err(StatementError::Client(e)),
+        };
+    }
+    let mut shown = 0u64;
+    let stream = client.query(&statement.text).map_err(StatementError::Client)?;
+    for item in stream {
+        match item {
+            Ok(QueryItem::Columns(d)) => {
+                shown = 0;
+                presenter.columns(&d).map_err(StatementError::Output)?;
+            }
+            Ok(QueryItem::Row(r)) => {
+                if settings.max_rows.is_none_or(|max| shown < max) {
+                    shown += 1;
+                    presenter.row(&r).map_err(StatementError::Output)?;
+                }
+            }
+            Ok(QueryItem::Complete(tag)) => presenter
+                .complete(Some(&tag), &summary(Some(&tag), shown))
+                .map_err(StatementError::Output)?,
+            Ok(QueryItem::EmptyQuery) => {}
+            Ok(QueryItem::CopyData(chunk)) => {
+                presenter.copy_data(&chunk).map_err(StatementError::Output)?
+            }
+            Ok(QueryItem::Notice(n)) => presenter.notice(&n).map_err(StatementError::Output)?,
+            Err(Error::Db(e)) => return Ok(Outcome::Failed(e)),
+            Err(e) => return Err(StatementError::Client(e)),
+        }
+    }
+    Ok(Outcome::Done)
+}
+
+/// Inline COPY data of a script, read item by item from the source.
+struct CopyData<'s, 'a> {
+    source: &'s mut Source<'a>,
+}
+
+impl Read for CopyData<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.source.peek() {
+                Ok(Some(ScriptItem::CopyData(_))) => {}
+                Ok(Some(ScriptItem::CopyEnd)) => {
+                    let _ = self.source.next();
+                    return Ok(0);
+                }
+                Ok(_) => return Ok(0),
+                Err(e) => return Err(io::Error::other(e.to_string())),
+            }
+            let Ok(Some(ScriptItem::CopyData(mut data))) = self.source.next() else {
+                return Ok(0);
+            };
+            if data.is_empty() {
+                continue;
+            }
+            let n = buf.len().min(data.len());
+            buf[..n].copy_from_slice(&data[..n]);
+            if n < data.len() {
+                // Put the rest back for the next read.
+                let rest = data.split_off(n);
+                self.source.unread(ScriptItem::CopyData(rest));
+            }
+            return Ok(n);
+        }
+    }
+}

@@ -1,0 +1,511 @@
+//! What the database holds, read before the dump: the server version, and
+//! the relations and schemas that user-given names must match.
+//!
+//! pg_dump with `--strict-names` would also refuse an unknown name, but
+//! only after it started, and without saying what was meant. Resolving the
+//! names first lets an unknown table fail before any work, with
+//! suggestions, and gives the progress display its total.
+
+use super::error::BackupError;
+use super::names::{QualifiedName, RelationName, parse_relation_list, parse_schema_list, user_part};
+use super::options::BackupOptions;
+use super::version::ServerVersion;
+use crate::wire::DataRow;
+
+/// The queries to run (one simple-query round trip, three result sets):
+/// the server version; every relation pg_dump's `-t` can match (tables,
+/// partitioned tables, views, materialized views, foreign tables,
+/// sequences) outside the system schemas, with whether the default search
+/// path sees it (pg_dump resolves unqualified patterns the same way) and
+/// whether an extension owns it; and the non-system schemas.
+pub const CATALOG_QUERY: &str = "\
+SELECT pg_catalog.current_setting('server_version_num'), pg_catalog.current_setting('server_version');
+SELECT n.nspname, c.relname, c.relkind, pg_catalog.pg_table_is_visible(c.oid),
+       EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+               WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                 AND d.objid = c.oid AND d.deptype = 'e')
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+  AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+ORDER BY 1, 2;
+SELECT n.nspname FROM pg_catalog.pg_namespace n
+WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+ORDER BY 1;
+";
+
+/// The kind of a relation, from `pg_class.relkind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RelationKind {
+    /// `r`: a table with rows of its own.
+    Table,
+    /// `p`: a partitioned table (its rows are in its partitions).
+    PartitionedTable,
+    /// `v`.
+    View,
+    /// `m`.
+    MaterializedView,
+    /// `f`: rows are not dumped unless asked for.
+    ForeignTable,
+    /// `S`.
+    Sequence,
+}
+
+impl RelationKind {
+    fn from_relkind(text: &str) -> Option<RelationKind> {
+        Some(match text {
+            "r" => RelationKind::Table,
+            "p" => RelationKind::PartitionedTable,
+            "v" => RelationKind::View,
+            "m" => RelationKind::MaterializedView,
+            "f" => RelationKind::ForeignTable,
+            "S" => RelationKind::Sequence,
+            _ => return None,
+        })
+    }
+
+    /// Counts as a table in the result.
+    pub fn is_table(self) -> bool {
+        matches!(
+            self,
+            RelationKind::Table | RelationKind::PartitionedTable | RelationKind::ForeignTable
+        )
+    }
+}
+
+/// One relation of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    /// Schema and name.
+    pub name: QualifiedName,
+    /// What it is.
+    pub kind: RelationKind,
+    /// The default search path finds it by its bare name.
+    pub visible: bool,
+    /// An extension owns it (pg_dump leaves it to `CREATE EXTENSION`).
+    pub extension_member: bool,
+}
+
+/// What [`CATALOG_QUERY`] returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalog {
+    /// The server's version.
+    pub server_version: ServerVersion,
+    /// The server's version as it prints it (`15.18 (Debian ...)`).
+    pub server_version_text: String,
+    /// Every dumpable relation outside the system schemas.
+    pub relations: Vec<Relation>,
+    /// Every schema outside the system schemas.
+    pub schemas: Vec<String>,
+}
+
+impl Catalog {
+    /// Reads the three result sets of [`CATALOG_QUERY`].
+    ///
+    /// # Errors
+    ///
+    /// [`BackupError::Catalog`] when a result set is missing or malformed.
+    pub fn from_rows(
+        version: &[DataRow],
+        relations: &[DataRow],
+        schemas: &[DataRow],
+    ) -> Result<Catalog, BackupError> {
+        let malformed = |what: &str| BackupError::Catalog {
+            message: format!("unexpected answer to the {what} query"),
+        };
+        let row = version.first().ok_or_else(|| malformed("version"))?;
+        let server_version = row
+            .get_str(0)
+            .and_then(|v| v.trim().parse().ok())
+            .map(ServerVersion)
+            .ok_or_else(|| malformed("version"))?;
+        let server_version_text = row.get_str(1).unwrap_or_default().to_string();
+        let relations = relations
+            .iter()
+            .map(|row| {
+                let text = |i| row.get_str(i).ok_or_else(|| malformed("relation"));
+                Ok(Relation {
+                    name: QualifiedName {
+                        schema: text(0)?.to_string(),
+                        name: text(1)?.to_string(),
+                    },
+                    kind: RelationKind::from_relkind(text(2)?)
+                        .ok_or_else(|| malformed("relation"))?,
+                    visible: text(3)? == "t",
+                    extension_member: text(4)? == "t",
+                })
+            })
+            .collect::<Result<Vec<_>, BackupError>>()?;
+        let schemas = schemas
+            .iter()
+            .map(|row| {
+                row.get_str(0)
+                    .map(str::to_string)
+                    .ok_or_else(|| malformed("schema"))
+            })
+            .collect::<Result<Vec<_>, BackupError>>()?;
+        Ok(Catalog {
+            server_version,
+            server_version_text,
+            relations,
+            schemas,
+        })
+    }
+
+    /// Resolves the names of `options` against the catalog.
+    ///
+    /// # Errors
+    ///
+    /// [`BackupError::BadName`] for a name that cannot be read,
+    /// [`BackupError::UnknownTable`] and [`BackupError::UnknownSchema`]
+    /// for a name that matches nothing, with close names as suggestions.
+    pub fn select(&self, options: &BackupOptions) -> Result<Selection, BackupError> {
+        let tables = self.resolve_tables(&options.tables, "table")?;
+        let exclude = self.resolve_tables(&options.exclude_tables, "excluded table")?;
+        let mut schemas = Vec::new();
+        for item in &options.schemas {
+            for schema in parse_schema_list(item)? {
+                if !self.schemas.contains(&schema) {
+                    return Err(BackupError::UnknownSchema {
+                        name: user_part(&schema),
+                        suggestions: suggest(&schema, self.schemas.iter().map(|s| (s.as_str(), user_part(s)))),
+                    });
+                }
+                if !schemas.contains(&schema) {
+                    schemas.push(schema);
+                }
+            }
+        }
+        let in_backup: Vec<&Relation> = self
+            .relations
+            .iter()
+            .filter(|r| {
+                let chosen = if !tables.is_empty() {
+                    tables.contains(&r.name)
+                } else if !schemas.is_empty() {
+                    schemas.contains(&r.name.schema) && !r.extension_member
+                } else {
+                    !r.extension_member
+                };
+                chosen && !exclude.contains(&r.name)
+            })
+            .collect();
+        let table_count = in_backup.iter().filter(|r| r.kind.is_table()).count();
+        let data_tables = if options.schema_only {
+            0
+        } else {
+            in_backup
+                .iter()
+                .filter(|r| r.kind == RelationKind::Table)
+                .count()
+        };
+        Ok(Selection {
+            tables,
+            schemas,
+            exclude_tables: exclude,
+            table_count,
+            data_tables,
+        })
+    }
+
+    fn resolve_tables(
+        &self,
+        items: &[String],
+        what: &'static str,
+    ) -> Result<Vec<QualifiedName>, BackupError> {
+        let mut out: Vec<QualifiedName> = Vec::new();
+        for item in items {
+            for name in parse_relation_list(item)? {
+                let found = self.resolve(&name).ok_or_else(|| BackupError::UnknownTable {
+                    what,
+                    name: name.to_string(),
+                    suggestions: self.suggest_relations(&name),
+                })?;
+                if !out.contains(&found) {
+                    out.push(found);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The relation `name` means: the exact schema and name, or for a bare
+    /// name the one the default search path sees.
+    fn resolve(&self, name: &RelationName) -> Option<QualifiedName> {
+        self.relations
+            .iter()
+            .find(|r| {
+                r.name.name == name.name
+                    && match &name.schema {
+                        Some(schema) => &r.name.schema == schema,
+                        None => r.visible,
+                    }
+            })
+            .map(|r| r.name.clone())
+    }
+
+    /// Close names for an unknown `name`: for a bare name, relations of a
+    /// close name (shown bare when the search path sees them); for a
+    /// qualified one, relations whose `schema.name` is close, and a
+    /// relation whose name is the whole typed text (`my.table` meant the
+    /// table "my.table").
+    fn suggest_relations(&self, name: &RelationName) -> Vec<String> {
+        let mut candidates: Vec<(String, String)> = Vec::new();
+        let typed = match &name.schema {
+            None => {
+                for r in &self.relations {
+                    let shown = if r.visible {
+                        user_part(&r.name.name)
+                    } else {
+                        r.name.to_string()
+                    };
+                    candidates.push((r.name.name.clone(), shown));
+                }
+                name.name.clone()
+            }
+            Some(schema) => {
+                for r in &self.relations {
+                    let full = format!("{}.{}", r.name.schema, r.name.name);
+                    candidates.push((full, r.name.to_string()));
+                    if r.visible {
+                        candidates.push((r.name.name.clone(), user_part(&r.name.name)));
+                    }
+                }
+                format!("{schema}.{}", name.name)
+            }
+        };
+        suggest(
+            &typed,
+            candidates.iter().map(|(c, shown)| (c.as_str(), shown.clone())),
+        )
+    }
+}
+
+/// The tables and schemas pg_dump gets, resolved and deduplicated.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Selection {
+    /// `--table` patterns (empty: all tables).
+    pub tables: Vec<QualifiedName>,
+    /// `--schema` patterns (empty: all schemas).
+    pub schemas: Vec<String>,
+    /// `--exclude-table` patterns.
+    pub exclude_tables: Vec<QualifiedName>,
+    /// Tables (plain, partitioned, foreign) in the backup.
+    pub table_count: usize,
+    /// Tables whose rows the backup holds: the progress total.
+    pub data_tables: usize,
+}
+
+const MAX_SUGGESTIONS: usize = 3;
+
+/// Up to three candidates close to `typed`: the same name in another case
+/// first, then by edit distance. Each candidate is (name compared, name
+/// shown).
+fn suggest<'a>(typed: &str, candidates: impl Iterator<Item = (&'a str, String)>) -> Vec<String> {
+    let mut scored: Vec<(usize, String)> = candidates
+        .filter_map(|(name, shown)| {
+            let d = if name.to_lowercase() == typed.to_lowercase() {
+                0
+            } else {
+                distance(&name.to_lowercase(), &typed.to_lowercase())
+            };
+            (d == 0 || close_enough(typed, d)).then_some((d, shown))
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    // The same name in another case or schema is surely what was meant.
+    if scored.first().is_some_and(|(d, _)| *d == 0) {
+        scored.retain(|(d, _)| *d == 0);
+    }
+    scored
+        .into_iter()
+        .take(MAX_SUGGESTIONS)
+        .map(|(_, shown)| shown)
+        .collect()
+}
+
+fn close_enough(typed: &str, d: usize) -> bool {
+    d <= (typed.chars().count() / 3).max(1)
+}
+
+/// Edit distance over characters, a swap of two neighbours counting as
+/// one edit (optimal string alignment), since swaps are the commonest typo.
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        d[i * width] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::{BufMut, Bytes, BytesMut};
+    use rstest::rstest;
+
+    fn row(values: &[&str]) -> DataRow {
+        let mut body = BytesMut::new();
+        let mut ranges = Vec::new();
+        for v in values {
+            let start = body.len();
+            body.put_slice(v.as_bytes());
+            ranges.push(Some(start..body.len()));
+        }
+        DataRow::new(Bytes::from(body), ranges)
+    }
+
+    fn catalog() -> Catalog {
+        let rels = [
+            ["public", "users", "r", "t", "f"],
+            ["public", "posts", "r", "t", "f"],
+            ["public", "MixedCase", "r", "t", "f"],
+            ["public", "my.table", "r", "t", "f"],
+            ["public", "events", "p", "t", "f"],
+            ["public", "events_2024", "r", "t", "f"],
+            ["public", "active_users", "v", "t", "f"],
+            ["public", "users_id_seq", "S", "t", "f"],
+            ["public", "spatial_ref_sys", "r", "t", "t"],
+            ["app", "my table", "r", "f", "f"],
+            ["app", "users", "r", "f", "f"],
+            ["app", "a\"b", "r", "f", "f"],
+        ];
+        let rels: Vec<DataRow> = rels.iter().map(|r| row(r)).collect();
+        let schemas: Vec<DataRow> = ["app", "public", "We.ird"].iter().map(|s| row(&[s])).collect();
+        Catalog::from_rows(&[row(&["150018", "15.18 (Debian)"])], &rels, &schemas)
+            .expect("catalog")
+    }
+
+    fn opts(edit: impl FnOnce(&mut BackupOptions)) -> BackupOptions {
+        let mut o = BackupOptions::default();
+        edit(&mut o);
+        o
+    }
+
+    fn q(schema: &str, name: &str) -> QualifiedName {
+        QualifiedName {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn reads_the_catalog() {
+        let c = catalog();
+        assert_eq!(c.server_version, ServerVersion(150_018));
+        assert_eq!(c.relations.len(), 12);
+        assert_eq!(c.schemas, vec!["app", "public", "We.ird"]);
+    }
+
+    #[test]
+    fn whole_database_counts_tables_and_leaves_extension_tables_out() {
+        let s = catalog().select(&BackupOptions::default()).expect("selects");
+        assert!(s.tables.is_empty() && s.schemas.is_empty());
+        // users posts MixedCase my.table events events_2024 + app's three
+        assert_eq!(s.table_count, 9);
+        assert_eq!(s.data_tables, 8);
+        let s = catalog()
+            .select(&opts(|o| o.schema_only = true))
+            .expect("selects");
+        assert_eq!(s.data_tables, 0);
+    }
+
+    #[rstest]
+    #[case("users", q("public", "users"))]
+    #[case("app.users", q("app", "users"))]
+    #[case("MixedCase", q("public", "MixedCase"))]
+    #[case("\"my.table\"", q("public", "my.table"))]
+    #[case("app.\"my table\"", q("app", "my table"))]
+    #[case("app.a\"b", q("app", "a\"b"))]
+    #[case("active_users", q("public", "active_users"))]
+    fn resolves_exact_names(#[case] typed: &str, #[case] expected: QualifiedName) {
+        let s = catalog()
+            .select(&opts(|o| o.tables = vec![typed.into()]))
+            .expect("resolves");
+        assert_eq!(s.tables, vec![expected]);
+    }
+
+    #[test]
+    fn lists_are_split_and_deduplicated() {
+        let s = catalog()
+            .select(&opts(|o| {
+                o.tables = vec!["users,posts".into(), "users".into(), "active_users".into()];
+                o.exclude_tables = vec!["posts".into()];
+            }))
+            .expect("resolves");
+        assert_eq!(
+            s.tables,
+            vec![q("public", "users"), q("public", "posts"), q("public", "active_users")]
+        );
+        assert_eq!(s.exclude_tables, vec![q("public", "posts")]);
+        assert_eq!(s.table_count, 1);
+        assert_eq!(s.data_tables, 1);
+    }
+
+    #[rstest]
+    #[case("usres", "table usres does not exist; did you mean users?")]
+    #[case("mixedcase", "table mixedcase does not exist; did you mean MixedCase?")]
+    #[case("my table", "table my table does not exist; did you mean app.my table?")]
+    #[case("ap.users", "table ap.users does not exist; did you mean app.users?")]
+    #[case("nothing_like_it", "table nothing_like_it does not exist")]
+    #[case("my.table", "table my.table does not exist; did you mean \"my.table\"?")]
+    fn unknown_tables_come_with_suggestions(#[case] typed: &str, #[case] message: &str) {
+        let e = catalog()
+            .select(&opts(|o| o.tables = vec![typed.into()]))
+            .expect_err("unknown");
+        assert_eq!(e.to_string(), message);
+    }
+
+    #[test]
+    fn excluded_tables_must_exist_too() {
+        let e = catalog()
+            .select(&opts(|o| o.exclude_tables = vec!["post".into()]))
+            .expect_err("unknown");
+        assert_eq!(
+            e.to_string(),
+            "excluded table post does not exist; did you mean posts?"
+        );
+    }
+
+    #[test]
+    fn schemas_resolve_exactly() {
+        let s = catalog()
+            .select(&opts(|o| o.schemas = vec!["app, \"We.ird\"".into()]))
+            .expect("resolves");
+        assert_eq!(s.schemas, vec!["app", "We.ird"]);
+        assert_eq!(s.table_count, 3);
+        let e = catalog()
+            .select(&opts(|o| o.schemas = vec!["App".into()]))
+            .expect_err("case matters");
+        assert_eq!(e.to_string(), "schema App does not exist; did you mean app?");
+    }
+
+    #[rstest]
+    #[case("kitten", "sitting", 3)]
+    #[case("", "abc", 3)]
+    #[case("same", "same", 0)]
+    #[case("ümlaut", "umlaut", 1)]
+    #[case("usres", "users", 1)]
+    fn distances(#[case] a: &str, #[case] b: &str, #[case] d: usize) {
+        assert_eq!(distance(a, b), d);
+    }
+}

@@ -1,0 +1,384 @@
+//! Why a backup was refused or failed, worded for the person who must fix
+//! it, and grouped by what they must do ([`ErrorKind`], the exit code).
+
+use std::fmt;
+use std::path::PathBuf;
+
+use super::options::BackupFormat;
+use super::version::{PgDumpVersion, ServerVersion};
+
+/// What kind of failure, which is what the exit code says: fix the
+/// command (usage), fix the connection, or look at the database or dump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The options, names or output path are wrong (exit code 2).
+    Usage,
+    /// No session could be opened (exit code 3).
+    Connect,
+    /// The database or the dump program said no (exit code 1).
+    Dump,
+    /// The user interrupted the backup (exit code 130).
+    Interrupted,
+}
+
+/// A backup that was refused before it started or failed while it ran.
+/// Every message names the thing at fault and, where there is one, the fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackupError {
+    /// `--format` names no format.
+    #[error("unknown backup format \"{value}\": expected plain, custom, directory or tar")]
+    UnknownFormat {
+        /// What was given.
+        value: String,
+    },
+    /// The password channel names no channel.
+    #[error("unknown password channel \"{value}\": expected env or passfile")]
+    UnknownPasswordChannel {
+        /// What was given.
+        value: String,
+    },
+    /// Both halves excluded.
+    #[error(
+        "--schema-only and --data-only exclude each other: a backup with neither has both definitions and rows"
+    )]
+    SchemaOnlyWithDataOnly,
+    /// pg_dump cannot compress tar archives.
+    #[error(
+        "the tar format cannot be compressed (pg_dump writes tar archives uncompressed): drop --compress, or use --format custom or directory"
+    )]
+    TarCompression,
+    /// A gzip level above 9.
+    #[error("compression level {level} is out of range: use 0 (none) to 9 (smallest)")]
+    CompressionLevel {
+        /// What was given.
+        level: u8,
+    },
+    /// `--jobs 0`.
+    #[error("--jobs must be at least 1")]
+    ZeroJobs,
+    /// Parallelism in a format that is written by one process.
+    #[error(
+        "--jobs {jobs} needs --format directory: only the directory format is written in parallel (the format is {format})"
+    )]
+    JobsNeedDirectory {
+        /// What was given.
+        jobs: u32,
+        /// The format asked for.
+        format: BackupFormat,
+    },
+    /// pg_dump ignores `-n` when `-t` is given, which would surprise.
+    #[error(
+        "--tables and --schemas cannot be combined (pg_dump would ignore the schemas): qualify the tables instead, e.g. --tables app.users"
+    )]
+    TablesWithSchemas,
+    /// A name list that cannot be read.
+    #[error("cannot read {what} \"{input}\": {reason}")]
+    BadName {
+        /// "table name" or "schema name".
+        what: &'static str,
+        /// The item as typed.
+        input: String,
+        /// What is wrong with it and how to write it.
+        reason: String,
+    },
+    /// The output exists and `--force` was not given.
+    #[error("{} already exists: choose another --output, or pass --force to replace it", .path.display())]
+    OutputExists {
+        /// The output path.
+        path: PathBuf,
+    },
+    /// A one-file format aimed at a directory.
+    #[error(
+        "{} is a directory, but the {format} format writes one file: name a file with --output, or use --format directory", .path.display()
+    )]
+    OutputIsDirectory {
+        /// The output path.
+        path: PathBuf,
+        /// The format asked for.
+        format: BackupFormat,
+    },
+    /// The directory format aimed at a file.
+    #[error(
+        "{} is not a directory, but the directory format writes a directory: choose another --output", .path.display()
+    )]
+    OutputIsNotDirectory {
+        /// The output path.
+        path: PathBuf,
+    },
+    /// `--force` would replace something that is not a regular file (a
+    /// device, a socket, a symbolic link).
+    #[error(
+        "{} is not a regular file: refusing to replace it, even with --force", .path.display()
+    )]
+    OutputNotAFile {
+        /// The output path.
+        path: PathBuf,
+    },
+    /// `--force` would delete a directory that is not a directory backup.
+    #[error(
+        "{} is a directory that holds something other than a pg_dump directory backup (no toc.dat): refusing to replace it, even with --force", .path.display()
+    )]
+    WontReplaceDirectory {
+        /// The output path.
+        path: PathBuf,
+    },
+    /// The output's folder does not exist.
+    #[error("the output folder {} does not exist: create it first, or choose another --output", .folder.display())]
+    FolderMissing {
+        /// The folder.
+        folder: PathBuf,
+    },
+    /// The output's "folder" is a file.
+    #[error("{} is not a folder, so the backup cannot be written in it", .folder.display())]
+    FolderNotDirectory {
+        /// The folder.
+        folder: PathBuf,
+    },
+    /// Nothing can be created in the output's folder.
+    #[error("cannot write in the output folder {}: {reason}", .folder.display())]
+    FolderNotWritable {
+        /// The folder.
+        folder: PathBuf,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// A table name that matches no table.
+    #[error("{what} {name} does not exist{}", suggest(.suggestions))]
+    UnknownTable {
+        /// "table" or "excluded table".
+        what: &'static str,
+        /// The name as the user would write it.
+        name: String,
+        /// Close names that do exist, as the user would write them.
+        suggestions: Vec<String>,
+    },
+    /// A schema name that matches no schema.
+    #[error("schema {name} does not exist{}", suggest(.suggestions))]
+    UnknownSchema {
+        /// The name as the user would write it.
+        name: String,
+        /// Close names that do exist.
+        suggestions: Vec<String>,
+    },
+    /// The connection settings are wrong or the server cannot be reached.
+    #[error("{message}")]
+    Connect {
+        /// The runtime's message (never with the password).
+        message: String,
+    },
+    /// The catalog could not be read before the dump.
+    #[error("cannot read the database catalog: {message}")]
+    Catalog {
+        /// The server's or the runtime's message.
+        message: String,
+    },
+    /// `--pg-dump` was given and pg_dump cannot be used or failed.
+    #[error("{0}")]
+    PgDump(PgDumpProblem),
+    /// The native method was chosen (or is all that is left), and it does
+    /// not exist yet.
+    #[error("{}", native_unavailable(.reasons))]
+    NativeUnavailable {
+        /// Why pg_dump was not used (empty when `--no-pg-dump` asked for
+        /// the native method).
+        reasons: Vec<PgDumpProblem>,
+    },
+    /// The explicit output appeared while the backup ran.
+    #[error(
+        "{} was created by someone else while this backup ran; it was left as it is and this backup was discarded: run it again with another --output", .path.display()
+    )]
+    OutputTaken {
+        /// The output path.
+        path: PathBuf,
+    },
+    /// A file system operation on the output failed.
+    #[error("{context}: {reason}")]
+    Io {
+        /// What was being done, with the path.
+        context: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// Ctrl-C or SIGTERM.
+    #[error("backup interrupted; no output was written and temporary files were removed")]
+    Interrupted,
+}
+
+impl BackupError {
+    /// What kind of failure this is (the exit code).
+    pub fn kind(&self) -> ErrorKind {
+        use BackupError as E;
+        match self {
+            E::Connect { .. } => ErrorKind::Connect,
+            E::Catalog { .. }
+            | E::PgDump(_)
+            | E::NativeUnavailable { .. }
+            | E::OutputTaken { .. }
+            | E::Io { .. } => ErrorKind::Dump,
+            E::Interrupted => ErrorKind::Interrupted,
+            E::UnknownFormat { .. }
+            | E::UnknownPasswordChannel { .. }
+            | E::SchemaOnlyWithDataOnly
+            | E::TarCompression
+            | E::CompressionLevel { .. }
+            | E::ZeroJobs
+            | E::JobsNeedDirectory { .. }
+            | E::TablesWithSchemas
+            | E::BadName { .. }
+            | E::OutputExists { .. }
+            | E::OutputIsDirectory { .. }
+            | E::OutputIsNotDirectory { .. }
+            | E::OutputNotAFile { .. }
+            | E::WontReplaceDirectory { .. }
+            | E::FolderMissing { .. }
+            | E::FolderNotDirectory { .. }
+            | E::FolderNotWritable { .. }
+            | E::UnknownTable { .. }
+            | E::UnknownSchema { .. } => ErrorKind::Usage,
+        }
+    }
+}
+
+/// Why pg_dump was not used or did not produce a backup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PgDumpProblem {
+    /// No such program.
+    NotFound {
+        /// Where it was looked for, e.g. "no pg_dump in PATH (/usr/bin:/bin)".
+        detail: String,
+    },
+    /// The program exists but `--version` did not run or said nothing
+    /// recognisable.
+    NotRunnable {
+        /// The program's path.
+        program: String,
+        /// What happened.
+        reason: String,
+    },
+    /// pg_dump is older than the server, which pg_dump refuses.
+    TooOld {
+        /// The program's path.
+        program: String,
+        /// Its version.
+        version: PgDumpVersion,
+        /// The server's.
+        server: ServerVersion,
+    },
+    /// The server is older than this pg_dump supports.
+    ServerTooOld {
+        /// The program's path.
+        program: String,
+        /// Its version.
+        version: PgDumpVersion,
+        /// The server's.
+        server: ServerVersion,
+    },
+    /// pg_dump ran and failed.
+    Failed {
+        /// How it ended, e.g. "exit status 1" or "killed by signal 9
+        /// (SIGKILL)".
+        status: String,
+        /// Its error lines, password redacted.
+        message: String,
+    },
+}
+
+impl fmt::Display for PgDumpProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PgDumpProblem::NotFound { detail } => write!(
+                f,
+                "pg_dump was not found ({detail}): install the PostgreSQL client programs, or name the program with --pg-dump-path or SEQUELAE_PG_DUMP"
+            ),
+            PgDumpProblem::NotRunnable { program, reason } => {
+                write!(f, "{program} cannot be used as pg_dump: {reason}")
+            }
+            PgDumpProblem::TooOld {
+                program,
+                version,
+                server,
+            } => write!(
+                f,
+                "pg_dump {version} ({program}) cannot dump PostgreSQL {server}, a newer major version: install pg_dump {} or newer and name it with --pg-dump-path or SEQUELAE_PG_DUMP",
+                server.major_text()
+            ),
+            PgDumpProblem::ServerTooOld {
+                program,
+                version,
+                server,
+            } => write!(
+                f,
+                "pg_dump {version} ({program}) cannot dump PostgreSQL {server}: pg_dump 15 and newer dump servers from 9.2 on; use an older pg_dump with --pg-dump-path"
+            ),
+            PgDumpProblem::Failed { status, message } => {
+                if message.is_empty() {
+                    write!(f, "pg_dump failed ({status}) without saying why")
+                } else {
+                    write!(f, "pg_dump failed ({status}): {message}")
+                }
+            }
+        }
+    }
+}
+
+fn suggest(suggestions: &[String]) -> String {
+    match suggestions {
+        [] => String::new(),
+        [one] => format!("; did you mean {one}?"),
+        many => format!("; did you mean one of {}?", many.join(", ")),
+    }
+}
+
+fn native_unavailable(reasons: &[PgDumpProblem]) -> String {
+    if reasons.is_empty() {
+        return "the native backup method (--no-pg-dump) is not available yet in this version of sequelae: drop --no-pg-dump to back up with pg_dump".to_string();
+    }
+    let why: Vec<String> = reasons.iter().map(ToString::to_string).collect();
+    format!(
+        "no backup was made: pg_dump was not used because {}; and the native backup method that would replace it is not available yet in this version of sequelae",
+        why.join("; then ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_table_suggests() {
+        let e = BackupError::UnknownTable {
+            what: "table",
+            name: "usres".into(),
+            suggestions: vec!["users".into()],
+        };
+        assert_eq!(
+            e.to_string(),
+            "table usres does not exist; did you mean users?"
+        );
+        let e = BackupError::UnknownSchema {
+            name: "ap".into(),
+            suggestions: vec!["app".into(), "\"App\"".into()],
+        };
+        assert_eq!(
+            e.to_string(),
+            "schema ap does not exist; did you mean one of app, \"App\"?"
+        );
+        assert_eq!(e.kind(), ErrorKind::Usage);
+    }
+
+    #[test]
+    fn native_unavailable_says_why_pg_dump_was_not_used() {
+        let e = BackupError::NativeUnavailable {
+            reasons: vec![PgDumpProblem::NotFound {
+                detail: "no pg_dump in PATH (/usr/bin)".into(),
+            }],
+        };
+        let text = e.to_string();
+        assert!(text.starts_with("no backup was made: pg_dump was not used because pg_dump was not found (no pg_dump in PATH (/usr/bin))"), "{text}");
+        assert!(text.ends_with("native backup method that would replace it is not available yet in this version of sequelae"), "{text}");
+        assert_eq!(e.kind(), ErrorKind::Dump);
+        let asked = BackupError::NativeUnavailable { reasons: vec![] };
+        assert!(asked.to_string().contains("--no-pg-dump"));
+    }
+}

@@ -1,0 +1,337 @@
+//! From what the user typed to relations: choosing among the catalog's
+//! candidates, and "did you mean" for names that match nothing.
+
+use std::fmt;
+
+use serde_json::{Value, json};
+
+use super::error::SchemaError;
+use super::model::RelationKind;
+use super::name::{TableName, qualified_name};
+use crate::wire::DataRow;
+
+/// Suggestions offered per unknown name.
+pub const MAX_SUGGESTIONS: usize = 3;
+
+/// A relation as [`list_relations_sql`](super::sql::list_relations_sql)
+/// and [`resolve_names_sql`](super::sql::resolve_names_sql) return it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    /// `pg_class.oid`.
+    pub oid: u32,
+    /// Schema name.
+    pub schema: String,
+    /// Relation name.
+    pub name: String,
+    /// Table, view, ...
+    pub kind: RelationKind,
+    /// 1-based position of the schema in `current_schemas(true)`; `None`
+    /// when an unqualified name would not find it.
+    pub path_position: Option<u32>,
+}
+
+impl Relation {
+    /// Reads a row of `list_relations_sql`, starting at column `first`
+    /// (`resolve_names_sql` has the request index before it).
+    pub fn from_row(row: &DataRow, first: usize, step: &'static str) -> Result<Relation, SchemaError> {
+        let bad = |what: &str| SchemaError::UnexpectedResult {
+            step,
+            detail: format!("{what} missing or malformed"),
+        };
+        let text = |i: usize, what: &str| row.get_str(first + i).ok_or_else(|| bad(what));
+        Ok(Relation {
+            oid: text(0, "oid")?.parse().map_err(|_| bad("oid"))?,
+            schema: text(1, "schema")?.to_owned(),
+            name: text(2, "name")?.to_owned(),
+            kind: RelationKind::from_relkind(text(3, "relkind")?).ok_or_else(|| bad("relkind"))?,
+            path_position: match row.get_str(first + 4) {
+                None => None,
+                Some(p) => Some(p.parse().map_err(|_| bad("path position"))?),
+            },
+        })
+    }
+
+    /// The name as SQL needs it typed here: bare when on the search path,
+    /// else schema-qualified; quoted where needed.
+    pub fn sql_name(&self) -> String {
+        qualified_name(&self.schema, &self.name, self.path_position.is_none())
+    }
+}
+
+/// The relation `name` means among `candidates` (the rows of
+/// `resolve_names_sql` for this name), or `None`.
+///
+/// Rules, in order:
+/// 1. the preferred spelling wins: for an unquoted part the name folded to
+///    lower case (what SQL would find), the exact spelling only when the
+///    folded one exists nowhere, so `Users` means `users` if there is one
+///    and `"Users"` otherwise;
+/// 2. for an unqualified name, the schema that comes first in the search
+///    path (`current_schemas(true)`, as SQL resolves it).
+pub fn choose<'a>(name: &TableName, candidates: &'a [Relation]) -> Option<&'a Relation> {
+    let name_spellings = name.name().spellings();
+    let schema_spellings = name.schema().map(|s| s.spellings());
+    candidates
+        .iter()
+        .filter_map(|r| {
+            let name_rank = name_spellings.iter().position(|s| *s == r.name)?;
+            let schema_rank = match &schema_spellings {
+                Some(spellings) => spellings.iter().position(|s| *s == r.schema)?,
+                None => 0,
+            };
+            let path_rank = match (&schema_spellings, r.path_position) {
+                (Some(_), _) => 0,
+                (None, Some(p)) => p,
+                (None, None) => return None,
+            };
+            Some(((name_rank, schema_rank, path_rank), r))
+        })
+        .min_by_key(|(rank, _)| *rank)
+        .map(|(_, r)| r)
+}
+
+/// A name that matched nothing, with the closest existing names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownTable {
+    /// The name as the user typed it.
+    pub input: String,
+    /// Up to [`MAX_SUGGESTIONS`] relations, closest first.
+    pub suggestions: Vec<Relation>,
+}
+
+impl UnknownTable {
+    /// `{"table": "usres", "suggestions": ["users"]}`, suggestions as SQL
+    /// names ready to type.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "table": self.input,
+            "suggestions": self.suggestions.iter().map(Relation::sql_name).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// `unknown table "usres"; did you mean "users"?` — names are shown in
+/// double quotes the way PostgreSQL's messages show them, unless they carry
+/// SQL quotes of their own (`did you mean "MixedCase" or app."my table"?`).
+impl fmt::Display for UnknownTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown table {}", in_quotes(&self.input))?;
+        let names: Vec<String> = self
+            .suggestions
+            .iter()
+            .map(|r| in_quotes(&r.sql_name()))
+            .collect();
+        match names.as_slice() {
+            [] => Ok(()),
+            [one] => write!(f, "; did you mean {one}?"),
+            [init @ .., last] => write!(f, "; did you mean {} or {last}?", init.join(", ")),
+        }
+    }
+}
+
+fn in_quotes(name: &str) -> String {
+    if name.contains('"') {
+        name.to_owned()
+    } else {
+        format!("\"{name}\"")
+    }
+}
+
+/// The relations closest to `name`, closest first, at most
+/// [`MAX_SUGGESTIONS`].
+///
+/// Closeness is the edit distance (insertions, deletions, substitutions and
+/// swaps of neighbours, case-insensitive) between the typed name and a
+/// relation's name, or its `schema.name` when the user qualified the name.
+/// A relation qualifies when the distance is at most 1 + length / 4 (so
+/// `usres` → `users`, `"Users"` → `users`), or when one name starts with
+/// the other (`order` → `order_items`, at least 3 characters). Ties go to
+/// relations on the search path, then by schema and name.
+pub fn suggest(name: &TableName, relations: &[Relation]) -> Vec<Relation> {
+    let typed: Vec<char> = match name.schema() {
+        Some(schema) => format!("{}.{}", schema.text(), name.name().text()),
+        None => name.name().text().to_owned(),
+    }
+    .chars()
+    .collect();
+    let wanted: Vec<char> = typed.iter().flat_map(|c| c.to_lowercase()).collect();
+    let limit = 1 + wanted.len() / 4;
+    let mut scored: Vec<((usize, bool, usize), &Relation)> = relations
+        .iter()
+        .filter_map(|r| {
+            let exact: Vec<char> = match name.schema() {
+                Some(_) => format!("{}.{}", r.schema, r.name),
+                None => r.name.clone(),
+            }
+            .chars()
+            .collect();
+            let candidate: Vec<char> = exact.iter().flat_map(|c| c.to_lowercase()).collect();
+            let distance = edit_distance(&wanted, &candidate);
+            let prefix = wanted.len().min(candidate.len()) >= 3
+                && (candidate.starts_with(&wanted) || wanted.starts_with(&candidate));
+            if distance > limit && !prefix {
+                return None;
+            }
+            // Ties: on the search path first, then the closer spelling
+            // with case (`users` before `Users` for `usres`).
+            let rank = (
+                distance,
+                r.path_position.is_none(),
+                edit_distance(&typed, &exact),
+            );
+            Some((rank, r))
+        })
+        .collect();
+    scored.sort_by(|(a, ra), (b, rb)| (a, &ra.schema, &ra.name).cmp(&(b, &rb.schema, &rb.name)));
+    scored
+        .into_iter()
+        .take(MAX_SUGGESTIONS)
+        .map(|(_, r)| r.clone())
+        .collect()
+}
+
+/// Optimal string alignment distance: Levenshtein plus transpositions of
+/// adjacent characters.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let width = b.len() + 1;
+    let mut rows = vec![0usize; (a.len() + 1) * width];
+    let at = |i: usize, j: usize| i * width + j;
+    for i in 0..=a.len() {
+        rows[at(i, 0)] = i;
+    }
+    for j in 0..=b.len() {
+        rows[at(0, j)] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[at(i - 1, j)] + 1)
+                .min(rows[at(i, j - 1)] + 1)
+                .min(rows[at(i - 1, j - 1)] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[at(i - 2, j - 2)] + 1);
+            }
+            rows[at(i, j)] = best;
+        }
+    }
+    rows[at(a.len(), b.len())]
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use rstest::rstest;
+
+    use super::*;
+    use crate::schema::parse_table_names;
+
+    fn rel(schema: &str, name: &str, path: Option<u32>) -> Relation {
+        Relation {
+            oid: 1,
+            schema: schema.into(),
+            name: name.into(),
+            kind: RelationKind::Table,
+            path_position: path,
+        }
+    }
+
+    fn table(input: &str) -> TableName {
+        parse_table_names(&[input.to_owned()]).unwrap().remove(0)
+    }
+
+    fn db() -> Vec<Relation> {
+        vec![
+            rel("public", "users", Some(2)),
+            rel("public", "user_roles", Some(2)),
+            rel("public", "posts", Some(2)),
+            rel("public", "MixedCase", Some(2)),
+            rel("public", "order_items", Some(2)),
+            rel("app", "my table", None),
+            rel("app", "users", None),
+            rel("public", "Users", Some(2)),
+        ]
+    }
+
+    #[rstest]
+    #[case("usres", &["users", "\"Users\"", "app.users"])]
+    #[case("posst", &["posts"])]
+    #[case("mixedcas", &["\"MixedCase\""])]
+    #[case("\"Posts\"", &["posts"])]
+    #[case("order", &["order_items"])]
+    #[case("app.usr", &["app.users"])]
+    #[case("publc.posts", &["posts"])]
+    #[case("\"my tabel\"", &["app.\"my table\""])]
+    #[case("zzzzzz", &[])]
+    #[case("ab", &[])]
+    fn suggestions(#[case] input: &str, #[case] expected: &[&str]) {
+        let got: Vec<String> = suggest(&table(input), &db())
+            .iter()
+            .map(Relation::sql_name)
+            .collect();
+        assert_eq!(got, expected);
+    }
+
+    #[rstest]
+    #[case(&["users"], "unknown table \"usres\"; did you mean \"users\"?")]
+    #[case(&["users", "\"Users\""], "unknown table \"usres\"; did you mean \"users\" or \"Users\"?")]
+    #[case(&["users", "app.\"my table\"", "posts"], "unknown table \"usres\"; did you mean \"users\", app.\"my table\" or \"posts\"?")]
+    #[case(&[], "unknown table \"usres\"")]
+    fn unknown_table_message(#[case] names: &[&str], #[case] expected: &str) {
+        let all = db();
+        let suggestions = names
+            .iter()
+            .map(|n| {
+                all.iter()
+                    .find(|r| r.sql_name() == *n)
+                    .unwrap()
+                    .clone()
+            })
+            .collect();
+        let unknown = UnknownTable {
+            input: "usres".into(),
+            suggestions,
+        };
+        assert_eq!(unknown.to_string(), expected);
+    }
+
+    #[rstest]
+    #[case("kitten", "sitting", 3)]
+    #[case("usres", "users", 1)]
+    #[case("", "abc", 3)]
+    #[case("abc", "abc", 0)]
+    #[case("ca", "abc", 3)]
+    fn distances(#[case] a: &str, #[case] b: &str, #[case] expected: usize) {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        assert_eq!(edit_distance(&a, &b), expected);
+    }
+
+    #[rstest]
+    // Folded spelling first, wherever it is on the path.
+    #[case("Users", &[("app", "Users", Some(1)), ("public", "users", Some(2))], Some(("public", "users")))]
+    // Exact spelling when nothing folds.
+    #[case("Users", &[("app", "Users", Some(1))], Some(("app", "Users")))]
+    // Quoted: exact only.
+    #[case("\"Users\"", &[("public", "users", Some(1))], None)]
+    // Search path order decides between schemas.
+    #[case("users", &[("b", "users", Some(3)), ("a", "users", Some(2))], Some(("a", "users")))]
+    // Unqualified names do not reach schemas off the path.
+    #[case("users", &[("app", "users", None)], None)]
+    // Qualified names do.
+    #[case("app.users", &[("app", "users", None)], Some(("app", "users")))]
+    #[case("App.Users", &[("App", "Users", None), ("app", "users", None)], Some(("app", "users")))]
+    #[case("App.Users", &[("App", "Users", None)], Some(("App", "Users")))]
+    fn choosing(
+        #[case] input: &str,
+        #[case] candidates: &[(&str, &str, Option<u32>)],
+        #[case] expected: Option<(&str, &str)>,
+    ) {
+        let candidates: Vec<Relation> = candidates
+            .iter()
+            .map(|(s, n, p)| rel(s, n, *p))
+            .collect();
+        let got = choose(&table(input), &candidates).map(|r| (r.schema.as_str(), r.name.as_str()));
+        assert_eq!(got, expected);
+    }
+}

@@ -1,0 +1,275 @@
+//! How a script of user statements runs: inside one transaction or not,
+//! read-only as the database enforces it, with a statement timeout, and
+//! never leaving a transaction open.
+//!
+//! The runner decides which SQL of ours goes around the user's statements;
+//! the runtime sends it and reports back. Both front ends (CLI and MCP)
+//! pump the same runner, so they follow the same rules.
+
+use std::time::Duration;
+
+use crate::wire::{ServerMessage, TransactionStatus};
+
+/// What the user asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScriptOptions {
+    /// Run everything in one transaction that commits only if every
+    /// statement succeeds (the default; off with `--no-transaction`).
+    pub transaction: bool,
+    /// Have the database refuse writes (`--read-only`).
+    pub read_only: bool,
+    /// Server-side `statement_timeout` for this session.
+    pub statement_timeout: Option<Duration>,
+}
+
+/// Options that cannot go together.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScriptOptionsError {
+    /// Read-only needs a transaction to be enforced by the database.
+    #[error(
+        "--read-only runs the SQL in a READ ONLY transaction so that the database refuses writes; \
+         it cannot be combined with --no-transaction"
+    )]
+    ReadOnlyWithoutTransaction,
+}
+
+/// What to do after a user statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Run the next statement.
+    Continue,
+    /// Stop: the statement failed (or broke a rule of ours).
+    Stop,
+}
+
+/// How the run ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finish {
+    /// SQL to send last (COMMIT or ROLLBACK), if any.
+    pub sql: Option<&'static str>,
+    /// Something the user should know (e.g. their open transaction was
+    /// rolled back).
+    pub warning: Option<String>,
+}
+
+/// The rules of one script run.
+#[derive(Debug, Clone)]
+pub struct ScriptRunner {
+    options: ScriptOptions,
+    session_set: bool,
+    /// A transaction of ours is open.
+    ours_open: bool,
+    /// The user's SQL ended our transaction at least once.
+    user_ended_ours: bool,
+}
+
+impl ScriptRunner {
+    /// Checks the options and starts a run.
+    pub fn new(options: ScriptOptions) -> Result<ScriptRunner, ScriptOptionsError> {
+        if options.read_only && !options.transaction {
+            return Err(ScriptOptionsError::ReadOnlyWithoutTransaction);
+        }
+        Ok(ScriptRunner {
+            options,
+            session_set: false,
+            ours_open: false,
+            user_ended_ours: false,
+        })
+    }
+
+    /// SQL of ours to run before the next user statement, given the
+    /// transaction status the server last reported. Its results are not
+    /// the user's; an error in it fails the run.
+    pub fn before_statement(&mut self, status: TransactionStatus) -> Option<String> {
+        let mut sql = String::new();
+        if !self.session_set {
+            self.session_set = true;
+            if let Some(timeout) = self.options.statement_timeout {
+                sql.push_str(&format!("SET statement_timeout = {};", timeout.as_millis().max(1)));
+            }
+            if self.options.read_only {
+                // Also covers transactions the user's own COMMIT would
+                // otherwise let start read-write.
+                sql.push_str("SET default_transaction_read_only = on;");
+            }
+        }
+        if self.options.transaction && status == TransactionStatus::Idle {
+            if self.ours_open {
+                // The user's COMMIT or ROLLBACK ended our transaction.
+                self.user_ended_ours = true;
+            }
+            if self.options.read_only {
+                // The SELECT takes the snapshot: after it the database
+                // refuses SET TRANSACTION READ WRITE.
+                sql.push_str("BEGIN READ ONLY;SELECT;");
+            } else if !self.user_ended_ours {
+                sql.push_str("BEGIN;");
+            }
+            self.ours_open = self.options.read_only || !self.user_ended_ours;
+        }
+        (!sql.is_empty()).then_some(sql)
+    }
+
+    /// Records the outcome of a user statement.
+    pub fn after_statement(&mut self, error: Option<&ServerMessage>) -> Verdict {
+        if error.is_some() {
+            Verdict::Stop
+        } else {
+            Verdict::Continue
+        }
+    }
+
+    /// A server parameter changed: in read-only mode, turning read-only
+    /// off is a violation the run must stop on (returns the reason).
+    pub fn parameter_changed(&self, name: &str, value: &str) -> Option<String> {
+        (self.options.read_only && name == "default_transaction_read_only" && value == "off")
+            .then(|| {
+                "the SQL turned off read-only mode (default_transaction_read_only); \
+                 sequelae stops and rolls back under --read-only"
+                    .to_string()
+            })
+    }
+
+    /// How to end: COMMIT our transaction on success, ROLLBACK on failure,
+    /// and never leave a transaction the user opened behind.
+    pub fn finish(&mut self, succeeded: bool, status: TransactionStatus) -> Finish {
+        match status {
+            TransactionStatus::Idle => Finish {
+                sql: None,
+                warning: None,
+            },
+            TransactionStatus::InTransaction if succeeded && self.ours_open => Finish {
+                sql: Some("COMMIT"),
+                warning: None,
+            },
+            TransactionStatus::InTransaction if succeeded => Finish {
+                sql: Some("ROLLBACK"),
+                warning: Some(
+                    "the SQL left a transaction open (BEGIN without COMMIT); it was rolled back"
+                        .into(),
+                ),
+            },
+            _ => Finish {
+                sql: Some("ROLLBACK"),
+                warning: None,
+            },
+        }
+    }
+
+    /// A hint of ours for errors our rules cause.
+    pub fn hint(&self, error: &ServerMessage) -> Option<&'static str> {
+        match error.code.as_str() {
+            "25001" if self.options.transaction => Some(
+                "sequelae runs all statements in one transaction; run this statement with --no-transaction",
+            ),
+            "25006" if self.options.read_only => {
+                Some("sequelae ran this with --read-only, so the database refused the write")
+            }
+            "57014" if self.options.statement_timeout.is_some()
+                && error.message.contains("statement timeout") =>
+            {
+                Some("the statement ran past --timeout")
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TransactionStatus::{Failed, Idle, InTransaction};
+
+    fn runner(transaction: bool, read_only: bool, timeout: Option<u64>) -> ScriptRunner {
+        ScriptRunner::new(ScriptOptions {
+            transaction,
+            read_only,
+            statement_timeout: timeout.map(Duration::from_millis),
+        })
+        .expect("valid options")
+    }
+
+    #[test]
+    fn default_wraps_everything_in_one_transaction() {
+        let mut r = runner(true, false, None);
+        assert_eq!(r.before_statement(Idle).as_deref(), Some("BEGIN;"));
+        assert_eq!(r.before_statement(InTransaction), None);
+        assert_eq!(r.after_statement(None), Verdict::Continue);
+        assert_eq!(r.finish(true, InTransaction).sql, Some("COMMIT"));
+    }
+
+    #[test]
+    fn a_failure_rolls_back() {
+        let mut r = runner(true, false, None);
+        r.before_statement(Idle);
+        let e = ServerMessage::default();
+        assert_eq!(r.after_statement(Some(&e)), Verdict::Stop);
+        assert_eq!(r.finish(false, Failed).sql, Some("ROLLBACK"));
+    }
+
+    #[test]
+    fn read_only_takes_a_snapshot_and_survives_the_users_commit() {
+        let mut r = runner(true, true, Some(1500));
+        assert_eq!(
+            r.before_statement(Idle).as_deref(),
+            Some(
+                "SET statement_timeout = 1500;SET default_transaction_read_only = on;BEGIN READ ONLY;SELECT;"
+            )
+        );
+        // The user's COMMIT left the session idle: reopen, read-only again.
+        assert_eq!(
+            r.before_statement(Idle).as_deref(),
+            Some("BEGIN READ ONLY;SELECT;")
+        );
+        assert_eq!(
+            r.parameter_changed("default_transaction_read_only", "off")
+                .is_some(),
+            true
+        );
+        assert_eq!(r.parameter_changed("TimeZone", "UTC"), None);
+    }
+
+    #[test]
+    fn read_only_needs_a_transaction() {
+        let err = ScriptRunner::new(ScriptOptions {
+            transaction: false,
+            read_only: true,
+            statement_timeout: None,
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("--no-transaction"));
+    }
+
+    #[test]
+    fn without_transaction_nothing_is_wrapped_but_open_blocks_are_closed() {
+        let mut r = runner(false, false, None);
+        assert_eq!(r.before_statement(Idle), None);
+        let f = r.finish(true, InTransaction);
+        assert_eq!(f.sql, Some("ROLLBACK"));
+        assert!(f.warning.is_some_and(|w| w.contains("BEGIN without COMMIT")));
+    }
+
+    #[test]
+    fn users_commit_ends_our_transaction_and_we_do_not_reopen_it() {
+        let mut r = runner(true, false, None);
+        assert_eq!(r.before_statement(Idle).as_deref(), Some("BEGIN;"));
+        // "COMMIT" by the user: status idle before the next statement.
+        assert_eq!(r.before_statement(Idle), None);
+        // "BEGIN" by the user, never committed.
+        let f = r.finish(true, InTransaction);
+        assert_eq!(f.sql, Some("ROLLBACK"));
+        assert!(f.warning.is_some());
+    }
+
+    #[test]
+    fn hints_name_the_flag() {
+        let r = runner(true, false, None);
+        let e = ServerMessage {
+            code: "25001".into(),
+            message: "VACUUM cannot run inside a transaction block".into(),
+            ..ServerMessage::default()
+        };
+        assert!(r.hint(&e).is_some_and(|h| h.contains("--no-transaction")));
+        assert_eq!(runner(false, false, None).hint(&e), None);
+    }
+}
