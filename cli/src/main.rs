@@ -4,10 +4,10 @@
 mod exec;
 mod exit;
 mod health;
+mod interrupt;
 mod present;
 mod script;
 mod source;
-mod interrupt;
 
 use std::process::ExitCode;
 

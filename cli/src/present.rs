@@ -4,8 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 
 use sequelae_core::render::{
-    ErrorFields, JsonResults, StatementSummary, TableOptions, TableWriter, error_text,
-    notice_text,
+    ErrorFields, JsonResults, StatementSummary, TableOptions, TableWriter, error_text, notice_text,
 };
 use sequelae_core::wire::{CommandTag, DataRow, RowDescription, ServerMessage};
 
@@ -18,8 +17,7 @@ pub(crate) trait Presenter {
     /// A row; `shown` is false once `--max-rows` is reached (counted, not shown).
     fn row(&mut self, row: &DataRow) -> io::Result<()>;
     fn copy_data(&mut self, chunk: &[u8]) -> io::Result<()>;
-    fn complete(&mut self, tag: Option<&CommandTag>, summary: &StatementSummary)
-    -> io::Result<()>;
+    fn complete(&mut self, tag: Option<&CommandTag>, summary: &StatementSummary) -> io::Result<()>;
     fn notice(&mut self, notice: &ServerMessage) -> io::Result<()>;
     /// A statement failed: `statement` is its text, `line` where it starts.
     fn error(
@@ -85,11 +83,7 @@ impl Presenter for Human {
         self.out.write_all(chunk)
     }
 
-    fn complete(
-        &mut self,
-        tag: Option<&CommandTag>,
-        summary: &StatementSummary,
-    ) -> io::Result<()> {
+    fn complete(&mut self, tag: Option<&CommandTag>, summary: &StatementSummary) -> io::Result<()> {
         match self.table.take() {
             Some(mut table) => {
                 let total = summary.truncated.then_some(summary.row_count).flatten();

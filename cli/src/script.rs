@@ -37,8 +37,8 @@ pub(crate) fn run(
     settings: &RunSettings,
     presenter: &mut dyn Presenter,
 ) -> Result<(), Failure> {
-    let mut runner = ScriptRunner::new(settings.script.clone())
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let mut runner =
+        ScriptRunner::new(settings.script.clone()).map_err(|e| Failure::Usage(e.to_string()))?;
     let started = Instant::now();
     let cancel = client.cancel_handle();
     let _registration = cancel.map(|handle| {
@@ -83,7 +83,15 @@ pub(crate) fn run(
         }
         statements += 1;
         let began = Instant::now();
-        let outcome = run_statement(client, source, &statement, settings, presenter, began);
+        let outcome = run_statement(
+            client,
+            source,
+            &statement,
+            settings,
+            presenter,
+            &mut runner,
+            began,
+        );
         client.set_query_deadline(None);
         match outcome {
             Ok(Outcome::Done) => {}
@@ -164,15 +172,16 @@ fn run_statement(
     statement: &Statement,
     settings: &RunSettings,
     presenter: &mut dyn Presenter,
+    runner: &mut ScriptRunner,
     began: Instant,
 ) -> Result<Outcome, StatementError> {
     let summary = |tag: Option<&sequelae_core::wire::CommandTag>, shown: u64| StatementSummary {
         command: tag.map(|t| t.command().to_string()),
         row_count: tag.and_then(|t| t.rows()),
         rows_returned: shown,
-        truncated: settings.max_rows.is_some_and(|max| {
-            tag.and_then(|t| t.rows()).is_some_and(|n| n > max) && shown >= max
-        }),
+        truncated: settings
+            .max_rows
+            .is_some_and(|max| tag.and_then(|t| t.rows()).is_some_and(|n| n > max) && shown >= max),
         duration_ms: began.elapsed().as_secs_f64() * 1000.0,
     };
     if statement.copy_from_stdin {
@@ -190,7 +199,9 @@ fn run_statement(
         };
     }
     let mut shown = 0u64;
-    let stream = client.query(&statement.text).map_err(StatementError::Client)?;
+    let stream = client
+        .query(&statement.text)
+        .map_err(StatementError::Client)?;
     for item in stream {
         match item {
             Ok(QueryItem::Columns(d)) => {
@@ -207,10 +218,13 @@ fn run_statement(
                 .complete(Some(&tag), &summary(Some(&tag), shown))
                 .map_err(StatementError::Output)?,
             Ok(QueryItem::EmptyQuery) => {}
-            Ok(QueryItem::CopyData(chunk)) => {
-                presenter.copy_data(&chunk).map_err(StatementError::Output)?
+            Ok(QueryItem::CopyData(chunk)) => presenter
+                .copy_data(&chunk)
+                .map_err(StatementError::Output)?,
+            Ok(QueryItem::Notice(n)) => {
+                runner.notice(&n);
+                presenter.notice(&n).map_err(StatementError::Output)?
             }
-            Ok(QueryItem::Notice(n)) => presenter.notice(&n).map_err(StatementError::Output)?,
             Err(Error::Db(e)) => return Ok(Outcome::Failed(e)),
             Err(e) => return Err(StatementError::Client(e)),
         }

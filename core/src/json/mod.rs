@@ -45,7 +45,7 @@ mod row;
 mod value;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use oid::type_name;
 pub use row::{RowObjectWriter, object_keys, write_row_array, write_row_object};

@@ -31,9 +31,14 @@ pub fn error_text(error: &ServerMessage, query: Option<&str>) -> String {
     out
 }
 
-/// A NOTICE or WARNING, psql style (`NOTICE:  message`, DETAIL, HINT).
+/// A NOTICE or WARNING, psql style (`NOTICE:  message`, DETAIL, HINT);
+/// psql shows CONTEXT for errors only (its default `SHOW_CONTEXT errors`).
 pub fn notice_text(notice: &ServerMessage) -> String {
-    error_text(notice, None)
+    let without_context = ServerMessage {
+        where_: None,
+        ..notice.clone()
+    };
+    error_text(&without_context, None)
 }
 
 /// `LINE 3: SELECT * FROM nope` and a caret line under character
@@ -62,7 +67,9 @@ fn position_snippet(query: &str, position: usize) -> Option<String> {
     let mut suffix = String::new();
     // Long lines: show a window around the error, marked with "...".
     if line.len() > LINE_WINDOW {
-        let start = caret.saturating_sub(LINE_WINDOW / 2).min(line.len() - LINE_WINDOW);
+        let start = caret
+            .saturating_sub(LINE_WINDOW / 2)
+            .min(line.len() - LINE_WINDOW);
         let end = start + LINE_WINDOW;
         if start > 0 {
             prefix.push_str("...");
@@ -109,7 +116,7 @@ mod tests {
     )]
     #[case::third_line(
         "SELECT 1,\n  2,\n  nope",
-        16,
+        18,
         "ERROR:  relation \"nope\" does not exist\nLINE 3:   nope\n          ^"
     )]
     #[case::unicode_before(
@@ -136,7 +143,10 @@ mod tests {
 
     #[test]
     fn detail_hint_and_context_follow() {
-        let mut e = error("duplicate key value violates unique constraint \"u_pk\"", None);
+        let mut e = error(
+            "duplicate key value violates unique constraint \"u_pk\"",
+            None,
+        );
         e.detail = Some("Key (id)=(1) already exists.".into());
         e.hint = Some("Try another id.".into());
         e.where_ = Some("SQL function \"f\"".into());

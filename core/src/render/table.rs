@@ -139,6 +139,11 @@ impl TableWriter {
     /// values past the width limit.
     fn cell(&mut self, bytes: &[u8]) -> String {
         let text = String::from_utf8_lossy(bytes);
+        // The common case, a short value without control characters, is
+        // taken as it is.
+        if text.len() <= self.options.max_value_width && !text.chars().any(char::is_control) {
+            return text.into_owned();
+        }
         let mut shown = String::with_capacity(text.len());
         let mut width = 0;
         for c in text.chars() {
@@ -179,29 +184,30 @@ impl TableWriter {
         out.push(' ');
         out.push_str(cells.join(" | ").trim_end());
         out.push('\n');
-        let rule: Vec<String> = self.columns.iter().map(|c| "-".repeat(c.width + 2)).collect();
+        let rule: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| "-".repeat(c.width + 2))
+            .collect();
         out.push_str(&rule.join("+"));
         out.push('\n');
     }
 
     fn write_row(&self, cells: &[String], out: &mut String) {
-        let mut line = String::new();
+        let start = out.len();
         for (i, (layout, cell)) in self.columns.iter().zip(cells).enumerate() {
-            if i > 0 {
-                line.push_str(" | ");
-            } else {
-                line.push(' ');
-            }
+            out.push_str(if i > 0 { " | " } else { " " });
             let pad = layout.width.saturating_sub(cell.width());
             if layout.right {
-                line.push_str(&" ".repeat(pad));
-                line.push_str(cell);
+                out.extend(std::iter::repeat_n(' ', pad));
+                out.push_str(cell);
             } else {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(pad));
+                out.push_str(cell);
+                out.extend(std::iter::repeat_n(' ', pad));
             }
         }
-        out.push_str(line.trim_end());
+        let end = out[start..].trim_end().len();
+        out.truncate(start + end);
         out.push('\n');
     }
 }
@@ -293,14 +299,20 @@ mod tests {
         let out = render(&desc, &rows, options);
         assert!(out.contains(" a\\nb\\tc\n"), "{out}");
         assert!(out.contains(&format!(" {}…\n", "x".repeat(10))), "{out}");
-        assert!(out.contains("values longer than 10 characters were cut"), "{out}");
+        assert!(
+            out.contains("values longer than 10 characters were cut"),
+            "{out}"
+        );
         assert_eq!(out.lines().count(), 6);
     }
 
     #[test]
     fn wide_characters_are_measured_by_display_width() {
         let desc = description(&[("k", 25), ("n", 23)]);
-        let rows = [row(&[Some("世界"), Some("1")]), row(&[Some("ab"), Some("10")])];
+        let rows = [
+            row(&[Some("世界"), Some("1")]),
+            row(&[Some("ab"), Some("10")]),
+        ];
         let out = render(&desc, &rows, TableOptions::default());
         assert!(out.contains(" 世界 |  1\n"), "{out}");
         assert!(out.contains(" ab   | 10\n"), "{out}");
@@ -324,6 +336,9 @@ mod tests {
         assert_eq!(out, " 3 | c\n");
         out.clear();
         w.finish(&mut out, Some(10));
-        assert_eq!(out, "(3 of 10 rows shown; the rest were cut by --max-rows)\n");
+        assert_eq!(
+            out,
+            "(3 of 10 rows shown; the rest were cut by --max-rows)\n"
+        );
     }
 }

@@ -146,7 +146,7 @@ impl JsonShape {
 
     fn write_type(&self, out: &mut String, full: bool) {
         let start = out.len();
-        let mut sep = |out: &mut String| {
+        let sep = |out: &mut String| {
             if out.len() > start {
                 out.push('|');
             }
@@ -349,7 +349,11 @@ mod tests {
 
     #[test]
     fn sample_order_does_not_matter() {
-        let a = [r#"{"z": 1, "a": {"y": [1]}}"#, r#"{"a": {"x": "s"}, "m": null}"#, "[]"];
+        let a = [
+            r#"{"z": 1, "a": {"y": [1]}}"#,
+            r#"{"a": {"x": "s"}, "m": null}"#,
+            "[]",
+        ];
         let b = [a[2], a[1], a[0]];
         assert_eq!(infer(&a), infer(&b));
         assert_eq!(
@@ -373,7 +377,10 @@ mod tests {
         assert_eq!(expr, format!("{}…{}", "array<".repeat(17), ">".repeat(17)));
         let deep = format!("{}1{}", r#"{"a":"#.repeat(40), "}".repeat(40));
         let expr = infer(&[&deep]).shape.type_expression();
-        assert_eq!(expr, format!("{}object{{…}}{}", "object{a: ".repeat(16), "}".repeat(16)));
+        assert_eq!(
+            expr,
+            format!("{}object{{…}}{}", "object{a: ".repeat(16), "}".repeat(16))
+        );
     }
 
     #[test]
@@ -381,7 +388,10 @@ mod tests {
         let fields: Vec<String> = (0..60).map(|i| format!("\"k{i:02}\": {i}")).collect();
         let doc = format!("{{{}}}", fields.join(","));
         let expr = infer(&[&doc]).shape.type_expression();
-        assert!(expr.starts_with("object{k00: number, k01: number"), "{expr}");
+        assert!(
+            expr.starts_with("object{k00: number, k01: number"),
+            "{expr}"
+        );
         assert!(expr.ends_with("k49: number, …+10 more}"), "{expr}");
     }
 

@@ -198,7 +198,9 @@ impl SchemaInspection {
     /// (its only result set).
     pub fn handle_rows(&mut self, rows: &[DataRow]) -> Result<(), SchemaError> {
         if !self.awaiting || self.failed {
-            return Err(SchemaError::OutOfOrder("rows arrived without a pending query"));
+            return Err(SchemaError::OutOfOrder(
+                "rows arrived without a pending query",
+            ));
         }
         self.awaiting = false;
         let outcome = match self.stage {
@@ -223,7 +225,9 @@ impl SchemaInspection {
     /// query ends it with [`SchemaError::CatalogQuery`].
     pub fn handle_error(&mut self, message: &str) -> Result<(), SchemaError> {
         if !self.awaiting || self.failed {
-            return Err(SchemaError::OutOfOrder("an error arrived without a pending query"));
+            return Err(SchemaError::OutOfOrder(
+                "an error arrived without a pending query",
+            ));
         }
         self.awaiting = false;
         if self.stage == Stage::Sample {

@@ -301,9 +301,8 @@ impl TableSchema {
             return Err(unexpected(format!("{} columns instead of 13", row.len())));
         }
         let text = |i: usize| row.get_str(i).map(str::to_owned);
-        let required = |i: usize, what: &str| {
-            text(i).ok_or_else(|| unexpected(format!("{what} is missing")))
-        };
+        let required =
+            |i: usize, what: &str| text(i).ok_or_else(|| unexpected(format!("{what} is missing")));
         let json_at = |i: usize, what: &str| -> Result<Value, SchemaError> {
             let text = required(i, what)?;
             serde_json::from_str(&text).map_err(|e| unexpected(format!("{what}: {e}")))

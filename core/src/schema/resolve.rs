@@ -33,7 +33,11 @@ pub struct Relation {
 impl Relation {
     /// Reads a row of `list_relations_sql`, starting at column `first`
     /// (`resolve_names_sql` has the request index before it).
-    pub fn from_row(row: &DataRow, first: usize, step: &'static str) -> Result<Relation, SchemaError> {
+    pub fn from_row(
+        row: &DataRow,
+        first: usize,
+        step: &'static str,
+    ) -> Result<Relation, SchemaError> {
         let bad = |what: &str| SchemaError::UnexpectedResult {
             step,
             detail: format!("{what} missing or malformed"),
@@ -281,12 +285,7 @@ mod tests {
         let all = db();
         let suggestions = names
             .iter()
-            .map(|n| {
-                all.iter()
-                    .find(|r| r.sql_name() == *n)
-                    .unwrap()
-                    .clone()
-            })
+            .map(|n| all.iter().find(|r| r.sql_name() == *n).unwrap().clone())
             .collect();
         let unknown = UnknownTable {
             input: "usres".into(),
@@ -327,10 +326,7 @@ mod tests {
         #[case] candidates: &[(&str, &str, Option<u32>)],
         #[case] expected: Option<(&str, &str)>,
     ) {
-        let candidates: Vec<Relation> = candidates
-            .iter()
-            .map(|(s, n, p)| rel(s, n, *p))
-            .collect();
+        let candidates: Vec<Relation> = candidates.iter().map(|(s, n, p)| rel(s, n, *p)).collect();
         let got = choose(&table(input), &candidates).map(|r| (r.schema.as_str(), r.name.as_str()));
         assert_eq!(got, expected);
     }

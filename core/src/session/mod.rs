@@ -61,6 +61,9 @@ pub struct ScriptRunner {
     ours_open: bool,
     /// The user's SQL ended our transaction at least once.
     user_ended_ours: bool,
+    /// The user's BEGIN landed inside our transaction: they meant to
+    /// decide themselves whether it commits.
+    user_began: bool,
 }
 
 impl ScriptRunner {
@@ -74,6 +77,7 @@ impl ScriptRunner {
             session_set: false,
             ours_open: false,
             user_ended_ours: false,
+            user_began: false,
         })
     }
 
@@ -85,13 +89,19 @@ impl ScriptRunner {
         if !self.session_set {
             self.session_set = true;
             if let Some(timeout) = self.options.statement_timeout {
-                sql.push_str(&format!("SET statement_timeout = {};", timeout.as_millis().max(1)));
+                sql.push_str(&format!(
+                    "SET statement_timeout = {};",
+                    timeout.as_millis().max(1)
+                ));
             }
             if self.options.read_only {
                 // Also covers transactions the user's own COMMIT would
                 // otherwise let start read-write.
                 sql.push_str("SET default_transaction_read_only = on;");
             }
+        }
+        if status == TransactionStatus::Idle {
+            self.user_began = false;
         }
         if self.options.transaction && status == TransactionStatus::Idle {
             if self.ours_open {
@@ -119,15 +129,24 @@ impl ScriptRunner {
         }
     }
 
+    /// A notice the user's statement raised. The warning "there is already
+    /// a transaction in progress" (25001) means their BEGIN met ours.
+    pub fn notice(&mut self, notice: &ServerMessage) {
+        if notice.code == "25001" {
+            self.user_began = true;
+        }
+    }
+
     /// A server parameter changed: in read-only mode, turning read-only
     /// off is a violation the run must stop on (returns the reason).
     pub fn parameter_changed(&self, name: &str, value: &str) -> Option<String> {
-        (self.options.read_only && name == "default_transaction_read_only" && value == "off")
-            .then(|| {
+        (self.options.read_only && name == "default_transaction_read_only" && value == "off").then(
+            || {
                 "the SQL turned off read-only mode (default_transaction_read_only); \
                  sequelae stops and rolls back under --read-only"
                     .to_string()
-            })
+            },
+        )
     }
 
     /// How to end: COMMIT our transaction on success, ROLLBACK on failure,
@@ -138,10 +157,12 @@ impl ScriptRunner {
                 sql: None,
                 warning: None,
             },
-            TransactionStatus::InTransaction if succeeded && self.ours_open => Finish {
-                sql: Some("COMMIT"),
-                warning: None,
-            },
+            TransactionStatus::InTransaction if succeeded && self.ours_open && !self.user_began => {
+                Finish {
+                    sql: Some("COMMIT"),
+                    warning: None,
+                }
+            }
             TransactionStatus::InTransaction if succeeded => Finish {
                 sql: Some("ROLLBACK"),
                 warning: Some(
@@ -165,8 +186,9 @@ impl ScriptRunner {
             "25006" if self.options.read_only => {
                 Some("sequelae ran this with --read-only, so the database refused the write")
             }
-            "57014" if self.options.statement_timeout.is_some()
-                && error.message.contains("statement timeout") =>
+            "57014"
+                if self.options.statement_timeout.is_some()
+                    && error.message.contains("statement timeout") =>
             {
                 Some("the statement ran past --timeout")
             }
@@ -221,22 +243,22 @@ mod tests {
             r.before_statement(Idle).as_deref(),
             Some("BEGIN READ ONLY;SELECT;")
         );
-        assert_eq!(
+        assert!(
             r.parameter_changed("default_transaction_read_only", "off")
-                .is_some(),
-            true
+                .is_some()
         );
         assert_eq!(r.parameter_changed("TimeZone", "UTC"), None);
     }
 
     #[test]
     fn read_only_needs_a_transaction() {
-        let err = ScriptRunner::new(ScriptOptions {
+        let Err(err) = ScriptRunner::new(ScriptOptions {
             transaction: false,
             read_only: true,
             statement_timeout: None,
-        })
-        .unwrap_err();
+        }) else {
+            panic!("read-only without a transaction was accepted");
+        };
         assert!(err.to_string().contains("--no-transaction"));
     }
 
@@ -246,7 +268,10 @@ mod tests {
         assert_eq!(r.before_statement(Idle), None);
         let f = r.finish(true, InTransaction);
         assert_eq!(f.sql, Some("ROLLBACK"));
-        assert!(f.warning.is_some_and(|w| w.contains("BEGIN without COMMIT")));
+        assert!(
+            f.warning
+                .is_some_and(|w| w.contains("BEGIN without COMMIT"))
+        );
     }
 
     #[test]
@@ -256,6 +281,21 @@ mod tests {
         // "COMMIT" by the user: status idle before the next statement.
         assert_eq!(r.before_statement(Idle), None);
         // "BEGIN" by the user, never committed.
+        let f = r.finish(true, InTransaction);
+        assert_eq!(f.sql, Some("ROLLBACK"));
+        assert!(f.warning.is_some());
+    }
+
+    #[test]
+    fn a_begin_inside_ours_without_commit_rolls_back() {
+        let mut r = runner(true, false, None);
+        r.before_statement(Idle);
+        r.notice(&ServerMessage {
+            code: "25001".into(),
+            message: "there is already a transaction in progress".into(),
+            ..ServerMessage::default()
+        });
+        r.before_statement(InTransaction);
         let f = r.finish(true, InTransaction);
         assert_eq!(f.sql, Some("ROLLBACK"));
         assert!(f.warning.is_some());

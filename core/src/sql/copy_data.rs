@@ -33,7 +33,9 @@ enum Phase {
     LineRestDash,
     LineRestComment,
     /// Inside the data.
-    Data { at_line_start: bool },
+    Data {
+        at_line_start: bool,
+    },
 }
 
 /// Scanner for one COPY data block; `pos` is an offset into the caller's
@@ -94,50 +96,38 @@ impl CopyScanner {
 
     /// Advances over `buf[pos..]`, counting newlines into `line`.
     pub(super) fn scan(&mut self, buf: &[u8], eof: bool, line: &mut u64) -> CopyStep {
-        loop {
-            match self.phase {
-                Phase::LineRest | Phase::LineRestDash | Phase::LineRestComment => {
-                    if let Some(step) = self.line_rest(buf, eof, line) {
-                        return step;
-                    }
-                }
-                Phase::Data { at_line_start } => return self.data(buf, eof, line, at_line_start),
-            }
+        match self.phase {
+            Phase::Data { at_line_start } => self.data(buf, eof, line, at_line_start),
+            _ => self.line_rest(buf, eof, line),
         }
     }
 
-    /// Skips the rest of the statement's line; `None` once data begins.
-    fn line_rest(&mut self, buf: &[u8], eof: bool, line: &mut u64) -> Option<CopyStep> {
+    /// Skips the rest of the statement's line; once its newline is passed,
+    /// the data begins.
+    fn line_rest(&mut self, buf: &[u8], eof: bool, line: &mut u64) -> CopyStep {
         while let Some(&c) = buf.get(self.pos) {
             self.pos += 1;
             self.phase = match (self.phase, c) {
-                (_, b'\n') if self.phase != Phase::LineRestDash => {
+                (Phase::LineRest | Phase::LineRestComment, b'\n') => {
                     *line += 1;
                     self.phase = Phase::Data {
                         at_line_start: true,
                     };
-                    return Some(CopyStep::Discard(self.pos));
+                    return CopyStep::Discard(self.pos);
                 }
                 (Phase::LineRest, b' ' | b'\t' | b'\r' | 0x0c) => Phase::LineRest,
                 (Phase::LineRest, b'-') => Phase::LineRestDash,
-                (Phase::LineRestDash, b'-') | (Phase::LineRestComment, _) => {
-                    Phase::LineRestComment
-                }
-                _ => {
-                    return Some(CopyStep::Error(ScriptError::TextAfterCopyFromStdin {
-                        line: *line,
-                    }));
-                }
+                (Phase::LineRestDash, b'-') | (Phase::LineRestComment, _) => Phase::LineRestComment,
+                _ => return CopyStep::Error(ScriptError::TextAfterCopyFromStdin { line: *line }),
             };
         }
         if eof {
-            return Some(self.unterminated());
-        }
-        Some(if self.pos > 0 {
+            self.unterminated()
+        } else if self.pos > 0 {
             CopyStep::Discard(self.pos)
         } else {
             CopyStep::NeedMore
-        })
+        }
     }
 
     fn data(&mut self, buf: &[u8], eof: bool, line: &mut u64, mut at_line_start: bool) -> CopyStep {

@@ -9,6 +9,7 @@
 //! statement has started).
 
 use super::error::Unclosed;
+use super::shape::{Marks, RoutineBody};
 
 /// Longest meta-command name reported in an error; past it, the name is cut.
 const MAX_META_NAME: usize = 64;
@@ -22,30 +23,6 @@ pub(super) enum Lexed {
     Terminated,
     /// A backslash started a psql meta-command.
     MetaCommand { line: u64, name: String },
-}
-
-/// Where the current statement is in the buffer, and what it looks like.
-#[derive(Debug, Default)]
-pub(super) struct Marks {
-    /// Offset of the first token; `None` while only blanks and comments
-    /// have been seen.
-    pub(super) start: Option<usize>,
-    /// Offset just past the last token.
-    pub(super) end: usize,
-    /// Line of the first token.
-    pub(super) line: u64,
-    /// Offsets of backslashes to drop (`\;` and `\:`).
-    pub(super) removed: Vec<usize>,
-    first_is_copy: bool,
-    after_from: bool,
-    from_stdin: bool,
-}
-
-impl Marks {
-    /// The statement is lexically `COPY ... FROM STDIN`.
-    pub(super) fn copy_from_stdin(&self) -> bool {
-        self.first_is_copy && self.from_stdin
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,9 +95,7 @@ pub(super) struct Lexer {
     /// 1-based line of `pos`; shared with the COPY data scanner.
     pub(super) line: u64,
     paren_depth: u32,
-    begin_depth: u32,
-    identifier_count: usize,
-    identifiers: [u8; 4],
+    routine: RoutineBody,
     marks: Marks,
 }
 
@@ -153,9 +128,7 @@ impl Lexer {
             pos: 0,
             line: 1,
             paren_depth: 0,
-            begin_depth: 0,
-            identifier_count: 0,
-            identifiers: [0; 4],
+            routine: RoutineBody::default(),
             marks: Marks::default(),
         }
     }
@@ -260,11 +233,7 @@ impl Lexer {
     }
 
     fn token_start(&mut self) {
-        if self.marks.start.is_none() {
-            self.marks.start = Some(self.pos);
-            self.marks.line = self.line;
-        }
-        self.marks.after_from = false;
+        self.marks.token_start(self.pos, self.line);
     }
 
     fn end_token(&mut self) {
@@ -346,9 +315,9 @@ impl Lexer {
                 self.paren_depth = self.paren_depth.saturating_sub(1);
                 self.single()
             }
-            b';' if self.paren_depth == 0 && self.begin_depth == 0 => {
+            b';' if self.paren_depth == 0 && !self.routine.in_body() => {
                 self.pos += 1;
-                self.identifier_count = 0;
+                self.routine.restart();
                 Step::Return(Lexed::Terminated)
             }
             b'\'' => self.open_quote(Quote::Standard, 1),
@@ -423,7 +392,7 @@ impl Lexer {
                 self.pos += 2;
                 self.end_token();
                 if c == b';' {
-                    self.identifier_count = 0;
+                    self.routine.restart();
                 }
                 Step::Continue
             }
@@ -703,53 +672,9 @@ impl Lexer {
 
     fn end_identifier(&mut self, buf: &[u8], start: usize) {
         let word = buf.get(start..self.pos).unwrap_or_default();
-        self.track_routine_body(word);
         let at_top = self.paren_depth == 0;
-        if self.marks.start == Some(start) {
-            self.marks.first_is_copy = word.eq_ignore_ascii_case(b"copy");
-        }
-        if at_top && self.marks.after_from && word.eq_ignore_ascii_case(b"stdin") {
-            self.marks.from_stdin = true;
-        }
+        self.routine.identifier(word, at_top);
         self.end_token();
-        self.marks.after_from = at_top && word.eq_ignore_ascii_case(b"from");
-    }
-
-    /// psql's heuristic for SQL-standard bodies: once a statement starts
-    /// with CREATE [OR REPLACE] FUNCTION|PROCEDURE, BEGIN (and CASE inside
-    /// it) opens and END closes a block in which `;` does not end the
-    /// statement. Only identifiers outside parentheses count, and only the
-    /// first four identifiers decide whether the statement qualifies.
-    fn track_routine_body(&mut self, word: &[u8]) {
-        const TRACKED: [&[u8]; 5] = [b"create", b"function", b"procedure", b"or", b"replace"];
-        if self.identifier_count == 0 {
-            self.identifiers = [0; 4];
-        }
-        let tracked = TRACKED.iter().any(|k| word.eq_ignore_ascii_case(k));
-        if let (true, Some(slot), Some(first)) = (
-            tracked,
-            self.identifiers.get_mut(self.identifier_count),
-            word.first(),
-        ) {
-            *slot = first.to_ascii_lowercase();
-        }
-        self.identifier_count = self.identifier_count.saturating_add(1);
-        let ids = self.identifiers;
-        let routine = ids[0] == b'c'
-            && (ids[1] == b'f'
-                || ids[1] == b'p'
-                || (ids[1] == b'o' && ids[2] == b'r' && (ids[3] == b'f' || ids[3] == b'p')));
-        if !routine || self.paren_depth != 0 {
-            return;
-        }
-        if word.eq_ignore_ascii_case(b"begin") {
-            self.begin_depth += 1;
-        } else if word.eq_ignore_ascii_case(b"case") {
-            if self.begin_depth >= 1 {
-                self.begin_depth += 1;
-            }
-        } else if word.eq_ignore_ascii_case(b"end") {
-            self.begin_depth = self.begin_depth.saturating_sub(1);
-        }
+        self.marks.identifier(word, start, at_top);
     }
 }

@@ -12,6 +12,7 @@ mod copy_data;
 mod error;
 mod item;
 mod lexer;
+mod shape;
 mod splitter;
 
 pub use error::{ScriptError, Unclosed};

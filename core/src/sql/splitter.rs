@@ -5,7 +5,8 @@ use bytes::{Buf, BytesMut};
 use super::copy_data::{CopyScanner, CopyStep};
 use super::error::{ScriptError, Unclosed};
 use super::item::{ScriptItem, Statement};
-use super::lexer::{Lexed, Lexer, Marks};
+use super::lexer::{Lexed, Lexer};
+use super::shape::Marks;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 

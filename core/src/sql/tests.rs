@@ -62,7 +62,10 @@ fn run(chunks: &[&[u8]]) -> Vec<Out> {
         while record(&mut out, splitter.next_item()) {}
         if matches!(out.last(), Some(Out::Err(_))) {
             // Errors are sticky.
-            assert_eq!(Some(Out::Err(splitter.next_item().unwrap_err())), out.last().cloned());
+            assert_eq!(
+                Some(Out::Err(splitter.next_item().unwrap_err())),
+                out.last().cloned()
+            );
             return out;
         }
     }

@@ -196,3 +196,15 @@ fn invalid_utf8_in_a_comment_between_statements_is_ignored() {
         vec![st("SELECT 1", 1), st("SELECT 2", 3)]
     );
 }
+
+#[test]
+fn a_statement_without_semicolon_waits_for_finish() {
+    let mut splitter = crate::sql::ScriptSplitter::new();
+    splitter.push(b"SELECT 1; SELECT 2");
+    let first = splitter.next_item().unwrap();
+    assert!(matches!(first, Some(crate::sql::ScriptItem::Statement(s)) if s.text == "SELECT 1"));
+    assert_eq!(splitter.next_item(), Ok(None));
+    let last = splitter.finish().unwrap();
+    assert!(matches!(last, Some(crate::sql::ScriptItem::Statement(s)) if s.text == "SELECT 2"));
+    assert_eq!(splitter.finish(), Ok(None));
+}

@@ -1,0 +1,290 @@
+//! `sequelae backup`: a backup through pg_dump (or, later, the native
+//! method), written atomically, with progress on stderr and the result on
+//! stdout (one line, or JSON with `--json`).
+
+mod progress;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sequelae_core::backup::{
+    BackupError, BackupFormat, BackupMethod, BackupOptions, BackupReport, Compression, ErrorKind,
+    PasswordChannel,
+};
+use sequelae_std::backup::BackupRequest;
+use sequelae_std::settings_from_env;
+
+use crate::GlobalOptions;
+use crate::exit::Failure;
+use crate::interrupt;
+use progress::ProgressDisplay;
+
+/// Exit code of a backup the user interrupted (128 + SIGINT), as shells
+/// report it.
+const INTERRUPTED_EXIT: i32 = 130;
+
+/// Options of `sequelae backup`. Short options are pg_dump's.
+#[derive(clap::Args, Debug)]
+pub(crate) struct BackupArgs {
+    /// Archive format: plain (SQL for psql), custom, directory or tar (for
+    /// pg_restore).
+    #[arg(long, short = 'F', value_name = "FORMAT", default_value = "plain", value_parser = parse_format)]
+    pub(crate) format: BackupFormat,
+
+    /// Only these tables (or views, sequences): [schema.]name, comma
+    /// separated, repeatable. Names are exact and case-sensitive;
+    /// double-quote a name with a dot or a comma: app."my.table".
+    #[arg(long, short = 't', value_name = "TABLES")]
+    pub(crate) tables: Vec<String>,
+
+    /// Only these schemas, comma separated, repeatable.
+    #[arg(long, short = 'n', value_name = "SCHEMAS")]
+    pub(crate) schemas: Vec<String>,
+
+    /// Leave these tables out: [schema.]name, comma separated, repeatable.
+    #[arg(long, short = 'T', value_name = "TABLES")]
+    pub(crate) exclude_tables: Vec<String>,
+
+    /// Rows only, no definitions.
+    #[arg(long, short = 'a')]
+    pub(crate) data_only: bool,
+
+    /// Definitions only, no rows.
+    #[arg(long, short = 's')]
+    pub(crate) schema_only: bool,
+
+    /// Compress with gzip, at LEVEL 0 (none) to 9 (smallest), default 6.
+    /// Plain becomes .sql.gz; custom and directory are compressed unless
+    /// --compress 0; tar cannot be.
+    #[arg(long, short = 'Z', value_name = "LEVEL", num_args = 0..=1,
+          default_missing_value = "6", value_parser = clap::value_parser!(u8).range(0..=9))]
+    pub(crate) compress: Option<u8>,
+
+    /// Where to write (default: backup_<UTC time>.<ext> in the working
+    /// directory). Written under a temporary name and renamed when done.
+    #[arg(long, short = 'o', short_alias = 'f', value_name = "PATH")]
+    pub(crate) output: Option<PathBuf>,
+
+    /// Replace the output if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+
+    /// Dump this many tables at once (directory format only).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 1)]
+    pub(crate) jobs: u32,
+
+    /// Insist on pg_dump: its failure is the backup's (no fallback).
+    #[arg(long, conflicts_with = "no_pg_dump")]
+    pub(crate) pg_dump: bool,
+
+    /// Do not use pg_dump: use the native method only.
+    #[arg(long)]
+    pub(crate) no_pg_dump: bool,
+
+    /// The pg_dump program to run (default: SEQUELAE_PG_DUMP, else pg_dump
+    /// on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) pg_dump_path: Option<String>,
+
+    /// How the password reaches pg_dump: env (PGPASSWORD) or passfile (a
+    /// private file removed afterwards). Never its arguments.
+    #[arg(long, value_name = "CHANNEL", default_value = "env", value_parser = parse_channel, hide = true)]
+    pub(crate) pg_dump_password_via: PasswordChannel,
+}
+
+fn parse_format(text: &str) -> Result<BackupFormat, String> {
+    text.parse().map_err(|e: BackupError| e.to_string())
+}
+
+fn parse_channel(text: &str) -> Result<PasswordChannel, String> {
+    text.parse().map_err(|e: BackupError| e.to_string())
+}
+
+impl BackupArgs {
+    fn into_options(self) -> BackupOptions {
+        BackupOptions {
+            format: self.format,
+            tables: self.tables,
+            schemas: self.schemas,
+            exclude_tables: self.exclude_tables,
+            data_only: self.data_only,
+            schema_only: self.schema_only,
+            compression: self
+                .compress
+                .map_or(Compression::FormatDefault, Compression::Level),
+            output: self.output,
+            force: self.force,
+            jobs: self.jobs,
+            method: if self.pg_dump {
+                BackupMethod::PgDump
+            } else if self.no_pg_dump {
+                BackupMethod::Native
+            } else {
+                BackupMethod::Auto
+            },
+            pg_dump_path: self.pg_dump_path,
+            password_channel: self.pg_dump_password_via,
+        }
+    }
+}
+
+/// Runs `sequelae backup`.
+pub(crate) fn run(global: &GlobalOptions, args: BackupArgs) -> Result<(), Failure> {
+    let options = args.into_options();
+    let format = options.format;
+    let settings = match settings_from_env(global.database_url.as_deref()) {
+        Ok(settings) => settings,
+        Err(e) => {
+            let error = BackupError::BadSettings {
+                message: e.to_string(),
+            };
+            return finish(global, &BackupReport::refused(format, error));
+        }
+    };
+    let request = match BackupRequest::from_process(options, settings) {
+        Ok(request) => request,
+        Err(e) => {
+            let error = BackupError::Io {
+                context: "cannot read the working directory".to_string(),
+                reason: e.to_string(),
+            };
+            return finish(global, &BackupReport::refused(format, error));
+        }
+    };
+
+    let cancel = Arc::new(AtomicBool::new(false));
+    let registration = {
+        let cancel = Arc::clone(&cancel);
+        interrupt::on_interrupt(move || cancel.store(true, Ordering::SeqCst))
+    };
+    let mut display = ProgressDisplay::for_stderr();
+    let report = sequelae_std::backup::run(&request, &mut |event| display.show(event), &cancel);
+    display.finish();
+    drop(registration);
+    finish(global, &report)
+}
+
+/// Prints the report (stdout: the result; stderr: warnings) and maps a
+/// failure to its exit code.
+fn finish(global: &GlobalOptions, report: &BackupReport) -> Result<(), Failure> {
+    for warning in &report.warnings {
+        eprintln!("sequelae: warning: {warning}");
+    }
+    if report.succeeded() {
+        for reason in &report.fallback_reasons {
+            eprintln!("sequelae: pg_dump was not used: {reason}");
+        }
+    }
+    if global.json {
+        println!("{}", report.to_json());
+    } else if report.succeeded() {
+        println!("{}", report.summary());
+    }
+    let Some(error) = &report.error else {
+        return Ok(());
+    };
+    let message = error.to_string();
+    Err(match error.kind() {
+        ErrorKind::Usage => Failure::Usage(message),
+        ErrorKind::Connect => Failure::Connect(message),
+        ErrorKind::Dump => Failure::Database(message),
+        ErrorKind::Interrupted => {
+            // Temporary files are gone (the runtime removed them); leave
+            // with the code shells expect after Ctrl-C.
+            eprintln!("sequelae: {message}");
+            std::process::exit(INTERRUPTED_EXIT);
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: BackupArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<BackupOptions, clap::Error> {
+        let mut argv = vec!["backup"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).map(|c| c.args.into_options())
+    }
+
+    #[test]
+    fn defaults() {
+        let o = parse(&[]).expect("parses");
+        assert_eq!(o, BackupOptions::default());
+    }
+
+    #[test]
+    fn every_option() {
+        let o = parse(&[
+            "--format",
+            "directory",
+            "--tables",
+            "users,posts",
+            "-t",
+            "app.\"my table\"",
+            "--exclude-tables",
+            "logs",
+            "--schema-only",
+            "--compress",
+            "9",
+            "--output",
+            "dumpdir",
+            "--force",
+            "--jobs",
+            "4",
+            "--pg-dump",
+            "--pg-dump-path",
+            "/opt/pg_dump",
+            "--pg-dump-password-via",
+            "passfile",
+        ])
+        .expect("parses");
+        assert_eq!(
+            o,
+            BackupOptions {
+                format: BackupFormat::Directory,
+                tables: vec!["users,posts".into(), "app.\"my table\"".into()],
+                schemas: vec![],
+                exclude_tables: vec!["logs".into()],
+                data_only: false,
+                schema_only: true,
+                compression: Compression::Level(9),
+                output: Some("dumpdir".into()),
+                force: true,
+                jobs: 4,
+                method: BackupMethod::PgDump,
+                pg_dump_path: Some("/opt/pg_dump".into()),
+                password_channel: PasswordChannel::Passfile,
+            }
+        );
+    }
+
+    #[test]
+    fn compress_alone_means_the_default_level() {
+        let o = parse(&["--compress", "--output", "x.sql.gz"]).expect("parses");
+        assert_eq!(o.compression, Compression::on());
+        assert_eq!(o.output, Some("x.sql.gz".into()));
+        let o = parse(&["-Fc", "-Z0"]).expect("parses");
+        assert_eq!(
+            (o.format, o.compression),
+            (BackupFormat::Custom, Compression::Level(0))
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        assert!(parse(&["--compress", "10"]).is_err());
+        assert!(parse(&["--format", "zip"]).is_err());
+        assert!(parse(&["--pg-dump", "--no-pg-dump"]).is_err());
+        let o = parse(&["--no-pg-dump"]).expect("parses");
+        assert_eq!(o.method, BackupMethod::Native);
+    }
+}
