@@ -6,6 +6,7 @@ mod exit;
 mod health;
 mod interrupt;
 mod present;
+mod schema;
 mod script;
 mod source;
 
@@ -77,6 +78,8 @@ enum Command {
         /// Path of the SQL file, or `-`.
         path: camino::Utf8PathBuf,
     },
+    /// Describe tables: columns, keys, indexes, JSON structure.
+    Schema(schema::SchemaArgs),
     /// Check the server: version, latency, size, uptime, connections.
     /// Exits 1 when the server is unhealthy, 3 when it cannot be reached.
     Health,
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         Command::Exec { sql } => exec::exec(&cli.global, &sql),
         Command::File { path } => exec::file(&cli.global, &path),
         Command::Health => health::run(&cli.global),
+        Command::Schema(args) => schema::run(&cli.global, args),
     };
     report_peak_memory();
     match outcome {

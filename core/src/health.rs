@@ -136,7 +136,11 @@ impl HealthReport {
 
     /// The human form, one fact a line.
     pub fn to_text(&self) -> String {
-        let status = if self.healthy() { "healthy" } else { "UNHEALTHY" };
+        let status = if self.healthy() {
+            "healthy"
+        } else {
+            "UNHEALTHY"
+        };
         let mut out = format!(
             "status:        {status}\n\
              server:        PostgreSQL {}\n\
@@ -152,7 +156,11 @@ impl HealthReport {
             self.size_pretty,
             self.size_bytes,
             human_duration(self.uptime),
-            if self.in_recovery { "standby (in recovery)" } else { "primary" },
+            if self.in_recovery {
+                "standby (in recovery)"
+            } else {
+                "primary"
+            },
             self.active_connections,
             self.total_connections,
             self.max_connections,
@@ -199,8 +207,7 @@ mod tests {
 
     fn values(total: &str) -> Vec<&str> {
         vec![
-            "15.18", "150018", "app", "alice", "7753728", "7573 kB", "3725", "f", "1", total,
-            "100",
+            "15.18", "150018", "app", "alice", "7753728", "7573 kB", "3725", "f", "1", total, "100",
         ]
     }
 
@@ -217,7 +224,10 @@ mod tests {
         let text = r.to_text();
         assert!(text.contains("status:        healthy"), "{text}");
         assert!(text.contains("uptime:        1h 2m"), "{text}");
-        assert!(text.contains("latency:       connect 2.5 ms, query 0.3 ms"), "{text}");
+        assert!(
+            text.contains("latency:       connect 2.5 ms, query 0.3 ms"),
+            "{text}"
+        );
         assert_eq!(r.to_json()["connectLatencyMs"], 2.5);
         assert_eq!(r.to_json()["healthy"], true);
     }

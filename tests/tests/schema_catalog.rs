@@ -241,7 +241,7 @@ fn users_table_in_full() {
     let json = report.to_json();
     assert_eq!(json["tables"][0]["columns"][0]["identity"], "always");
     assert_eq!(
-        json["tables"][0]["foreign_keys"][0]["references"]["schema"],
+        json["tables"][0]["foreignKeys"][0]["references"]["schema"],
         "app"
     );
 }

@@ -452,10 +452,10 @@ impl TableSchema {
                 "generated": c.generated,
                 "comment": c.comment,
             })).collect::<Vec<_>>(),
-            "primary_key": self.primary_key.as_ref().map(key),
+            "primaryKey": self.primary_key.as_ref().map(key),
             "unique": self.uniques.iter().map(key).collect::<Vec<_>>(),
             "checks": self.checks.iter().map(|c| json!({"name": c.name, "definition": c.definition})).collect::<Vec<_>>(),
-            "foreign_keys": self.foreign_keys.iter().map(|f| json!({
+            "foreignKeys": self.foreign_keys.iter().map(|f| json!({
                 "name": f.name,
                 "columns": f.columns,
                 "references": {
@@ -463,8 +463,8 @@ impl TableSchema {
                     "table": f.referenced_table,
                     "columns": f.referenced_columns,
                 },
-                "on_update": f.on_update.as_sql(),
-                "on_delete": f.on_delete.as_sql(),
+                "onUpdate": f.on_update.as_sql(),
+                "onDelete": f.on_delete.as_sql(),
                 "definition": f.definition,
             })).collect::<Vec<_>>(),
             "indexes": self.indexes.iter().map(|i| json!({
@@ -475,16 +475,16 @@ impl TableSchema {
                 "partial": i.predicate.is_some(),
                 "valid": i.valid,
             })).collect::<Vec<_>>(),
-            "referenced_by": self.referenced_by.iter().map(|r| json!({
+            "referencedBy": self.referenced_by.iter().map(|r| json!({
                 "schema": r.schema, "table": r.table, "name": r.name, "definition": r.definition,
             })).collect::<Vec<_>>(),
             "triggers": self.triggers.iter().map(|t| json!({"name": t.name, "definition": t.definition})).collect::<Vec<_>>(),
-            "partition_key": self.partition_key,
-            "partition_of": self.partition_of.as_ref().map(|p| json!({
+            "partitionKey": self.partition_key,
+            "partitionOf": self.partition_of.as_ref().map(|p| json!({
                 "schema": p.schema, "table": p.table, "bound": p.bound,
             })),
-            "view_definition": self.view_definition,
-            "json_structure": json_structure,
+            "viewDefinition": self.view_definition,
+            "jsonStructure": json_structure,
         })
     }
 }

@@ -390,13 +390,13 @@ fn table_json() {
         "split_part(email, '@'::text, 2)"
     );
     assert_eq!(
-        value["primary_key"],
+        value["primaryKey"],
         json!({"name": "users_pkey", "columns": ["id"], "definition": "PRIMARY KEY (id)"})
     );
     assert_eq!(value["unique"][0]["columns"], json!(["email"]));
     assert_eq!(value["indexes"][2]["partial"], true);
     assert_eq!(
-        value["json_structure"]["profile"]["structure"],
+        value["jsonStructure"]["profile"]["structure"],
         "object{address?: object{city: string, zip?: string}, name: string|null, orders?: array<object{id: number}>, tags: array<number|string>}"
     );
 }
