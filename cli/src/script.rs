@@ -184,7 +184,7 @@ fn run_statement(
             .is_some_and(|max| tag.and_then(|t| t.rows()).is_some_and(|n| n > max) && shown >= max),
         duration_ms: began.elapsed().as_secs_f64() * 1000.0,
     };
-    if statement.copy_from_stdin {
+    if statement.copy_from_stdin && !settings.script.read_only {
         let mut data = CopyData { source };
         return match client.copy_in(&statement.text, &mut data) {
             Ok(outcome) => {
@@ -199,9 +199,16 @@ fn run_statement(
         };
     }
     let mut shown = 0u64;
-    let stream = client
-        .query(&statement.text)
-        .map_err(StatementError::Client)?;
+    // Under --read-only each statement goes alone through the extended
+    // protocol, so the server refuses `COMMIT; INSERT ...` smuggled into
+    // one string (e.g. with psql's `\;`) and the checks between
+    // statements cannot be skipped.
+    let stream = if settings.script.read_only {
+        client.query_single(&statement.text)
+    } else {
+        client.query(&statement.text)
+    }
+    .map_err(StatementError::Client)?;
     for item in stream {
         match item {
             Ok(QueryItem::Columns(d)) => {

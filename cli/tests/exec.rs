@@ -201,6 +201,10 @@ fn an_open_begin_never_outlives_the_command() {
 #[case::session_characteristics(
     "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE; COMMIT; INSERT INTO t VALUES (1)"
 )]
+#[case::backslash_semicolon(
+    "SET default_transaction_read_only = off \\; COMMIT \\; INSERT INTO t VALUES (1)"
+)]
+#[case::copy_from_stdin("COPY t FROM STDIN;\n1\n\\.\n")]
 #[case::in_a_function(
     "SELECT pg_catalog.set_config('default_transaction_read_only', 'off', false); COMMIT; INSERT INTO t VALUES (1)"
 )]

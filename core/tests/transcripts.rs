@@ -11,7 +11,8 @@ use rstest::rstest;
 use sequelae_core::wire::{CopyFormat, Event, TransactionStatus};
 use transcript_support::{Replay, Transcript, replay, replay_whole};
 
-const ALL: [&str; 10] = [
+const ALL: [&str; 11] = [
+    "extended_single",
     "trust_multi_statement",
     "cleartext_login",
     "md5_login",
@@ -70,6 +71,7 @@ fn every_transcript_is_listed() {
 #[rstest]
 fn client_bytes_match_the_recording(
     #[values(
+        "extended_single",
         "trust_multi_statement",
         "cleartext_login",
         "md5_login",
@@ -95,6 +97,7 @@ fn client_bytes_match_the_recording(
 #[rstest]
 fn cutting_the_input_anywhere_changes_nothing(
     #[values(
+        "extended_single",
         "trust_multi_statement",
         "cleartext_login",
         "md5_login",
@@ -324,4 +327,24 @@ fn mutated_transcripts_never_panic() {
             let _ = replay(&t, &[a, b]);
         }
     }
+}
+
+#[test]
+fn extended_protocol_runs_one_statement_and_refuses_two() {
+    let r = replay_whole(&Transcript::load("extended_single"));
+    assert_eq!(r.error, None);
+    // Rows and NULLs as with a simple query.
+    let Some(Event::DataRow(row)) = r.events.iter().find(|e| matches!(e, Event::DataRow(_))) else {
+        panic!("no DataRow")
+    };
+    assert_eq!((row.get_str(0), row.get(1)), (Some("1"), None));
+    // "SELECT 1; SELECT 2" is refused by the server itself (42601), and
+    // the COPY FROM STDIN is failed by the core (57014, our CopyFail).
+    assert_eq!(
+        errors(&r),
+        [("42601".to_string(), None), ("57014".to_string(), None)]
+    );
+    assert!(r.events.contains(&Event::EmptyQuery));
+    assert_eq!(tags(&r), ["SELECT 1", "CREATE TABLE", "SELECT 1"]);
+    assert_eq!(readies(&r), [TransactionStatus::Idle; 7]);
 }

@@ -268,6 +268,22 @@ impl Client {
         })
     }
 
+    /// Like [`query`](Self::query) for exactly one statement, sent through
+    /// the extended protocol: the server refuses a string with several
+    /// statements, so a caller that checks the session between statements
+    /// (read-only mode) cannot be bypassed by `a; b` in one string.
+    pub fn query_single(&mut self, sql: &str) -> Result<QueryStream<'_>, Error> {
+        self.drain()?;
+        self.conn.query_single(sql)?;
+        self.needs_drain = true;
+        self.flush()?;
+        Ok(QueryStream {
+            client: self,
+            error: None,
+            done: false,
+        })
+    }
+
     /// Runs a `COPY ... TO STDOUT` and streams its data into `out` chunk by
     /// chunk. Memory stays flat whatever the table size.
     pub fn copy_out(&mut self, sql: &str, out: &mut dyn Write) -> Result<CopyOutcome, Error> {

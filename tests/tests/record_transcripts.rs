@@ -63,6 +63,7 @@ impl Transport for Recorder {
 
 enum Step {
     Query(&'static str),
+    Single(&'static str),
     CopyIn(&'static str, &'static [u8]),
     CopyOut(&'static str),
 }
@@ -186,6 +187,23 @@ const SCENARIOS: &[Scenario] = &[
             Step::Query("SELECT count(*) FROM c"),
         ],
     },
+    Scenario {
+        name: "extended_single",
+        about: "one statement at a time through the extended protocol: rows, a refused \
+                multi-statement string, an empty statement, a COPY FROM STDIN it must refuse",
+        method: AuthMethod::Trust,
+        password: None,
+        database: None,
+        tls: TlsNegotiation::Disabled,
+        steps: &[
+            Step::Single("SELECT 1 AS a, NULL::text AS b"),
+            Step::Single("SELECT 1; SELECT 2"),
+            Step::Single(""),
+            Step::Single("CREATE TEMP TABLE e(a int)"),
+            Step::Single("COPY e FROM STDIN"),
+            Step::Single("SELECT count(*) FROM e"),
+        ],
+    },
 ];
 
 fn hex(bytes: &[u8]) -> String {
@@ -235,6 +253,11 @@ fn record_transcripts() {
                     match step {
                         Step::Query(sql) => {
                             let _ = client.simple_query(sql);
+                        }
+                        Step::Single(sql) => {
+                            if let Ok(stream) = client.query_single(sql) {
+                                for _ in stream {}
+                            }
                         }
                         Step::CopyIn(sql, data) => {
                             let _ = client.copy_in(sql, &mut &data[..]);

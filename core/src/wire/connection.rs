@@ -99,6 +99,8 @@ pub struct Connection {
     copy_in_aborted: bool,
     /// The client-side bound on the running request, if any.
     query_deadline: Option<QueryDeadline>,
+    /// The running request came through the extended protocol.
+    extended: bool,
 }
 
 /// A client-side deadline for requests.
@@ -153,6 +155,7 @@ impl Connection {
             last_fatal: None,
             copy_in_aborted: false,
             query_deadline: None,
+            extended: false,
         };
         if conn.startup.tls == TlsNegotiation::Disabled {
             conn.send_startup();
@@ -285,6 +288,49 @@ impl Connection {
         }
         frontend::query(sql, &mut self.output).map_err(|_| Error::NulInQuery)?;
         self.state = State::Busy;
+        self.extended = false;
+        self.copy_in_aborted = false;
+        Ok(())
+    }
+
+    /// Starts exactly one statement through the extended query protocol
+    /// (Parse, Bind, Describe, Execute, Sync, results in text). Unlike
+    /// [`query`](Self::query), the server itself refuses a string holding
+    /// several statements, which is what makes it the safe way to run SQL
+    /// whose effects a caller must police statement by statement (read-only
+    /// mode). The events are the same as for a simple query.
+    pub fn query_single(&mut self, sql: &str) -> Result<(), Error> {
+        if self.state != State::Idle {
+            return Err(self.invalid("start a query"));
+        }
+        if sql.contains('\0') {
+            return Err(Error::NulInQuery);
+        }
+        let encode = |out: &mut BytesMut| -> Result<(), std::io::Error> {
+            frontend::parse("", sql, std::iter::empty(), out)?;
+            frontend::bind(
+                "",
+                "",
+                std::iter::empty(),
+                std::iter::empty::<&[u8]>(),
+                |_, _| Ok(postgres_protocol::IsNull::No),
+                std::iter::empty(),
+                out,
+            )
+            .map_err(|e| match e {
+                frontend::BindError::Conversion(e) => std::io::Error::other(e.to_string()),
+                frontend::BindError::Serialization(e) => e,
+            })?;
+            frontend::describe(b'P', "", out)?;
+            frontend::execute("", 0, out)?;
+            frontend::sync(out);
+            Ok(())
+        };
+        let mut buf = BytesMut::new();
+        encode(&mut buf).map_err(|_| Error::NulInQuery)?;
+        self.output.extend_from_slice(&buf);
+        self.state = State::Busy;
+        self.extended = true;
         self.copy_in_aborted = false;
         Ok(())
     }
@@ -684,6 +730,21 @@ impl Connection {
                 self.state = State::CopyOut;
                 self.events
                     .push_back(Event::CopyOutStart(copy_format(body.format())));
+            }
+            // Extended-protocol acknowledgements carry nothing to report.
+            Message::ParseComplete | Message::BindComplete | Message::NoData if self.extended => {}
+            Message::CopyInResponse(_) if self.extended => {
+                // query_single cannot feed COPY data. The server ignored
+                // the pipelined Sync while entering copy-in mode, so after
+                // CopyFail it needs another to answer ReadyForQuery.
+                frontend::copy_fail(
+                    "COPY FROM STDIN is not supported here; use copy_in",
+                    &mut self.output,
+                )
+                .map_err(|e| Error::Malformed(e.to_string()))?;
+                frontend::sync(&mut self.output);
+                self.copy_in_aborted = true;
+                self.state = State::CopyInAborted;
             }
             Message::CopyInResponse(body) => {
                 self.state = State::CopyIn;

@@ -142,8 +142,19 @@ impl Transcript {
                 b'Q' => requests.push(Request::Query(
                     String::from_utf8(body[..body.len() - 1].to_vec()).unwrap(),
                 )),
+                b'P' => {
+                    // Parse: unnamed statement name (one NUL), then the SQL.
+                    let sql = &body[1..];
+                    let end = sql.iter().position(|b| *b == 0).unwrap();
+                    requests.push(Request::Single(
+                        String::from_utf8(sql[..end].to_vec()).unwrap(),
+                    ));
+                }
                 b'd' => requests.push(Request::CopyData(body.to_vec())),
                 b'c' => requests.push(Request::CopyDone),
+                // After a Parse, a CopyFail is the core's own refusal of
+                // COPY FROM STDIN in the extended protocol, not a request.
+                b'f' if matches!(requests.last(), Some(Request::Single(_))) => {}
                 b'f' => requests.push(Request::CopyFail(
                     String::from_utf8(body[..body.len() - 1].to_vec()).unwrap(),
                 )),
@@ -160,6 +171,7 @@ impl Transcript {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     Query(String),
+    Single(String),
     CopyData(Vec<u8>),
     CopyDone,
     CopyFail(String),
@@ -220,6 +232,7 @@ pub fn replay(t: &Transcript, pieces: &[&[u8]]) -> Replay {
                 if idle_now && conn.is_idle() {
                     match requests.next() {
                         Some(Request::Query(sql)) => conn.query(&sql).unwrap(),
+                        Some(Request::Single(sql)) => conn.query_single(&sql).unwrap(),
                         Some(Request::Terminate) => conn.terminate(),
                         Some(other) => panic!("{}: request {other:?} while idle", t.name),
                         None => {}
