@@ -15,4 +15,5 @@ pub mod render;
 pub mod schema;
 pub mod session;
 pub mod sql;
+pub mod text;
 pub mod wire;

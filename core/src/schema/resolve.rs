@@ -194,32 +194,7 @@ pub fn suggest(name: &TableName, relations: &[Relation]) -> Vec<Relation> {
         .collect()
 }
 
-/// Optimal string alignment distance: Levenshtein plus transpositions of
-/// adjacent characters.
-fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let width = b.len() + 1;
-    let mut rows = vec![0usize; (a.len() + 1) * width];
-    let at = |i: usize, j: usize| i * width + j;
-    for i in 0..=a.len() {
-        rows[at(i, 0)] = i;
-    }
-    for j in 0..=b.len() {
-        rows[at(0, j)] = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[at(i - 1, j)] + 1)
-                .min(rows[at(i, j - 1)] + 1)
-                .min(rows[at(i - 1, j - 1)] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(rows[at(i - 2, j - 2)] + 1);
-            }
-            rows[at(i, j)] = best;
-        }
-    }
-    rows[at(a.len(), b.len())]
-}
+use crate::text::edit_distance_chars as edit_distance;
 
 #[cfg(test)]
 mod tests {
