@@ -257,10 +257,7 @@ impl Client {
     /// they arrive. On a statement error the stream yields the error and
     /// ends (the server skips the remaining statements).
     pub fn query(&mut self, sql: &str) -> Result<QueryStream<'_>, Error> {
-        self.drain()?;
-        self.conn.query(sql)?;
-        self.needs_drain = true;
-        self.flush()?;
+        self.send_request(sql, false)?;
         Ok(QueryStream {
             client: self,
             error: None,
@@ -273,10 +270,7 @@ impl Client {
     /// statements, so a caller that checks the session between statements
     /// (read-only mode) cannot be bypassed by `a; b` in one string.
     pub fn query_single(&mut self, sql: &str) -> Result<QueryStream<'_>, Error> {
-        self.drain()?;
-        self.conn.query_single(sql)?;
-        self.needs_drain = true;
-        self.flush()?;
+        self.send_request(sql, true)?;
         Ok(QueryStream {
             client: self,
             error: None,
@@ -287,9 +281,7 @@ impl Client {
     /// Runs a `COPY ... TO STDOUT` and streams its data into `out` chunk by
     /// chunk. Memory stays flat whatever the table size.
     pub fn copy_out(&mut self, sql: &str, out: &mut dyn Write) -> Result<CopyOutcome, Error> {
-        self.drain()?;
-        self.conn.query(sql)?;
-        self.needs_drain = true;
+        self.send_request(sql, false)?;
         let mut outcome = CopyOutcome { bytes: 0, rows: 0 };
         let mut error = None;
         let mut local = None;
@@ -320,18 +312,12 @@ impl Client {
                 _ => {}
             }
         }
-        if let Some(e) = local {
-            return Err(Error::Local(e));
-        }
-        if let Some(e) = error {
-            return Err(Error::Db(Box::new(e)));
-        }
-        if !saw_copy {
-            return Err(Error::Usage(
-                "copy_out needs a COPY ... TO STDOUT statement; the SQL given returned no COPY data"
-                    .into(),
-            ));
-        }
+        copy_result(
+            local,
+            error,
+            saw_copy,
+            "copy_out needs a COPY ... TO STDOUT statement; the SQL given returned no COPY data",
+        )?;
         out.flush().map_err(Error::Local)?;
         Ok(outcome)
     }
@@ -339,10 +325,7 @@ impl Client {
     /// Runs a `COPY ... FROM STDIN` and streams `input` to the server in
     /// chunks. A read error aborts the COPY (nothing is committed).
     pub fn copy_in(&mut self, sql: &str, input: &mut dyn Read) -> Result<CopyOutcome, Error> {
-        self.drain()?;
-        self.conn.query(sql)?;
-        self.needs_drain = true;
-        self.flush()?;
+        self.send_request(sql, false)?;
         let mut outcome = CopyOutcome { bytes: 0, rows: 0 };
         let mut error = None;
         let mut local = None;
@@ -387,23 +370,30 @@ impl Client {
                 _ => {}
             }
         }
-        if let Some(e) = local {
-            return Err(Error::Local(e));
-        }
-        if let Some(e) = error {
-            return Err(Error::Db(Box::new(e)));
-        }
-        if !saw_copy {
-            return Err(Error::Usage(
-                "copy_in needs a COPY ... FROM STDIN statement".into(),
-            ));
-        }
+        copy_result(
+            local,
+            error,
+            saw_copy,
+            "copy_in needs a COPY ... FROM STDIN statement",
+        )?;
         Ok(outcome)
     }
 
     /// Ends the session politely (Terminate) and closes the socket.
     pub fn close(mut self) -> Result<(), Error> {
         self.conn.terminate();
+        self.flush()
+    }
+
+    /// Sends a request after finishing any abandoned one.
+    fn send_request(&mut self, sql: &str, single: bool) -> Result<(), Error> {
+        self.drain()?;
+        if single {
+            self.conn.query_single(sql)?;
+        } else {
+            self.conn.query(sql)?;
+        }
+        self.needs_drain = true;
         self.flush()
     }
 
@@ -481,6 +471,27 @@ impl Client {
             }
         }
     }
+}
+
+/// The error a COPY ends with, in order of what the caller must hear
+/// first: its own reader or writer failing, the server refusing, or SQL
+/// that was not the expected kind of COPY.
+fn copy_result(
+    local: Option<io::Error>,
+    error: Option<ServerMessage>,
+    saw_copy: bool,
+    not_a_copy: &str,
+) -> Result<(), Error> {
+    if let Some(e) = local {
+        return Err(Error::Local(e));
+    }
+    if let Some(e) = error {
+        return Err(Error::Db(Box::new(e)));
+    }
+    if !saw_copy {
+        return Err(Error::Usage(not_a_copy.into()));
+    }
+    Ok(())
 }
 
 impl Drop for Client {
