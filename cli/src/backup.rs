@@ -20,10 +20,6 @@ use crate::exit::Failure;
 use crate::interrupt;
 use progress::ProgressDisplay;
 
-/// Exit code of a backup the user interrupted (128 + SIGINT), as shells
-/// report it.
-const INTERRUPTED_EXIT: i32 = 130;
-
 /// Options of `sequelae backup`. Short options are pg_dump's.
 #[derive(clap::Args, Debug)]
 pub(crate) struct BackupArgs {
@@ -165,8 +161,10 @@ pub(crate) fn run(global: &GlobalOptions, args: BackupArgs) -> Result<(), Failur
     finish(global, &report)
 }
 
-/// Prints the report (stdout: the result; stderr: warnings) and maps a
-/// failure to its exit code.
+/// Prints the report (stdout: the result, or the JSON document with
+/// `--json`; stderr: warnings and the error) and maps a failure to its exit
+/// code: 2 usage, 3 cannot connect, 1 the database or pg_dump said no, 130
+/// interrupted.
 fn finish(global: &GlobalOptions, report: &BackupReport) -> Result<(), Failure> {
     for warning in &report.warnings {
         eprintln!("sequelae: warning: {warning}");
@@ -185,16 +183,22 @@ fn finish(global: &GlobalOptions, report: &BackupReport) -> Result<(), Failure> 
         return Ok(());
     };
     let message = error.to_string();
-    Err(match error.kind() {
+    let kind = error.kind();
+    if global.json || kind == ErrorKind::Interrupted {
+        // The document (or our own wording of the interruption) is the
+        // report; only the exit code is left to give.
+        eprintln!("sequelae: {message}");
+        return Err(Failure::Reported(match kind {
+            ErrorKind::Usage => 2,
+            ErrorKind::Connect => 3,
+            ErrorKind::Dump => 1,
+            ErrorKind::Interrupted => 130,
+        }));
+    }
+    Err(match kind {
         ErrorKind::Usage => Failure::Usage(message),
         ErrorKind::Connect => Failure::Connect(message),
-        ErrorKind::Dump => Failure::Database(message),
-        ErrorKind::Interrupted => {
-            // Temporary files are gone (the runtime removed them); leave
-            // with the code shells expect after Ctrl-C.
-            eprintln!("sequelae: {message}");
-            std::process::exit(INTERRUPTED_EXIT);
-        }
+        ErrorKind::Dump | ErrorKind::Interrupted => Failure::Database(message),
     })
 }
 

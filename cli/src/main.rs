@@ -1,6 +1,7 @@
 //! `sequelae`: run SQL, read the schema, check health and take backups of
 //! PostgreSQL from a terminal.
 
+mod backup;
 mod exec;
 mod exit;
 mod health;
@@ -78,6 +79,8 @@ enum Command {
         /// Path of the SQL file, or `-`.
         path: camino::Utf8PathBuf,
     },
+    /// Back up the database with pg_dump, atomically, with progress.
+    Backup(backup::BackupArgs),
     /// Describe tables: columns, keys, indexes, JSON structure.
     Schema(schema::SchemaArgs),
     /// Check the server: version, latency, size, uptime, connections.
@@ -93,6 +96,7 @@ fn main() -> ExitCode {
         Command::File { path } => exec::file(&cli.global, &path),
         Command::Health => health::run(&cli.global),
         Command::Schema(args) => schema::run(&cli.global, args),
+        Command::Backup(args) => backup::run(&cli.global, args),
     };
     report_peak_memory();
     match outcome {

@@ -7,7 +7,9 @@
 //! suggestions, and gives the progress display its total.
 
 use super::error::BackupError;
-use super::names::{QualifiedName, RelationName, parse_relation_list, parse_schema_list, user_part};
+use super::names::{
+    QualifiedName, RelationName, parse_relation_list, parse_schema_list, user_part,
+};
 use super::options::BackupOptions;
 use super::version::ServerVersion;
 use crate::wire::DataRow;
@@ -168,7 +170,10 @@ impl Catalog {
                 if !self.schemas.contains(&schema) {
                     return Err(BackupError::UnknownSchema {
                         name: user_part(&schema),
-                        suggestions: suggest(&schema, self.schemas.iter().map(|s| (s.as_str(), user_part(s)))),
+                        suggestions: suggest(
+                            &schema,
+                            self.schemas.iter().map(|s| (s.as_str(), user_part(s), 0)),
+                        ),
                     });
                 }
                 if !schemas.contains(&schema) {
@@ -216,11 +221,13 @@ impl Catalog {
         let mut out: Vec<QualifiedName> = Vec::new();
         for item in items {
             for name in parse_relation_list(item)? {
-                let found = self.resolve(&name).ok_or_else(|| BackupError::UnknownTable {
-                    what,
-                    name: name.to_string(),
-                    suggestions: self.suggest_relations(&name),
-                })?;
+                let found = self
+                    .resolve(&name)
+                    .ok_or_else(|| BackupError::UnknownTable {
+                        what,
+                        name: name.to_string(),
+                        suggestions: self.suggest_relations(&name),
+                    })?;
                 if !out.contains(&found) {
                     out.push(found);
                 }
@@ -250,25 +257,25 @@ impl Catalog {
     /// relation whose name is the whole typed text (`my.table` meant the
     /// table "my.table").
     fn suggest_relations(&self, name: &RelationName) -> Vec<String> {
-        let mut candidates: Vec<(String, String)> = Vec::new();
+        let mut candidates: Vec<(String, String, u8)> = Vec::new();
         let typed = match &name.schema {
             None => {
                 for r in &self.relations {
-                    let shown = if r.visible {
-                        user_part(&r.name.name)
+                    let (shown, rank) = if r.visible {
+                        (user_part(&r.name.name), 0)
                     } else {
-                        r.name.to_string()
+                        (r.name.to_string(), 1)
                     };
-                    candidates.push((r.name.name.clone(), shown));
+                    candidates.push((r.name.name.clone(), shown, rank));
                 }
                 name.name.clone()
             }
             Some(schema) => {
                 for r in &self.relations {
                     let full = format!("{}.{}", r.name.schema, r.name.name);
-                    candidates.push((full, r.name.to_string()));
+                    candidates.push((full, r.name.to_string(), 0));
                     if r.visible {
-                        candidates.push((r.name.name.clone(), user_part(&r.name.name)));
+                        candidates.push((r.name.name.clone(), user_part(&r.name.name), 0));
                     }
                 }
                 format!("{schema}.{}", name.name)
@@ -276,7 +283,9 @@ impl Catalog {
         };
         suggest(
             &typed,
-            candidates.iter().map(|(c, shown)| (c.as_str(), shown.clone())),
+            candidates
+                .iter()
+                .map(|(c, shown, rank)| (c.as_str(), shown.clone(), *rank)),
         )
     }
 }
@@ -299,29 +308,33 @@ pub struct Selection {
 const MAX_SUGGESTIONS: usize = 3;
 
 /// Up to three candidates close to `typed`: the same name in another case
-/// first, then by edit distance. Each candidate is (name compared, name
-/// shown).
-fn suggest<'a>(typed: &str, candidates: impl Iterator<Item = (&'a str, String)>) -> Vec<String> {
-    let mut scored: Vec<(usize, String)> = candidates
-        .filter_map(|(name, shown)| {
+/// or schema alone if there is one, else by edit distance. Each candidate
+/// is (name compared, name shown, rank among equals: 0 for what the search
+/// path sees).
+fn suggest<'a>(
+    typed: &str,
+    candidates: impl Iterator<Item = (&'a str, String, u8)>,
+) -> Vec<String> {
+    let mut scored: Vec<(usize, u8, String)> = candidates
+        .filter_map(|(name, shown, rank)| {
             let d = if name.to_lowercase() == typed.to_lowercase() {
                 0
             } else {
                 distance(&name.to_lowercase(), &typed.to_lowercase())
             };
-            (d == 0 || close_enough(typed, d)).then_some((d, shown))
+            (d == 0 || close_enough(typed, d)).then_some((d, rank, shown))
         })
         .collect();
     scored.sort();
-    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.dedup_by(|a, b| a.2 == b.2);
     // The same name in another case or schema is surely what was meant.
-    if scored.first().is_some_and(|(d, _)| *d == 0) {
-        scored.retain(|(d, _)| *d == 0);
+    if scored.first().is_some_and(|(d, _, _)| *d == 0) {
+        scored.retain(|(d, _, _)| *d == 0);
     }
     scored
         .into_iter()
         .take(MAX_SUGGESTIONS)
-        .map(|(_, shown)| shown)
+        .map(|(_, _, shown)| shown)
         .collect()
 }
 
@@ -390,9 +403,11 @@ mod tests {
             ["app", "a\"b", "r", "f", "f"],
         ];
         let rels: Vec<DataRow> = rels.iter().map(|r| row(r)).collect();
-        let schemas: Vec<DataRow> = ["app", "public", "We.ird"].iter().map(|s| row(&[s])).collect();
-        Catalog::from_rows(&[row(&["150018", "15.18 (Debian)"])], &rels, &schemas)
-            .expect("catalog")
+        let schemas: Vec<DataRow> = ["app", "public", "We.ird"]
+            .iter()
+            .map(|s| row(&[s]))
+            .collect();
+        Catalog::from_rows(&[row(&["150018", "15.18 (Debian)"])], &rels, &schemas).expect("catalog")
     }
 
     fn opts(edit: impl FnOnce(&mut BackupOptions)) -> BackupOptions {
@@ -418,7 +433,9 @@ mod tests {
 
     #[test]
     fn whole_database_counts_tables_and_leaves_extension_tables_out() {
-        let s = catalog().select(&BackupOptions::default()).expect("selects");
+        let s = catalog()
+            .select(&BackupOptions::default())
+            .expect("selects");
         assert!(s.tables.is_empty() && s.schemas.is_empty());
         // users posts MixedCase my.table events events_2024 + app's three
         assert_eq!(s.table_count, 9);
@@ -454,7 +471,11 @@ mod tests {
             .expect("resolves");
         assert_eq!(
             s.tables,
-            vec![q("public", "users"), q("public", "posts"), q("public", "active_users")]
+            vec![
+                q("public", "users"),
+                q("public", "posts"),
+                q("public", "active_users")
+            ]
         );
         assert_eq!(s.exclude_tables, vec![q("public", "posts")]);
         assert_eq!(s.table_count, 1);
@@ -462,12 +483,21 @@ mod tests {
     }
 
     #[rstest]
-    #[case("usres", "table usres does not exist; did you mean users?")]
+    #[case(
+        "usres",
+        "table usres does not exist; did you mean one of users, app.users?"
+    )]
     #[case("mixedcase", "table mixedcase does not exist; did you mean MixedCase?")]
-    #[case("my table", "table my table does not exist; did you mean app.my table?")]
+    #[case(
+        "my table",
+        "table my table does not exist; did you mean app.my table?"
+    )]
     #[case("ap.users", "table ap.users does not exist; did you mean app.users?")]
     #[case("nothing_like_it", "table nothing_like_it does not exist")]
-    #[case("my.table", "table my.table does not exist; did you mean \"my.table\"?")]
+    #[case(
+        "my.table",
+        "table my.table does not exist; did you mean \"my.table\"?"
+    )]
     fn unknown_tables_come_with_suggestions(#[case] typed: &str, #[case] message: &str) {
         let e = catalog()
             .select(&opts(|o| o.tables = vec![typed.into()]))
@@ -496,7 +526,10 @@ mod tests {
         let e = catalog()
             .select(&opts(|o| o.schemas = vec!["App".into()]))
             .expect_err("case matters");
-        assert_eq!(e.to_string(), "schema App does not exist; did you mean app?");
+        assert_eq!(
+            e.to_string(),
+            "schema App does not exist; did you mean app?"
+        );
     }
 
     #[rstest]

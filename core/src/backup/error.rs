@@ -161,7 +161,13 @@ pub enum BackupError {
         /// Close names that do exist.
         suggestions: Vec<String>,
     },
-    /// The connection settings are wrong or the server cannot be reached.
+    /// The connection settings cannot be read (a malformed URL...).
+    #[error("{message}")]
+    BadSettings {
+        /// The settings parser's message (never with the password).
+        message: String,
+    },
+    /// The server cannot be reached or refused the session.
     #[error("{message}")]
     Connect {
         /// The runtime's message (never with the password).
@@ -219,6 +225,7 @@ impl BackupError {
             E::Interrupted => ErrorKind::Interrupted,
             E::UnknownFormat { .. }
             | E::UnknownPasswordChannel { .. }
+            | E::BadSettings { .. }
             | E::SchemaOnlyWithDataOnly
             | E::TarCompression
             | E::CompressionLevel { .. }

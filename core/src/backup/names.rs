@@ -179,7 +179,9 @@ fn split_items(input: &str, what: &'static str) -> Result<Vec<String>, BackupErr
         return Err(BackupError::BadName {
             what,
             input: current.trim().to_string(),
-            reason: "the double quote is not closed; write \"\" for a double quote inside a quoted name".to_string(),
+            reason:
+                "the double quote is not closed; write \"\" for a double quote inside a quoted name"
+                    .to_string(),
         });
     }
     items.push(current);

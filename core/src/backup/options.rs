@@ -140,6 +140,11 @@ pub enum BackupMethod {
 }
 
 impl BackupMethod {
+    /// True when pg_dump is to be looked for (auto and pg_dump).
+    pub fn uses_pg_dump(self) -> bool {
+        self != BackupMethod::Native
+    }
+
     /// The name results show.
     pub fn as_str(self) -> &'static str {
         match self {

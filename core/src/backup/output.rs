@@ -178,12 +178,10 @@ impl OutputTarget {
         match (probe.target, self.is_directory()) {
             (EntryKind::Missing, _) => Ok(OutputDecision::Write { replace: false }),
             (_, _) if !self.explicit => Ok(OutputDecision::TryNextName),
-            (EntryKind::Directory { .. }, false) => {
-                Err(BackupError::OutputIsDirectory {
-                    path,
-                    format: self.format,
-                })
-            }
+            (EntryKind::Directory { .. }, false) => Err(BackupError::OutputIsDirectory {
+                path,
+                format: self.format,
+            }),
             (EntryKind::File | EntryKind::Other, true) => {
                 Err(BackupError::OutputIsNotDirectory { path })
             }
@@ -303,12 +301,36 @@ mod tests {
     };
 
     #[rstest]
-    #[case(BackupFormat::Plain, Compression::FormatDefault, "/work/backup_20250131T120000Z.sql")]
-    #[case(BackupFormat::Plain, Compression::on(), "/work/backup_20250131T120000Z.sql.gz")]
-    #[case(BackupFormat::Plain, Compression::Level(0), "/work/backup_20250131T120000Z.sql")]
-    #[case(BackupFormat::Custom, Compression::FormatDefault, "/work/backup_20250131T120000Z.dump")]
-    #[case(BackupFormat::Tar, Compression::FormatDefault, "/work/backup_20250131T120000Z.tar")]
-    #[case(BackupFormat::Directory, Compression::on(), "/work/backup_20250131T120000Z")]
+    #[case(
+        BackupFormat::Plain,
+        Compression::FormatDefault,
+        "/work/backup_20250131T120000Z.sql"
+    )]
+    #[case(
+        BackupFormat::Plain,
+        Compression::on(),
+        "/work/backup_20250131T120000Z.sql.gz"
+    )]
+    #[case(
+        BackupFormat::Plain,
+        Compression::Level(0),
+        "/work/backup_20250131T120000Z.sql"
+    )]
+    #[case(
+        BackupFormat::Custom,
+        Compression::FormatDefault,
+        "/work/backup_20250131T120000Z.dump"
+    )]
+    #[case(
+        BackupFormat::Tar,
+        Compression::FormatDefault,
+        "/work/backup_20250131T120000Z.tar"
+    )]
+    #[case(
+        BackupFormat::Directory,
+        Compression::on(),
+        "/work/backup_20250131T120000Z"
+    )]
     fn default_names(#[case] f: BackupFormat, #[case] c: Compression, #[case] path: &str) {
         let t = target(|o| {
             o.format = f;
@@ -357,7 +379,11 @@ mod tests {
         let long = "x".repeat(250);
         let t = target(|o| o.output = Some(long.clone().into()));
         let name = t.temp_path(1, 1);
-        let name = name.file_name().expect("name").to_string_lossy().into_owned();
+        let name = name
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         assert!(name.len() < 160, "{name}");
     }
 

@@ -7,9 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// by time, and has no `:` (which some file systems and tools refuse).
 /// Times before 1970 print as the epoch.
 pub fn utc_stamp(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let days = secs / 86_400;
     let rem = secs % 86_400;
     let (year, month, day) = civil_from_days(days);

@@ -128,7 +128,11 @@ mod tests {
     use rstest::rstest;
 
     #[rstest]
-    #[case("pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)\n", 150_000, "15.18")]
+    #[case(
+        "pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)\n",
+        150_000,
+        "15.18"
+    )]
     #[case("pg_dump (PostgreSQL) 17.2\n", 170_000, "17.2")]
     #[case("pg_dump (PostgreSQL) 17devel", 170_000, "17devel")]
     #[case("pg_dump (PostgreSQL) 16beta1", 160_000, "16beta1")]

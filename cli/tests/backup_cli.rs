@@ -1,0 +1,319 @@
+//! `sequelae backup` end to end: the real binary, the real pg_dump, a real
+//! cluster. Output on stdout (a line or JSON), progress and errors on
+//! stderr, exit codes 0/1/2/3/130, and nothing left behind on failure.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{Db, Run};
+use sequelae_tests::{AuthMethod, Cluster, role, server_bin};
+
+fn db() -> Db {
+    let db = Db::new("cli_backup");
+    db.psql(
+        "CREATE TABLE users (id int PRIMARY KEY, name text);\n\
+         INSERT INTO users SELECT g, 'user ' || g FROM generate_series(1, 200) g;\n\
+         CREATE TABLE posts (id int, user_id int REFERENCES users);\n\
+         INSERT INTO posts SELECT g, 1 + g % 200 FROM generate_series(1, 400) g;\n",
+    );
+    db
+}
+
+fn run_in(db: &Db, dir: &Path, args: &[&str]) -> Run {
+    let mut cmd = db.command(args);
+    cmd.current_dir(dir);
+    Run::from(cmd.output().unwrap())
+}
+
+fn pg_dump() -> String {
+    server_bin("pg_dump").unwrap().to_string()
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn sorted_keys(v: &serde_json::Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+    k.sort();
+    k
+}
+
+fn write_script(dir: &Path, body: &str) -> String {
+    let path = dir.join("pg_dump");
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn json_result_of_a_compressed_custom_backup() {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let pg = pg_dump();
+    let run = run_in(
+        &db,
+        dir.path(),
+        &[
+            "backup",
+            "--json",
+            "--format",
+            "custom",
+            "--compress",
+            "--output",
+            "db_backup.dump",
+            "--pg-dump-path",
+            &pg,
+        ],
+    )
+    .ok();
+    let json = run.json();
+    assert_eq!(json["success"], true);
+    assert_eq!(json["method"], "pg_dump");
+    assert_eq!(json["format"], "custom");
+    assert_eq!(json["tables"], 2);
+    let path = dir.path().join("db_backup.dump");
+    assert_eq!(json["outputPath"], path.display().to_string());
+    assert_eq!(json["size"], std::fs::metadata(&path).unwrap().len());
+    assert!(json["duration"].as_u64().is_some());
+    assert_eq!(json["warnings"], serde_json::json!([]));
+    assert_eq!(json["error"], serde_json::Value::Null);
+    // Progress went to stderr, as plain lines (not a terminal).
+    assert!(
+        run.stderr
+            .contains("sequelae: dumping table public.users (2/2)")
+            || run
+                .stderr
+                .contains("sequelae: dumping table public.users (1/2)"),
+        "{}",
+        run.stderr
+    );
+    let list = Command::new(server_bin("pg_restore").unwrap().as_std_path())
+        .arg("--list")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(list.status.success());
+    assert!(String::from_utf8_lossy(&list.stdout).contains("TABLE DATA public users"));
+}
+
+#[test]
+fn plain_backup_with_a_default_name_in_the_working_directory() {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let pg = pg_dump();
+    let run = run_in(&db, dir.path(), &["backup", "--pg-dump-path", &pg]).ok();
+    let files = names(dir.path());
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(
+        files[0].starts_with("backup_") && files[0].ends_with("Z.sql"),
+        "{files:?}"
+    );
+    assert!(
+        run.stdout.starts_with(&format!(
+            "Backup written to {} (plain format, ",
+            dir.path().join(&files[0]).display()
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("2 tables) by pg_dump "),
+        "{}",
+        run.stdout
+    );
+    let text = std::fs::read_to_string(dir.path().join(&files[0])).unwrap();
+    assert!(text.contains("COPY public.users (id, name) FROM stdin;"));
+}
+
+#[test]
+fn validation_failures_have_the_json_shape_of_a_result() {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let pg = pg_dump();
+    let ok = run_in(
+        &db,
+        dir.path(),
+        &["backup", "--json", "-o", "a.sql", "--pg-dump-path", &pg],
+    )
+    .ok();
+    let refused = run_in(
+        &db,
+        dir.path(),
+        &["backup", "--json", "--schema-only", "--data-only"],
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    let json = refused.json();
+    assert_eq!(sorted_keys(&json), sorted_keys(&ok.json()));
+    assert_eq!(json["success"], false);
+    assert_eq!(json["errorKind"], "usage");
+    assert!(
+        json["error"]
+            .as_str()
+            .unwrap()
+            .contains("exclude each other")
+    );
+    assert!(
+        refused
+            .stderr
+            .contains("sequelae: --schema-only and --data-only exclude each other")
+    );
+
+    for (args, message) in [
+        (
+            &["backup", "--format", "tar", "--compress"][..],
+            "tar format cannot be compressed",
+        ),
+        (
+            &["backup", "--jobs", "4"][..],
+            "--jobs 4 needs --format directory",
+        ),
+        (&["backup", "--tables", "usres"][..], "did you mean users?"),
+    ] {
+        let run = run_in(&db, dir.path(), args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(message), "{}", run.stderr);
+        assert!(run.stdout.is_empty());
+    }
+    assert_eq!(names(dir.path()), vec!["a.sql"]);
+}
+
+#[test]
+fn an_existing_file_is_refused_unless_forced() {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("keep.sql"), "precious").unwrap();
+    let pg = pg_dump();
+    let run = run_in(
+        &db,
+        dir.path(),
+        &["backup", "-o", "keep.sql", "--pg-dump-path", &pg],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("keep.sql already exists"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("keep.sql")).unwrap(),
+        "precious"
+    );
+    run_in(
+        &db,
+        dir.path(),
+        &["backup", "-o", "keep.sql", "--force", "--pg-dump-path", &pg],
+    )
+    .ok();
+    assert_ne!(
+        std::fs::read_to_string(dir.path().join("keep.sql")).unwrap(),
+        "precious"
+    );
+    assert_eq!(names(dir.path()), vec!["keep.sql"]);
+}
+
+#[test]
+fn exit_codes_for_no_server_and_no_pg_dump() {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = db.command(&["backup", "--json"]);
+    cmd.current_dir(dir.path()).env(
+        "DATABASE_URL",
+        "postgresql://nobody@127.0.0.1:1/x?connect_timeout=2",
+    );
+    let run = Run::from(cmd.output().unwrap());
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(run.json()["errorKind"], "connect");
+
+    // pg_dump missing from PATH: auto mode says why and that the native
+    // method is not there yet; exit 1.
+    let empty = tempfile::tempdir().unwrap();
+    let mut cmd = db.command(&["backup"]);
+    cmd.current_dir(dir.path()).env("PATH", empty.path());
+    let run = Run::from(cmd.output().unwrap());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("no pg_dump in PATH"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("native backup method"),
+        "{}",
+        run.stderr
+    );
+    assert!(names(dir.path()).is_empty());
+}
+
+#[test]
+fn the_password_reaches_pg_dump_only_through_its_environment() {
+    let cluster = Cluster::shared();
+    let db = Db::new("cli_backup_scram");
+    db.psql("SET ROLE sq_scram; CREATE TABLE t (x int); INSERT INTO t VALUES (1);");
+    let scram = role(AuthMethod::ScramSha256);
+    let dir = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    let log = bin.path().join("argv");
+    let wrapper = write_script(
+        bin.path(),
+        &format!(
+            "printf '%s\\n' \"$@\" >> '{}'\ncat /proc/$$/cmdline | tr '\\0' '\\n' >> '{}'\nexec '{}' \"$@\"",
+            log.display(),
+            log.display(),
+            pg_dump()
+        ),
+    );
+    let mut cmd = db.command(&["backup", "-Fc", "-o", "t.dump", "--pg-dump-path", &wrapper]);
+    cmd.current_dir(dir.path())
+        .env("DATABASE_URL", cluster.url(&scram, &db.name));
+    Run::from(cmd.output().unwrap()).ok();
+    let argv = std::fs::read_to_string(&log).unwrap();
+    assert!(argv.contains("--file="), "{argv}");
+    assert!(!argv.contains(scram.password), "{argv}");
+    assert!(!argv.contains("sc@ram"), "{argv}");
+    assert!(!argv.contains("sc%40ram"), "{argv}");
+}
+
+#[test]
+fn ctrl_c_stops_the_backup_and_leaves_nothing() {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    // A pg_dump that hangs, so that the interruption comes mid-backup.
+    let hanging = write_script(
+        bin.path(),
+        &format!(
+            "[ \"$1\" = --version ] && exec '{}' --version\nexec sleep 60",
+            pg_dump()
+        ),
+    );
+    let mut cmd = db.command(&["backup", "-o", "x.sql", "--pg-dump-path", &hanging]);
+    cmd.current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    // Wait for the temporary output: pg_dump has started.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !names(dir.path()).iter().any(|n| n.ends_with(".tmp")) {
+        assert!(Instant::now() < deadline, "pg_dump never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let started = Instant::now();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(run.stderr.contains("backup interrupted"), "{}", run.stderr);
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+}

@@ -1,0 +1,283 @@
+//! Running pg_dump: finding it, asking its version, and running a
+//! [`PgDumpPlan`] with its standard error turned into progress, stopping it
+//! when asked.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use sequelae_core::backup::{
+    PassfileRequest, PgDumpLocation, PgDumpPlan, PgDumpProblem, PgDumpStderr, PgDumpVersion,
+    ProgressEvent, read_version,
+};
+
+/// How long `pg_dump --version` may take.
+const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often the supervisor looks at the cancel flag.
+const POLL: Duration = Duration::from_millis(50);
+
+/// How long to keep reading standard error after pg_dump exited, when
+/// something it started keeps the pipe open.
+const STDERR_DRAIN: Duration = Duration::from_secs(2);
+
+/// How long pg_dump has to stop after SIGTERM before it gets SIGKILL.
+const TERM_GRACE: Duration = Duration::from_secs(3);
+
+/// The first executable candidate and its version.
+pub(crate) fn find(location: &PgDumpLocation) -> Result<(PathBuf, PgDumpVersion), PgDumpProblem> {
+    let program = location
+        .candidates()
+        .into_iter()
+        .find(|p| is_executable(p))
+        .ok_or_else(|| location.not_found())?;
+    let version = read_version(&program, version_output(&program))?;
+    Ok((program, version))
+}
+
+fn is_executable(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// `program --version`'s standard output, or why there is none.
+fn version_output(program: &Path) -> Result<String, String> {
+    let mut child = Command::new(program)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + VERSION_TIMEOUT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("no answer in {} s", VERSION_TIMEOUT.as_secs()));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    };
+    let mut out = String::new();
+    let mut err = String::new();
+    if let Some(mut s) = child.stdout.take() {
+        let _ = s.read_to_string(&mut out);
+    }
+    if let Some(mut s) = child.stderr.take() {
+        let _ = s.read_to_string(&mut err);
+    }
+    if status.success() {
+        Ok(out)
+    } else {
+        Err(format!("{}: {}", describe(status), err.trim()))
+    }
+}
+
+/// How a run of pg_dump ended.
+#[derive(Debug)]
+pub(crate) enum RunEnd {
+    /// Exit status 0.
+    Done,
+    /// It failed, could not start, or was killed by someone else.
+    Failed(PgDumpProblem),
+    /// The cancel flag was raised and pg_dump was stopped.
+    Interrupted,
+}
+
+/// A password file that exists while the guard lives.
+#[derive(Debug)]
+pub(crate) struct PrivateFile {
+    path: PathBuf,
+}
+
+impl PrivateFile {
+    /// Creates `request.path` exclusively with mode 0600 (never following
+    /// a link someone planted) and writes the contents.
+    pub(crate) fn create(request: &PassfileRequest) -> io::Result<PrivateFile> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&request.path)?;
+        let guard = PrivateFile {
+            path: request.path.clone(),
+        };
+        file.write_all(request.contents.expose().as_bytes())?;
+        Ok(guard)
+    }
+}
+
+impl Drop for PrivateFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Runs `plan`, passing each progress event to `progress`, until pg_dump
+/// ends or `cancel` is raised (then SIGTERM, which pg_dump handles by
+/// cancelling its queries and stopping its workers; SIGKILL if it lingers).
+pub(crate) fn run(
+    plan: &PgDumpPlan,
+    stderr: &mut PgDumpStderr,
+    progress: &mut dyn FnMut(&ProgressEvent),
+    cancel: &AtomicBool,
+) -> RunEnd {
+    let mut cmd = Command::new(&plan.program);
+    cmd.args(&plan.args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for var in &plan.env_remove {
+        cmd.env_remove(var);
+    }
+    for (var, value) in &plan.env_set {
+        cmd.env(var, value);
+    }
+    if let Some(password) = &plan.password_env {
+        cmd.env("PGPASSWORD", password.expose());
+    }
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            return RunEnd::Failed(PgDumpProblem::NotRunnable {
+                program: plan.program.display().to_string(),
+                reason: format!("cannot start it: {e}"),
+            });
+        }
+    };
+    let (tx, rx) = mpsc::channel::<Vec<u8>>();
+    let reader = child.stderr.take().map(|mut pipe| {
+        thread::spawn(move || {
+            let mut buf = vec![0u8; 8192];
+            loop {
+                match pipe.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        if tx.send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+        })
+    });
+
+    let mut stopping: Option<Instant> = None;
+    let mut exited: Option<(io::Result<ExitStatus>, Instant)> = None;
+    loop {
+        match rx.recv_timeout(POLL) {
+            Ok(bytes) => {
+                for event in stderr.feed(&bytes) {
+                    progress(&event);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        if exited.is_none() {
+            match child.try_wait() {
+                Ok(Some(status)) => exited = Some((Ok(status), Instant::now())),
+                Ok(None) => {}
+                Err(e) => exited = Some((Err(e), Instant::now())),
+            }
+        }
+        // pg_dump is gone but something it started still holds its
+        // standard error open: stop waiting for the rest after a moment.
+        if exited
+            .as_ref()
+            .is_some_and(|(_, at)| at.elapsed() > STDERR_DRAIN)
+        {
+            break;
+        }
+        if cancel.load(Ordering::SeqCst) && exited.is_none() {
+            match stopping {
+                None => {
+                    terminate(&mut child);
+                    stopping = Some(Instant::now());
+                }
+                Some(since) if since.elapsed() > TERM_GRACE => {
+                    let _ = child.kill();
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    for event in stderr.finish() {
+        progress(&event);
+    }
+    let status = match exited {
+        Some((status, _)) => status,
+        None => {
+            // Standard error closed first; the reader is done.
+            if let Some(reader) = reader {
+                let _ = reader.join();
+            }
+            child.wait()
+        }
+    };
+    if cancel.load(Ordering::SeqCst) {
+        return RunEnd::Interrupted;
+    }
+    match status {
+        Ok(status) if status.success() => RunEnd::Done,
+        Ok(status) => RunEnd::Failed(PgDumpProblem::Failed {
+            status: describe(status),
+            message: stderr.error_text(),
+        }),
+        Err(e) => RunEnd::Failed(PgDumpProblem::Failed {
+            status: format!("unknown ({e})"),
+            message: stderr.error_text(),
+        }),
+    }
+}
+
+/// SIGTERM by way of kill(1) (sending a signal directly needs `unsafe`);
+/// SIGKILL if that cannot run.
+fn terminate(child: &mut Child) {
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !sent {
+        let _ = child.kill();
+    }
+}
+
+/// "exit status 1", "killed by signal 9 (SIGKILL)".
+fn describe(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exit status {code}");
+    }
+    match status.signal() {
+        Some(signal) => {
+            let name = match signal {
+                1 => " (SIGHUP)",
+                2 => " (SIGINT)",
+                3 => " (SIGQUIT)",
+                6 => " (SIGABRT)",
+                9 => " (SIGKILL)",
+                11 => " (SIGSEGV)",
+                13 => " (SIGPIPE)",
+                15 => " (SIGTERM)",
+                _ => "",
+            };
+            format!("killed by signal {signal}{name}")
+        }
+        None => status.to_string(),
+    }
+}
