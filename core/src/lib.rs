@@ -8,6 +8,7 @@
 //! and lets every state transition be tested without a socket.
 
 pub mod backup;
+pub mod catalog;
 pub mod config;
 pub mod health;
 pub mod json;

@@ -36,44 +36,7 @@ WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
 ORDER BY 1;
 ";
 
-/// The kind of a relation, from `pg_class.relkind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RelationKind {
-    /// `r`: a table with rows of its own.
-    Table,
-    /// `p`: a partitioned table (its rows are in its partitions).
-    PartitionedTable,
-    /// `v`.
-    View,
-    /// `m`.
-    MaterializedView,
-    /// `f`: rows are not dumped unless asked for.
-    ForeignTable,
-    /// `S`.
-    Sequence,
-}
-
-impl RelationKind {
-    fn from_relkind(text: &str) -> Option<RelationKind> {
-        Some(match text {
-            "r" => RelationKind::Table,
-            "p" => RelationKind::PartitionedTable,
-            "v" => RelationKind::View,
-            "m" => RelationKind::MaterializedView,
-            "f" => RelationKind::ForeignTable,
-            "S" => RelationKind::Sequence,
-            _ => return None,
-        })
-    }
-
-    /// Counts as a table in the result.
-    pub fn is_table(self) -> bool {
-        matches!(
-            self,
-            RelationKind::Table | RelationKind::PartitionedTable | RelationKind::ForeignTable
-        )
-    }
-}
+pub use crate::catalog::RelationKind;
 
 /// One relation of the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -342,33 +305,7 @@ fn close_enough(typed: &str, d: usize) -> bool {
     d <= (typed.chars().count() / 3).max(1)
 }
 
-/// Edit distance over characters, a swap of two neighbours counting as
-/// one edit (optimal string alignment), since swaps are the commonest typo.
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
-    for i in 0..=a.len() {
-        d[i * width] = i;
-    }
-    for (j, cell) in d.iter_mut().enumerate().take(width) {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[(i - 1) * width + j] + 1)
-                .min(d[i * width + j - 1] + 1)
-                .min(d[(i - 1) * width + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[(i - 2) * width + j - 2] + 1);
-            }
-            d[i * width + j] = best;
-        }
-    }
-    d[a.len() * width + b.len()]
-}
+use crate::text::edit_distance as distance;
 
 #[cfg(test)]
 mod tests {

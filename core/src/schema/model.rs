@@ -9,67 +9,7 @@ use crate::wire::DataRow;
 
 const STEP: &str = "table details";
 
-/// The kind of a relation (`pg_class.relkind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RelationKind {
-    /// `r`: an ordinary table.
-    Table,
-    /// `p`: a partitioned table.
-    PartitionedTable,
-    /// `v`: a view.
-    View,
-    /// `m`: a materialized view.
-    MaterializedView,
-    /// `f`: a foreign table.
-    ForeignTable,
-}
-
-impl RelationKind {
-    /// From the relkind letter.
-    pub fn from_relkind(relkind: &str) -> Option<RelationKind> {
-        Some(match relkind {
-            "r" => RelationKind::Table,
-            "p" => RelationKind::PartitionedTable,
-            "v" => RelationKind::View,
-            "m" => RelationKind::MaterializedView,
-            "f" => RelationKind::ForeignTable,
-            _ => return None,
-        })
-    }
-
-    /// `table`, `partitioned table`, `view`, `materialized view`,
-    /// `foreign table`: the JSON value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RelationKind::Table => "table",
-            RelationKind::PartitionedTable => "partitioned table",
-            RelationKind::View => "view",
-            RelationKind::MaterializedView => "materialized view",
-            RelationKind::ForeignTable => "foreign table",
-        }
-    }
-
-    /// The heading psql uses: `Table`, `View`, ...
-    pub fn title(self) -> &'static str {
-        match self {
-            RelationKind::Table => "Table",
-            RelationKind::PartitionedTable => "Partitioned table",
-            RelationKind::View => "View",
-            RelationKind::MaterializedView => "Materialized view",
-            RelationKind::ForeignTable => "Foreign table",
-        }
-    }
-
-    /// True for relations whose rows are stored here and cheap to sample
-    /// (tables, partitioned tables, materialized views); views would run
-    /// their query and foreign tables a remote one.
-    pub fn is_sampled(self) -> bool {
-        matches!(
-            self,
-            RelationKind::Table | RelationKind::PartitionedTable | RelationKind::MaterializedView
-        )
-    }
-}
+pub use crate::catalog::RelationKind;
 
 /// `GENERATED ALWAYS` or `BY DEFAULT AS IDENTITY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
