@@ -1,7 +1,5 @@
 //! Inline COPY ... FROM STDIN data.
 
-use std::time::{Duration, Instant};
-
 use rstest::rstest;
 
 use super::super::copy_data::MAX_PIECE;
@@ -139,13 +137,9 @@ fn a_50_mb_copy_block_streams_in_bounded_pieces() {
         input.extend_from_slice(row);
     }
     input.extend_from_slice(b"\\.\nSELECT 1;\n");
-    let started = Instant::now();
+    // A quadratic splitter would not finish this in any reasonable time;
+    // the memory bounds below are what can be asserted exactly.
     let (total, largest, held, items) = pump(&input, 64 * 1024);
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "took {:?}",
-        started.elapsed()
-    );
     assert_eq!(total, rows * row.len());
     assert!(largest <= 64 * 1024 + 4, "piece of {largest} bytes");
     assert!(held <= 64 * 1024, "held {held} bytes");
@@ -182,13 +176,7 @@ fn a_long_statement_in_small_chunks_is_linear() {
         filler.replace('\\', "\\\\").replace('\'', "''"),
         filler.replace("*/", "**")
     );
-    let started = Instant::now();
     let (_, _, held, items) = pump(input.as_bytes(), 4096);
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "took {:?}",
-        started.elapsed()
-    );
     assert!(held > 8_000_000, "the statement is held whole: {held}");
     assert_eq!(items.len(), 2);
     assert!(items[0].starts_with("1:SELECT E'x;"));
