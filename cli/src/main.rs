@@ -65,6 +65,36 @@ impl GlobalOptions {
     pub(crate) fn timeout(&self) -> Option<std::time::Duration> {
         self.timeout.map(std::time::Duration::from_millis)
     }
+
+    /// Refuses the query flags a command has no use for: a flag that is
+    /// accepted and then ignored lets a user believe in a limit that is
+    /// not there.
+    fn check_for(&self, command: &str, takes_timeout: bool) -> Result<(), exit::Failure> {
+        let mut unused = Vec::new();
+        if self.no_transaction {
+            unused.push("--no-transaction");
+        }
+        if self.max_rows.is_some() {
+            unused.push("--max-rows");
+        }
+        if self.read_only {
+            unused.push("--read-only");
+        }
+        // QUERY_TIMEOUT from the environment is meant for queries: only
+        // an explicit --timeout on a command without queries is an error.
+        if self.timeout.is_some() && !takes_timeout && std::env::var_os("QUERY_TIMEOUT").is_none() {
+            unused.push("--timeout");
+        }
+        match unused.as_slice() {
+            [] => Ok(()),
+            flags => Err(exit::Failure::Usage(format!(
+                "{} {} not apply to `sequelae {command}` (they shape exec and file); remove {}",
+                flags.join(", "),
+                if flags.len() == 1 { "does" } else { "do" },
+                if flags.len() == 1 { "it" } else { "them" },
+            ))),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,9 +124,30 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Exec { sql } => exec::exec(&cli.global, &sql),
         Command::File { path } => exec::file(&cli.global, &path),
-        Command::Health => health::run(&cli.global),
-        Command::Schema(args) => schema::run(&cli.global, args),
-        Command::Backup(args) => backup::run(&cli.global, args),
+        Command::Health => cli
+            .global
+            .check_for("health", false)
+            .and_then(|()| health::run(&cli.global)),
+        Command::Schema(args) => {
+            // Reading the catalog is read-only anyway; --read-only is
+            // satisfied, not ignored.
+            let global = GlobalOptions {
+                read_only: false,
+                ..cli.global.clone()
+            };
+            global
+                .check_for("schema", true)
+                .and_then(|()| schema::run(&global, args))
+        }
+        Command::Backup(args) => {
+            let global = GlobalOptions {
+                read_only: false,
+                ..cli.global.clone()
+            };
+            global
+                .check_for("backup", false)
+                .and_then(|()| backup::run(&global, args))
+        }
     };
     report_peak_memory();
     match outcome {

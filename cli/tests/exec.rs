@@ -331,3 +331,29 @@ fn notices_go_to_stderr() {
     assert_eq!(run.stdout, "DO\n");
     assert_eq!(run.stderr, "NOTICE:  hello 42\n");
 }
+
+#[test]
+fn database_url_from_a_dot_env_file_and_pg_variables() {
+    let db = Db::new("cli_dotenv");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        format!("# local settings\nexport DATABASE_URL=\"{}\"\n", db.url),
+    )
+    .unwrap();
+    let mut cmd = db.command(&["--json", "exec", "SELECT current_database() AS d"]);
+    cmd.env_remove("DATABASE_URL").current_dir(dir.path());
+    let run = common::Run::from(cmd.output().unwrap()).ok();
+    assert_eq!(run.json()["rows"][0]["d"], db.name.as_str());
+
+    // Without DATABASE_URL anywhere, the PG* variables are used, as psql does.
+    let cluster = sequelae_tests::Cluster::shared();
+    let mut cmd = db.command(&["--json", "exec", "SELECT current_database() AS d"]);
+    cmd.env_remove("DATABASE_URL")
+        .env("PGHOST", cluster.socket_dir().as_str())
+        .env("PGPORT", cluster.port().to_string())
+        .env("PGUSER", "postgres")
+        .env("PGDATABASE", &db.name);
+    let run = common::Run::from(cmd.output().unwrap()).ok();
+    assert_eq!(run.json()["rows"][0]["d"], db.name.as_str());
+}

@@ -126,3 +126,21 @@ fn health_of_an_unreachable_server_exits_3() {
     let run = db.run(&["--database-url", "postgresql://x@127.0.0.1:1/x", "health"]);
     assert_eq!(run.code, 3);
 }
+
+#[rstest::rstest]
+#[case::health_max_rows(&["--max-rows", "3", "health"][..], "--max-rows")]
+#[case::health_timeout(&["--timeout", "100", "health"][..], "--timeout")]
+#[case::schema_no_transaction(&["--no-transaction", "schema"][..], "--no-transaction")]
+#[case::backup_max_rows(&["--max-rows", "1", "backup"][..], "--max-rows")]
+fn query_flags_on_other_commands_are_refused(#[case] args: &[&str], #[case] flag: &str) {
+    let db = Db::new("cli_flags");
+    let run = db.run(args);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(flag), "{}", run.stderr);
+}
+
+#[test]
+fn read_only_is_satisfied_by_schema() {
+    let db = shop();
+    db.run(&["--read-only", "schema", "posts"]).ok();
+}
