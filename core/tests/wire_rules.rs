@@ -328,3 +328,60 @@ fn nul_in_query_is_refused() {
     assert!(matches!(conn.query("SELECT '\0'"), Err(Error::NulInQuery)));
     assert!(conn.is_idle());
 }
+
+#[test]
+fn data_rows_must_match_their_row_description() {
+    let mut conn = ready_connection();
+    conn.query("SELECT 1").unwrap();
+    // RowDescription of one int4 column named "a".
+    let mut desc = vec![0, 1];
+    desc.extend_from_slice(b"a\0");
+    desc.extend_from_slice(&[
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 23, 0, 4, 0xff, 0xff, 0xff, 0xff, 0, 0,
+    ]);
+    conn.handle_input(&message(b'T', &desc));
+    // A DataRow with two values.
+    conn.handle_input(&message(b'D', &[0, 2, 0, 0, 0, 1, b'1', 0, 0, 0, 1, b'2']));
+    assert!(matches!(
+        conn.poll_event(),
+        Ok(Some(Event::RowDescription(_)))
+    ));
+    let err = conn.poll_event().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("2 values for a result of 1 columns"),
+        "{err}"
+    );
+    assert!(conn.is_closed());
+}
+
+#[test]
+fn a_malformed_message_closes_the_session() {
+    let mut conn = ready_connection();
+    conn.query("SELECT 1").unwrap();
+    // CommandComplete whose tag has no terminating NUL.
+    conn.handle_input(&message(b'C', b"SELECT 1"));
+    assert!(conn.poll_event().is_err());
+    assert!(conn.is_closed());
+    assert!(conn.query("SELECT 2").is_err());
+}
+
+#[test]
+fn a_nul_in_a_startup_parameter_sends_nothing() {
+    let mut s = startup(None, TlsNegotiation::Disabled);
+    s.user = "al\0ice".into();
+    let mut conn = Connection::new(s);
+    assert_eq!(conn.poll_transmit(), None);
+    assert!(matches!(conn.poll_event(), Err(Error::NulInParameters)));
+}
+
+#[test]
+fn invented_parameters_are_bounded() {
+    let mut conn = ready_connection();
+    for i in 0..10_000 {
+        conn.handle_input(&message(b'S', format!("p{i}\0v\0").as_bytes()));
+        while conn.poll_event().unwrap().is_some() {}
+    }
+    assert!(conn.parameter("p9999").is_none());
+    assert_eq!(conn.parameter("server_version"), Some("15.18 (Debian)"));
+}

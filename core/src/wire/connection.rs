@@ -17,6 +17,9 @@ use super::event::{
 use super::server_error::ServerMessage;
 use super::startup::{Limits, Startup, TlsNegotiation};
 
+/// Server parameters kept at most (PostgreSQL reports about twenty).
+const MAX_PARAMETERS: usize = 256;
+
 /// Where the session is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -101,6 +104,11 @@ pub struct Connection {
     query_deadline: Option<QueryDeadline>,
     /// The running request came through the extended protocol.
     extended: bool,
+    /// An error found outside `poll_event`, reported by its next call.
+    pending_error: Option<Error>,
+    /// Values per row of the current result set, to refuse DataRows
+    /// that do not match it.
+    row_width: Option<usize>,
 }
 
 /// A client-side deadline for requests.
@@ -156,6 +164,8 @@ impl Connection {
             copy_in_aborted: false,
             query_deadline: None,
             extended: false,
+            pending_error: None,
+            row_width: None,
         };
         if conn.startup.tls == TlsNegotiation::Disabled {
             conn.send_startup();
@@ -168,15 +178,14 @@ impl Connection {
 
     fn send_startup(&mut self) {
         let params = self.startup.parameters();
+        let start = self.output.len();
         // Keys and values come from settings strings; a NUL in one is the
-        // only failure, and the server would reject it anyway.
+        // only failure. Nothing half-written may reach the server.
         if frontend::startup_message(params.iter().copied(), &mut self.output).is_err() {
-            self.events.push_back(Event::Error(ServerMessage {
-                severity: "FATAL".into(),
-                code: "08004".into(),
-                message: "connection parameters contain a NUL byte".into(),
-                ..ServerMessage::default()
-            }));
+            self.output.truncate(start);
+            self.state = State::Closed;
+            self.pending_error = Some(Error::NulInParameters);
+            return;
         }
         self.state = State::Authenticating;
     }
@@ -434,6 +443,9 @@ impl Connection {
     /// The next event, parsing buffered input as needed. `Ok(None)` means
     /// more input is needed (or nothing is running).
     pub fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+        if let Some(error) = self.pending_error.take() {
+            return Err(error);
+        }
         loop {
             if let Some(event) = self.events.pop_front() {
                 return Ok(Some(event));
@@ -447,7 +459,14 @@ impl Connection {
                     }
                 }
                 _ => match self.next_message()? {
-                    Some(message) => self.process(message)?,
+                    Some(message) => {
+                        // Whatever went wrong, the session cannot go on
+                        // from the middle of a message it did not follow.
+                        if let Err(e) = self.process(message) {
+                            self.state = State::Closed;
+                            return Err(e);
+                        }
+                    }
                     None => return Ok(None),
                 },
             }
@@ -566,7 +585,11 @@ impl Connection {
                         value: value.clone(),
                     });
                 }
-                self.parameters.insert(name, value);
+                // A hostile server could invent names without end; real
+                // servers report a few dozen.
+                if self.parameters.len() < MAX_PARAMETERS || self.parameters.contains_key(&name) {
+                    self.parameters.insert(name, value);
+                }
                 return Ok(());
             }
             Message::NotificationResponse(body) => {
@@ -706,6 +729,7 @@ impl Connection {
                         format: f.format(),
                     });
                 }
+                self.row_width = Some(columns.len());
                 self.events
                     .push_back(Event::RowDescription(RowDescription { columns }));
             }
@@ -715,12 +739,20 @@ impl Connection {
                 while let Some(range) = iter.next().map_err(malformed)? {
                     ranges.push(range);
                 }
+                if self.row_width != Some(ranges.len()) {
+                    return Err(Error::Malformed(format!(
+                        "DataRow with {} values for a result of {} columns",
+                        ranges.len(),
+                        self.row_width.map_or("no".to_string(), |w| w.to_string())
+                    )));
+                }
                 // Ranges index the DataRow buffer; the body Bytes is that buffer.
                 let buffer = body.buffer_bytes().clone();
                 self.events
                     .push_back(Event::DataRow(DataRow::new(buffer, ranges)));
             }
             Message::CommandComplete(body) => {
+                self.row_width = None;
                 let tag = body.tag().map_err(malformed)?.to_string();
                 self.events
                     .push_back(Event::CommandComplete(CommandTag::new(tag)));

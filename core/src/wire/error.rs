@@ -126,6 +126,12 @@ pub enum Error {
         /// What the connection was doing.
         state: &'static str,
     },
+    /// A connection parameter (user, database, options...) with a NUL
+    /// byte, which the startup message cannot carry.
+    #[error(
+        "a connection parameter (user, database, application_name or options) contains a NUL byte"
+    )]
+    NulInParameters,
     /// SQL text with a NUL byte, which the protocol cannot carry.
     #[error("the SQL text contains a NUL byte, which PostgreSQL cannot accept")]
     NulInQuery,
