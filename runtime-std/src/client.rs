@@ -23,6 +23,10 @@ const READ_CHUNK: usize = 64 * 1024;
 /// deadline passed, before the session is given up.
 pub const CANCEL_GRACE: Duration = Duration::from_secs(5);
 
+/// How long one write of COPY data may wait before the runtime stops to
+/// read what the server sent.
+const WRITE_SLICE: Duration = Duration::from_millis(20);
+
 /// A connected PostgreSQL session.
 ///
 /// ```no_run
@@ -86,7 +90,7 @@ pub enum QueryItem {
 }
 
 /// What a COPY moved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CopyOutcome {
     /// Bytes of COPY data.
     pub bytes: u64,
@@ -323,60 +327,138 @@ impl Client {
     }
 
     /// Runs a `COPY ... FROM STDIN` and streams `input` to the server in
-    /// chunks. A read error aborts the COPY (nothing is committed).
+    /// chunks. A read error aborts the COPY (nothing is committed). What
+    /// the server says meanwhile (notices, an early error) is read between
+    /// chunks, so neither side can block on a full socket, and the query
+    /// deadline is honoured while sending.
     pub fn copy_in(&mut self, sql: &str, input: &mut dyn Read) -> Result<CopyOutcome, Error> {
         self.send_request(sql, false)?;
-        let mut outcome = CopyOutcome { bytes: 0, rows: 0 };
-        let mut error = None;
-        let mut local = None;
-        let mut saw_copy = false;
+        let mut copy = CopyIn::default();
         let mut chunk = vec![0u8; READ_CHUNK];
-        loop {
+        while !copy.ready {
             match self.next_event()? {
                 Event::CopyInReady(_) => {
-                    saw_copy = true;
-                    loop {
-                        match input.read(&mut chunk) {
-                            Ok(0) => {
-                                self.conn.finish_copy_in()?;
-                                break;
-                            }
-                            Ok(n) => {
-                                self.conn.send_copy_data(&chunk[..n])?;
-                                outcome.bytes += n as u64;
-                                self.flush()?;
-                            }
-                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                            Err(e) => {
-                                self.conn
-                                    .fail_copy_in(&format!("client input failed: {e}"))?;
-                                local = Some(e);
-                                break;
-                            }
-                        }
-                    }
-                    self.flush()?;
+                    copy.saw_copy = true;
+                    self.stream_copy_data(input, &mut chunk, &mut copy)?;
                 }
-                Event::CopyOutStart(_) => {
-                    // Not ours to consume: read it to the end and refuse.
-                    saw_copy = false;
-                }
-                Event::CommandComplete(tag) => outcome.rows = tag.rows().unwrap_or(0),
-                Event::Error(e) => error = Some(e),
-                Event::Ready(_) => {
-                    self.needs_drain = false;
-                    break;
-                }
-                _ => {}
+                event => copy.on_event(event),
             }
         }
+        self.needs_drain = false;
         copy_result(
-            local,
-            error,
-            saw_copy,
+            copy.local,
+            copy.error,
+            copy.saw_copy,
             "copy_in needs a COPY ... FROM STDIN statement",
         )?;
-        Ok(outcome)
+        Ok(copy.outcome)
+    }
+
+    /// Sends `input` until it ends, fails, or the server aborts the COPY.
+    fn stream_copy_data(
+        &mut self,
+        input: &mut dyn Read,
+        chunk: &mut [u8],
+        copy: &mut CopyIn,
+    ) -> Result<(), Error> {
+        // A server that talks while we send (a notice per row from a
+        // trigger) stops reading once its socket is full; a write that
+        // waits for it must give way to reading, or both sides wait.
+        let interleave = self.transport.set_write_timeout(Some(WRITE_SLICE)).is_ok();
+        let sent = self.send_copy_rows(input, chunk, copy, interleave);
+        if interleave {
+            self.transport.set_write_timeout(None).map_err(Error::Io)?;
+        }
+        sent?;
+        self.flush()
+    }
+
+    fn send_copy_rows(
+        &mut self,
+        input: &mut dyn Read,
+        chunk: &mut [u8],
+        copy: &mut CopyIn,
+        interleave: bool,
+    ) -> Result<(), Error> {
+        while self.conn.is_copy_in() {
+            match input.read(chunk) {
+                Ok(0) => {
+                    self.conn.finish_copy_in()?;
+                    break;
+                }
+                Ok(n) => {
+                    self.conn.send_copy_data(&chunk[..n])?;
+                    copy.outcome.bytes += n as u64;
+                    if interleave {
+                        self.flush_while_reading(copy)?;
+                    } else {
+                        self.flush()?;
+                    }
+                    self.take_pending_input(copy)?;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.conn
+                        .fail_copy_in(&format!("client input failed: {e}"))?;
+                    copy.local = Some(e);
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what the core queued; whenever a write times out, takes what
+    /// the server sent meanwhile before trying again.
+    fn flush_while_reading(&mut self, copy: &mut CopyIn) -> Result<(), Error> {
+        while let Some(bytes) = self.conn.poll_transmit() {
+            let mut written = 0;
+            while written < bytes.len() {
+                match self.transport.write(&bytes[written..]) {
+                    Ok(0) => {
+                        return Err(Error::Io(io::Error::from(io::ErrorKind::WriteZero)));
+                    }
+                    Ok(n) => written += n,
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        self.take_pending_input(copy)?;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(Error::Io(e)),
+                }
+            }
+        }
+        self.transport.flush().map_err(Error::Io)
+    }
+
+    /// Handles whatever the server already sent, without waiting for more.
+    fn take_pending_input(&mut self, copy: &mut CopyIn) -> Result<(), Error> {
+        self.conn.handle_timeout(Instant::now())?;
+        if self.transport.set_nonblocking(true).is_ok() {
+            let read = loop {
+                match self.transport.read(&mut self.buf) {
+                    Ok(0) => break Err(Error::Protocol(self.conn.handle_eof())),
+                    Ok(n) => self.conn.handle_input(&self.buf[..n]),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => break Err(Error::Io(e)),
+                }
+            };
+            self.transport.set_nonblocking(false).map_err(Error::Io)?;
+            read?;
+        }
+        while let Some(event) = self.conn.poll_event()? {
+            if event == Event::CancelNeeded {
+                self.cancel_running();
+            } else {
+                copy.on_event(event);
+            }
+        }
+        Ok(())
     }
 
     /// Ends the session politely (Terminate) and closes the socket.
@@ -469,6 +551,29 @@ impl Client {
                     ) => {}
                 Err(e) => return Err(Error::Io(e)),
             }
+        }
+    }
+}
+
+/// What a COPY IN has seen so far.
+#[derive(Debug, Default)]
+struct CopyIn {
+    outcome: CopyOutcome,
+    error: Option<ServerMessage>,
+    local: Option<io::Error>,
+    saw_copy: bool,
+    ready: bool,
+}
+
+impl CopyIn {
+    fn on_event(&mut self, event: Event) {
+        match event {
+            Event::CommandComplete(tag) => self.outcome.rows = tag.rows().unwrap_or(0),
+            Event::Error(e) => self.error = Some(e),
+            Event::Ready(_) => self.ready = true,
+            // Notices raised per row (triggers) are not kept: a million
+            // of them would be a million allocations nobody reads.
+            _ => {}
         }
     }
 }

@@ -15,17 +15,56 @@ use sequelae_core::config::{Endpoint, Host};
 pub trait Transport: Read + Write + Send {
     /// Bounds the next reads; `None` blocks indefinitely.
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()>;
+
+    /// Switches reads to non-blocking, so that the runtime can take what
+    /// the server already sent while it is busy sending (COPY IN). A
+    /// transport that cannot says so with an error, and the runtime then
+    /// only reads between requests.
+    fn set_nonblocking(&mut self, nonblocking: bool) -> io::Result<()> {
+        let _ = nonblocking;
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this transport cannot read without blocking",
+        ))
+    }
+
+    /// Bounds the next writes, so that a runtime sending much (COPY IN)
+    /// can stop to read when the server is not taking bytes; a transport
+    /// that cannot says so with an error.
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        let _ = timeout;
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this transport cannot bound a write",
+        ))
+    }
 }
 
 impl Transport for TcpStream {
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
         TcpStream::set_read_timeout(self, timeout)
     }
+
+    fn set_nonblocking(&mut self, nonblocking: bool) -> io::Result<()> {
+        TcpStream::set_nonblocking(self, nonblocking)
+    }
+
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        TcpStream::set_write_timeout(self, timeout)
+    }
 }
 
 impl Transport for UnixStream {
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
         UnixStream::set_read_timeout(self, timeout)
+    }
+
+    fn set_nonblocking(&mut self, nonblocking: bool) -> io::Result<()> {
+        UnixStream::set_nonblocking(self, nonblocking)
+    }
+
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        UnixStream::set_write_timeout(self, timeout)
     }
 }
 

@@ -154,3 +154,49 @@ fn copy_out_of_two_million_rows_stays_under_20_mb() {
         "peak RSS {peak_kib} KiB is over 20 MiB: {report}"
     );
 }
+
+/// A trigger that raises a notice per row makes the server talk while we
+/// send: unless the client reads between chunks, both sides end up
+/// blocked on full sockets.
+#[test]
+fn copy_in_survives_a_server_that_talks_while_we_send() {
+    let db = Cluster::shared().create_database("copy_chatty");
+    let mut c = connect(&db);
+    c.simple_query(
+        "CREATE TABLE n(a int);
+         CREATE FUNCTION shout() RETURNS trigger LANGUAGE plpgsql AS
+           $$BEGIN RAISE NOTICE '%', repeat('z', 500); RETURN NEW; END$$;
+         CREATE TRIGGER shout BEFORE INSERT ON n FOR EACH ROW EXECUTE FUNCTION shout();",
+    )
+    .unwrap();
+    let data: Vec<u8> = (1..=100_000)
+        .flat_map(|i| format!("{i}\n").into_bytes())
+        .collect();
+    let outcome = c.copy_in("COPY n FROM STDIN", &mut &data[..]).unwrap();
+    assert_eq!(outcome.rows, 100_000);
+    let n = c.simple_query("SELECT count(*) FROM n").unwrap();
+    assert_eq!(n[0].rows[0].get_str(0), Some("100000"));
+}
+
+/// An error the server finds early stops the sending instead of pushing
+/// the rest of a large input into a COPY that has already failed.
+#[test]
+fn copy_in_stops_sending_after_an_early_server_error() {
+    struct Endless(u64);
+    impl std::io::Read for Endless {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            // A bad row first, then valid rows for ever.
+            let line: &[u8] = if self.0 == 0 { b"oops\n" } else { b"1\n" };
+            self.0 += 1;
+            let n = line.len().min(buf.len());
+            buf[..n].copy_from_slice(&line[..n]);
+            Ok(n)
+        }
+    }
+    let db = Cluster::shared().create_database("copy_early");
+    let mut c = connect(&db);
+    c.simple_query("CREATE TABLE t(a int)").unwrap();
+    let err = c.copy_in("COPY t FROM STDIN", &mut Endless(0)).unwrap_err();
+    assert_eq!(err.db_error().unwrap().code, "22P02");
+    assert_eq!(c.simple_query("SELECT 1").unwrap().len(), 1);
+}
