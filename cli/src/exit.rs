@@ -53,7 +53,7 @@ impl Failure {
         eprintln!("{self}");
     }
 
-    fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             Failure::Database(m) | Failure::Usage(m) | Failure::Connect(m) => m.clone(),
             Failure::Interrupted => "interrupted".into(),

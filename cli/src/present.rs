@@ -67,6 +67,11 @@ impl Human {
 
 impl Presenter for Human {
     fn columns(&mut self, description: &RowDescription) -> io::Result<()> {
+        // A statement with several result sets: finish the previous table.
+        if let Some(mut table) = self.table.take() {
+            table.finish(&mut self.buf, None);
+            self.buf.push('\n');
+        }
         self.table = Some(TableWriter::new(description, TableOptions::default()));
         Ok(())
     }
@@ -155,6 +160,7 @@ pub(crate) struct Json {
     out: io::StdoutLock<'static>,
     buf: String,
     results: JsonResults,
+    copy_warned: bool,
 }
 
 impl Json {
@@ -163,6 +169,7 @@ impl Json {
             out: io::stdout().lock(),
             buf: String::new(),
             results: JsonResults::new(multi),
+            copy_warned: false,
         }
     }
 }
@@ -180,7 +187,14 @@ impl Presenter for Json {
 
     fn copy_data(&mut self, _chunk: &[u8]) -> io::Result<()> {
         // COPY TO STDOUT text has no place in the JSON document; its row
-        // count is reported with the statement.
+        // count is reported with the statement. Say so once.
+        if !self.copy_warned {
+            self.copy_warned = true;
+            eprintln!(
+                "sequelae: warning: COPY ... TO STDOUT data is not part of --json output \
+                 (its row count is); run without --json to get the data"
+            );
+        }
         Ok(())
     }
 

@@ -58,21 +58,35 @@ pub(crate) fn run(
         }
     };
 
-    while let Some(item) = source.next()? {
-        let statement = match item {
-            ScriptItem::Statement(s) => s,
+    // Every way out of the loop leaves `failure` set (or not) and goes
+    // through the same ending: the presenter closes its output (a JSON
+    // document stays one valid document), then COMMIT or ROLLBACK.
+    loop {
+        if interrupt::interrupted() {
+            failure = Some(fail(presenter, Failure::Interrupted));
+            break;
+        }
+        let statement = match source.next() {
+            Ok(Some(ScriptItem::Statement(s))) => s,
+            Ok(None) => break,
             // Inline COPY data is consumed with its statement; stray data
-            // means the splitter and we disagree, which is a bug.
-            other => {
-                return Err(Failure::Usage(format!(
+            // means the splitter and we disagree.
+            Ok(Some(other)) => {
+                let f = Failure::Usage(format!(
                     "{}: unexpected COPY data without a COPY statement ({other:?})",
                     source.name
-                )));
+                ));
+                failure = Some(fail(presenter, f));
+                break;
+            }
+            Err(f) => {
+                failure = Some(fail(presenter, f));
+                break;
             }
         };
         if let Some(sql) = runner.before_statement(client.transaction_status()) {
             if let Err(e) = client.simple_query(&sql) {
-                failure = Some(e.into());
+                failure = Some(fail(presenter, e.into()));
                 break;
             }
         }
@@ -96,23 +110,23 @@ pub(crate) fn run(
         match outcome {
             Ok(Outcome::Done) => {}
             Ok(Outcome::Failed(error)) => {
+                let interrupted = interrupt::interrupted();
                 let hint = runner.hint(&error).map(str::to_string);
-                let hint = match (&hint, interrupt::interrupted()) {
+                let hint = match (&hint, interrupted) {
                     (_, true) => Some("cancelled by Ctrl-C".to_string()),
                     (None, false) if settings.timeout.is_some() && error.code == "57014" => {
                         Some("the statement ran past --timeout and was cancelled".to_string())
                     }
                     _ => hint,
                 };
-                presenter
-                    .error(&error, &statement.text, statement.line, hint.as_deref())
-                    .map_err(output)?;
                 runner.after_statement(Some(&error));
-                failure = Some(if interrupt::interrupted() {
-                    Failure::Interrupted
-                } else {
-                    Failure::Reported(1)
-                });
+                failure = Some(
+                    match presenter.error(&error, &statement.text, statement.line, hint.as_deref())
+                    {
+                        Err(e) => output(e),
+                        Ok(()) => Failure::Reported(if interrupted { 130 } else { 1 }),
+                    },
+                );
                 break;
             }
             Err(StatementError::Output(e)) => {
@@ -120,7 +134,7 @@ pub(crate) fn run(
                 break;
             }
             Err(StatementError::Client(e)) => {
-                failure = Some(e.into());
+                failure = Some(fail(presenter, e.into()));
                 break;
             }
         }
@@ -131,20 +145,30 @@ pub(crate) fn run(
             .parameter("default_transaction_read_only")
             .and_then(|v| runner.parameter_changed("default_transaction_read_only", v))
         {
-            presenter.failure(&reason).map_err(output)?;
-            failure = Some(Failure::Reported(1));
+            failure = Some(fail(presenter, Failure::Database(reason)));
             break;
         }
     }
 
-    let finish = runner.finish(failure.is_none(), client.transaction_status());
+    // When our output is gone there is nobody to tell: skip COMMIT or
+    // ROLLBACK (which would first read the abandoned result to its end);
+    // closing the session rolls back on the server.
+    let output_gone = matches!(failure, Some(Failure::Reported(141)));
+    let finish = if output_gone {
+        sequelae_core::session::Finish {
+            sql: None,
+            warning: None,
+        }
+    } else {
+        runner.finish(failure.is_none(), client.transaction_status())
+    };
     if let Some(sql) = finish.sql {
         if let Err(e) = client.simple_query(sql) {
             if failure.is_none() {
-                presenter
-                    .failure(&format!("{sql} failed: {e}"))
-                    .map_err(output)?;
-                failure = Some(Failure::Reported(1));
+                failure = Some(fail(
+                    presenter,
+                    Failure::Database(format!("{sql} failed: {e}")),
+                ));
             }
         }
     }
@@ -159,6 +183,18 @@ pub(crate) fn run(
         eprintln!("sequelae: warning: {warning}");
     }
     result
+}
+
+/// Shows `failure` through the presenter (closing a JSON document with
+/// it) and returns what is left to do: only the exit code.
+fn fail(presenter: &mut dyn Presenter, failure: Failure) -> Failure {
+    if let Failure::Reported(_) = failure {
+        return failure;
+    }
+    match presenter.failure(&failure.message()) {
+        Ok(()) => Failure::Reported(failure.code()),
+        Err(_) => failure,
+    }
 }
 
 enum StatementError {

@@ -357,3 +357,75 @@ fn database_url_from_a_dot_env_file_and_pg_variables() {
     let run = common::Run::from(cmd.output().unwrap()).ok();
     assert_eq!(run.json()["rows"][0]["d"], db.name.as_str());
 }
+
+#[test]
+fn a_statement_with_several_result_sets_keeps_them_all() {
+    let db = Db::new("cli_multiset");
+    let v = db
+        .run(&["--json", "exec", "SELECT 1 AS a \\; SELECT 2 AS b"])
+        .ok()
+        .json();
+    assert_eq!(v["rows"], json!([{"a": 1}]));
+    assert_eq!(v["additionalResults"][0]["rows"], json!([{"b": 2}]));
+    let v = db
+        .run(&[
+            "--json",
+            "exec",
+            "SELECT 1 AS a \\; SELECT 2 AS b; SELECT 3 AS c",
+        ])
+        .ok()
+        .json();
+    // In the results shape every completed result is an entry.
+    assert_eq!(v["results"][1]["rows"], json!([{"b": 2}]));
+    assert_eq!(v["results"][2]["rows"], json!([{"c": 3}]));
+    let run = db.run(&["exec", "SELECT 1 AS a \\; SELECT 2 AS b"]).ok();
+    assert!(
+        run.stdout.contains(" a\n---\n 1\n(1 row)\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(" b\n---\n 2\n(1 row)\n"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_late_script_error_still_closes_one_json_document() {
+    let db = Db::new("cli_late");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("late.sql");
+    // More than the 64 KB output buffer before the bad line.
+    let mut script = "SELECT g FROM generate_series(1, 20000) g;\n".to_string();
+    script.push_str("SELECT 2;\n\\copy t from 'x'\n");
+    std::fs::write(&path, script).unwrap();
+    let run = db.run(&["--json", "file", path.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    let v = run.json();
+    assert_eq!(v["success"], false);
+    assert!(v["error"].as_str().unwrap().contains("line 3"), "{v}");
+    assert_eq!(v["results"][0]["rowCount"], 20000);
+}
+
+#[test]
+fn output_closed_early_stops_quietly_and_leaves_nothing_open() {
+    use std::io::Read;
+    let db = Db::new("cli_pipe");
+    let mut child = db
+        .command(&[
+            "exec",
+            "SELECT g, repeat('x', 100) FROM generate_series(1, 3000000) g",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut head = [0u8; 100];
+    stdout.read_exact(&mut head).unwrap();
+    drop(stdout);
+    let run = common::Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 141, "{}", run.stderr);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+}

@@ -210,3 +210,48 @@ fn ctrl_c_cancels_on_the_server_and_exits_130() {
     ));
     assert_eq!(left.trim(), "0", "the server is still sleeping");
 }
+
+/// Ctrl-C between two statements (nothing running on the server) still
+/// stops the script and rolls back what it did; with --json the output
+/// stays one document.
+#[test]
+fn ctrl_c_between_statements_rolls_back() {
+    let db = Db::new("cli_ctrlc2");
+    db.psql("CREATE TABLE t(a int)");
+    let mut child = db
+        .command(&["--json", "file", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"INSERT INTO t VALUES (1);\nSELECT 'marker';\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    // Wait, by asking the server, until the script sits idle in its
+    // transaction after the marker.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let idle = db.psql(&format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND state = 'idle in transaction' AND query = 'SELECT ''marker'''",
+            db.name
+        ));
+        if idle.trim() == "1" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the script never got there");
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    stdin.write_all(b"INSERT INTO t VALUES (2);\n").unwrap();
+    drop(stdin);
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    let v = run.json();
+    assert_eq!(v["success"], false);
+    assert_eq!(db.psql("SELECT count(*) FROM t").trim(), "0");
+}

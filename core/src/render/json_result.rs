@@ -31,15 +31,24 @@ pub struct StatementSummary {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Object {
-    /// Nothing of the current statement written yet.
+    /// No statement object open.
     Closed,
-    /// `{"columns":[...],"rows":[` written.
-    InRows { first: bool },
-    /// Statement summary written; object still open (single mode).
-    Summarised,
+    /// `{"columns":[...],"rows":[` written. `extra` when this is the
+    /// second or later result set of one statement, inside
+    /// `"additionalResults":[{...`.
+    InRows { first: bool, extra: bool },
+    /// A summary (`command`, `rowCount`...) written, the statement object
+    /// still open (one-statement shape); with `extra`, the last
+    /// additional result is closed but its array is open.
+    Summarised { extra: bool },
 }
 
 /// Streams results as JSON into a `String` the caller drains.
+///
+/// A statement may return several result sets (psql's `\;`, a rule with
+/// several actions). In the one-statement shape the second and later ones
+/// go into `"additionalResults":[{"columns","rows","command",...}]`; in the
+/// `results` shape each completed result is an entry of its own.
 #[derive(Debug)]
 pub struct JsonResults {
     multi: bool,
@@ -75,49 +84,71 @@ impl JsonResults {
         }
     }
 
-    fn open_statement(&mut self, out: &mut String, columns: &[Column]) {
-        self.start(out);
-        if self.multi && self.statements > 0 {
-            out.push(',');
-        }
-        self.statements += 1;
-        let described: Vec<serde_json::Value> = columns
-            .iter()
-            .map(|c| match type_name(c.type_oid) {
-                Some(name) => json!({"name": c.name, "type": name}),
-                // Types without a well-known OID (domains, enums,
-                // extensions): the OID, which pg_type resolves.
-                None => json!({"name": c.name, "type": c.type_oid.to_string()}),
-            })
-            .collect();
-        out.push_str("{\"columns\":");
-        out.push_str(&serde_json::Value::Array(described).to_string());
+    /// Opens a statement object, or an additional result inside the open
+    /// one, for a result set with `columns`.
+    fn open(&mut self, out: &mut String, columns: &[Column]) {
+        let extra = match self.object {
+            Object::Closed => {
+                self.start(out);
+                if self.multi && self.statements > 0 {
+                    out.push(',');
+                }
+                self.statements += 1;
+                out.push('{');
+                false
+            }
+            Object::InRows { extra: false, .. } => {
+                out.push_str("],\"additionalResults\":[{");
+                true
+            }
+            Object::InRows { extra: true, .. } => {
+                out.push_str("]},{");
+                true
+            }
+            Object::Summarised { extra: false } => {
+                out.push_str(",\"additionalResults\":[{");
+                true
+            }
+            Object::Summarised { extra: true } => {
+                out.push_str(",{");
+                true
+            }
+        };
+        out.push_str("\"columns\":");
+        out.push_str(&columns_json(columns));
         out.push_str(",\"rows\":[");
         self.writer = RowObjectWriter::new(columns);
-        self.object = Object::InRows { first: true };
+        self.object = Object::InRows { first: true, extra };
     }
 
     /// A result set begins.
     pub fn columns(&mut self, out: &mut String, description: &RowDescription) {
-        self.open_statement(out, &description.columns);
+        self.open(out, &description.columns);
     }
 
     /// One row of the current result set.
     pub fn row(&mut self, out: &mut String, row: &DataRow) {
-        if let Object::InRows { first } = self.object {
+        if let Object::InRows { first, extra } = self.object {
             if !first {
                 out.push(',');
             }
             self.writer.write_row(out, row);
-            self.object = Object::InRows { first: false };
+            self.object = Object::InRows {
+                first: false,
+                extra,
+            };
         }
     }
 
-    /// The current statement finished.
+    /// The current statement (or result set) finished.
     pub fn statement_done(&mut self, out: &mut String, summary: &StatementSummary) {
-        if self.object == Object::Closed {
-            self.open_statement(out, &[]);
+        if !matches!(self.object, Object::InRows { .. }) {
+            // A command without rows: its own (additional) result.
+            self.open(out, &[]);
         }
+        let Object::InRows { extra, .. } = self.object else {
+            return;
+        };
         out.push_str("],\"command\":");
         out.push_str(&match &summary.command {
             Some(c) => escape(c),
@@ -134,11 +165,31 @@ impl JsonResults {
                 summary.rows_returned
             ));
         }
-        if self.multi {
-            out.push_str(",\"success\":true}");
-            self.object = Object::Closed;
-        } else {
-            self.object = Object::Summarised;
+        match (self.multi, extra) {
+            (true, false) => {
+                out.push_str(",\"success\":true}");
+                self.object = Object::Closed;
+            }
+            (true, true) => {
+                out.push_str("}],\"success\":true}");
+                self.object = Object::Closed;
+            }
+            (false, false) => self.object = Object::Summarised { extra: false },
+            (false, true) => {
+                out.push('}');
+                self.object = Object::Summarised { extra: true };
+            }
+        }
+    }
+
+    /// Closes whatever of the current statement object is open inside
+    /// it, leaving the object itself open for its last keys.
+    fn close_inner(&mut self, out: &mut String) {
+        match self.object {
+            Object::InRows { extra: false, .. } => out.push(']'),
+            Object::InRows { extra: true, .. } => out.push_str("]}]"),
+            Object::Summarised { extra: true } => out.push(']'),
+            Object::Summarised { extra: false } | Object::Closed => {}
         }
     }
 
@@ -146,6 +197,10 @@ impl JsonResults {
     pub fn finish(&mut self, out: &mut String, duration_ms: f64) {
         if self.multi {
             self.start(out);
+            if self.object != Object::Closed {
+                self.close_inner(out);
+                out.push_str(",\"success\":true}");
+            }
             out.push_str(&format!(
                 "],\"success\":true,\"duration\":{}}}\n",
                 round_ms(duration_ms)
@@ -153,47 +208,30 @@ impl JsonResults {
             return;
         }
         if self.object == Object::Closed {
-            self.open_statement(out, &[]);
+            self.open(out, &[]);
             out.push_str("],\"command\":null,\"rowCount\":0,\"duration\":");
             out.push_str(&round_ms(duration_ms));
-        } else if let Object::InRows { .. } = self.object {
-            out.push(']');
+            self.object = Object::Summarised { extra: false };
         }
+        self.close_inner(out);
         out.push_str(",\"success\":true}\n");
     }
 
-    /// A statement failed; closes the document with the error. `query` is
-    /// the failing statement, for nothing but context; `message` overrides
-    /// the server's text (e.g. to add a hint of ours).
+    /// A statement failed; closes the document with the error.
     pub fn failed(&mut self, out: &mut String, error: &ErrorFields) {
         let fields = error.to_keys();
-        match self.object {
-            Object::InRows { .. } => {
-                out.push_str("],");
-                out.push_str(&fields);
-                out.push('}');
-            }
-            Object::Summarised => {
+        if self.object == Object::Closed {
+            self.start(out);
+            if self.multi && self.statements > 0 {
                 out.push(',');
-                out.push_str(&fields);
-                out.push('}');
             }
-            Object::Closed => {
-                self.start(out);
-                if self.multi {
-                    if self.statements > 0 {
-                        out.push(',');
-                    }
-                    out.push('{');
-                    out.push_str(&fields);
-                    out.push('}');
-                } else {
-                    out.push('{');
-                    out.push_str(&fields);
-                    out.push('}');
-                }
-            }
+            out.push('{');
+        } else {
+            self.close_inner(out);
+            out.push(',');
         }
+        out.push_str(&fields);
+        out.push('}');
         if self.multi {
             out.push_str("],");
             out.push_str(&fields);
@@ -262,11 +300,139 @@ impl ErrorFields {
     }
 }
 
+/// `[{"name":...,"type":...},...]` for a result's columns.
+fn columns_json(columns: &[Column]) -> String {
+    let described: Vec<serde_json::Value> = columns
+        .iter()
+        .map(|c| match type_name(c.type_oid) {
+            Some(name) => json!({"name": c.name, "type": name}),
+            // Types without a well-known OID (domains, enums, extensions):
+            // the OID, which pg_type resolves.
+            None => json!({"name": c.name, "type": c.type_oid.to_string()}),
+        })
+        .collect();
+    serde_json::Value::Array(described).to_string()
+}
+
 fn round_ms(ms: f64) -> String {
     let rounded = (ms * 1000.0).round() / 1000.0;
     if rounded.is_finite() {
         rounded.to_string()
     } else {
         "0".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+
+    fn description() -> RowDescription {
+        RowDescription {
+            columns: vec![Column {
+                name: "a".into(),
+                table_oid: 0,
+                column_id: 0,
+                type_oid: 23,
+                type_size: 4,
+                type_modifier: -1,
+                format: 0,
+            }],
+        }
+    }
+
+    fn row() -> DataRow {
+        DataRow::new(Bytes::from_static(b"7"), vec![Some(0..1)])
+    }
+
+    fn summary() -> StatementSummary {
+        StatementSummary {
+            command: Some("SELECT".into()),
+            row_count: Some(1),
+            rows_returned: 1,
+            truncated: false,
+            duration_ms: 1.0,
+        }
+    }
+
+    #[derive(Debug, Clone, Copy)]
+    enum Step {
+        Columns,
+        Row,
+        Done,
+    }
+
+    /// Every sequence of up to five steps, ended by success or failure,
+    /// in both shapes, makes exactly one valid JSON document.
+    #[test]
+    fn every_event_sequence_makes_one_valid_document() {
+        let steps = [Step::Columns, Step::Row, Step::Done];
+        let mut sequences: Vec<Vec<Step>> = vec![vec![]];
+        for _ in 0..5 {
+            let longer: Vec<Vec<Step>> = sequences
+                .iter()
+                .filter(|s| s.len() == sequences.last().map_or(0, Vec::len))
+                .flat_map(|s| {
+                    steps.iter().map(move |step| {
+                        let mut next = s.clone();
+                        next.push(*step);
+                        next
+                    })
+                })
+                .collect();
+            sequences.extend(longer);
+        }
+        let error = ErrorFields {
+            error: "boom".into(),
+            code: Some("XX000".into()),
+            ..ErrorFields::default()
+        };
+        for sequence in &sequences {
+            for multi in [false, true] {
+                for fails in [false, true] {
+                    let mut w = JsonResults::new(multi);
+                    let mut out = String::new();
+                    for step in sequence {
+                        match step {
+                            Step::Columns => w.columns(&mut out, &description()),
+                            Step::Row => w.row(&mut out, &row()),
+                            Step::Done => w.statement_done(&mut out, &summary()),
+                        }
+                    }
+                    if fails {
+                        w.failed(&mut out, &error);
+                    } else {
+                        w.finish(&mut out, 2.0);
+                    }
+                    let parsed: serde_json::Value =
+                        serde_json::from_str(&out).unwrap_or_else(|e| {
+                            panic!("{sequence:?} multi={multi} fails={fails}: {e}\n{out}")
+                        });
+                    assert_eq!(parsed["success"], !fails, "{out}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_second_result_set_is_an_additional_result() {
+        let mut w = JsonResults::new(false);
+        let mut out = String::new();
+        w.columns(&mut out, &description());
+        w.row(&mut out, &row());
+        w.statement_done(&mut out, &summary());
+        w.columns(&mut out, &description());
+        w.row(&mut out, &row());
+        w.statement_done(&mut out, &summary());
+        w.finish(&mut out, 1.0);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("valid");
+        assert_eq!(v["rows"], serde_json::json!([{"a": 7}]));
+        assert_eq!(
+            v["additionalResults"][0]["rows"],
+            serde_json::json!([{"a": 7}])
+        );
+        assert_eq!(v["additionalResults"][0]["command"], "SELECT");
     }
 }
