@@ -652,7 +652,7 @@ impl Iterator for QueryStream<'_> {
                     let refused = self
                         .client
                         .conn
-                        .fail_copy_in("COPY FROM STDIN needs data: use copy_in")
+                        .fail_copy_in("COPY FROM STDIN needs its data: run it with inline data in a script, or with Client::copy_in")
                         .map_err(Error::from)
                         .and_then(|()| self.client.flush());
                     if let Err(e) = refused {

@@ -770,7 +770,7 @@ impl Connection {
                 // the pipelined Sync while entering copy-in mode, so after
                 // CopyFail it needs another to answer ReadyForQuery.
                 frontend::copy_fail(
-                    "COPY FROM STDIN is not supported here; use copy_in",
+                    "COPY FROM STDIN cannot be fed to a statement sent on its own (extended protocol)",
                     &mut self.output,
                 )
                 .map_err(|e| Error::Malformed(e.to_string()))?;
