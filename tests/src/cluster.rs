@@ -88,9 +88,10 @@ pub struct ClusterOptions {
 /// [`Cluster::shared`] is a `static`), each cluster also has a watchdog: a `sh` child blocked
 /// reading a pipe whose only write end this `Cluster` holds (Rust opens pipes close-on-exec, so
 /// no other child inherits it). When the test process ends for any reason, the kernel closes the
-/// pipe and the watchdog stops the server and removes the directory. The watchdog ignores
-/// SIGINT, SIGQUIT and SIGHUP, so Ctrl-C on `cargo test` (sent to the whole foreground process
-/// group) kills the tests but not their cleanup; `pg_ctl` starts the server in its own session,
+/// pipe and the watchdog stops the server and removes the directory. The watchdog runs in a
+/// process group of its own and ignores SIGINT, SIGQUIT, SIGHUP and SIGTERM, so Ctrl-C on
+/// `cargo test` or `timeout` (both signal the whole process group) kill the tests but not their
+/// cleanup; `pg_ctl` starts the server in its own session,
 /// so the server does not get the signal either. If the test process dies mid-`initdb` or
 /// mid-`pg_ctl start`, the watchdog waits (up to a minute) for the orphaned programs and the
 /// half-started server to finish or stop before it removes the directory.
@@ -540,7 +541,7 @@ impl Drop for Cluster {
 /// memory behind; every process of the cluster works in the root (the harness starts them there;
 /// the server moves into its data directory), so the script stops the server and polls until no
 /// process has its working directory there, for at most a minute.
-const WATCHDOG_SCRIPT: &str = r#"trap '' INT QUIT HUP
+const WATCHDOG_SCRIPT: &str = r#"trap '' INT QUIT HUP TERM
 cat >/dev/null
 pg_ctl=$1 data=$2 root=$3
 busy() {
@@ -569,6 +570,9 @@ fn spawn_watchdog(
     user: Option<Ids>,
 ) -> Result<Child, HarnessError> {
     let mut cmd = os::command("/bin/sh", user, std::path::Path::new("/"));
+    // Its own process group: `timeout`, Ctrl-C and other group-wide
+    // signals aimed at the test run must not take the cleanup with it.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     cmd.args(["-c", WATCHDOG_SCRIPT, "sq-watchdog"])
         .arg(bin_dir.join("pg_ctl"))
         .arg(data_dir)
