@@ -176,18 +176,7 @@ fn ctrl_c_cancels_on_the_server_and_exits_130() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait, by asking the server, until the sleep is running.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let active = db.psql(&format!(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND query = 'SELECT pg_sleep(30)' AND state = 'active'",
-            db.name
-        ));
-        if active.trim() == "1" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the query never started");
-    }
+    db.wait_for_session("state = 'active' AND query = 'SELECT pg_sleep(30)'");
     let sent = Instant::now();
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -230,19 +219,8 @@ fn ctrl_c_between_statements_rolls_back() {
         .write_all(b"INSERT INTO t VALUES (1);\nSELECT 'marker';\n")
         .unwrap();
     stdin.flush().unwrap();
-    // Wait, by asking the server, until the script sits idle in its
-    // transaction after the marker.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let idle = db.psql(&format!(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND state = 'idle in transaction' AND query = 'SELECT ''marker'''",
-            db.name
-        ));
-        if idle.trim() == "1" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the script never got there");
-    }
+    // The script sits idle in its transaction after the marker.
+    db.wait_for_session("state = 'idle in transaction' AND query = 'SELECT ''marker'''");
     std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

@@ -42,6 +42,22 @@ impl Db {
         cmd
     }
 
+    /// Waits, by asking the server (no sleeping), until a session of this
+    /// database matches `condition` on pg_stat_activity.
+    pub fn wait_for_session(&self, condition: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let sql = format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND {condition}",
+            self.name
+        );
+        while self.psql(&sql).trim() != "1" {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no session with {condition}"
+            );
+        }
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.command(args).output().unwrap())
     }
