@@ -1,5 +1,6 @@
 //! How a failure maps to an exit code (1 the database said no, 2 bad
-//! usage, 3 cannot connect, 130 interrupted) and how it is shown.
+//! usage, 3 cannot connect or the connection broke, 130 interrupted) and
+//! how it is shown.
 
 use std::fmt;
 use std::process::ExitCode;
@@ -74,6 +75,10 @@ impl From<sequelae_std::Error> for Failure {
         match e {
             Error::Config(c) => Failure::Usage(c.to_string()),
             e if e.is_connect() => Failure::Connect(e.to_string()),
+            // The session broke after it started (server gone, protocol
+            // violation, a cancel ignored): a connection problem, not the
+            // database refusing a statement.
+            e @ (Error::Io(_) | Error::Protocol(_)) => Failure::Connect(e.to_string()),
             Error::Usage(m) => Failure::Usage(m),
             e => Failure::Database(e.to_string()),
         }

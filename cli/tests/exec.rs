@@ -429,3 +429,23 @@ fn output_closed_early_stops_quietly_and_leaves_nothing_open() {
     assert_eq!(run.code, 141, "{}", run.stderr);
     assert!(run.stderr.is_empty(), "{}", run.stderr);
 }
+
+#[test]
+fn a_session_killed_mid_script_exits_3() {
+    let db = Db::new("cli_killed");
+    let run = db.run(&[
+        "--json",
+        "exec",
+        "SELECT 'first'; SELECT pg_terminate_backend(pg_backend_pid())",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let v = run.json();
+    assert_eq!(v["success"], false);
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("terminating connection"),
+        "{v}"
+    );
+}
