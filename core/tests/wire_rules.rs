@@ -385,3 +385,60 @@ fn invented_parameters_are_bounded() {
     assert!(conn.parameter("p9999").is_none());
     assert_eq!(conn.parameter("server_version"), Some("15.18 (Debian)"));
 }
+
+/// The client-side deadline: first a request to cancel (the runtime dials
+/// it), then, if the server still does not answer, the session is given up.
+#[test]
+fn a_query_past_its_deadline_asks_for_a_cancel_then_gives_up() {
+    let now = Instant::now();
+    let mut conn = ready_connection();
+    conn.set_query_deadline(Some(now + Duration::from_secs(1)), Duration::from_secs(5));
+    // No deadline while idle.
+    assert_eq!(conn.poll_timeout(), None);
+    conn.query("SELECT pg_sleep(60)").unwrap();
+    assert_eq!(conn.poll_timeout(), Some(now + Duration::from_secs(1)));
+    conn.handle_timeout(now + Duration::from_millis(999))
+        .unwrap();
+    assert_eq!(conn.poll_event().unwrap(), None);
+    conn.handle_timeout(now + Duration::from_secs(1)).unwrap();
+    assert_eq!(conn.poll_event().unwrap(), Some(Event::CancelNeeded));
+    assert_eq!(conn.poll_timeout(), Some(now + Duration::from_secs(6)));
+    let err = conn
+        .handle_timeout(now + Duration::from_secs(6))
+        .unwrap_err();
+    assert!(matches!(err, Error::CancelIgnored { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("did not answer within 5.0 s"),
+        "{err}"
+    );
+    assert!(conn.is_closed());
+}
+
+#[test]
+fn a_query_answered_after_the_cancel_ends_normally() {
+    let now = Instant::now();
+    let mut conn = ready_connection();
+    conn.set_query_deadline(Some(now), Duration::from_secs(5));
+    conn.query("SELECT pg_sleep(60)").unwrap();
+    conn.handle_timeout(now).unwrap();
+    assert_eq!(conn.poll_event().unwrap(), Some(Event::CancelNeeded));
+    let mut body = Vec::new();
+    for (k, v) in [
+        (b'S', "ERROR"),
+        (b'C', "57014"),
+        (b'M', "canceling statement due to user request"),
+    ] {
+        body.push(k);
+        body.extend_from_slice(v.as_bytes());
+        body.push(0);
+    }
+    body.push(0);
+    conn.handle_input(&message(b'E', &body));
+    conn.handle_input(&ready(b'I'));
+    assert!(matches!(conn.poll_event().unwrap(), Some(Event::Error(e)) if e.code == "57014"));
+    assert_eq!(
+        conn.poll_event().unwrap(),
+        Some(Event::Ready(TransactionStatus::Idle))
+    );
+    assert_eq!(conn.poll_timeout(), None);
+}

@@ -298,6 +298,7 @@ impl Connection {
         frontend::query(sql, &mut self.output).map_err(|_| Error::NulInQuery)?;
         self.state = State::Busy;
         self.extended = false;
+        self.rearm_deadline();
         self.copy_in_aborted = false;
         Ok(())
     }
@@ -340,8 +341,16 @@ impl Connection {
         self.output.extend_from_slice(&buf);
         self.state = State::Busy;
         self.extended = true;
+        self.rearm_deadline();
         self.copy_in_aborted = false;
         Ok(())
+    }
+
+    /// A new request gets its own cancel if it too runs past the deadline.
+    fn rearm_deadline(&mut self) {
+        if let Some(deadline) = self.query_deadline.as_mut() {
+            deadline.cancel_sent = false;
+        }
     }
 
     /// Sends one chunk of COPY IN data. After the server aborted the COPY
