@@ -449,3 +449,26 @@ fn a_session_killed_mid_script_exits_3() {
         "{v}"
     );
 }
+
+/// With statement_timeout switched off by the SQL itself, the client-side
+/// deadline still cancels the statement on the server.
+#[test]
+fn timeout_holds_even_when_the_sql_disables_statement_timeout() {
+    let db = Db::new("cli_timeout2");
+    let started = std::time::Instant::now();
+    let run = db.run(&[
+        "--timeout",
+        "300",
+        "exec",
+        "SET statement_timeout = 0; SELECT pg_sleep(20)",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("canceling statement due to user request"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--timeout"), "{}", run.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
