@@ -35,6 +35,13 @@ pub(crate) fn file(global: &GlobalOptions, path: &Utf8Path) -> Result<(), Failur
             "{path} is a directory; give a SQL file"
         )));
     }
+    // A file can be read twice: check the whole script first (meta-commands,
+    // unterminated quotes, invalid UTF-8), so that a mistake on line 90,000
+    // is reported before line 1 runs, even with --no-transaction.
+    let mut check =
+        Source::from_reader(BufReader::with_capacity(64 * 1024, file), path.to_string());
+    while check.next()?.is_some() {}
+    let file = File::open(path).map_err(|e| Failure::Usage(format!("cannot open {path}: {e}")))?;
     run(
         global,
         Source::from_reader(BufReader::with_capacity(64 * 1024, file), path.to_string()),

@@ -400,7 +400,21 @@ fn a_late_script_error_still_closes_one_json_document() {
     let mut script = "SELECT g FROM generate_series(1, 20000) g;\n".to_string();
     script.push_str("SELECT 2;\n\\copy t from 'x'\n");
     std::fs::write(&path, script).unwrap();
+    // A file is checked whole before it runs: refused, nothing ran.
     let run = db.run(&["--json", "file", path.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    let v = run.json();
+    assert_eq!(v["success"], false);
+    assert!(v["error"].as_str().unwrap().contains("line 3"), "{v}");
+    // On stdin the error is found as the script is read: the document
+    // keeps the results before it and stays one document.
+    let stdin = std::fs::File::open(&path).unwrap();
+    let run = common::Run::from(
+        db.command(&["--json", "file", "-"])
+            .stdin(stdin)
+            .output()
+            .unwrap(),
+    );
     assert_eq!(run.code, 2);
     let v = run.json();
     assert_eq!(v["success"], false);

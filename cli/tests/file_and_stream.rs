@@ -233,3 +233,22 @@ fn ctrl_c_between_statements_rolls_back() {
     assert_eq!(v["success"], false);
     assert_eq!(db.psql("SELECT count(*) FROM t").trim(), "0");
 }
+
+/// Even with --no-transaction, a bad line far down a file stops the run
+/// before its first statement.
+#[test]
+fn a_late_meta_command_in_a_file_stops_everything_before_it_runs() {
+    let db = Db::new("cli_late_meta");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("late.sql");
+    let mut script = String::from("CREATE TABLE t(a int);\n");
+    for i in 0..1000 {
+        script.push_str(&format!("INSERT INTO t VALUES ({i});\n"));
+    }
+    script.push_str("\\i other.sql\n");
+    std::fs::write(&path, script).unwrap();
+    let run = db.run(&["--no-transaction", "file", path.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("line 1002"), "{}", run.stderr);
+    assert_eq!(db.psql("SELECT to_regclass('t') IS NULL").trim(), "t");
+}
