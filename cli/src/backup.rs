@@ -152,7 +152,7 @@ pub(crate) fn run(global: &GlobalOptions, args: BackupArgs) -> Result<(), Failur
     let cancel = Arc::new(AtomicBool::new(false));
     let registration = {
         let cancel = Arc::clone(&cancel);
-        interrupt::on_interrupt(move || cancel.store(true, Ordering::SeqCst))
+        interrupt::on_every_interrupt(move || cancel.store(true, Ordering::SeqCst))
     };
     let mut display = ProgressDisplay::for_stderr();
     let report = sequelae_std::backup::run(&request, &mut |event| display.show(event), &cancel);

@@ -303,7 +303,7 @@ fn ctrl_c_stops_the_backup_and_leaves_nothing() {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !names(dir.path()).iter().any(|n| n.ends_with(".tmp")) {
         assert!(Instant::now() < deadline, "pg_dump never started");
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::yield_now();
     }
     let started = Instant::now();
     let status = Command::new("kill")
@@ -315,5 +315,100 @@ fn ctrl_c_stops_the_backup_and_leaves_nothing() {
     assert_eq!(run.code, 130, "{}", run.stderr);
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(run.stderr.contains("backup interrupted"), "{}", run.stderr);
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+}
+
+/// An output that names a folder is refused before any work, not after a
+/// whole dump.
+#[rstest::rstest]
+#[case::plain_trailing_slash(&["backup", "--output", "newdir/"][..])]
+#[case::dot(&["backup", "--format", "directory", "--output", ".", "--force"][..])]
+#[case::dot_dot(&["backup", "--output", "sub/.."][..])]
+fn an_output_naming_a_folder_is_a_usage_error(#[case] args: &[&str]) {
+    let cluster = sequelae_tests::Cluster::shared();
+    let db = cluster.create_database("bk_outname");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sequelae"))
+        .args(args)
+        .env("DATABASE_URL", cluster.superuser_conninfo(&db))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("names a folder"));
+    // Nothing was written anywhere.
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1);
+}
+
+/// A backup holds the whole database: only its owner may read it, in every
+/// one-file format (a directory backup is 0700, as pg_dump makes it).
+#[rstest::rstest]
+#[case::plain("plain")]
+#[case::custom("custom")]
+#[case::tar("tar")]
+fn backup_files_are_private(#[case] format: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let cluster = sequelae_tests::Cluster::shared();
+    let db = cluster.create_database("bk_mode");
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sequelae"))
+        .args(["backup", "--format", format, "--output", "b"])
+        .env("DATABASE_URL", cluster.superuser_conninfo(&db))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mode = std::fs::metadata(dir.path().join("b"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+}
+
+/// A second Ctrl-C does not skip the cleanup: even a pg_dump that ignores
+/// SIGTERM is killed and every temporary file removed.
+#[test]
+fn a_second_ctrl_c_still_leaves_nothing() {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    let stubborn = write_script(
+        bin.path(),
+        &format!(
+            "trap '' TERM\n[ \"$1\" = --version ] && exec '{}' --version\nexec sleep 60",
+            pg_dump()
+        ),
+    );
+    let mut cmd = db.command(&["backup", "-o", "x.sql", "--pg-dump-path", &stubborn]);
+    cmd.current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !names(dir.path()).iter().any(|n| n.ends_with(".tmp")) {
+        assert!(Instant::now() < deadline, "pg_dump never started");
+        std::thread::yield_now();
+    }
+    for _ in 0..2 {
+        let status = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 130, "{}", run.stderr);
     assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
 }

@@ -123,6 +123,18 @@ pub enum BackupError {
         /// The output path.
         path: PathBuf,
     },
+    /// `--output` ends in `/`, `.` or `..`: it names a folder, not the
+    /// backup to write.
+    #[error(
+        "--output {} names a folder, not a backup: add a name for the backup, e.g. {}",
+        .path.display(), .example.display()
+    )]
+    OutputNotAName {
+        /// The output path as given.
+        path: std::path::PathBuf,
+        /// The same folder with a default name in it.
+        example: std::path::PathBuf,
+    },
     /// The output's folder does not exist.
     #[error("the output folder {} does not exist: create it first, or choose another --output", .folder.display())]
     FolderMissing {
@@ -237,6 +249,7 @@ impl BackupError {
             | E::OutputIsDirectory { .. }
             | E::OutputIsNotDirectory { .. }
             | E::OutputNotAFile { .. }
+            | E::OutputNotAName { .. }
             | E::WontReplaceDirectory { .. }
             | E::FolderMissing { .. }
             | E::FolderNotDirectory { .. }

@@ -161,6 +161,27 @@ impl OutputTarget {
     /// with `--force`, an output of the wrong kind or a directory that is
     /// not a directory backup (`--force` must not delete arbitrary trees).
     pub fn decide(&self, probe: &OutputProbe, force: bool) -> Result<OutputDecision, BackupError> {
+        // `dir/`, `.` or `..` would only fail when publishing, after the
+        // whole dump: refuse before any work.
+        let text = self.path.as_os_str().to_string_lossy();
+        let names_no_entry = text.ends_with("/.") || text.ends_with("/..");
+        // `dumpdir/` is a fine name for a directory backup, not for a file.
+        let names_folder = text.ends_with('/') && !self.is_directory();
+        if self.explicit && (names_no_entry || names_folder) {
+            return Err(BackupError::OutputNotAName {
+                path: self.path.clone(),
+                example: self.path.join(default_file_name(
+                    self.format,
+                    if self.compressed_plain {
+                        crate::backup::Compression::Level(crate::backup::Compression::DEFAULT_LEVEL)
+                    } else {
+                        crate::backup::Compression::FormatDefault
+                    },
+                    &self.stamp,
+                    1,
+                )),
+            });
+        }
         match probe.folder {
             EntryKind::Missing => {
                 return Err(BackupError::FolderMissing {

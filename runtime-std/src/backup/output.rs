@@ -4,7 +4,7 @@
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io;
-use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use sequelae_core::backup::{BackupError, EntryKind, OutputProbe, OutputTarget};
@@ -66,9 +66,12 @@ impl TempOutput {
                 // pg_dump makes its directories 0700; so do we.
                 DirBuilder::new().mode(0o700).create(&path)
             } else {
+                // A backup holds the whole database: readable by its
+                // owner only, like the 0700 of a directory backup.
                 OpenOptions::new()
                     .write(true)
                     .create_new(true)
+                    .mode(0o600)
                     .open(&path)
                     .map(drop)
             };
