@@ -412,3 +412,27 @@ fn a_second_ctrl_c_still_leaves_nothing() {
     assert_eq!(run.code, 130, "{}", run.stderr);
     assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
 }
+
+/// --force replaces a directory backup, never a folder with the user's own
+/// files in it, even one that also holds a toc.dat.
+#[test]
+fn force_never_deletes_a_folder_with_other_files() {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["backup", "-F", "d", "-o", "dd"];
+        args.extend_from_slice(extra);
+        let mut cmd = db.command(&args);
+        cmd.current_dir(dir.path());
+        Run::from(cmd.output().unwrap())
+    };
+    assert_eq!(run(&[]).code, 0);
+    assert_eq!(run(&["--force"]).code, 0, "a directory backup is replaced");
+    std::fs::write(dir.path().join("dd/notes.txt"), "precious").unwrap();
+    let refused = run(&["--force"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("dd/notes.txt")).unwrap(),
+        "precious"
+    );
+}

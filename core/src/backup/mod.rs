@@ -47,7 +47,9 @@ pub use names::{
     QualifiedName, RelationName, parse_relation_list, parse_schema_list, quote_ident, quote_literal,
 };
 pub use options::{BackupFormat, BackupMethod, BackupOptions, Compression, PasswordChannel};
-pub use output::{EntryKind, OutputDecision, OutputProbe, OutputTarget, default_file_name};
+pub use output::{
+    EntryKind, OutputDecision, OutputProbe, OutputTarget, default_file_name, is_directory_dump,
+};
 pub use pg_dump_plan::{PassfileRequest, PgDumpInputs, PgDumpPlan, passfile_path};
 pub use progress::{PgDumpStderr, ProgressEvent};
 pub use redact::{REDACTED, Redactor};

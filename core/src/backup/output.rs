@@ -300,6 +300,37 @@ pub enum OutputDecision {
     TryNextName,
 }
 
+/// True when the entries of a directory are all what pg_dump writes in a
+/// directory-format backup (`toc.dat`, `<oid>.dat` with an optional
+/// compression suffix, large-object files), with `toc.dat` among them.
+/// Only such a directory may be replaced with `--force`: a folder that
+/// merely holds a `toc.dat` next to the user's own files is not a backup.
+pub fn is_directory_dump<'a>(names: impl IntoIterator<Item = &'a str>) -> bool {
+    let mut toc = false;
+    for name in names {
+        if name == "toc.dat" {
+            toc = true;
+            continue;
+        }
+        let base = ["", ".gz", ".lz4", ".zst"]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(&format!(".dat{suffix}")))
+            .or_else(|| name.strip_suffix(".toc"));
+        let dumped = match base {
+            Some("blobs") => true,
+            Some(stem) => {
+                let digits = stem.strip_prefix("blob_").unwrap_or(stem);
+                !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+            }
+            None => false,
+        };
+        if !dumped {
+            return false;
+        }
+    }
+    toc
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,5 +511,26 @@ mod tests {
             o.compression = Compression::on();
         });
         assert!(t.name_warnings().is_empty());
+    }
+}
+
+#[cfg(test)]
+mod directory_dump_tests {
+    use super::is_directory_dump;
+
+    #[test]
+    fn only_pg_dump_files_make_a_directory_dump() {
+        assert!(is_directory_dump([
+            "toc.dat",
+            "3456.dat.gz",
+            "3457.dat",
+            "blobs.toc",
+            "blob_16384.dat.gz"
+        ]));
+        assert!(is_directory_dump(["toc.dat"]));
+        assert!(!is_directory_dump(["toc.dat", "notes.txt"]));
+        assert!(!is_directory_dump(["3456.dat.gz"]));
+        assert!(!is_directory_dump(["toc.dat", ".dat"]));
+        assert!(!is_directory_dump(Vec::<&str>::new()));
     }
 }

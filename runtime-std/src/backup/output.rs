@@ -38,7 +38,13 @@ fn entry_kind(path: &Path) -> EntryKind {
         Ok(m) if m.is_file() => EntryKind::File,
         Ok(m) if m.is_dir() => {
             let empty = fs::read_dir(path).is_ok_and(|mut d| d.next().is_none());
-            let dump = path.join("toc.dat").is_file();
+            let dump = fs::read_dir(path).is_ok_and(|entries| {
+                let names: Vec<String> = entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect();
+                sequelae_core::backup::is_directory_dump(names.iter().map(String::as_str))
+            });
             EntryKind::Directory { empty, dump }
         }
         Ok(_) => EntryKind::Other,
