@@ -120,7 +120,10 @@ enum Command {
 
 fn main() -> ExitCode {
     interrupt::install();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let outcome = match cli.command {
         Command::Exec { sql } => exec::exec(&cli.global, &sql),
         Command::File { path } => exec::file(&cli.global, &path),
@@ -176,4 +179,35 @@ fn report_peak_memory() {
     if let Some(kib) = peak {
         eprintln!("sequelae: peak_rss_kib={kib}");
     }
+}
+
+/// Bad command-line words: clap's message on stderr, and with `--json`
+/// also the JSON failure document on stdout, so that scripts parsing
+/// stdout always get one. `--help` and `--version` print as usual.
+fn usage_error(error: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        error.exit();
+    }
+    if std::env::args_os().any(|a| a == "--json") {
+        let message = error.render().to_string();
+        let first = message
+            .lines()
+            .next()
+            .unwrap_or("bad usage")
+            .trim_start_matches("error: ")
+            .to_string();
+        let fields = sequelae_core::render::ErrorFields {
+            error: first,
+            ..sequelae_core::render::ErrorFields::default()
+        };
+        print!("{}", fields.document());
+    }
+    let _ = error.print();
+    ExitCode::from(2)
 }

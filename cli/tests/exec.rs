@@ -486,3 +486,15 @@ fn timeout_holds_even_when_the_sql_disables_statement_timeout() {
     assert!(run.stderr.contains("--timeout"), "{}", run.stderr);
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+#[test]
+fn bad_command_line_words_with_json_still_give_a_json_document() {
+    let db = Db::new("cli_badargs");
+    let run = db.run(&["--json", "backup", "--compress", "10"]);
+    assert_eq!(run.code, 2);
+    let v = run.json();
+    assert_eq!(v["success"], false);
+    assert!(v["error"].as_str().unwrap().contains("--compress"), "{v}");
+    let run = db.run(&["--version"]).ok();
+    assert!(run.stdout.starts_with("sequelae "), "{}", run.stdout);
+}

@@ -326,10 +326,11 @@ fn directories_are_replaced_only_when_they_hold_a_backup() {
     std::fs::remove_dir_all(&out).unwrap();
     request.options.force = false;
     backup_ok(&request);
-    std::fs::write(out.join("stale"), "from the old backup").unwrap();
+    // A data file the old backup had and the new one will not.
+    std::fs::write(out.join("99999.dat.gz"), "from the old backup").unwrap();
     request.options.force = true;
     backup_ok(&request);
-    assert!(!out.join("stale").exists());
+    assert!(!out.join("99999.dat.gz").exists());
     assert!(out.join("toc.dat").is_file());
     assert_eq!(entries(dir.path()), vec!["dumpdir"]);
     let restored = restore(BackupFormat::Directory, &out, false);

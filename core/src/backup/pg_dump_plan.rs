@@ -246,7 +246,15 @@ impl PgDumpPlan {
             out.push(p.expose().to_string());
         }
         if let Some(file) = &self.passfile {
-            out.push(passfile_password(&file.contents));
+            let plain = passfile_password(&file.contents);
+            // The escaped form too, as it stands in the file.
+            let line = file.contents.expose().trim_end_matches('\n');
+            if let Some(escaped) = line.strip_prefix("*:*:*:*:") {
+                if escaped != plain {
+                    out.push(escaped.to_string());
+                }
+            }
+            out.push(plain);
         }
         out
     }

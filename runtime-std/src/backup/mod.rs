@@ -162,7 +162,9 @@ impl<'a> Backup<'a> {
             RunEnd::Failed(problem) => {
                 temp.discard();
                 let reasons = MethodChoice::after_failure(options.method, problem)?;
-                return Err(self.native(reasons));
+                // pg_dump ran: the report says so, with why it failed.
+                self.report.fallback_reasons = reasons.iter().map(ToString::to_string).collect();
+                return Err(native_unavailable(reasons));
             }
         }
         self.check_cancel()?;
