@@ -451,7 +451,14 @@ mod tests {
             set(&plan, "PGPASSFILE"),
             Some("/run/user/1000/sequelae-pgpass-77-1")
         );
-        assert_eq!(plan.secrets(), vec![SECRET.to_string()]);
+        // Both the password and its escaped form in the file are hidden.
+        assert_eq!(
+            plan.secrets(),
+            vec![
+                "sc@ram\\:w/rd%40 it's \"q\" \\\\4".to_string(),
+                SECRET.to_string()
+            ]
+        );
         assert!(!format!("{plan:?}").contains("sc@ram"));
     }
 
