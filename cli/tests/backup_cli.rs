@@ -331,23 +331,13 @@ fn ctrl_c_stops_the_backup_and_leaves_nothing(#[case] preamble: &str, #[case] pr
 #[case::dot(&["backup", "--format", "directory", "--output", ".", "--force"][..])]
 #[case::dot_dot(&["backup", "--output", "sub/.."][..])]
 fn an_output_naming_a_folder_is_a_usage_error(#[case] args: &[&str]) {
-    let cluster = sequelae_tests::Cluster::shared();
-    let db = cluster.create_database("bk_outname");
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("sub")).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sequelae"))
-        .args(args)
-        .env("DATABASE_URL", cluster.superuser_conninfo(&db))
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("names a folder"));
+    let mut cmd = db().command(args);
+    cmd.current_dir(dir.path());
+    let run = Run::from(cmd.output().unwrap());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("names a folder"), "{}", run.stderr);
     // Nothing was written anywhere.
     let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(entries.len(), 1);
@@ -361,21 +351,11 @@ fn an_output_naming_a_folder_is_a_usage_error(#[case] args: &[&str]) {
 #[case::tar("tar")]
 fn backup_files_are_private(#[case] format: &str) {
     use std::os::unix::fs::PermissionsExt;
-    let cluster = sequelae_tests::Cluster::shared();
-    let db = cluster.create_database("bk_mode");
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sequelae"))
-        .args(["backup", "--format", format, "--output", "b"])
-        .env("DATABASE_URL", cluster.superuser_conninfo(&db))
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut cmd = db().command(&["backup", "--format", format, "--output", "b"]);
+    cmd.current_dir(dir.path());
+    let run = Run::from(cmd.output().unwrap());
+    assert_eq!(run.code, 0, "{}", run.stderr);
     let mode = std::fs::metadata(dir.path().join("b"))
         .unwrap()
         .permissions()

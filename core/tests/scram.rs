@@ -61,16 +61,9 @@ fn sasl_payload(packet: &[u8], initial: bool) -> String {
     String::from_utf8(data.to_vec()).unwrap()
 }
 
-struct Exchange {
-    conn: Connection,
-    client_first_bare: String,
-    server_first: String,
-    client_final_without_proof: String,
-    proof: Vec<u8>,
-}
-
-fn start(password: &str) -> Exchange {
-    let mut conn = Connection::new(Startup {
+/// A clear-text login as sq_scram with `password`.
+fn scram_startup(password: &str) -> Startup {
+    Startup {
         user: "sq_scram".into(),
         database: "app".into(),
         password: Some(Password::new(password)),
@@ -81,7 +74,19 @@ fn start(password: &str) -> Exchange {
         deadline: None,
         connect_timeout: None,
         limits: Limits::default(),
-    });
+    }
+}
+
+struct Exchange {
+    conn: Connection,
+    client_first_bare: String,
+    server_first: String,
+    client_final_without_proof: String,
+    proof: Vec<u8>,
+}
+
+fn start(password: &str) -> Exchange {
+    let mut conn = Connection::new(scram_startup(password));
     conn.poll_transmit().unwrap();
     conn.handle_input(&auth(10, b"SCRAM-SHA-256\0\0"));
     assert_eq!(conn.poll_event().unwrap(), None);
@@ -193,18 +198,7 @@ fn a_second_sasl_continue_is_refused() {
 
 #[test]
 fn a_server_nonce_not_extending_ours_is_refused() {
-    let mut conn = Connection::new(Startup {
-        user: "sq_scram".into(),
-        database: "app".into(),
-        password: Some(Password::new(PASSWORD)),
-        application_name: None,
-        options: None,
-        tls: TlsNegotiation::Disabled,
-        ssl_mode: SslMode::Disable,
-        deadline: None,
-        connect_timeout: None,
-        limits: Limits::default(),
-    });
+    let mut conn = Connection::new(scram_startup(PASSWORD));
     conn.handle_input(&auth(10, b"SCRAM-SHA-256\0\0"));
     assert_eq!(conn.poll_event().unwrap(), None);
     conn.handle_input(&auth(11, b"r=someone-elses-nonce,s=c2FsdA==,i=4096"));
