@@ -17,6 +17,12 @@ pub(crate) const MAX_EXACT_DIGITS: usize = 15;
 /// the subnormal range (below 2.2 × 10^−308), where precision is lost.
 const EXPONENT_RANGE: std::ops::RangeInclusive<i64> = -300..=300;
 
+/// Bound put on a written exponent before any arithmetic: a value from
+/// the network may say `1e9223372036854775807`, and the sums with digit
+/// positions must not overflow. Clamping changes no verdict, since every
+/// exponent beyond ±2^40 is far outside [`EXPONENT_RANGE`].
+const EXPONENT_CLAMP: i64 = 1 << 40;
+
 /// True when `text` matches the JSON number grammar (RFC 8259 §6):
 /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
 pub(crate) fn is_json_number(text: &str) -> bool {
@@ -60,6 +66,14 @@ pub(crate) fn is_json_number(text: &str) -> bool {
     i == b.len()
 }
 
+/// A float type's text is a JSON number when it has the JSON grammar and
+/// is inside the double range: a server prints every finite `float8` that
+/// way, but a value such as `1e400` (from a broken or hostile server)
+/// would make a strict parser (serde_json) reject the whole document.
+pub(crate) fn is_finite_double(text: &str) -> bool {
+    is_json_number(text) && text.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
 /// An integer type's text (`int8`, `xid8`) is a JSON number when it is a
 /// plain integer whose magnitude is at most 2^53 − 1.
 pub(crate) fn is_safe_integer(text: &str) -> bool {
@@ -98,7 +112,10 @@ pub(crate) fn is_exact_decimal(text: &str) -> bool {
     let unsigned = text.strip_prefix('-').unwrap_or(text);
     let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
         Some(at) => match unsigned[at + 1..].parse::<i64>() {
-            Ok(e) => (&unsigned[..at], e),
+            // Clamped so that the sums below cannot overflow (the digits
+            // before it are at most a message long, far below 2^40); any
+            // exponent that large is far outside a double either way.
+            Ok(e) => (&unsigned[..at], e.clamp(-EXPONENT_CLAMP, EXPONENT_CLAMP)),
             // An exponent too long for i64 is far outside any double.
             Err(_) => return false,
         },

@@ -1,6 +1,5 @@
 #![allow(clippy::unwrap_used)]
 
-use bytes::Bytes;
 use rstest::rstest;
 
 use super::number::{is_exact_decimal, is_json_number};
@@ -18,16 +17,7 @@ fn render(type_oid: u32, value: Option<&str>) -> String {
 }
 
 pub(crate) fn data_row(values: &[Option<&str>]) -> DataRow {
-    let mut body = Vec::new();
-    let mut ranges = Vec::new();
-    for value in values {
-        ranges.push(value.map(|v| {
-            let start = body.len();
-            body.extend_from_slice(v.as_bytes());
-            start..body.len()
-        }));
-    }
-    DataRow::new(Bytes::from(body), ranges)
+    DataRow::from_values(values.iter().map(|v| v.map(str::as_bytes)))
 }
 
 pub(crate) fn column(name: &str, type_oid: u32) -> Column {
@@ -121,6 +111,13 @@ pub(crate) fn column(name: &str, type_oid: u32) -> Column {
 #[case(JSONB, Some("12345678901234567890"), "12345678901234567890")]
 #[case(JSON, Some(r#"{"s":"line\nbreak"}"#), r#"{"s":"line\nbreak"}"#)]
 #[case(JSON, Some("   "), r#""   ""#)]
+// Not JSON (a broken or hostile server): kept as a string, so the
+// document stays valid.
+#[case(JSONB, Some("E0"), r#""E0""#)]
+#[case(JSON, Some("{\"a\":"), r#""{\"a\":""#)]
+#[case(JSON, Some("[1] [2]"), r#""[1] [2]""#)]
+#[case(FLOAT8, Some("1e400"), r#""1e400""#)]
+#[case(FLOAT4, Some("-0.1e310"), r#""-0.1e310""#)]
 // Everything else is the text, as a string.
 #[case(BYTEA, Some("\\xdeadbeef"), r#""\\xdeadbeef""#)]
 #[case(DATE, Some("2024-02-29"), r#""2024-02-29""#)]
@@ -222,6 +219,31 @@ fn accepted_decimals_survive_a_double(#[case] text: &str) {
     assert!(is_exact_decimal(text));
     let parsed: f64 = text.parse().unwrap();
     assert_eq!(scientific(&format!("{parsed:.14e}")), scientific(text));
+}
+
+/// Exponents a hostile or broken server may send: huge, at the edges of
+/// i64, past them. Each is a string (never a number a double would
+/// change), and none may overflow the digit arithmetic.
+#[rstest]
+#[case("1e9223372036854775807")]
+#[case("1e-9223372036854775808")]
+#[case("-9.5e9223372036854775807")]
+#[case("123.456e9223372036854775800")]
+#[case("0.0001e-9223372036854775807")]
+#[case("1e99999999999999999999")]
+#[case("1e1099511627776")]
+fn huge_exponents_stay_strings(#[case] text: &str) {
+    assert!(!is_exact_decimal(text), "{text}");
+    assert_eq!(render(NUMERIC, Some(text)), format!("\"{text}\""));
+}
+
+#[rstest]
+#[case("0e9223372036854775807", true)]
+#[case("1e15", true)]
+#[case("1e300", true)]
+#[case("1e301", false)]
+fn exponents_near_the_edges(#[case] text: &str, #[case] exact: bool) {
+    assert_eq!(is_exact_decimal(text), exact, "{text}");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::number::{is_exact_decimal, is_json_number, is_safe_integer, is_small_integer};
+use super::number::{is_exact_decimal, is_finite_double, is_safe_integer, is_small_integer};
 use super::oid;
 
 /// Appends the JSON text of one value of a text-format result.
@@ -40,7 +40,7 @@ pub fn write_value(out: &mut String, type_oid: u32, value: Option<&[u8]>) {
         // Since PostgreSQL 12 float output is the shortest text that reads
         // back as the same double, so the text is exact; NaN and the
         // infinities fail the grammar check and become strings.
-        oid::FLOAT4 | oid::FLOAT8 => write_number_or_string(out, text, is_json_number(text)),
+        oid::FLOAT4 | oid::FLOAT8 => write_number_or_string(out, text, is_finite_double(text)),
         oid::NUMERIC => write_number_or_string(out, text, is_exact_decimal(text)),
         oid::JSON | oid::JSONB => write_embedded_json(out, text),
         _ => write_string(out, text),
@@ -56,15 +56,18 @@ fn write_number_or_string(out: &mut String, text: &str, as_number: bool) {
 }
 
 /// `json` and `jsonb` output is valid JSON (the server validated it on
-/// input), so it is embedded. `json` keeps the whitespace it was written
-/// with, line breaks included; outside strings that is insignificant, and
-/// inside strings raw control characters are not valid JSON (the server
-/// rejects them), so every line break and tab is a separator and becomes a
-/// space: one row stays on one line, for newline-delimited output.
+/// input), so it is embedded, after a check that costs one pass and no
+/// allocation: a broken or hostile server must not be able to break the
+/// document a consumer parses. Text that fails it (including numbers past
+/// the double range, which strict parsers refuse) is kept as a string.
+/// `json` keeps the whitespace it was written with, line breaks included;
+/// outside strings that is insignificant, and inside strings raw control
+/// characters are not valid JSON, so every line break and tab is a
+/// separator and becomes a space: one row stays on one line, for
+/// newline-delimited output.
 fn write_embedded_json(out: &mut String, text: &str) {
     let trimmed = text.trim_matches([' ', '\t', '\n', '\r']);
-    if trimmed.is_empty() {
-        // Not JSON at all (cannot come from the server); keep it visible.
+    if serde_json::from_str::<serde::de::IgnoredAny>(trimmed).is_err() {
         write_string(out, text);
         return;
     }

@@ -57,6 +57,24 @@ impl DataRow {
         DataRow { body, ranges }
     }
 
+    /// Builds a row from its values (`None` for NULL), as a server would
+    /// have sent them: for programs and tests that render rows they did
+    /// not read from a socket.
+    pub fn from_values<'v>(values: impl IntoIterator<Item = Option<&'v [u8]>>) -> DataRow {
+        let mut body = Vec::new();
+        let ranges = values
+            .into_iter()
+            .map(|value| {
+                value.map(|v| {
+                    let start = body.len();
+                    body.extend_from_slice(v);
+                    start..body.len()
+                })
+            })
+            .collect();
+        DataRow::new(Bytes::from(body), ranges)
+    }
+
     /// Number of values in the row.
     pub fn len(&self) -> usize {
         self.ranges.len()
