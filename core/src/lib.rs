@@ -13,6 +13,7 @@ pub mod config;
 pub mod health;
 pub mod json;
 pub mod render;
+pub mod request;
 pub mod schema;
 pub mod session;
 pub mod sql;

@@ -3,11 +3,13 @@
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use sequelae_core::config::{ConnectSettings, Endpoint, PgPass};
+use sequelae_core::request::{
+    CopyError, CopyInFold, CopyInStep, CopyOutFold, CopyOutStep, QueryFold, QueryStep,
+};
+pub use sequelae_core::request::{CopyOutcome, QueryItem};
 use sequelae_core::wire::{
-    CancelToken, CommandTag, Connection, DataRow, Event, RowDescription, ServerMessage, Startup,
-    TransactionStatus,
+    CancelToken, CommandTag, Connection, DataRow, Event, RowDescription, Startup, TransactionStatus,
 };
 
 use crate::cancel::CancelHandle;
@@ -47,9 +49,6 @@ pub struct Client {
     buf: Box<[u8]>,
     read_timeout: Option<Duration>,
     warnings: Vec<String>,
-    /// A query stream was dropped before its end: drain to ReadyForQuery
-    /// before the next request.
-    needs_drain: bool,
 }
 
 impl std::fmt::Debug for Client {
@@ -70,32 +69,6 @@ pub struct QueryResult {
     pub rows: Vec<DataRow>,
     /// The command tag (`SELECT 2`, `CREATE TABLE`); `None` for an empty query.
     pub tag: Option<CommandTag>,
-}
-
-/// One piece of a streamed query result.
-#[derive(Debug, Clone, PartialEq)]
-pub enum QueryItem {
-    /// A result set starts.
-    Columns(RowDescription),
-    /// A row of the current result set.
-    Row(DataRow),
-    /// A statement finished.
-    Complete(CommandTag),
-    /// A chunk of `COPY ... TO STDOUT` output.
-    CopyData(Bytes),
-    /// An empty statement (`;`).
-    EmptyQuery,
-    /// A NOTICE, WARNING or INFO the statement raised.
-    Notice(Box<ServerMessage>),
-}
-
-/// What a COPY moved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CopyOutcome {
-    /// Bytes of COPY data.
-    pub bytes: u64,
-    /// Rows, from the command tag.
-    pub rows: u64,
 }
 
 impl Client {
@@ -163,7 +136,6 @@ impl Client {
             buf: vec![0; READ_CHUNK].into_boxed_slice(),
             read_timeout: None,
             warnings: Vec::new(),
-            needs_drain: false,
         };
         let startup_error = |client: &Client, source| Error::Startup {
             endpoint: client.endpoint.to_string(),
@@ -264,7 +236,7 @@ impl Client {
         self.send_request(sql, false)?;
         Ok(QueryStream {
             client: self,
-            error: None,
+            fold: QueryFold::new(),
             done: false,
         })
     }
@@ -277,7 +249,7 @@ impl Client {
         self.send_request(sql, true)?;
         Ok(QueryStream {
             client: self,
-            error: None,
+            fold: QueryFold::new(),
             done: false,
         })
     }
@@ -286,42 +258,25 @@ impl Client {
     /// chunk. Memory stays flat whatever the table size.
     pub fn copy_out(&mut self, sql: &str, out: &mut dyn Write) -> Result<CopyOutcome, Error> {
         self.send_request(sql, false)?;
-        let mut outcome = CopyOutcome { bytes: 0, rows: 0 };
-        let mut error = None;
+        let mut fold = CopyOutFold::new();
         let mut local = None;
-        let mut saw_copy = false;
         loop {
-            match self.next_event()? {
-                Event::CopyOutStart(_) => saw_copy = true,
-                Event::CopyData(chunk) if local.is_none() => match out.write_all(&chunk) {
-                    Ok(()) => outcome.bytes += chunk.len() as u64,
-                    Err(e) => {
+            let event = self.next_event()?;
+            match fold.handle(&mut self.conn, event)? {
+                CopyOutStep::Write(chunk) => {
+                    if let Err(e) = out.write_all(&chunk) {
                         // Stop the server instead of reading the rest of
                         // the table into nowhere.
                         local = Some(e);
+                        fold.sink_failed();
                         self.cancel_running();
                     }
-                },
-                Event::CommandComplete(tag) => outcome.rows = tag.rows().unwrap_or(0),
-                Event::CopyInReady(_) => {
-                    self.conn
-                        .fail_copy_in("copy_out was given a COPY FROM STDIN")?;
-                    self.flush()?;
                 }
-                Event::Error(e) => error = Some(e),
-                Event::Ready(_) => {
-                    self.needs_drain = false;
-                    break;
-                }
-                _ => {}
+                CopyOutStep::Continue => {}
+                CopyOutStep::Finished => break,
             }
         }
-        copy_result(
-            local,
-            error,
-            saw_copy,
-            "copy_out needs a COPY ... TO STDOUT statement; the SQL given returned no COPY data",
-        )?;
+        let outcome = fold.finish(local).map_err(copy_error)?;
         out.flush().map_err(Error::Local)?;
         Ok(outcome)
     }
@@ -333,25 +288,18 @@ impl Client {
     /// deadline is honoured while sending.
     pub fn copy_in(&mut self, sql: &str, input: &mut dyn Read) -> Result<CopyOutcome, Error> {
         self.send_request(sql, false)?;
-        let mut copy = CopyIn::default();
+        let mut copy = CopyIn {
+            fold: CopyInFold::new(),
+            local: None,
+        };
         let mut chunk = vec![0u8; READ_CHUNK];
-        while !copy.ready {
-            match self.next_event()? {
-                Event::CopyInReady(_) => {
-                    copy.saw_copy = true;
-                    self.stream_copy_data(input, &mut chunk, &mut copy)?;
-                }
-                event => copy.on_event(event),
+        while !copy.fold.is_finished() {
+            let event = self.next_event()?;
+            if copy.fold.handle(event) == CopyInStep::SendData {
+                self.stream_copy_data(input, &mut chunk, &mut copy)?;
             }
         }
-        self.needs_drain = false;
-        copy_result(
-            copy.local,
-            copy.error,
-            copy.saw_copy,
-            "copy_in needs a COPY ... FROM STDIN statement",
-        )?;
-        Ok(copy.outcome)
+        copy.fold.finish(copy.local).map_err(copy_error)
     }
 
     /// Sends `input` until it ends, fails, or the server aborts the COPY.
@@ -388,7 +336,7 @@ impl Client {
                 }
                 Ok(n) => {
                     self.conn.send_copy_data(&chunk[..n])?;
-                    copy.outcome.bytes += n as u64;
+                    copy.fold.sent(n);
                     if interleave {
                         self.flush_while_reading(copy)?;
                     } else {
@@ -455,7 +403,7 @@ impl Client {
             if event == Event::CancelNeeded {
                 self.cancel_running();
             } else {
-                copy.on_event(event);
+                copy.fold.handle(event);
             }
         }
         Ok(())
@@ -475,7 +423,6 @@ impl Client {
         } else {
             self.conn.query(sql)?;
         }
-        self.needs_drain = true;
         self.flush()
     }
 
@@ -486,15 +433,11 @@ impl Client {
         }
     }
 
-    /// Reads and discards until the end of an abandoned request.
+    /// Reads until the end of a request its caller gave up on (the core
+    /// discards its events and fails a COPY IN).
     fn drain(&mut self) -> Result<(), Error> {
-        while self.needs_drain {
-            if let Event::Ready(_) = self.next_event()? {
-                self.needs_drain = false;
-            }
-            if self.conn.is_copy_in() {
-                self.conn.fail_copy_in("request abandoned by the client")?;
-            }
+        if self.conn.abandon()? {
+            while !matches!(self.next_event()?, Event::Ready(_)) {}
         }
         Ok(())
     }
@@ -555,48 +498,19 @@ impl Client {
     }
 }
 
-/// What a COPY IN has seen so far.
-#[derive(Debug, Default)]
+/// A COPY IN under way: the core's fold, and the source's own failure.
+#[derive(Debug)]
 struct CopyIn {
-    outcome: CopyOutcome,
-    error: Option<ServerMessage>,
+    fold: CopyInFold,
     local: Option<io::Error>,
-    saw_copy: bool,
-    ready: bool,
 }
 
-impl CopyIn {
-    fn on_event(&mut self, event: Event) {
-        match event {
-            Event::CommandComplete(tag) => self.outcome.rows = tag.rows().unwrap_or(0),
-            Event::Error(e) => self.error = Some(e),
-            Event::Ready(_) => self.ready = true,
-            // Notices raised per row (triggers) are not kept: a million
-            // of them would be a million allocations nobody reads.
-            _ => {}
-        }
+fn copy_error(error: CopyError<io::Error>) -> Error {
+    match error {
+        CopyError::Local(e) => Error::Local(e),
+        CopyError::Db(e) => Error::Db(e),
+        CopyError::NotACopy(message) => Error::Usage(message.into()),
     }
-}
-
-/// The error a COPY ends with, in order of what the caller must hear
-/// first: its own reader or writer failing, the server refusing, or SQL
-/// that was not the expected kind of COPY.
-fn copy_result(
-    local: Option<io::Error>,
-    error: Option<ServerMessage>,
-    saw_copy: bool,
-    not_a_copy: &str,
-) -> Result<(), Error> {
-    if let Some(e) = local {
-        return Err(Error::Local(e));
-    }
-    if let Some(e) = error {
-        return Err(Error::Db(Box::new(e)));
-    }
-    if !saw_copy {
-        return Err(Error::Usage(not_a_copy.into()));
-    }
-    Ok(())
 }
 
 impl Drop for Client {
@@ -615,7 +529,7 @@ impl Drop for Client {
 #[derive(Debug)]
 pub struct QueryStream<'a> {
     client: &'a mut Client,
-    error: Option<ServerMessage>,
+    fold: QueryFold,
     done: bool,
 }
 
@@ -630,54 +544,24 @@ impl Iterator for QueryStream<'_> {
     type Item = Result<QueryItem, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        loop {
-            let event = match self.client.next_event() {
-                Ok(event) => event,
+        while !self.done {
+            let step = self
+                .client
+                .next_event()
+                .and_then(|event| Ok(self.fold.handle(&mut self.client.conn, event)?));
+            match step {
+                Ok(QueryStep::Item(item)) => return Some(Ok(item)),
+                Ok(QueryStep::Continue) => {}
+                Ok(QueryStep::Finished(error)) => {
+                    self.done = true;
+                    return error.map(|e| Err(Error::Db(e)));
+                }
                 Err(e) => {
                     self.done = true;
                     return Some(Err(e));
                 }
-            };
-            let item = match event {
-                Event::RowDescription(d) => QueryItem::Columns(d),
-                Event::DataRow(r) => QueryItem::Row(r),
-                Event::CommandComplete(t) => QueryItem::Complete(t),
-                Event::EmptyQuery => QueryItem::EmptyQuery,
-                Event::CopyData(d) => QueryItem::CopyData(d),
-                Event::Notice(n) => QueryItem::Notice(Box::new(n)),
-                Event::CopyInReady(_) => {
-                    let refused = self
-                        .client
-                        .conn
-                        .fail_copy_in("COPY FROM STDIN needs its data: run it with inline data in a script, or with Client::copy_in")
-                        .map_err(Error::from)
-                        .and_then(|()| self.client.flush());
-                    if let Err(e) = refused {
-                        self.done = true;
-                        return Some(Err(e));
-                    }
-                    continue;
-                }
-                Event::Error(e) => {
-                    self.error = Some(e);
-                    continue;
-                }
-                Event::Ready(_) => {
-                    self.client.needs_drain = false;
-                    self.done = true;
-                    return self.error.take().map(|e| Err(Error::Db(Box::new(e))));
-                }
-                Event::CopyOutStart(_)
-                | Event::CancelNeeded
-                | Event::CopyDone
-                | Event::StartTls
-                | Event::ParameterChanged { .. }
-                | Event::Notification { .. } => continue,
-            };
-            return Some(Ok(item));
+            }
         }
+        None
     }
 }

@@ -109,6 +109,9 @@ pub struct Connection {
     /// Values per row of the current result set, to refuse DataRows
     /// that do not match it.
     row_width: Option<usize>,
+    /// The caller gave up on the running request: its events are
+    /// discarded up to ReadyForQuery (see [`Connection::abandon`]).
+    abandoned: bool,
 }
 
 /// A client-side deadline for requests.
@@ -166,6 +169,7 @@ impl Connection {
             extended: false,
             pending_error: None,
             row_width: None,
+            abandoned: false,
         };
         if conn.startup.tls == TlsNegotiation::Disabled {
             conn.send_startup();
@@ -400,6 +404,45 @@ impl Connection {
         }
     }
 
+    /// Gives up on the running request without waiting for it: from now
+    /// on its events are discarded, a COPY FROM STDIN is failed, and only
+    /// the ReadyForQuery that ends it (and a [`Event::CancelNeeded`] for a
+    /// deadline) is still reported. Returns true when a request was
+    /// running, so the runtime knows to read until that ReadyForQuery
+    /// before sending the next one; false when the session was idle.
+    ///
+    /// # Errors
+    ///
+    /// When the COPY IN abort cannot be encoded.
+    pub fn abandon(&mut self) -> Result<bool, Error> {
+        match self.state {
+            // Nothing to abandon: no request runs before startup ends.
+            State::Closed
+            | State::AwaitingSslResponse
+            | State::AwaitingTls
+            | State::Authenticating
+            | State::Starting => return Ok(false),
+            // Already over: what is still queued (its ReadyForQuery
+            // among it) belongs to the abandoned request.
+            State::Idle => {
+                self.events.clear();
+                return Ok(false);
+            }
+            State::CopyIn => self.fail_copy_in("request abandoned by the client")?,
+            State::Busy | State::CopyOut | State::CopyInAborted => {}
+        }
+        self.abandoned = true;
+        self.events
+            .retain(|e| matches!(e, Event::Ready(_) | Event::CancelNeeded));
+        Ok(true)
+    }
+
+    /// True while an abandoned request still has to reach its
+    /// ReadyForQuery.
+    pub fn is_abandoned(&self) -> bool {
+        self.abandoned
+    }
+
     /// True while the server expects COPY IN data.
     pub fn is_copy_in(&self) -> bool {
         self.state == State::CopyIn
@@ -457,7 +500,21 @@ impl Connection {
         }
         loop {
             if let Some(event) = self.events.pop_front() {
-                return Ok(Some(event));
+                if !self.abandoned {
+                    return Ok(Some(event));
+                }
+                match event {
+                    Event::Ready(_) => {
+                        self.abandoned = false;
+                        return Ok(Some(event));
+                    }
+                    Event::CancelNeeded => return Ok(Some(event)),
+                    Event::CopyInReady(_) => {
+                        self.fail_copy_in("request abandoned by the client")?
+                    }
+                    _ => {}
+                }
+                continue;
             }
             match self.state {
                 State::Closed => return Ok(None),
