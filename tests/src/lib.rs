@@ -16,6 +16,7 @@
 
 mod bins;
 mod cluster;
+pub mod conformance;
 mod memory;
 mod os;
 

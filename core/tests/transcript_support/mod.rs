@@ -41,10 +41,16 @@ fn unhex(text: &str) -> Vec<u8> {
 
 impl Transcript {
     pub fn load(name: &str) -> Transcript {
-        let path = format!(
-            "{}/tests/transcripts/{name}.txt",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        Transcript::load_from(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/transcripts"),
+            name,
+        )
+    }
+
+    /// Loads `name` from `dir` (for other crates' tests, whose manifest
+    /// directory is elsewhere).
+    pub fn load_from(dir: &str, name: &str) -> Transcript {
+        let path = format!("{dir}/{name}.txt");
         let text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
         let mut t = Transcript {
