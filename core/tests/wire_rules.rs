@@ -442,3 +442,16 @@ fn a_query_answered_after_the_cancel_ends_normally() {
     );
     assert_eq!(conn.poll_timeout(), None);
 }
+
+#[test]
+fn a_nul_in_a_password_names_the_password_never_its_value() {
+    let mut conn = Connection::new(startup(Some("se\0cret"), TlsNegotiation::Disabled));
+    conn.poll_transmit().unwrap();
+    conn.handle_input(&auth(3, &[]));
+    let error = drain(&mut conn).unwrap_err();
+    assert!(matches!(error, Error::NulInPassword { .. }), "{error:?}");
+    let text = error.to_string();
+    assert!(text.contains("password for user \"alice\""), "{text}");
+    assert!(!text.contains("SQL"), "{text}");
+    assert!(!text.contains("cret"), "the value leaked: {text}");
+}

@@ -1,8 +1,6 @@
 //! The authentication exchange: which method the server asked for and the
 //! SCRAM conversation in progress.
 
-use std::fmt;
-
 use bytes::BytesMut;
 use postgres_protocol::authentication::{
     md5_hash,
@@ -10,28 +8,8 @@ use postgres_protocol::authentication::{
 };
 use postgres_protocol::message::frontend;
 
+use super::auth_method::AuthMethod;
 use super::error::Error;
-
-/// An authentication method the server can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMethod {
-    /// The password in clear text (pg_hba `password`).
-    Cleartext,
-    /// MD5 of password, user and a salt (pg_hba `md5`).
-    Md5,
-    /// SCRAM-SHA-256, optionally with TLS channel binding.
-    ScramSha256,
-}
-
-impl fmt::Display for AuthMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            AuthMethod::Cleartext => "password",
-            AuthMethod::Md5 => "md5",
-            AuthMethod::ScramSha256 => "scram-sha-256",
-        })
-    }
-}
 
 /// What the password exchange still expects.
 pub(crate) enum Scram {
@@ -80,14 +58,19 @@ impl Authenticator {
     pub(crate) fn cleartext(&mut self, out: &mut BytesMut) -> Result<(), Error> {
         self.method = Some(AuthMethod::Cleartext);
         let password = self.password(AuthMethod::Cleartext)?;
-        frontend::password_message(password.as_bytes(), out).map_err(|_| Error::NulInQuery)
+        frontend::password_message(password.as_bytes(), out).map_err(|_| Error::NulInPassword {
+            user: self.user.clone(),
+        })
     }
 
     pub(crate) fn md5(&mut self, salt: [u8; 4], out: &mut BytesMut) -> Result<(), Error> {
         self.method = Some(AuthMethod::Md5);
         let password = self.password(AuthMethod::Md5)?;
         let hash = md5_hash(self.user.as_bytes(), password.as_bytes(), salt);
-        frontend::password_message(hash.as_bytes(), out).map_err(|_| Error::NulInQuery)
+        // The hash is hex digits: it cannot hold a NUL.
+        frontend::password_message(hash.as_bytes(), out).map_err(|_| Error::NulInPassword {
+            user: self.user.clone(),
+        })
     }
 
     /// Picks a mechanism the way libpq does: SCRAM-SHA-256-PLUS when we have

@@ -1,6 +1,6 @@
 //! Everything that ends a connection or refuses a request.
 
-use super::auth::AuthMethod;
+use super::auth_method::AuthMethod;
 use super::server_error::ServerMessage;
 
 /// Why the connection cannot go on, or why a request was refused.
@@ -135,6 +135,15 @@ pub enum Error {
     /// SQL text with a NUL byte, which the protocol cannot carry.
     #[error("the SQL text contains a NUL byte, which PostgreSQL cannot accept")]
     NulInQuery,
+    /// A password with a NUL byte: the password message cannot carry it.
+    /// The value is never shown.
+    #[error(
+        "the password for user \"{user}\" contains a NUL byte, which the protocol cannot carry: check the password in the connection URL, PGPASSWORD or the password file"
+    )]
+    NulInPassword {
+        /// The user logging in.
+        user: String,
+    },
 }
 
 fn rejected_message(error: &ServerMessage, user: &str, method: Option<AuthMethod>) -> String {

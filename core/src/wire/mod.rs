@@ -6,6 +6,7 @@
 //! replaying recorded server bytes.
 
 mod auth;
+mod auth_method;
 mod cancel;
 mod connection;
 mod error;
@@ -13,7 +14,7 @@ mod event;
 mod server_error;
 mod startup;
 
-pub use auth::AuthMethod;
+pub use auth_method::AuthMethod;
 pub use cancel::CancelToken;
 pub use connection::Connection;
 pub use error::Error;
