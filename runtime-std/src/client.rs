@@ -384,21 +384,33 @@ impl Client {
     }
 
     /// Handles whatever the server already sent, without waiting for more.
+    /// Each chunk read is parsed before the next read, so a server that
+    /// talks a lot (a notice per row) never piles up in the input buffer.
     fn take_pending_input(&mut self, copy: &mut CopyIn) -> Result<(), Error> {
         self.conn.handle_timeout(Instant::now())?;
-        if self.transport.set_nonblocking(true).is_ok() {
-            let read = loop {
-                match self.transport.read(&mut self.buf) {
-                    Ok(0) => break Err(Error::Protocol(self.conn.handle_eof())),
-                    Ok(n) => self.conn.handle_input(&self.buf[..n]),
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => break Err(Error::Io(e)),
-                }
-            };
-            self.transport.set_nonblocking(false).map_err(Error::Io)?;
-            read?;
+        self.handle_pending_events(copy)?;
+        if self.transport.set_nonblocking(true).is_err() {
+            return Ok(());
         }
+        let read = loop {
+            match self.transport.read(&mut self.buf) {
+                Ok(0) => break Err(Error::Protocol(self.conn.handle_eof())),
+                Ok(n) => {
+                    self.conn.handle_input(&self.buf[..n]);
+                    if let Err(e) = self.handle_pending_events(copy) {
+                        break Err(e);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(Error::Io(e)),
+            }
+        };
+        self.transport.set_nonblocking(false).map_err(Error::Io)?;
+        read
+    }
+
+    fn handle_pending_events(&mut self, copy: &mut CopyIn) -> Result<(), Error> {
         while let Some(event) = self.conn.poll_event()? {
             if event == Event::CancelNeeded {
                 self.cancel_running();
