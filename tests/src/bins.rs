@@ -26,6 +26,29 @@ pub(crate) fn server_bin_dir() -> Result<&'static Utf8Path, HarnessError> {
     .ok_or(HarnessError::BinariesNotFound)
 }
 
+/// Where `scripts/postgres-versions` installs other major versions.
+const VERSIONS_CACHE: &str = "/var/tmp/sequelae-postgresql";
+
+/// The bin directory of PostgreSQL `major`: `SEQUELAE_PG<major>_BIN` when
+/// set, else what `scripts/postgres-versions` installed
+/// (`$SEQUELAE_PG_CACHE/<major>/bin`), else Debian's
+/// `/usr/lib/postgresql/<major>/bin`.
+pub(crate) fn version_bin_dir(major: u32) -> Result<Utf8PathBuf, HarnessError> {
+    let cache = std::env::var_os("SEQUELAE_PG_CACHE")
+        .map_or_else(|| PathBuf::from(VERSIONS_CACHE), PathBuf::from);
+    let candidates = [
+        std::env::var_os(format!("SEQUELAE_PG{major}_BIN")).map(PathBuf::from),
+        Some(cache.join(major.to_string()).join("bin")),
+        Some(Path::new(VERSIONS_ROOT).join(major.to_string()).join("bin")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|dir| has_server(dir) && is_executable(&dir.join("postgres")))
+        .and_then(|dir| Utf8PathBuf::from_path_buf(dir).ok())
+        .ok_or(HarnessError::VersionNotInstalled { major })
+}
+
 /// The program `name` (`psql`, `pg_dump`, `pg_restore`, ...) of the same installation as the
 /// server, so that tests run client and server of one version; falls back to `PATH`.
 ///

