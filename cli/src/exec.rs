@@ -2,7 +2,7 @@
 //! it arrives.
 
 use std::fs::File;
-use std::io::{self, BufReader};
+use std::io::BufReader;
 
 use camino::Utf8Path;
 use sequelae_core::session::ScriptOptions;
@@ -24,10 +24,7 @@ pub(crate) fn exec(global: &GlobalOptions, sql: &str) -> Result<(), Failure> {
 /// pieces, never loaded whole.
 pub(crate) fn file(global: &GlobalOptions, path: &Utf8Path) -> Result<(), Failure> {
     if path == "-" {
-        return run(
-            global,
-            Source::from_reader(io::stdin().lock(), "<stdin>".into()),
-        );
+        return run(global, Source::from_stdin());
     }
     let file = File::open(path).map_err(|e| Failure::Usage(format!("cannot open {path}: {e}")))?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {

@@ -1,5 +1,6 @@
 //! How a failure maps to an exit code (1 the database said no, 2 bad
-//! usage, 3 cannot connect or the connection broke, 130 interrupted) and
+//! usage, 3 cannot connect or the connection broke, 130 interrupted by
+//! Ctrl-C, 143 terminated by SIGTERM) and
 //! how it is shown.
 
 use std::fmt;
@@ -16,7 +17,8 @@ pub(crate) enum Failure {
     Usage(String),
     /// No session could be opened.
     Connect(String),
-    /// The user pressed Ctrl-C and the work stopped.
+    /// The user pressed Ctrl-C (or SIGTERM came) and the work stopped;
+    /// the code and message follow the signal.
     Interrupted,
     /// Already shown to the user (e.g. inside a JSON document); only the
     /// exit code is left to give.
@@ -29,7 +31,7 @@ impl Failure {
             Failure::Database(_) => 1,
             Failure::Usage(_) => 2,
             Failure::Connect(_) => 3,
-            Failure::Interrupted => 130,
+            Failure::Interrupted => crate::interrupt::current().map_or(130, |s| s.code()),
             Failure::Reported(code) => *code,
         }
     }
@@ -57,7 +59,9 @@ impl Failure {
     pub(crate) fn message(&self) -> String {
         match self {
             Failure::Database(m) | Failure::Usage(m) | Failure::Connect(m) => m.clone(),
-            Failure::Interrupted => "interrupted".into(),
+            Failure::Interrupted => crate::interrupt::current()
+                .map_or("interrupted", |s| s.message())
+                .into(),
             Failure::Reported(_) => String::new(),
         }
     }

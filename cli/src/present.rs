@@ -29,6 +29,9 @@ pub(crate) trait Presenter {
     ) -> io::Result<()>;
     /// A failure outside the server's statements (a broken rule of ours).
     fn failure(&mut self, message: &str) -> io::Result<()>;
+    /// Writes out whatever is buffered: called before COMMIT, so that
+    /// work whose results could not be written is rolled back.
+    fn flush(&mut self) -> io::Result<()>;
     fn finish(&mut self, duration_ms: f64, statements: u64) -> io::Result<()>;
 }
 
@@ -146,6 +149,10 @@ impl Presenter for Human {
         Ok(())
     }
 
+    fn flush(&mut self) -> io::Result<()> {
+        drain(&mut self.out, &mut self.buf, true)
+    }
+
     fn finish(&mut self, duration_ms: f64, statements: u64) -> io::Result<()> {
         drain(&mut self.out, &mut self.buf, true)?;
         if self.timing && statements > 1 {
@@ -230,6 +237,10 @@ impl Presenter for Json {
             ..ErrorFields::default()
         };
         self.results.failed(&mut self.buf, &fields);
+        drain(&mut self.out, &mut self.buf, true)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
         drain(&mut self.out, &mut self.buf, true)
     }
 
