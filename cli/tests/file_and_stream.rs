@@ -298,3 +298,27 @@ fn a_late_meta_command_in_a_file_stops_everything_before_it_runs() {
     assert!(run.stderr.contains("line 1002"), "{}", run.stderr);
     assert_eq!(db.psql("SELECT to_regclass('t') IS NULL").trim(), "t");
 }
+
+/// A NUL byte far down a file is refused with the file and its line
+/// before the first statement runs, even with --no-transaction.
+#[test]
+fn a_nul_byte_in_a_file_is_refused_before_anything_runs() {
+    let db = Db::new("cli_nul");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nul.sql");
+    std::fs::write(
+        &path,
+        b"CREATE TABLE t(a int);\nINSERT INTO t VALUES (1);\nSELECT 'a\0b';\n",
+    )
+    .unwrap();
+    let run = db.run(&["--no-transaction", "file", path.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("{}: line 3: ", path.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("NUL byte"), "{}", run.stderr);
+    assert_eq!(db.psql("SELECT to_regclass('t') IS NULL").trim(), "t");
+}
