@@ -11,6 +11,7 @@ use sequelae_std::{Client, settings_from_env};
 
 use crate::GlobalOptions;
 use crate::exit::Failure;
+use crate::output;
 use crate::present::{Human, Json, Presenter};
 use crate::script::{self, RunSettings};
 use crate::source::Source;
@@ -55,7 +56,9 @@ fn run(global: &GlobalOptions, mut source: Source<'_>) -> Result<(), Failure> {
         max_rows: global.max_rows,
         timeout: global.timeout(),
     };
-    // Refuse bad flags and unreadable or malformed input before connecting.
+    // Refuse bad flags, a closed stdout, and unreadable or malformed
+    // input before connecting.
+    output::check_stdout_open()?;
     sequelae_core::session::ScriptRunner::new(settings.script.clone())
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let multi = match source.next()? {
@@ -70,7 +73,7 @@ fn run(global: &GlobalOptions, mut source: Source<'_>) -> Result<(), Failure> {
     let connection = settings_from_env(global.database_url.as_deref())?;
     let mut client = Client::connect(&connection)?;
     for warning in client.warnings() {
-        eprintln!("sequelae: warning: {warning}");
+        output::note(&format!("sequelae: warning: {warning}"));
     }
     let mut presenter: Box<dyn Presenter> = if global.json {
         Box::new(Json::new(multi))

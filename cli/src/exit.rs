@@ -4,6 +4,7 @@
 //! how it is shown.
 
 use std::fmt;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use sequelae_core::render::ErrorFields;
@@ -42,6 +43,8 @@ impl Failure {
 
     /// Shows the failure: on stderr for people, and as a JSON document on
     /// stdout with `--json` so that scripts always get a parsable answer.
+    /// A stdout that cannot take the document (the reason for the failure,
+    /// often) is not an error of its own: stderr still says what failed.
     pub(crate) fn report(&self, json: bool) {
         if let Failure::Reported(_) = self {
             return;
@@ -51,9 +54,12 @@ impl Failure {
                 error: self.message(),
                 ..ErrorFields::default()
             };
-            print!("{}", fields.document());
+            let mut out = io::stdout().lock();
+            let _ = out
+                .write_all(fields.document().as_bytes())
+                .and_then(|()| out.flush());
         }
-        eprintln!("{self}");
+        let _ = writeln!(io::stderr(), "{self}");
     }
 
     pub(crate) fn message(&self) -> String {

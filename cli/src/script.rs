@@ -14,6 +14,7 @@ use sequelae_std::{CANCEL_GRACE, Client, Error, QueryItem};
 
 use crate::exit::Failure;
 use crate::interrupt;
+use crate::output;
 use crate::present::Presenter;
 use crate::source::Source;
 
@@ -52,13 +53,7 @@ pub(crate) fn run(
     let output_failed = Cell::new(false);
     let output = |e: io::Error| {
         output_failed.set(true);
-        if e.kind() == io::ErrorKind::BrokenPipe {
-            // Whoever read our output left (`| head`): stop quietly, as a
-            // program killed by SIGPIPE would.
-            Failure::Reported(141)
-        } else {
-            Failure::Usage(format!("cannot write output: {e}"))
-        }
+        output::failure(&e)
     };
 
     // Every way out of the loop leaves `failure` set (or not) and goes
@@ -180,7 +175,7 @@ pub(crate) fn run(
     // When our output is gone there is nobody to tell: skip COMMIT or
     // ROLLBACK (which would first read the abandoned result to its end);
     // closing the session rolls back on the server.
-    let output_gone = matches!(failure, Some(Failure::Reported(141)));
+    let output_gone = matches!(failure, Some(Failure::Reported(output::READER_GONE)));
     let status = client.transaction_status();
     let mut finish = if output_gone {
         Finish {
@@ -213,16 +208,16 @@ pub(crate) fn run(
         }
     };
     if let Some(warning) = finish.warning {
-        eprintln!("sequelae: warning: {warning}");
+        output::note(&format!("sequelae: warning: {warning}"));
     }
     match (result, interrupt::current()) {
         // The signal came after COMMIT was sent: too late to undo, and
         // the user must know the work stands.
         (Ok(()), Some(stop)) => {
-            eprintln!(
+            output::note(&format!(
                 "sequelae: {} after COMMIT was sent; the changes are committed",
                 stop.message()
-            );
+            ));
             Err(Failure::Reported(stop.code()))
         }
         (result, _) => result,
