@@ -29,6 +29,13 @@ pub(crate) trait Presenter {
     ) -> io::Result<()>;
     /// A failure outside the server's statements (a broken rule of ours).
     fn failure(&mut self, message: &str) -> io::Result<()>;
+    /// Something the user should know about the run (e.g. their COMMIT
+    /// ended the script's transaction): on stderr, and in a document's
+    /// `warnings` where the format has one.
+    fn warning(&mut self, text: &str) -> io::Result<()> {
+        let _ = writeln!(io::stderr(), "sequelae: warning: {text}");
+        Ok(())
+    }
     /// Writes out whatever is buffered: called before COMMIT, so that
     /// work whose results could not be written is rolled back.
     fn flush(&mut self) -> io::Result<()>;
@@ -229,6 +236,12 @@ impl Presenter for Json {
         self.results
             .failed(&mut self.buf, &ErrorFields::from_server(error, hint));
         drain(&mut self.out, &mut self.buf, true)
+    }
+
+    fn warning(&mut self, text: &str) -> io::Result<()> {
+        self.results.warning(text);
+        let _ = writeln!(io::stderr(), "sequelae: warning: {text}");
+        Ok(())
     }
 
     fn failure(&mut self, message: &str) -> io::Result<()> {

@@ -106,7 +106,22 @@ pub(crate) fn run(
         );
         client.set_query_deadline(None);
         match outcome {
-            Ok(Outcome::Done) => {}
+            Ok(Outcome::Done) => {
+                if let Some(warning) = runner.statement_ended_ours(
+                    client.transaction_status(),
+                    &statement.text,
+                    statement.line,
+                ) {
+                    let warning = match source.name.as_str() {
+                        "<command>" => warning,
+                        name => format!("{name}: {warning}"),
+                    };
+                    if let Err(e) = presenter.warning(&warning) {
+                        failure = Some(output(e));
+                        break;
+                    }
+                }
+            }
             Ok(Outcome::Failed(error)) => {
                 let interrupted = interrupt::current();
                 let hint = runner.hint(&error).map(str::to_string);

@@ -144,6 +144,35 @@ impl ScriptRunner {
         }
     }
 
+    /// After a user statement that succeeded, given the transaction status
+    /// the server reported after it: a warning when the statement ended the
+    /// one transaction the run is in (an explicit COMMIT or ROLLBACK, or
+    /// anything else that ends it), naming the statement. Decided from the
+    /// status, not from the SQL text, so `END`, `ABORT` and a procedure
+    /// that commits are caught as well as `COMMIT`.
+    pub fn statement_ended_ours(
+        &mut self,
+        status: TransactionStatus,
+        statement: &str,
+        line: u64,
+    ) -> Option<String> {
+        if !self.options.transaction
+            || self.options.read_only
+            || !self.ours_open
+            || self.user_ended_ours
+            || status != TransactionStatus::Idle
+        {
+            return None;
+        }
+        Some(format!(
+            "line {line}: `{}` ended the transaction sequelae runs the SQL in: what ran before \
+             it was committed (or rolled back) by it, and each statement after it commits on its \
+             own, so a later failure no longer undoes them; remove it to keep the whole input \
+             in one transaction",
+            shorten(statement)
+        ))
+    }
+
     /// A notice the user's statement raised. The warning "there is already
     /// a transaction in progress" (25001) means their BEGIN met ours.
     pub fn notice(&mut self, notice: &ServerMessage) {
@@ -220,6 +249,18 @@ impl ScriptRunner {
     }
 }
 
+/// A statement as named in a warning: on one line, and not too long.
+fn shorten(statement: &str) -> String {
+    const MAX: usize = 60;
+    let flat = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= MAX {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(MAX).collect();
+    cut.push_str("...");
+    cut
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +335,29 @@ mod tests {
                 .warning
                 .is_some_and(|w| w.contains("could not be written"))
         );
+    }
+
+    #[test]
+    fn a_statement_that_ends_our_transaction_is_named_once() {
+        let mut r = runner(true, false, None);
+        r.before_statement(Idle);
+        assert_eq!(r.statement_ended_ours(InTransaction, "INSERT ...", 1), None);
+        let warning = r.statement_ended_ours(Idle, "commit", 2);
+        assert!(
+            warning
+                .as_deref()
+                .is_some_and(|w| w.starts_with("line 2: `commit` ended the transaction")),
+            "{warning:?}"
+        );
+        r.before_statement(Idle);
+        assert_eq!(r.statement_ended_ours(Idle, "commit", 3), None);
+        // Not ours to warn about: --no-transaction, or read-only (reopened).
+        let mut r = runner(false, false, None);
+        r.before_statement(Idle);
+        assert_eq!(r.statement_ended_ours(Idle, "commit", 1), None);
+        let mut r = runner(true, true, None);
+        r.before_statement(Idle);
+        assert_eq!(r.statement_ended_ours(Idle, "commit", 1), None);
     }
 
     #[test]
