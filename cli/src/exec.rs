@@ -11,6 +11,7 @@ use sequelae_std::{Client, settings_from_env};
 
 use crate::GlobalOptions;
 use crate::exit::Failure;
+use crate::interrupt;
 use crate::output;
 use crate::present::{Human, Json, Presenter};
 use crate::script::{self, RunSettings};
@@ -61,14 +62,20 @@ fn run(global: &GlobalOptions, mut source: Source<'_>) -> Result<(), Failure> {
     output::check_stdout_open()?;
     sequelae_core::session::ScriptRunner::new(settings.script.clone())
         .map_err(|e| Failure::Usage(e.to_string()))?;
-    let multi = match source.next()? {
-        Some(first) => {
-            let copy = matches!(&first, ScriptItem::Statement(s) if s.copy_from_stdin);
-            let more = copy || source.peek()?.is_some();
-            source.unread_front(first);
-            more
+    interrupt::report_json(global.json);
+    let multi = {
+        // Waiting for the first statements (stdin may be slow): a signal
+        // wakes the read, and the failure is reported as any other.
+        let _waiting = interrupt::on_interrupt(|| {});
+        match source.next()? {
+            Some(first) => {
+                let copy = matches!(&first, ScriptItem::Statement(s) if s.copy_from_stdin);
+                let more = copy || source.peek()?.is_some();
+                source.unread_front(first);
+                more
+            }
+            None => false,
         }
-        None => false,
     };
     let connection = settings_from_env(global.database_url.as_deref())?;
     let mut client = Client::connect(&connection)?;

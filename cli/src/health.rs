@@ -11,6 +11,7 @@ use crate::output;
 
 pub(crate) fn run(global: &GlobalOptions) -> Result<(), Failure> {
     output::check_stdout_open()?;
+    crate::interrupt::report_json(global.json);
     let settings = settings_from_env(global.database_url.as_deref())?;
     let started = Instant::now();
     let mut client = Client::connect(&settings)?;

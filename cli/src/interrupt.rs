@@ -27,6 +27,9 @@ static SECOND_EXITS: AtomicBool = AtomicBool::new(true);
 /// Set once COMMIT is about to be sent: a signal after that point can no
 /// longer roll the work back.
 static COMMITTING: AtomicBool = AtomicBool::new(false);
+/// With `--json`, a signal that ends the process at once still leaves the
+/// failure document on stdout.
+static JSON: AtomicBool = AtomicBool::new(false);
 /// Serialises the commit decision with the recording of a signal.
 static GATE: Mutex<()> = Mutex::new(());
 
@@ -138,13 +141,31 @@ fn handle(stop: Stop) {
     }
 }
 
-/// Ends the process now, saying why.
+/// Ends the process now (nothing registered to stop, or the user
+/// insists), saying why: on stderr, and as the JSON failure document with
+/// `--json`.
 fn leave(code: u8) -> ! {
     use std::io::Write;
     if let Some(stop) = Stop::from_code(code) {
+        if JSON.load(Ordering::SeqCst) {
+            let fields = sequelae_core::render::ErrorFields {
+                error: stop.message().into(),
+                ..sequelae_core::render::ErrorFields::default()
+            };
+            let mut out = std::io::stdout().lock();
+            let _ = out
+                .write_all(fields.document().as_bytes())
+                .and_then(|()| out.flush());
+        }
         let _ = writeln!(std::io::stderr(), "sequelae: {}", stop.message());
     }
     std::process::exit(code.into())
+}
+
+/// Tells the handler that the command prints JSON, so that an exit at
+/// once (e.g. while connecting) still gives a parsable answer.
+pub(crate) fn report_json(json: bool) {
+    JSON.store(json, Ordering::SeqCst);
 }
 
 /// Runs `action` on Ctrl-C until the returned guard is dropped; a second

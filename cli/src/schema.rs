@@ -34,6 +34,7 @@ pub(crate) fn run(global: &GlobalOptions, args: SchemaArgs) -> Result<(), Failur
         json_sample_size: args.sample_size,
     };
     output::check_stdout_open()?;
+    crate::interrupt::report_json(global.json);
     let settings = settings_from_env(global.database_url.as_deref())?;
     let mut client = Client::connect(&settings)?;
     if let Some(timeout) = global.timeout() {
