@@ -168,8 +168,14 @@ fn a_large_select_streams_in_both_modes() {
     assert!(json < 30 * 1024, "json peak {json} KiB");
 }
 
-#[test]
-fn ctrl_c_cancels_on_the_server_and_exits_130() {
+#[rstest]
+#[case::ctrl_c("-INT", 130, "interrupted by Ctrl-C")]
+#[case::sigterm("-TERM", 143, "terminated (SIGTERM)")]
+fn a_signal_cancels_on_the_server_and_exits_with_its_code(
+    #[case] signal: &str,
+    #[case] code: i32,
+    #[case] message: &str,
+) {
     let db = Db::new("cli_ctrlc");
     let child = db
         .command(&["exec", "SELECT pg_sleep(30)"])
@@ -180,13 +186,14 @@ fn ctrl_c_cancels_on_the_server_and_exits_130() {
     db.wait_for_session("state = 'active' AND query = 'SELECT pg_sleep(30)'");
     let sent = Instant::now();
     let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let run = Run::from(child.wait_with_output().unwrap());
     let took = sent.elapsed();
-    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert_eq!(run.code, code, "{}", run.stderr);
+    assert!(run.stderr.contains(message), "{}", run.stderr);
     assert!(
         run.stderr
             .contains("canceling statement due to user request"),
@@ -321,4 +328,37 @@ fn a_nul_byte_in_a_file_is_refused_before_anything_runs() {
     );
     assert!(run.stderr.contains("NUL byte"), "{}", run.stderr);
     assert_eq!(db.psql("SELECT to_regclass('t') IS NULL").trim(), "t");
+}
+
+/// A signal while inline COPY data streams from stdin (the writer has not
+/// finished the block) aborts the COPY and rolls back.
+#[test]
+fn a_signal_during_copy_data_from_stdin_rolls_back() {
+    let db = Db::new("cli_ctrlc_copy");
+    db.psql("CREATE TABLE t(a int)");
+    let mut child = db
+        .command(&["--json", "file", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"INSERT INTO t VALUES (0);\nCOPY t FROM stdin;\n1\n2\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    db.wait_for_session("state = 'active' AND query = 'COPY t FROM stdin'");
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    exits_by_itself(&mut child, "INT during COPY");
+    let run = Run::from(child.wait_with_output().unwrap());
+    drop(stdin);
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    let v = run.json();
+    assert_eq!(v["success"], false, "{v}");
+    assert_eq!(db.psql("SELECT count(*) FROM t").trim(), "0");
 }
