@@ -114,6 +114,11 @@ pub(crate) fn install() {
 }
 
 fn handle(stop: Stop) {
+    // The registered action is held from before the signal is recorded
+    // until it has run: work that sees the signal and finishes cannot
+    // unregister in between and leave this thread to exit over the
+    // answer the work already gave.
+    let action = ACTION.lock().unwrap_or_else(PoisonError::into_inner);
     {
         let _gate = GATE.lock().unwrap_or_else(PoisonError::into_inner);
         let _ = STOP.compare_exchange(0, stop.code(), Ordering::SeqCst, Ordering::SeqCst);
@@ -133,8 +138,7 @@ fn handle(stop: Stop) {
     for (_, wake) in WAKERS.lock().unwrap_or_else(PoisonError::into_inner).iter() {
         wake();
     }
-    let guard = ACTION.lock().unwrap_or_else(PoisonError::into_inner);
-    match guard.as_ref() {
+    match action.as_ref() {
         Some(action) => action(),
         None if COMMITTING.load(Ordering::SeqCst) => {}
         None => leave(code),
