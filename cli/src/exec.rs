@@ -2,7 +2,7 @@
 //! it arrives.
 
 use std::fs::File;
-use std::io::{self, BufReader};
+use std::io::BufReader;
 
 use camino::Utf8Path;
 use sequelae_core::session::ScriptOptions;
@@ -11,6 +11,8 @@ use sequelae_std::{Client, settings_from_env};
 
 use crate::GlobalOptions;
 use crate::exit::Failure;
+use crate::interrupt;
+use crate::output;
 use crate::present::{Human, Json, Presenter};
 use crate::script::{self, RunSettings};
 use crate::source::Source;
@@ -24,10 +26,7 @@ pub(crate) fn exec(global: &GlobalOptions, sql: &str) -> Result<(), Failure> {
 /// pieces, never loaded whole.
 pub(crate) fn file(global: &GlobalOptions, path: &Utf8Path) -> Result<(), Failure> {
     if path == "-" {
-        return run(
-            global,
-            Source::from_reader(io::stdin().lock(), "<stdin>".into()),
-        );
+        return run(global, Source::from_stdin());
     }
     let file = File::open(path).map_err(|e| Failure::Usage(format!("cannot open {path}: {e}")))?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {
@@ -58,22 +57,30 @@ fn run(global: &GlobalOptions, mut source: Source<'_>) -> Result<(), Failure> {
         max_rows: global.max_rows,
         timeout: global.timeout(),
     };
-    // Refuse bad flags and unreadable or malformed input before connecting.
+    // Refuse bad flags, a closed stdout, and unreadable or malformed
+    // input before connecting.
+    output::check_stdout_open()?;
     sequelae_core::session::ScriptRunner::new(settings.script.clone())
         .map_err(|e| Failure::Usage(e.to_string()))?;
-    let multi = match source.next()? {
-        Some(first) => {
-            let copy = matches!(&first, ScriptItem::Statement(s) if s.copy_from_stdin);
-            let more = copy || source.peek()?.is_some();
-            source.unread_front(first);
-            more
+    interrupt::report_json(global.json);
+    let multi = {
+        // Waiting for the first statements (stdin may be slow): a signal
+        // wakes the read, and the failure is reported as any other.
+        let _waiting = interrupt::on_interrupt(|| {});
+        match source.next()? {
+            Some(first) => {
+                let copy = matches!(&first, ScriptItem::Statement(s) if s.copy_from_stdin);
+                let more = copy || source.peek()?.is_some();
+                source.unread_front(first);
+                more
+            }
+            None => false,
         }
-        None => false,
     };
     let connection = settings_from_env(global.database_url.as_deref())?;
     let mut client = Client::connect(&connection)?;
     for warning in client.warnings() {
-        eprintln!("sequelae: warning: {warning}");
+        output::note(&format!("sequelae: warning: {warning}"));
     }
     let mut presenter: Box<dyn Presenter> = if global.json {
         Box::new(Json::new(multi))

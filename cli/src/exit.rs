@@ -1,8 +1,10 @@
 //! How a failure maps to an exit code (1 the database said no, 2 bad
-//! usage, 3 cannot connect or the connection broke, 130 interrupted) and
+//! usage, 3 cannot connect or the connection broke, 130 interrupted by
+//! Ctrl-C, 143 terminated by SIGTERM) and
 //! how it is shown.
 
 use std::fmt;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use sequelae_core::render::ErrorFields;
@@ -16,7 +18,8 @@ pub(crate) enum Failure {
     Usage(String),
     /// No session could be opened.
     Connect(String),
-    /// The user pressed Ctrl-C and the work stopped.
+    /// The user pressed Ctrl-C (or SIGTERM came) and the work stopped;
+    /// the code and message follow the signal.
     Interrupted,
     /// Already shown to the user (e.g. inside a JSON document); only the
     /// exit code is left to give.
@@ -29,7 +32,7 @@ impl Failure {
             Failure::Database(_) => 1,
             Failure::Usage(_) => 2,
             Failure::Connect(_) => 3,
-            Failure::Interrupted => 130,
+            Failure::Interrupted => crate::interrupt::current().map_or(130, |s| s.code()),
             Failure::Reported(code) => *code,
         }
     }
@@ -40,6 +43,8 @@ impl Failure {
 
     /// Shows the failure: on stderr for people, and as a JSON document on
     /// stdout with `--json` so that scripts always get a parsable answer.
+    /// A stdout that cannot take the document (the reason for the failure,
+    /// often) is not an error of its own: stderr still says what failed.
     pub(crate) fn report(&self, json: bool) {
         if let Failure::Reported(_) = self {
             return;
@@ -49,15 +54,20 @@ impl Failure {
                 error: self.message(),
                 ..ErrorFields::default()
             };
-            print!("{}", fields.document());
+            let mut out = io::stdout().lock();
+            let _ = out
+                .write_all(fields.document().as_bytes())
+                .and_then(|()| out.flush());
         }
-        eprintln!("{self}");
+        let _ = writeln!(io::stderr(), "{self}");
     }
 
     pub(crate) fn message(&self) -> String {
         match self {
             Failure::Database(m) | Failure::Usage(m) | Failure::Connect(m) => m.clone(),
-            Failure::Interrupted => "interrupted".into(),
+            Failure::Interrupted => crate::interrupt::current()
+                .map_or("interrupted", |s| s.message())
+                .into(),
             Failure::Reported(_) => String::new(),
         }
     }

@@ -7,8 +7,11 @@ use sequelae_std::{Client, settings_from_env};
 
 use crate::GlobalOptions;
 use crate::exit::Failure;
+use crate::output;
 
 pub(crate) fn run(global: &GlobalOptions) -> Result<(), Failure> {
+    output::check_stdout_open()?;
+    crate::interrupt::report_json(global.json);
     let settings = settings_from_env(global.database_url.as_deref())?;
     let started = Instant::now();
     let mut client = Client::connect(&settings)?;
@@ -25,9 +28,9 @@ pub(crate) fn run(global: &GlobalOptions) -> Result<(), Failure> {
         .map_err(|e| Failure::Database(e.to_string()))?;
     client.close()?;
     if global.json {
-        println!("{}", report.to_json());
+        output::print(&format!("{}\n", report.to_json()))?;
     } else {
-        print!("{}", report.to_text());
+        output::print(&report.to_text())?;
     }
     if report.healthy() {
         Ok(())

@@ -6,6 +6,7 @@ mod exec;
 mod exit;
 mod health;
 mod interrupt;
+mod output;
 mod present;
 mod schema;
 mod script;

@@ -29,6 +29,16 @@ pub(crate) trait Presenter {
     ) -> io::Result<()>;
     /// A failure outside the server's statements (a broken rule of ours).
     fn failure(&mut self, message: &str) -> io::Result<()>;
+    /// Something the user should know about the run (e.g. their COMMIT
+    /// ended the script's transaction): on stderr, and in a document's
+    /// `warnings` where the format has one.
+    fn warning(&mut self, text: &str) -> io::Result<()> {
+        let _ = writeln!(io::stderr(), "sequelae: warning: {text}");
+        Ok(())
+    }
+    /// Writes out whatever is buffered: called before COMMIT, so that
+    /// work whose results could not be written is rolled back.
+    fn flush(&mut self) -> io::Result<()>;
     fn finish(&mut self, duration_ms: f64, statements: u64) -> io::Result<()>;
 }
 
@@ -146,6 +156,10 @@ impl Presenter for Human {
         Ok(())
     }
 
+    fn flush(&mut self) -> io::Result<()> {
+        drain(&mut self.out, &mut self.buf, true)
+    }
+
     fn finish(&mut self, duration_ms: f64, statements: u64) -> io::Result<()> {
         drain(&mut self.out, &mut self.buf, true)?;
         if self.timing && statements > 1 {
@@ -224,12 +238,22 @@ impl Presenter for Json {
         drain(&mut self.out, &mut self.buf, true)
     }
 
+    fn warning(&mut self, text: &str) -> io::Result<()> {
+        self.results.warning(text);
+        let _ = writeln!(io::stderr(), "sequelae: warning: {text}");
+        Ok(())
+    }
+
     fn failure(&mut self, message: &str) -> io::Result<()> {
         let fields = ErrorFields {
             error: message.to_string(),
             ..ErrorFields::default()
         };
         self.results.failed(&mut self.buf, &fields);
+        drain(&mut self.out, &mut self.buf, true)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
         drain(&mut self.out, &mut self.buf, true)
     }
 

@@ -8,6 +8,7 @@ use sequelae_std::{Client, settings_from_env};
 
 use crate::GlobalOptions;
 use crate::exit::Failure;
+use crate::output;
 
 /// Arguments of `sequelae schema`.
 #[derive(Debug, clap::Args)]
@@ -32,6 +33,8 @@ pub(crate) fn run(global: &GlobalOptions, args: SchemaArgs) -> Result<(), Failur
         all_schemas: args.all_schemas,
         json_sample_size: args.sample_size,
     };
+    output::check_stdout_open()?;
+    crate::interrupt::report_json(global.json);
     let settings = settings_from_env(global.database_url.as_deref())?;
     let mut client = Client::connect(&settings)?;
     if let Some(timeout) = global.timeout() {
@@ -59,17 +62,18 @@ pub(crate) fn run(global: &GlobalOptions, args: SchemaArgs) -> Result<(), Failur
     if global.json {
         let mut doc = report.to_json();
         doc["success"] = serde_json::Value::Bool(report.missing.is_empty());
-        println!("{doc}");
+        output::print(&format!("{doc}\n"))?;
     } else {
-        print!("{}", render_tables(&report.tables));
+        let mut text = render_tables(&report.tables);
         if report.tables.is_empty() && report.missing.is_empty() {
-            println!("Did not find any relations.");
+            text.push_str("Did not find any relations.\n");
         }
+        output::print(&text)?;
         for missing in &report.missing {
-            eprintln!("sequelae: {missing}");
+            output::note(&format!("sequelae: {missing}"));
         }
         for warning in &report.warnings {
-            eprintln!("sequelae: warning: {warning}");
+            output::note(&format!("sequelae: warning: {warning}"));
         }
     }
     if report.missing.is_empty() {

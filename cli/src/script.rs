@@ -2,17 +2,19 @@
 //! user's statements, this pumps statements from the source through the
 //! client to the presenter.
 
+use std::cell::Cell;
 use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
 use sequelae_core::render::StatementSummary;
-use sequelae_core::session::{ScriptOptions, ScriptRunner, Verdict};
+use sequelae_core::session::{Finish, RunEnd, ScriptOptions, ScriptRunner, Verdict};
 use sequelae_core::sql::{ScriptItem, Statement};
 use sequelae_core::wire::ServerMessage;
 use sequelae_std::{CANCEL_GRACE, Client, Error, QueryItem};
 
 use crate::exit::Failure;
 use crate::interrupt;
+use crate::output;
 use crate::present::Presenter;
 use crate::source::Source;
 
@@ -48,14 +50,10 @@ pub(crate) fn run(
     });
     let mut statements = 0u64;
     let mut failure: Option<Failure> = None;
+    let output_failed = Cell::new(false);
     let output = |e: io::Error| {
-        if e.kind() == io::ErrorKind::BrokenPipe {
-            // Whoever read our output left (`| head`): stop quietly, as a
-            // program killed by SIGPIPE would.
-            Failure::Reported(141)
-        } else {
-            Failure::Usage(format!("cannot write output: {e}"))
-        }
+        output_failed.set(true);
+        output::failure(&e)
     };
 
     // Every way out of the loop leaves `failure` set (or not) and goes
@@ -108,13 +106,28 @@ pub(crate) fn run(
         );
         client.set_query_deadline(None);
         match outcome {
-            Ok(Outcome::Done) => {}
+            Ok(Outcome::Done) => {
+                if let Some(warning) = runner.statement_ended_ours(
+                    client.transaction_status(),
+                    &statement.text,
+                    statement.line,
+                ) {
+                    let warning = match source.name.as_str() {
+                        "<command>" => warning,
+                        name => format!("{name}: {warning}"),
+                    };
+                    if let Err(e) = presenter.warning(&warning) {
+                        failure = Some(output(e));
+                        break;
+                    }
+                }
+            }
             Ok(Outcome::Failed(error)) => {
-                let interrupted = interrupt::interrupted();
+                let interrupted = interrupt::current();
                 let hint = runner.hint(&error).map(str::to_string);
                 let hint = match (&hint, interrupted) {
-                    (_, true) => Some("cancelled by Ctrl-C".to_string()),
-                    (None, false) if settings.timeout.is_some() && error.code == "57014" => {
+                    (_, Some(stop)) => Some(format!("cancelled: {}", stop.message())),
+                    (None, None) if settings.timeout.is_some() && error.code == "57014" => {
                         Some("the statement ran past --timeout and was cancelled".to_string())
                     }
                     _ => hint,
@@ -124,9 +137,13 @@ pub(crate) fn run(
                     match presenter.error(&error, &statement.text, statement.line, hint.as_deref())
                     {
                         Err(e) => output(e),
-                        Ok(()) => Failure::Reported(if interrupted { 130 } else { 1 }),
+                        Ok(()) => Failure::Reported(interrupted.map_or(1, |s| s.code())),
                     },
                 );
+                break;
+            }
+            Err(_) if interrupt::interrupted() => {
+                failure = Some(fail(presenter, Failure::Interrupted));
                 break;
             }
             Err(StatementError::Output(e)) => {
@@ -150,18 +167,44 @@ pub(crate) fn run(
         }
     }
 
+    // A signal that came while the input was read or at its end still
+    // stops the run; and results still buffered must reach the reader
+    // before COMMIT, or the work is rolled back.
+    if failure.is_none() && interrupt::interrupted() {
+        failure = Some(fail(presenter, Failure::Interrupted));
+    }
+    if failure.is_none() {
+        if let Err(e) = presenter.flush() {
+            failure = Some(output(e));
+        }
+    }
+    let end = if interrupt::interrupted() {
+        RunEnd::Interrupted
+    } else if output_failed.get() {
+        RunEnd::OutputFailed
+    } else if failure.is_some() {
+        RunEnd::Failed
+    } else {
+        RunEnd::Completed
+    };
     // When our output is gone there is nobody to tell: skip COMMIT or
     // ROLLBACK (which would first read the abandoned result to its end);
     // closing the session rolls back on the server.
-    let output_gone = matches!(failure, Some(Failure::Reported(141)));
-    let finish = if output_gone {
-        sequelae_core::session::Finish {
+    let output_gone = matches!(failure, Some(Failure::Reported(output::READER_GONE)));
+    let status = client.transaction_status();
+    let mut finish = if output_gone {
+        Finish {
             sql: None,
             warning: None,
         }
     } else {
-        runner.finish(failure.is_none(), client.transaction_status())
+        runner.finish(end, status)
     };
+    // The last moment a signal can still undo the work.
+    if finish.sql == Some("COMMIT") && !interrupt::commit_point() {
+        failure = Some(fail(presenter, Failure::Interrupted));
+        finish = runner.finish(RunEnd::Interrupted, status);
+    }
     if let Some(sql) = finish.sql {
         if let Err(e) = client.simple_query(sql) {
             if failure.is_none() {
@@ -180,9 +223,20 @@ pub(crate) fn run(
         }
     };
     if let Some(warning) = finish.warning {
-        eprintln!("sequelae: warning: {warning}");
+        output::note(&format!("sequelae: warning: {warning}"));
     }
-    result
+    match (result, interrupt::current()) {
+        // The signal came after COMMIT was sent: too late to undo, and
+        // the user must know the work stands.
+        (Ok(()), Some(stop)) => {
+            output::note(&format!(
+                "sequelae: {} after COMMIT was sent; the changes are committed",
+                stop.message()
+            ));
+            Err(Failure::Reported(stop.code()))
+        }
+        (result, _) => result,
+    }
 }
 
 /// Shows `failure` through the presenter (closing a JSON document with

@@ -2,11 +2,13 @@
 //! chunks (`file`, `-` for stdin). Splitting is the core's
 //! [`ScriptSplitter`]; this only feeds it.
 
-use std::io::Read;
+use std::io::{self, Read};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use sequelae_core::sql::{ScriptItem, ScriptSplitter};
 
 use crate::exit::Failure;
+use crate::interrupt;
 
 const CHUNK: usize = 64 * 1024;
 
@@ -45,6 +47,13 @@ impl<'a> Source<'a> {
             front: None,
             name,
         }
+    }
+
+    /// Statements from stdin. A read from stdin blocks until the writer
+    /// sends or closes, which may be never: it runs on a thread of its
+    /// own, so that a Ctrl-C meanwhile is noticed at once.
+    pub(crate) fn from_stdin() -> Source<'a> {
+        Source::from_reader(StdinPump::start(), "<stdin>".into())
     }
 
     /// The next item, reading more input as needed.
@@ -98,13 +107,116 @@ impl<'a> Source<'a> {
                 self.finished = true;
                 continue;
             };
+            if interrupt::interrupted() {
+                return Err(Failure::Interrupted);
+            }
             match reader.read(&mut buf) {
                 Ok(0) => self.finished = true,
                 Ok(n) => self.splitter.push(&buf[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) if interrupt::interrupted() => return Err(Failure::Interrupted),
                 Err(e) => {
                     return Err(Failure::Usage(format!("cannot read {}: {e}", self.name)));
                 }
+            }
+        }
+    }
+}
+
+/// What the stdin thread hands over.
+enum Piece {
+    Data(Vec<u8>),
+    End,
+    Failed(io::Error),
+    /// A signal came: stop waiting.
+    Woken,
+}
+
+/// Stdin read on its own thread, one chunk ahead at most (memory stays
+/// flat), woken by a signal while it waits.
+struct StdinPump {
+    pieces: Receiver<Piece>,
+    current: Vec<u8>,
+    at: usize,
+    ended: bool,
+    _waker: interrupt::Waker,
+}
+
+impl StdinPump {
+    fn start() -> StdinPump {
+        let (tx, pieces) = sync_channel(1);
+        let wake = tx.clone();
+        let waker = interrupt::wake_on_interrupt(move || {
+            // A full channel holds a chunk the reader takes without
+            // waiting; it checks for the signal before its next wait.
+            let _ = wake.try_send(Piece::Woken);
+        });
+        let spawned = std::thread::Builder::new()
+            .name("stdin".into())
+            .spawn(move || pump(&tx));
+        if let Err(e) = spawned {
+            let (tx, rx) = sync_channel(1);
+            let _ = tx.send(Piece::Failed(e));
+            return StdinPump::with(rx, waker);
+        }
+        StdinPump::with(pieces, waker)
+    }
+
+    fn with(pieces: Receiver<Piece>, waker: interrupt::Waker) -> StdinPump {
+        StdinPump {
+            pieces,
+            current: Vec::new(),
+            at: 0,
+            ended: false,
+            _waker: waker,
+        }
+    }
+}
+
+/// The stdin thread: reads until the end, an error, or nobody listens.
+fn pump(tx: &SyncSender<Piece>) {
+    let mut stdin = io::stdin().lock();
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let piece = match stdin.read(&mut buf) {
+            Ok(0) => Piece::End,
+            Ok(n) => Piece::Data(buf[..n].to_vec()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => Piece::Failed(e),
+        };
+        let last = !matches!(piece, Piece::Data(_));
+        if tx.send(piece).is_err() || last {
+            return;
+        }
+    }
+}
+
+impl Read for StdinPump {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.at < self.current.len() {
+                let n = buf.len().min(self.current.len() - self.at);
+                buf[..n].copy_from_slice(&self.current[self.at..self.at + n]);
+                self.at += n;
+                return Ok(n);
+            }
+            if interrupt::interrupted() {
+                return Err(io::Error::other("interrupted"));
+            }
+            if self.ended {
+                return Ok(0);
+            }
+            match self.pieces.recv() {
+                Ok(Piece::Data(data)) => {
+                    self.current = data;
+                    self.at = 0;
+                }
+                Ok(Piece::End) | Err(_) => self.ended = true,
+                Ok(Piece::Failed(e)) => {
+                    self.ended = true;
+                    return Err(e);
+                }
+                Ok(Piece::Woken) => {}
             }
         }
     }

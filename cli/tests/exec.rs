@@ -498,3 +498,75 @@ fn bad_command_line_words_with_json_still_give_a_json_document() {
     let run = db.run(&["--version"]).ok();
     assert!(run.stdout.starts_with("sequelae "), "{}", run.stdout);
 }
+
+/// A COMMIT or ROLLBACK inside the input ends the one transaction the
+/// run is in: sequelae says so, naming the statement, in text (stderr)
+/// and in the JSON document's `warnings`, also when a later statement
+/// fails.
+#[rstest]
+#[case::commit_text(
+    false,
+    "INSERT INTO t VALUES (1);\ncommit; INSERT INTO t VALUES (2); SELECT 1/0",
+    "line 2: `commit` ended the transaction",
+    1
+)]
+#[case::commit_json(
+    true,
+    "INSERT INTO t VALUES (1);\ncommit; INSERT INTO t VALUES (2); SELECT 1/0",
+    "line 2: `commit` ended the transaction",
+    1
+)]
+#[case::rollback_json(
+    true,
+    "INSERT INTO t VALUES (1); ROLLBACK; INSERT INTO t VALUES (2)",
+    "line 1: `ROLLBACK` ended the transaction",
+    0
+)]
+#[case::end_text(
+    false,
+    "INSERT INTO t VALUES (1); END; SELECT 1",
+    "line 1: `END` ended the transaction",
+    0
+)]
+fn a_commit_inside_the_input_is_named_in_a_warning(
+    #[case] json: bool,
+    #[case] sql: &str,
+    #[case] expected: &str,
+    #[case] code: i32,
+) {
+    let db = Db::new("cli_commit_warn");
+    db.psql("CREATE TABLE t(a int)");
+    let mut args = vec!["exec", sql];
+    if json {
+        args.insert(0, "--json");
+    }
+    let run = db.run(&args);
+    assert_eq!(run.code, code, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("sequelae: warning: {expected}")),
+        "{}",
+        run.stderr
+    );
+    if json {
+        let v = run.json();
+        let warnings = v["warnings"].as_array().unwrap_or_else(|| panic!("{v}"));
+        assert_eq!(warnings.len(), 1, "{v}");
+        assert!(warnings[0].as_str().unwrap().starts_with(expected), "{v}");
+    }
+}
+
+/// Without a COMMIT of the user's, no warning.
+#[test]
+fn no_warning_without_a_commit_in_the_input() {
+    let db = Db::new("cli_no_warn");
+    let run = db
+        .run(&[
+            "--json",
+            "exec",
+            "CREATE TABLE t(a int); INSERT INTO t VALUES (1)",
+        ])
+        .ok();
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    assert_eq!(run.json().get("warnings"), None);
+}

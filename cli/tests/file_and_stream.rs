@@ -10,6 +10,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::{Db, Run, peak_kib};
+use rstest::rstest;
 
 #[test]
 fn file_runs_statements_with_inline_copy_data() {
@@ -167,8 +168,14 @@ fn a_large_select_streams_in_both_modes() {
     assert!(json < 30 * 1024, "json peak {json} KiB");
 }
 
-#[test]
-fn ctrl_c_cancels_on_the_server_and_exits_130() {
+#[rstest]
+#[case::ctrl_c("-INT", 130, "interrupted by Ctrl-C")]
+#[case::sigterm("-TERM", 143, "terminated (SIGTERM)")]
+fn a_signal_cancels_on_the_server_and_exits_with_its_code(
+    #[case] signal: &str,
+    #[case] code: i32,
+    #[case] message: &str,
+) {
     let db = Db::new("cli_ctrlc");
     let child = db
         .command(&["exec", "SELECT pg_sleep(30)"])
@@ -179,13 +186,14 @@ fn ctrl_c_cancels_on_the_server_and_exits_130() {
     db.wait_for_session("state = 'active' AND query = 'SELECT pg_sleep(30)'");
     let sent = Instant::now();
     let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let run = Run::from(child.wait_with_output().unwrap());
     let took = sent.elapsed();
-    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert_eq!(run.code, code, "{}", run.stderr);
+    assert!(run.stderr.contains(message), "{}", run.stderr);
     assert!(
         run.stderr
             .contains("canceling statement due to user request"),
@@ -200,37 +208,82 @@ fn ctrl_c_cancels_on_the_server_and_exits_130() {
     assert_eq!(left.trim(), "0", "the server is still sleeping");
 }
 
-/// Ctrl-C between two statements (nothing running on the server) still
-/// stops the script and rolls back what it did; with --json the output
-/// stays one document.
-#[test]
-fn ctrl_c_between_statements_rolls_back() {
+/// Waits, with a deadline, for the child to exit on its own: a run that
+/// waits for more input instead fails the test (and is killed).
+fn exits_by_itself(child: &mut std::process::Child, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what}: sequelae still runs 30 s after the signal");
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// A signal while `file -` waits on stdin (the writer keeps it open, as
+/// a producer that has not finished would) stops the script at once,
+/// rolls back what ran, and exits with the signal's code and message;
+/// with --json the output stays one document. Sent to the process or to
+/// its whole process group (a terminal's Ctrl-C), and also right at the
+/// end of the input.
+#[rstest]
+#[case::ctrl_c("INT", false, false, 130, "interrupted by Ctrl-C")]
+#[case::sigterm("TERM", false, false, 143, "terminated (SIGTERM)")]
+#[case::ctrl_c_to_the_group("INT", true, false, 130, "interrupted by Ctrl-C")]
+#[case::sigterm_to_the_group("TERM", true, false, 143, "terminated (SIGTERM)")]
+#[case::ctrl_c_at_end_of_input("INT", false, true, 130, "interrupted by Ctrl-C")]
+#[case::sigterm_at_end_of_input("TERM", true, true, 143, "terminated (SIGTERM)")]
+fn a_signal_while_reading_stdin_rolls_back(
+    #[case] signal: &str,
+    #[case] group: bool,
+    #[case] close_input: bool,
+    #[case] code: i32,
+    #[case] message: &str,
+) {
+    use std::os::unix::process::CommandExt;
     let db = Db::new("cli_ctrlc2");
     db.psql("CREATE TABLE t(a int)");
-    let mut child = db
-        .command(&["--json", "file", "-"])
+    let mut command = db.command(&["--json", "file", "-"]);
+    command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    if group {
+        command.process_group(0);
+    }
+    let mut child = command.spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     stdin
-        .write_all(b"INSERT INTO t VALUES (1);\nSELECT 'marker';\n")
+        .write_all(b"INSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2);\nSELECT 'marker';\n")
         .unwrap();
     stdin.flush().unwrap();
-    // The script sits idle in its transaction after the marker.
+    // Two inserts ran; the script sits idle in its transaction after the
+    // marker, waiting for more input.
     db.wait_for_session("state = 'idle in transaction' AND query = 'SELECT ''marker'''");
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+    let target = if group {
+        format!("-{}", child.id())
+    } else {
+        child.id().to_string()
+    };
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), "--", &target])
         .status()
         .unwrap();
-    stdin.write_all(b"INSERT INTO t VALUES (2);\n").unwrap();
-    drop(stdin);
+    assert!(sent.success());
+    let stdin = if close_input {
+        drop(stdin);
+        None
+    } else {
+        Some(stdin)
+    };
+    exits_by_itself(&mut child, signal);
     let run = Run::from(child.wait_with_output().unwrap());
-    assert_eq!(run.code, 130, "{}", run.stderr);
+    drop(stdin);
+    assert_eq!(run.code, code, "{}", run.stderr);
     let v = run.json();
-    assert_eq!(v["success"], false);
+    assert_eq!(v["success"], false, "{v}");
+    assert_eq!(v["error"], message, "{v}");
     assert_eq!(db.psql("SELECT count(*) FROM t").trim(), "0");
 }
 
@@ -251,4 +304,61 @@ fn a_late_meta_command_in_a_file_stops_everything_before_it_runs() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("line 1002"), "{}", run.stderr);
     assert_eq!(db.psql("SELECT to_regclass('t') IS NULL").trim(), "t");
+}
+
+/// A NUL byte far down a file is refused with the file and its line
+/// before the first statement runs, even with --no-transaction.
+#[test]
+fn a_nul_byte_in_a_file_is_refused_before_anything_runs() {
+    let db = Db::new("cli_nul");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nul.sql");
+    std::fs::write(
+        &path,
+        b"CREATE TABLE t(a int);\nINSERT INTO t VALUES (1);\nSELECT 'a\0b';\n",
+    )
+    .unwrap();
+    let run = db.run(&["--no-transaction", "file", path.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("{}: line 3: ", path.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("NUL byte"), "{}", run.stderr);
+    assert_eq!(db.psql("SELECT to_regclass('t') IS NULL").trim(), "t");
+}
+
+/// A signal while inline COPY data streams from stdin (the writer has not
+/// finished the block) aborts the COPY and rolls back.
+#[test]
+fn a_signal_during_copy_data_from_stdin_rolls_back() {
+    let db = Db::new("cli_ctrlc_copy");
+    db.psql("CREATE TABLE t(a int)");
+    let mut child = db
+        .command(&["--json", "file", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"INSERT INTO t VALUES (0);\nCOPY t FROM stdin;\n1\n2\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    db.wait_for_session("state = 'active' AND query = 'COPY t FROM stdin'");
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    exits_by_itself(&mut child, "INT during COPY");
+    let run = Run::from(child.wait_with_output().unwrap());
+    drop(stdin);
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    let v = run.json();
+    assert_eq!(v["success"], false, "{v}");
+    assert_eq!(db.psql("SELECT count(*) FROM t").trim(), "0");
 }

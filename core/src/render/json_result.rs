@@ -56,6 +56,7 @@ pub struct JsonResults {
     object: Object,
     writer: RowObjectWriter,
     statements: u64,
+    warnings: Vec<String>,
 }
 
 fn escape(s: &str) -> String {
@@ -72,6 +73,7 @@ impl JsonResults {
             object: Object::Closed,
             writer: RowObjectWriter::new(&[]),
             statements: 0,
+            warnings: Vec::new(),
         }
     }
 
@@ -193,6 +195,21 @@ impl JsonResults {
         }
     }
 
+    /// Something the user should know about the run: listed in the
+    /// document's `warnings` array when it closes.
+    pub fn warning(&mut self, text: &str) {
+        self.warnings.push(text.to_string());
+    }
+
+    /// `,"warnings":[...]`, or nothing when there are none.
+    fn warnings_key(&self) -> String {
+        if self.warnings.is_empty() {
+            return String::new();
+        }
+        let list: Vec<String> = self.warnings.iter().map(|w| escape(w)).collect();
+        format!(",\"warnings\":[{}]", list.join(","))
+    }
+
     /// Everything succeeded: closes the document.
     pub fn finish(&mut self, out: &mut String, duration_ms: f64) {
         if self.multi {
@@ -202,8 +219,9 @@ impl JsonResults {
                 out.push_str(",\"success\":true}");
             }
             out.push_str(&format!(
-                "],\"success\":true,\"duration\":{}}}\n",
-                round_ms(duration_ms)
+                "],\"success\":true,\"duration\":{}{}}}\n",
+                round_ms(duration_ms),
+                self.warnings_key()
             ));
             return;
         }
@@ -214,7 +232,9 @@ impl JsonResults {
             self.object = Object::Summarised { extra: false };
         }
         self.close_inner(out);
-        out.push_str(",\"success\":true}\n");
+        out.push_str(",\"success\":true");
+        out.push_str(&self.warnings_key());
+        out.push_str("}\n");
     }
 
     /// A statement failed; closes the document with the error.
@@ -231,10 +251,14 @@ impl JsonResults {
             out.push(',');
         }
         out.push_str(&fields);
+        if !self.multi {
+            out.push_str(&self.warnings_key());
+        }
         out.push('}');
         if self.multi {
             out.push_str("],");
             out.push_str(&fields);
+            out.push_str(&self.warnings_key());
             out.push('}');
         }
         out.push('\n');

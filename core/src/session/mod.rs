@@ -42,6 +42,21 @@ pub enum Verdict {
     Stop,
 }
 
+/// How the user's statements ended, for [`ScriptRunner::finish`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEnd {
+    /// Every statement ran and its results were delivered.
+    Completed,
+    /// A statement, or a rule of ours, failed.
+    Failed,
+    /// The user stopped the run (Ctrl-C, SIGTERM), at whatever moment:
+    /// reading input, between statements, at the end of the input.
+    Interrupted,
+    /// The results could not be written (disk full, closed output): work
+    /// whose results nobody saw is not committed.
+    OutputFailed,
+}
+
 /// How the run ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finish {
@@ -129,6 +144,35 @@ impl ScriptRunner {
         }
     }
 
+    /// After a user statement that succeeded, given the transaction status
+    /// the server reported after it: a warning when the statement ended the
+    /// one transaction the run is in (an explicit COMMIT or ROLLBACK, or
+    /// anything else that ends it), naming the statement. Decided from the
+    /// status, not from the SQL text, so `END`, `ABORT` and a procedure
+    /// that commits are caught as well as `COMMIT`.
+    pub fn statement_ended_ours(
+        &mut self,
+        status: TransactionStatus,
+        statement: &str,
+        line: u64,
+    ) -> Option<String> {
+        if !self.options.transaction
+            || self.options.read_only
+            || !self.ours_open
+            || self.user_ended_ours
+            || status != TransactionStatus::Idle
+        {
+            return None;
+        }
+        Some(format!(
+            "line {line}: `{}` ended the transaction sequelae runs the SQL in: what ran before \
+             it was committed (or rolled back) by it, and each statement after it commits on its \
+             own, so a later failure no longer undoes them; remove it to keep the whole input \
+             in one transaction",
+            shorten(statement)
+        ))
+    }
+
     /// A notice the user's statement raised. The warning "there is already
     /// a transaction in progress" (25001) means their BEGIN met ours.
     pub fn notice(&mut self, notice: &ServerMessage) {
@@ -149,9 +193,11 @@ impl ScriptRunner {
         )
     }
 
-    /// How to end: COMMIT our transaction on success, ROLLBACK on failure,
-    /// and never leave a transaction the user opened behind.
-    pub fn finish(&mut self, succeeded: bool, status: TransactionStatus) -> Finish {
+    /// How to end: COMMIT our transaction only when every statement ran
+    /// and its results were delivered; ROLLBACK on a failure, an interrupt
+    /// or lost output; never leave a transaction the user opened behind.
+    pub fn finish(&mut self, end: RunEnd, status: TransactionStatus) -> Finish {
+        let succeeded = end == RunEnd::Completed;
         match status {
             TransactionStatus::Idle => Finish {
                 sql: None,
@@ -168,6 +214,12 @@ impl ScriptRunner {
                 warning: Some(
                     "the SQL left a transaction open (BEGIN without COMMIT); it was rolled back"
                         .into(),
+                ),
+            },
+            _ if end == RunEnd::OutputFailed => Finish {
+                sql: Some("ROLLBACK"),
+                warning: Some(
+                    "the results could not be written, so the transaction was rolled back".into(),
                 ),
             },
             _ => Finish {
@@ -197,6 +249,18 @@ impl ScriptRunner {
     }
 }
 
+/// A statement as named in a warning: on one line, and not too long.
+fn shorten(statement: &str) -> String {
+    const MAX: usize = 60;
+    let flat = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= MAX {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(MAX).collect();
+    cut.push_str("...");
+    cut
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,7 +281,10 @@ mod tests {
         assert_eq!(r.before_statement(Idle).as_deref(), Some("BEGIN;"));
         assert_eq!(r.before_statement(InTransaction), None);
         assert_eq!(r.after_statement(None), Verdict::Continue);
-        assert_eq!(r.finish(true, InTransaction).sql, Some("COMMIT"));
+        assert_eq!(
+            r.finish(RunEnd::Completed, InTransaction).sql,
+            Some("COMMIT")
+        );
     }
 
     #[test]
@@ -226,7 +293,7 @@ mod tests {
         r.before_statement(Idle);
         let e = ServerMessage::default();
         assert_eq!(r.after_statement(Some(&e)), Verdict::Stop);
-        assert_eq!(r.finish(false, Failed).sql, Some("ROLLBACK"));
+        assert_eq!(r.finish(RunEnd::Failed, Failed).sql, Some("ROLLBACK"));
     }
 
     #[test]
@@ -251,6 +318,49 @@ mod tests {
     }
 
     #[test]
+    fn only_a_completed_run_commits() {
+        for end in [RunEnd::Failed, RunEnd::Interrupted, RunEnd::OutputFailed] {
+            let mut r = runner(true, false, None);
+            r.before_statement(Idle);
+            assert_eq!(
+                r.finish(end, InTransaction).sql,
+                Some("ROLLBACK"),
+                "{end:?}"
+            );
+        }
+        let mut r = runner(true, false, None);
+        r.before_statement(Idle);
+        assert!(
+            r.finish(RunEnd::OutputFailed, InTransaction)
+                .warning
+                .is_some_and(|w| w.contains("could not be written"))
+        );
+    }
+
+    #[test]
+    fn a_statement_that_ends_our_transaction_is_named_once() {
+        let mut r = runner(true, false, None);
+        r.before_statement(Idle);
+        assert_eq!(r.statement_ended_ours(InTransaction, "INSERT ...", 1), None);
+        let warning = r.statement_ended_ours(Idle, "commit", 2);
+        assert!(
+            warning
+                .as_deref()
+                .is_some_and(|w| w.starts_with("line 2: `commit` ended the transaction")),
+            "{warning:?}"
+        );
+        r.before_statement(Idle);
+        assert_eq!(r.statement_ended_ours(Idle, "commit", 3), None);
+        // Not ours to warn about: --no-transaction, or read-only (reopened).
+        let mut r = runner(false, false, None);
+        r.before_statement(Idle);
+        assert_eq!(r.statement_ended_ours(Idle, "commit", 1), None);
+        let mut r = runner(true, true, None);
+        r.before_statement(Idle);
+        assert_eq!(r.statement_ended_ours(Idle, "commit", 1), None);
+    }
+
+    #[test]
     fn read_only_needs_a_transaction() {
         let Err(err) = ScriptRunner::new(ScriptOptions {
             transaction: false,
@@ -266,7 +376,7 @@ mod tests {
     fn without_transaction_nothing_is_wrapped_but_open_blocks_are_closed() {
         let mut r = runner(false, false, None);
         assert_eq!(r.before_statement(Idle), None);
-        let f = r.finish(true, InTransaction);
+        let f = r.finish(RunEnd::Completed, InTransaction);
         assert_eq!(f.sql, Some("ROLLBACK"));
         assert!(
             f.warning
@@ -281,7 +391,7 @@ mod tests {
         // "COMMIT" by the user: status idle before the next statement.
         assert_eq!(r.before_statement(Idle), None);
         // "BEGIN" by the user, never committed.
-        let f = r.finish(true, InTransaction);
+        let f = r.finish(RunEnd::Completed, InTransaction);
         assert_eq!(f.sql, Some("ROLLBACK"));
         assert!(f.warning.is_some());
     }
@@ -296,7 +406,7 @@ mod tests {
             ..ServerMessage::default()
         });
         r.before_statement(InTransaction);
-        let f = r.finish(true, InTransaction);
+        let f = r.finish(RunEnd::Completed, InTransaction);
         assert_eq!(f.sql, Some("ROLLBACK"));
         assert!(f.warning.is_some());
     }

@@ -42,6 +42,16 @@ pub enum ScriptError {
         /// Line of the first invalid byte.
         line: u64,
     },
+    /// A NUL byte in a statement: the protocol cannot carry it, and it
+    /// usually means the file is not UTF-8 text (UTF-16, a binary file).
+    #[error(
+        "line {line}: the statement contains a NUL byte, which PostgreSQL cannot accept in SQL; \
+         remove it (if the file is UTF-16, convert it, e.g. with `iconv -f UTF-16 -t UTF-8`)"
+    )]
+    NulByte {
+        /// Line of the first NUL byte.
+        line: u64,
+    },
     /// Something other than blanks or a `--` comment follows
     /// `COPY ... FROM STDIN;` on its line. psql would run it after the COPY
     /// data, which is almost never what the author meant.

@@ -221,6 +221,13 @@ fn statement(buf: &[u8], marks: &Marks) -> Result<Option<Statement>, ScriptError
         from = backslash + 1;
     }
     bytes.extend_from_slice(buf.get(from..end).unwrap_or_default());
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        let newlines = bytes.get(..nul).unwrap_or_default();
+        let newlines = newlines.iter().filter(|&&c| c == b'\n').count();
+        return Err(ScriptError::NulByte {
+            line: marks.line + newlines as u64,
+        });
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let newlines = e.as_bytes().get(..valid).unwrap_or_default();

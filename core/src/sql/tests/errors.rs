@@ -53,6 +53,11 @@ use crate::sql::{ScriptError, Unclosed};
     "line 1: psql meta-command \\if is not supported; sequelae runs SQL only \
      (remove it from the script)"
 )]
+#[case::nul_byte("SELECT 1;\nSELECT 'a\n\0b';", 1,
+    ScriptError::NulByte { line: 3 },
+    "line 3: the statement contains a NUL byte, which PostgreSQL cannot accept in SQL; \
+     remove it (if the file is UTF-16, convert it, e.g. with `iconv -f UTF-16 -t UTF-8`)"
+)]
 #[case::echo_after_statements("SELECT 1; SELECT 2;\n\\echo done", 2,
     ScriptError::MetaCommand { line: 2, command: "echo".into() },
     "line 2: psql meta-command \\echo is not supported; sequelae runs SQL only \
