@@ -11,7 +11,6 @@ use sequelae_std::{Client, settings_from_env};
 
 use crate::GlobalOptions;
 use crate::exit::Failure;
-use crate::present::{Human, Json, Presenter};
 use crate::script::{self, RunSettings};
 use crate::source::Source;
 
@@ -75,11 +74,7 @@ fn run(global: &GlobalOptions, mut source: Source<'_>) -> Result<(), Failure> {
     for warning in client.warnings() {
         eprintln!("sequelae: warning: {warning}");
     }
-    let mut presenter: Box<dyn Presenter> = if global.json {
-        Box::new(Json::new(multi))
-    } else {
-        Box::new(Human::new(source.name.clone()))
-    };
+    let mut presenter = crate::present::for_options(global, multi, source.name.clone());
     let result = script::run(&mut client, &mut source, &settings, presenter.as_mut());
     drop(presenter);
     // A session that broke (timeout, lost connection) cannot say goodbye.
