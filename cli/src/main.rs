@@ -129,7 +129,11 @@ impl Command {
                 script,
                 ..
             } => (
-                if matches!(self, Command::Exec { .. }) { "exec" } else { "file" },
+                if matches!(self, Command::Exec { .. }) {
+                    "exec"
+                } else {
+                    "file"
+                },
                 Given {
                     connection: Some(connection),
                     result_format: Some(format),

@@ -191,7 +191,11 @@ impl Leading {
 
     /// Combines these options with what `command` was given after its
     /// name; refuses an option `command` has no use for.
-    pub(crate) fn combine(&self, command: &str, given: &Given<'_>) -> Result<GlobalOptions, Failure> {
+    pub(crate) fn combine(
+        &self,
+        command: &str,
+        given: &Given<'_>,
+    ) -> Result<GlobalOptions, Failure> {
         let mut unused = Vec::new();
         if given.script.is_none() {
             if self.no_transaction {

@@ -76,7 +76,11 @@ fn csv_is_rfc_4180_with_a_header_and_nothing_else_on_stdout() {
         run.stdout,
         "id,note\r\n1,\"a,b\"\r\n2,\"say \"\"hi\"\"\"\r\n3,\"two\nlines\"\r\n4,\"\"\r\n5,\r\n"
     );
-    assert!(run.stderr.contains("CREATE TABLE\nINSERT 0 5\n"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("CREATE TABLE\nINSERT 0 5\n"),
+        "{}",
+        run.stderr
+    );
 }
 
 fn lines(stdout: &str) -> Vec<Value> {
@@ -113,12 +117,7 @@ fn ndjson_has_a_line_per_row_a_line_per_statement_and_an_end() {
 #[test]
 fn ndjson_ends_with_the_error_of_a_failed_run() {
     let db = Db::new("fmt_ndjson_err");
-    let run = db.run(&[
-        "exec",
-        "--format",
-        "ndjson",
-        "SELECT 1 AS a; SELECT 1/0",
-    ]);
+    let run = db.run(&["exec", "--format", "ndjson", "SELECT 1 AS a; SELECT 1/0"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let records = lines(&run.stdout);
     assert_eq!(records[0], json!({"row": {"a": 1}}));
@@ -186,7 +185,10 @@ fn ndjson_stops_when_the_reader_goes_away() {
 #[test]
 fn format_json_is_json() {
     let db = Db::new("fmt_json");
-    let long = db.run(&["exec", "--format", "json", "SELECT 1 AS a"]).ok().json();
+    let long = db
+        .run(&["exec", "--format", "json", "SELECT 1 AS a"])
+        .ok()
+        .json();
     let short = db.run(&["exec", "--json", "SELECT 1 AS a"]).ok().json();
     assert_eq!(long["rows"], json!([{"a": 1}]));
     assert_eq!(short["rows"], long["rows"]);
@@ -222,10 +224,18 @@ fn each_command_lists_only_its_options(
     let help = sequelae(&[command, "--help"]);
     assert_eq!(help.code, 0, "{}", help.stderr);
     for flag in listed {
-        assert!(help.stdout.contains(flag), "{flag} missing:\n{}", help.stdout);
+        assert!(
+            help.stdout.contains(flag),
+            "{flag} missing:\n{}",
+            help.stdout
+        );
     }
     for flag in absent {
-        assert!(!help.stdout.contains(flag), "{flag} listed:\n{}", help.stdout);
+        assert!(
+            !help.stdout.contains(flag),
+            "{flag} listed:\n{}",
+            help.stdout
+        );
     }
 }
 

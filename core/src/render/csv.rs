@@ -84,7 +84,11 @@ mod tests {
     fn quotes_only_what_must_be_quoted() {
         let mut out = String::new();
         csv_header(&mut out, &[column("id"), column("a,b"), column("c")]);
-        csv_row(&mut out, 3, &row(&[Some("1"), Some("say \"hi\""), Some("x\r\ny")]));
+        csv_row(
+            &mut out,
+            3,
+            &row(&[Some("1"), Some("say \"hi\""), Some("x\r\ny")]),
+        );
         csv_row(&mut out, 3, &row(&[Some("2"), None, Some("")]));
         assert_eq!(
             out,

@@ -147,7 +147,10 @@ mod tests {
     #[case::null_word_as_text("<null>", "<null>")]
     #[case::wide_and_combining("世界 e\u{301}", "世界 e\u{301}")]
     fn escapes(#[case] text: &str, #[case] shown: &str) {
-        assert_eq!(display_value(text.as_bytes(), 80), (shown.to_string(), false));
+        assert_eq!(
+            display_value(text.as_bytes(), 80),
+            (shown.to_string(), false)
+        );
         assert_eq!(display_label(text), shown);
     }
 
@@ -166,7 +169,10 @@ mod tests {
             ("abc\\…".to_string(), true)
         );
         // An ellipsis in the text stays as it is and is not a cut.
-        assert_eq!(display_value("ab…".as_bytes(), 3), ("ab…".to_string(), false));
+        assert_eq!(
+            display_value("ab…".as_bytes(), 3),
+            ("ab…".to_string(), false)
+        );
         // An escape is never split by the cut.
         assert_eq!(display_value(b"ab\t", 3), ("ab\\…".to_string(), true));
     }
@@ -175,7 +181,15 @@ mod tests {
     #[test]
     fn distinct_values_show_distinct() {
         let values: [&[u8]; 10] = [
-            b"a\tb", b"a\\tb", b"\\N", b"<null>", b"", b"\x1b", b"\\x1B", b"\xff", b"\\xFF",
+            b"a\tb",
+            b"a\\tb",
+            b"\\N",
+            b"<null>",
+            b"",
+            b"\x1b",
+            b"\\x1B",
+            b"\xff",
+            b"\\xFF",
             "\u{ff}".as_bytes(),
         ];
         let mut shown: Vec<String> = values.iter().map(|v| display_value(v, 80).0).collect();

@@ -110,7 +110,10 @@ mod tests {
         let mut n = NdjsonResults::new();
         let mut out = String::new();
         n.columns(&description);
-        n.row(&mut out, &DataRow::new(Bytes::from_static(b"7"), vec![Some(0..1)]));
+        n.row(
+            &mut out,
+            &DataRow::new(Bytes::from_static(b"7"), vec![Some(0..1)]),
+        );
         n.statement_done(
             &mut out,
             &StatementSummary {

@@ -155,7 +155,12 @@ impl TableWriter {
 
     /// One row in expanded mode: `-[ RECORD n ]` and a line per column.
     fn write_record(&self, cells: &[String], out: &mut String) {
-        let name_width = self.columns.iter().map(|c| c.name.width()).max().unwrap_or(0);
+        let name_width = self
+            .columns
+            .iter()
+            .map(|c| c.name.width())
+            .max()
+            .unwrap_or(0);
         // psql sizes this line to the widest value of all rows; a stream
         // cannot, so it spans the names and the separator only.
         let label = format!("-[ RECORD {} ]-", self.rows);
@@ -290,10 +295,7 @@ mod tests {
     #[test]
     fn expanded_shows_a_record_per_row() {
         let desc = description(&[("id", 23), ("long_name", 25)]);
-        let rows = [
-            row(&[Some("1"), Some("Ada")]),
-            row(&[Some("22"), None]),
-        ];
+        let rows = [row(&[Some("1"), Some("Ada")]), row(&[Some("22"), None])];
         let options = TableOptions {
             expanded: true,
             ..TableOptions::default()
