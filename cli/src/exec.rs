@@ -13,7 +13,6 @@ use crate::GlobalOptions;
 use crate::exit::Failure;
 use crate::interrupt;
 use crate::output;
-use crate::present::{Human, Json, Presenter};
 use crate::script::{self, RunSettings};
 use crate::source::Source;
 
@@ -82,11 +81,7 @@ fn run(global: &GlobalOptions, mut source: Source<'_>) -> Result<(), Failure> {
     for warning in client.warnings() {
         output::note(&format!("sequelae: warning: {warning}"));
     }
-    let mut presenter: Box<dyn Presenter> = if global.json {
-        Box::new(Json::new(multi))
-    } else {
-        Box::new(Human::new(source.name.clone()))
-    };
+    let mut presenter = crate::present::for_options(global, multi, source.name.clone());
     let result = script::run(&mut client, &mut source, &settings, presenter.as_mut());
     drop(presenter);
     // A session that broke (timeout, lost connection) cannot say goodbye.

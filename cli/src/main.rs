@@ -2,10 +2,12 @@
 //! PostgreSQL from a terminal.
 
 mod backup;
+mod docs;
 mod exec;
 mod exit;
 mod health;
 mod interrupt;
+mod options;
 mod output;
 mod present;
 mod schema;
@@ -14,88 +16,25 @@ mod source;
 
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
+
+pub(crate) use options::GlobalOptions;
+use options::{
+    ConnectionArgs, Given, JsonArg, ReadOnlyArg, ReportFormatArgs, ResultFormatArgs, ScriptArgs,
+    TimeoutArg,
+};
 
 /// Command line of sequelae. Connection settings come from
 /// `--database-url`, else DATABASE_URL (also from a `.env` file in the
 /// working directory), else the PG* variables, as psql reads them.
 #[derive(Debug, Parser)]
 #[command(name = "sequelae", version, about, propagate_version = true)]
-struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
-    global: GlobalOptions,
+    leading: options::Leading,
 
     #[command(subcommand)]
     command: Command,
-}
-
-/// Options every command takes.
-#[derive(Debug, Clone, Args)]
-pub(crate) struct GlobalOptions {
-    /// Connection URL or key=value string (overrides DATABASE_URL and PG*).
-    #[arg(long, global = true, value_name = "URL")]
-    pub(crate) database_url: Option<String>,
-
-    /// Print results as JSON on stdout.
-    #[arg(long, global = true)]
-    pub(crate) json: bool,
-
-    /// Cancel a statement that runs longer than this many milliseconds
-    /// (statement_timeout on the server, and a cancel request if the
-    /// server does not stop).
-    #[arg(long, global = true, value_name = "MS", env = "QUERY_TIMEOUT",
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub(crate) timeout: Option<u64>,
-
-    /// Run each statement on its own instead of all in one transaction
-    /// (for VACUUM, CREATE DATABASE, CREATE INDEX CONCURRENTLY...).
-    #[arg(long, global = true)]
-    pub(crate) no_transaction: bool,
-
-    /// Show at most N rows of each result (the rest is counted and the
-    /// output says it was cut).
-    #[arg(long, global = true, value_name = "N")]
-    pub(crate) max_rows: Option<u64>,
-
-    /// Run in a READ ONLY transaction: the database refuses any write.
-    #[arg(long, global = true)]
-    pub(crate) read_only: bool,
-}
-
-impl GlobalOptions {
-    pub(crate) fn timeout(&self) -> Option<std::time::Duration> {
-        self.timeout.map(std::time::Duration::from_millis)
-    }
-
-    /// Refuses the query flags a command has no use for: a flag that is
-    /// accepted and then ignored lets a user believe in a limit that is
-    /// not there.
-    fn check_for(&self, command: &str, takes_timeout: bool) -> Result<(), exit::Failure> {
-        let mut unused = Vec::new();
-        if self.no_transaction {
-            unused.push("--no-transaction");
-        }
-        if self.max_rows.is_some() {
-            unused.push("--max-rows");
-        }
-        if self.read_only {
-            unused.push("--read-only");
-        }
-        // QUERY_TIMEOUT from the environment is meant for queries: only
-        // an explicit --timeout on a command without queries is an error.
-        if self.timeout.is_some() && !takes_timeout && std::env::var_os("QUERY_TIMEOUT").is_none() {
-            unused.push("--timeout");
-        }
-        match unused.as_slice() {
-            [] => Ok(()),
-            flags => Err(exit::Failure::Usage(format!(
-                "{} {} not apply to `sequelae {command}` (they shape exec and file); remove {}",
-                flags.join(", "),
-                if flags.len() == 1 { "does" } else { "do" },
-                if flags.len() == 1 { "it" } else { "them" },
-            ))),
-        }
-    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,19 +43,148 @@ enum Command {
     Exec {
         /// The SQL text.
         sql: String,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        #[command(flatten)]
+        format: ResultFormatArgs,
+        #[command(flatten)]
+        timeout: TimeoutArg,
+        #[command(flatten)]
+        script: ScriptArgs,
     },
     /// Run a SQL file (`-` reads stdin), streamed statement by statement.
     File {
         /// Path of the SQL file, or `-`.
         path: camino::Utf8PathBuf,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        #[command(flatten)]
+        format: ResultFormatArgs,
+        #[command(flatten)]
+        timeout: TimeoutArg,
+        #[command(flatten)]
+        script: ScriptArgs,
     },
     /// Back up the database with pg_dump, atomically, with progress.
-    Backup(backup::BackupArgs),
+    Backup {
+        #[command(flatten)]
+        args: backup::BackupArgs,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        #[command(flatten)]
+        json: JsonArg,
+        #[command(flatten)]
+        read_only: ReadOnlyArg,
+    },
     /// Describe tables: columns, keys, indexes, JSON structure.
-    Schema(schema::SchemaArgs),
+    Schema {
+        #[command(flatten)]
+        args: schema::SchemaArgs,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        #[command(flatten)]
+        format: ReportFormatArgs,
+        #[command(flatten)]
+        timeout: TimeoutArg,
+        #[command(flatten)]
+        read_only: ReadOnlyArg,
+    },
     /// Check the server: version, latency, size, uptime, connections.
     /// Exits 1 when the server is unhealthy, 3 when it cannot be reached.
-    Health,
+    Health {
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        #[command(flatten)]
+        format: ReportFormatArgs,
+    },
+    /// Print a shell completion script: `sequelae completions bash >
+    /// /etc/bash_completion.d/sequelae` (or zsh, fish...).
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `sequelae man | man -l -`, or
+    /// `sequelae man exec` for one command's page.
+    Man {
+        /// A command's own page instead of the overview.
+        command: Option<String>,
+    },
+}
+
+impl Command {
+    /// The command's name and the options it was given, for combining
+    /// with those written before it.
+    fn given(&self) -> (&'static str, Given<'_>) {
+        match self {
+            Command::Exec {
+                connection,
+                format,
+                timeout,
+                script,
+                ..
+            }
+            | Command::File {
+                connection,
+                format,
+                timeout,
+                script,
+                ..
+            } => (
+                if matches!(self, Command::Exec { .. }) {
+                    "exec"
+                } else {
+                    "file"
+                },
+                Given {
+                    connection: Some(connection),
+                    result_format: Some(format),
+                    timeout: Some(timeout),
+                    script: Some(script),
+                    ..Given::default()
+                },
+            ),
+            Command::Backup {
+                connection,
+                json,
+                read_only,
+                ..
+            } => (
+                "backup",
+                Given {
+                    connection: Some(connection),
+                    json: Some(json),
+                    read_only: Some(read_only),
+                    ..Given::default()
+                },
+            ),
+            Command::Schema {
+                connection,
+                format,
+                timeout,
+                read_only,
+                ..
+            } => (
+                "schema",
+                Given {
+                    connection: Some(connection),
+                    report_format: Some(format),
+                    timeout: Some(timeout),
+                    read_only: Some(read_only),
+                    ..Given::default()
+                },
+            ),
+            Command::Health { connection, format } => (
+                "health",
+                Given {
+                    connection: Some(connection),
+                    report_format: Some(format),
+                    ..Given::default()
+                },
+            ),
+            Command::Completions { .. } => ("completions", Given::default()),
+            Command::Man { .. } => ("man", Given::default()),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -125,39 +193,29 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    let (name, given) = cli.command.given();
+    let global = match cli.leading.combine(name, &given) {
+        Ok(global) => global,
+        Err(failure) => {
+            let json = cli.leading.json() || std::env::args_os().any(|a| a == "--json");
+            failure.report(json);
+            return failure.exit_code();
+        }
+    };
     let outcome = match cli.command {
-        Command::Exec { sql } => exec::exec(&cli.global, &sql),
-        Command::File { path } => exec::file(&cli.global, &path),
-        Command::Health => cli
-            .global
-            .check_for("health", false)
-            .and_then(|()| health::run(&cli.global)),
-        Command::Schema(args) => {
-            // Reading the catalog is read-only anyway; --read-only is
-            // satisfied, not ignored.
-            let global = GlobalOptions {
-                read_only: false,
-                ..cli.global.clone()
-            };
-            global
-                .check_for("schema", true)
-                .and_then(|()| schema::run(&global, args))
-        }
-        Command::Backup(args) => {
-            let global = GlobalOptions {
-                read_only: false,
-                ..cli.global.clone()
-            };
-            global
-                .check_for("backup", false)
-                .and_then(|()| backup::run(&global, args))
-        }
+        Command::Exec { sql, .. } => exec::exec(&global, &sql),
+        Command::File { path, .. } => exec::file(&global, &path),
+        Command::Health { .. } => health::run(&global),
+        Command::Schema { args, .. } => schema::run(&global, args),
+        Command::Backup { args, .. } => backup::run(&global, args),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man { command } => docs::man(command.as_deref()),
     };
     report_peak_memory();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            failure.report(cli.global.json);
+            failure.report(global.json);
             failure.exit_code()
         }
     }
@@ -195,7 +253,7 @@ fn usage_error(error: clap::Error) -> ExitCode {
     ) {
         error.exit();
     }
-    if std::env::args_os().any(|a| a == "--json") {
+    if wants_json(std::env::args_os()) {
         let message = error.render().to_string();
         let first = message
             .lines()
@@ -211,4 +269,19 @@ fn usage_error(error: clap::Error) -> ExitCode {
     }
     let _ = error.print();
     ExitCode::from(2)
+}
+
+/// Whether the command line asks for JSON output (`--json`, `--format
+/// json` or `ndjson`), judged on the raw words because clap refused them.
+fn wants_json(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<_> = args.collect();
+    args.iter().enumerate().any(|(i, a)| {
+        a == "--json"
+            || a == "--format=json"
+            || a == "--format=ndjson"
+            || (a == "--format"
+                && args
+                    .get(i + 1)
+                    .is_some_and(|v| v == "json" || v == "ndjson"))
+    })
 }

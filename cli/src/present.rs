@@ -1,10 +1,11 @@
-//! Showing results: psql-style tables or the JSON document, written as
-//! rows arrive.
+//! Showing results: psql-style tables, the JSON document, JSON lines or
+//! CSV, written as rows arrive.
 
 use std::io::{self, IsTerminal, Write};
 
 use sequelae_core::render::{
-    ErrorFields, JsonResults, StatementSummary, TableOptions, TableWriter, error_text, notice_text,
+    ErrorFields, JsonResults, NdjsonResults, StatementSummary, TableOptions, TableWriter,
+    csv_header, csv_row, error_text, notice_text,
 };
 use sequelae_core::wire::{CommandTag, DataRow, RowDescription, ServerMessage};
 
@@ -42,6 +43,43 @@ pub(crate) trait Presenter {
     fn finish(&mut self, duration_ms: f64, statements: u64) -> io::Result<()>;
 }
 
+/// The presenter for the chosen format. `multi` (more than one
+/// statement) picks the JSON document's shape; `source` names the script
+/// in error messages.
+pub(crate) fn for_options(
+    options: &crate::GlobalOptions,
+    multi: bool,
+    source: String,
+) -> Box<dyn Presenter> {
+    use crate::options::OutputFormat;
+    match options.output_format() {
+        OutputFormat::Table => Box::new(Human::new(source, options.expanded)),
+        OutputFormat::Json => Box::new(Json::new(multi)),
+        OutputFormat::Ndjson => Box::new(Ndjson::new()),
+        OutputFormat::Csv => Box::new(Csv::new(source)),
+    }
+}
+
+/// A failed statement as psql words it; for files prefixed with the
+/// script's name and the statement's line.
+fn error_message(
+    source: &str,
+    error: &ServerMessage,
+    statement: &str,
+    line: u64,
+    hint: Option<&str>,
+) -> String {
+    let mut text = error_text(error, Some(statement));
+    if let Some(hint) = hint {
+        text.push_str(&format!("\nHINT:  {hint}"));
+    }
+    if source != "<command>" {
+        format!("{source}:{line}: {text}")
+    } else {
+        text
+    }
+}
+
 /// Flushes `buf` to stdout when it is large (or always, with `force`).
 fn drain(out: &mut io::StdoutLock<'static>, buf: &mut String, force: bool) -> io::Result<()> {
     if force || buf.len() >= FLUSH_AT {
@@ -61,16 +99,18 @@ pub(crate) struct Human {
     table: Option<TableWriter>,
     source: String,
     timing: bool,
+    expanded: bool,
 }
 
 impl Human {
-    pub(crate) fn new(source: String) -> Human {
+    pub(crate) fn new(source: String, expanded: bool) -> Human {
         Human {
             out: io::stdout().lock(),
             buf: String::new(),
             table: None,
             source,
             timing: io::stderr().is_terminal(),
+            expanded,
         }
     }
 }
@@ -82,7 +122,11 @@ impl Presenter for Human {
             table.finish(&mut self.buf, None);
             self.buf.push('\n');
         }
-        self.table = Some(TableWriter::new(description, TableOptions::default()));
+        let options = TableOptions {
+            expanded: self.expanded,
+            ..TableOptions::default()
+        };
+        self.table = Some(TableWriter::new(description, options));
         Ok(())
     }
 
@@ -137,16 +181,10 @@ impl Presenter for Human {
         // dropped, as psql shows no result for a failed statement.
         self.table = None;
         drain(&mut self.out, &mut self.buf, true)?;
-        let mut text = error_text(error, Some(statement));
-        if let Some(hint) = hint {
-            text.push_str(&format!("\nHINT:  {hint}"));
-        }
-        // psql names the script and the statement's line for files.
-        if self.source != "<command>" {
-            eprintln!("{}:{line}: {text}", self.source);
-        } else {
-            eprintln!("{text}");
-        }
+        eprintln!(
+            "{}",
+            error_message(&self.source, error, statement, line, hint)
+        );
         Ok(())
     }
 
@@ -259,6 +297,187 @@ impl Presenter for Json {
 
     fn finish(&mut self, duration_ms: f64, _statements: u64) -> io::Result<()> {
         self.results.finish(&mut self.buf, duration_ms);
+        drain(&mut self.out, &mut self.buf, true)
+    }
+}
+
+/// JSON lines: a line per row, flushed as it is written so that a reader
+/// that wants only the first rows (`| head -1`) gets them at once and the
+/// run stops when it goes away.
+pub(crate) struct Ndjson {
+    out: io::StdoutLock<'static>,
+    buf: String,
+    results: NdjsonResults,
+    copy_warned: bool,
+}
+
+impl Ndjson {
+    pub(crate) fn new() -> Ndjson {
+        Ndjson {
+            out: io::stdout().lock(),
+            buf: String::new(),
+            results: NdjsonResults::new(),
+            copy_warned: false,
+        }
+    }
+}
+
+impl Presenter for Ndjson {
+    fn columns(&mut self, description: &RowDescription) -> io::Result<()> {
+        self.results.columns(description);
+        Ok(())
+    }
+
+    fn row(&mut self, row: &DataRow) -> io::Result<()> {
+        self.results.row(&mut self.buf, row);
+        drain(&mut self.out, &mut self.buf, true)
+    }
+
+    fn copy_data(&mut self, _chunk: &[u8]) -> io::Result<()> {
+        if !self.copy_warned {
+            self.copy_warned = true;
+            eprintln!(
+                "sequelae: warning: COPY ... TO STDOUT data is not part of --format ndjson \
+                 output (its row count is); use --format table or csv to get the data"
+            );
+        }
+        Ok(())
+    }
+
+    fn complete(
+        &mut self,
+        _tag: Option<&CommandTag>,
+        summary: &StatementSummary,
+    ) -> io::Result<()> {
+        self.results.statement_done(&mut self.buf, summary);
+        drain(&mut self.out, &mut self.buf, true)
+    }
+
+    fn notice(&mut self, notice: &ServerMessage) -> io::Result<()> {
+        eprintln!("{}", notice_text(notice));
+        Ok(())
+    }
+
+    fn error(
+        &mut self,
+        error: &ServerMessage,
+        _statement: &str,
+        _line: u64,
+        hint: Option<&str>,
+    ) -> io::Result<()> {
+        self.results
+            .failed(&mut self.buf, &ErrorFields::from_server(error, hint));
+        drain(&mut self.out, &mut self.buf, true)
+    }
+
+    fn failure(&mut self, message: &str) -> io::Result<()> {
+        let fields = ErrorFields {
+            error: message.to_string(),
+            ..ErrorFields::default()
+        };
+        self.results.failed(&mut self.buf, &fields);
+        drain(&mut self.out, &mut self.buf, true)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        drain(&mut self.out, &mut self.buf, true)
+    }
+
+    fn finish(&mut self, duration_ms: f64, statements: u64) -> io::Result<()> {
+        self.results.finish(&mut self.buf, statements, duration_ms);
+        drain(&mut self.out, &mut self.buf, true)
+    }
+}
+
+/// CSV on stdout and nothing else there: each result set is a header
+/// and its records; command tags, notices and errors go to stderr.
+pub(crate) struct Csv {
+    out: io::StdoutLock<'static>,
+    buf: String,
+    columns: Option<usize>,
+    source: String,
+}
+
+impl Csv {
+    pub(crate) fn new(source: String) -> Csv {
+        Csv {
+            out: io::stdout().lock(),
+            buf: String::new(),
+            columns: None,
+            source,
+        }
+    }
+}
+
+impl Presenter for Csv {
+    fn columns(&mut self, description: &RowDescription) -> io::Result<()> {
+        csv_header(&mut self.buf, &description.columns);
+        self.columns = Some(description.columns.len());
+        drain(&mut self.out, &mut self.buf, false)
+    }
+
+    fn row(&mut self, row: &DataRow) -> io::Result<()> {
+        if let Some(columns) = self.columns {
+            csv_row(&mut self.buf, columns, row);
+        }
+        drain(&mut self.out, &mut self.buf, false)
+    }
+
+    fn copy_data(&mut self, chunk: &[u8]) -> io::Result<()> {
+        drain(&mut self.out, &mut self.buf, true)?;
+        self.out.write_all(chunk)
+    }
+
+    fn complete(&mut self, tag: Option<&CommandTag>, summary: &StatementSummary) -> io::Result<()> {
+        let had_rows = self.columns.take().is_some();
+        drain(&mut self.out, &mut self.buf, false)?;
+        if summary.truncated {
+            drain(&mut self.out, &mut self.buf, true)?;
+            eprintln!(
+                "sequelae: {} of {} rows written; the rest were cut by --max-rows",
+                summary.rows_returned,
+                summary.row_count.unwrap_or(summary.rows_returned)
+            );
+        }
+        if let (false, Some(tag)) = (had_rows, tag) {
+            eprintln!("{}", tag.as_str());
+        }
+        Ok(())
+    }
+
+    fn notice(&mut self, notice: &ServerMessage) -> io::Result<()> {
+        drain(&mut self.out, &mut self.buf, true)?;
+        eprintln!("{}", notice_text(notice));
+        Ok(())
+    }
+
+    fn error(
+        &mut self,
+        error: &ServerMessage,
+        statement: &str,
+        line: u64,
+        hint: Option<&str>,
+    ) -> io::Result<()> {
+        self.columns = None;
+        drain(&mut self.out, &mut self.buf, true)?;
+        eprintln!(
+            "{}",
+            error_message(&self.source, error, statement, line, hint)
+        );
+        Ok(())
+    }
+
+    fn failure(&mut self, message: &str) -> io::Result<()> {
+        drain(&mut self.out, &mut self.buf, true)?;
+        eprintln!("sequelae: {message}");
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        drain(&mut self.out, &mut self.buf, true)
+    }
+
+    fn finish(&mut self, _duration_ms: f64, _statements: u64) -> io::Result<()> {
         drain(&mut self.out, &mut self.buf, true)
     }
 }

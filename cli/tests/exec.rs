@@ -21,7 +21,7 @@ fn human_output_is_psql_like_with_every_result_in_order() {
         .ok();
     assert_eq!(
         run.stdout,
-        "CREATE TABLE\nINSERT 0 2\n id |  name\n----+--------\n  1 | Ada\n 22 | <null>\n(2 rows)\n\n only\n------\n x\n(1 row)\n\n"
+        "CREATE TABLE\nINSERT 0 2\n id | name\n----+------\n  1 | Ada\n 22 | \\N\n(2 rows)\n\n only\n------\n x\n(1 row)\n\n"
     );
     assert!(!run.stdout.contains("sequelae"), "no banner on stdout");
 }

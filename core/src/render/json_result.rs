@@ -59,7 +59,7 @@ pub struct JsonResults {
     warnings: Vec<String>,
 }
 
-fn escape(s: &str) -> String {
+pub(super) fn escape(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
 }
 
@@ -338,7 +338,7 @@ fn columns_json(columns: &[Column]) -> String {
     serde_json::Value::Array(described).to_string()
 }
 
-fn round_ms(ms: f64) -> String {
+pub(super) fn round_ms(ms: f64) -> String {
     let rounded = (ms * 1000.0).round() / 1000.0;
     if rounded.is_finite() {
         rounded.to_string()

@@ -8,6 +8,7 @@
 
 use unicode_width::UnicodeWidthStr;
 
+use super::display::{NULL_MARK, display_label, display_value};
 use crate::wire::{DataRow, RowDescription};
 
 /// How values are shown.
@@ -15,10 +16,11 @@ use crate::wire::{DataRow, RowDescription};
 pub struct TableOptions {
     /// Rows buffered to compute column widths before the first line.
     pub batch_rows: usize,
-    /// Display width beyond which a value is cut with `…`.
+    /// Display width beyond which a value is cut (and marked `\…`).
     pub max_value_width: usize,
-    /// What NULL looks like (distinct from an empty string).
-    pub null: String,
+    /// One record per row, a line per column (psql's `\x`), for rows too
+    /// wide for the screen.
+    pub expanded: bool,
 }
 
 impl Default for TableOptions {
@@ -26,7 +28,7 @@ impl Default for TableOptions {
         TableOptions {
             batch_rows: 1000,
             max_value_width: 80,
-            null: "<null>".into(),
+            expanded: false,
         }
     }
 }
@@ -62,9 +64,9 @@ impl TableWriter {
             .columns
             .iter()
             .map(|c| Layout {
-                name: c.name.clone(),
+                name: display_label(&c.name),
                 right: is_numeric(c.type_oid),
-                width: c.name.width(),
+                width: display_label(&c.name).width(),
             })
             .collect();
         TableWriter {
@@ -82,11 +84,15 @@ impl TableWriter {
     pub fn row(&mut self, row: &DataRow, out: &mut String) {
         let cells: Vec<String> = (0..self.columns.len())
             .map(|i| match row.get(i) {
-                None => self.options.null.clone(),
+                None => NULL_MARK.to_string(),
                 Some(bytes) => self.cell(bytes),
             })
             .collect();
         self.rows += 1;
+        if self.options.expanded {
+            self.write_record(&cells, out);
+            return;
+        }
         if self.header_written {
             self.write_row(&cells, out);
             return;
@@ -103,13 +109,17 @@ impl TableWriter {
     /// Writes what is buffered and the `(N rows)` footer. `total` is the
     /// server's row count when rows were skipped (`--max-rows`).
     pub fn finish(&mut self, out: &mut String, total: Option<u64>) {
-        self.flush(out);
+        if !self.options.expanded {
+            self.flush(out);
+        }
         let noun = if self.rows == 1 { "row" } else { "rows" };
         match total {
             Some(total) if total > self.rows => out.push_str(&format!(
                 "({} of {total} rows shown; the rest were cut by --max-rows)\n",
                 self.rows
             )),
+            // psql's expanded mode counts rows only when there are none.
+            _ if self.options.expanded && self.rows > 0 => {}
             _ => out.push_str(&format!("({} {noun})\n", self.rows)),
         }
         if self.cut {
@@ -135,35 +145,39 @@ impl TableWriter {
         }
     }
 
-    /// Control characters would break the grid: show them escaped, and cut
-    /// values past the width limit.
+    /// Escapes the value so that no two values look alike (see
+    /// [`super::display`]) and cuts it past the width limit.
     fn cell(&mut self, bytes: &[u8]) -> String {
-        let text = String::from_utf8_lossy(bytes);
-        // The common case, a short value without control characters, is
-        // taken as it is.
-        if text.len() <= self.options.max_value_width && !text.chars().any(char::is_control) {
-            return text.into_owned();
-        }
-        let mut shown = String::with_capacity(text.len());
-        let mut width = 0;
-        for c in text.chars() {
-            let piece: std::borrow::Cow<'_, str> = match c {
-                '\n' => "\\n".into(),
-                '\r' => "\\r".into(),
-                '\t' => "\\t".into(),
-                c if c.is_control() => format!("\\u{{{:x}}}", c as u32).into(),
-                c => c.to_string().into(),
-            };
-            let w = piece.width();
-            if width + w > self.options.max_value_width {
-                shown.push('…');
-                self.cut = true;
-                return shown;
-            }
-            width += w;
-            shown.push_str(&piece);
-        }
+        let (shown, cut) = display_value(bytes, self.options.max_value_width);
+        self.cut |= cut;
         shown
+    }
+
+    /// One row in expanded mode: `-[ RECORD n ]` and a line per column.
+    fn write_record(&self, cells: &[String], out: &mut String) {
+        let name_width = self
+            .columns
+            .iter()
+            .map(|c| c.name.width())
+            .max()
+            .unwrap_or(0);
+        // psql sizes this line to the widest value of all rows; a stream
+        // cannot, so it spans the names and the separator only.
+        let label = format!("-[ RECORD {} ]-", self.rows);
+        let width = label.len().max(name_width + 3);
+        out.push_str(&label);
+        out.extend(std::iter::repeat_n('-', width - label.len()));
+        out.push('\n');
+        for (layout, cell) in self.columns.iter().zip(cells) {
+            let line_start = out.len();
+            out.push_str(&layout.name);
+            out.extend(std::iter::repeat_n(' ', name_width - layout.name.width()));
+            out.push_str(" | ");
+            out.push_str(cell);
+            let end = out[line_start..].trim_end().len();
+            out.truncate(line_start + end);
+            out.push('\n');
+        }
     }
 
     fn write_header(&self, out: &mut String) {
@@ -273,9 +287,29 @@ mod tests {
             " id | name  |      email\n\
              ----+-------+-----------------\n  \
              1 | Ada   | ada@example.com\n \
-             22 | Grace | <null>\n\
+             22 | Grace | \\N\n\
              (2 rows)\n"
         );
+    }
+
+    #[test]
+    fn expanded_shows_a_record_per_row() {
+        let desc = description(&[("id", 23), ("long_name", 25)]);
+        let rows = [row(&[Some("1"), Some("Ada")]), row(&[Some("22"), None])];
+        let options = TableOptions {
+            expanded: true,
+            ..TableOptions::default()
+        };
+        assert_eq!(
+            render(&desc, &rows, options.clone()),
+            "-[ RECORD 1 ]-\n\
+             id        | 1\n\
+             long_name | Ada\n\
+             -[ RECORD 2 ]-\n\
+             id        | 22\n\
+             long_name | \\N\n"
+        );
+        assert_eq!(render(&desc, &[], options), "(0 rows)\n");
     }
 
     #[test]
@@ -298,7 +332,7 @@ mod tests {
         };
         let out = render(&desc, &rows, options);
         assert!(out.contains(" a\\nb\\tc\n"), "{out}");
-        assert!(out.contains(&format!(" {}…\n", "x".repeat(10))), "{out}");
+        assert!(out.contains(&format!(" {}\\…\n", "x".repeat(10))), "{out}");
         assert!(
             out.contains("values longer than 10 characters were cut"),
             "{out}"
