@@ -16,6 +16,12 @@ pub enum Origin {
     DatabaseUrl,
     /// A `PG*` environment variable, by name.
     EnvVar(&'static str),
+    /// A `PG*` variable set by the `.env` file, by name.
+    DotEnv(&'static str),
+    /// The connection service file (`service=` / `PGSERVICE`).
+    ServiceFile,
+    /// The password file (`.pgpass` or `PGPASSFILE`).
+    PasswordFile,
     /// libpq's built-in defaults (one host on the default socket).
     Default,
 }
@@ -26,6 +32,9 @@ impl fmt::Display for Origin {
             Origin::ConnectionString => f.write_str("connection string"),
             Origin::DatabaseUrl => f.write_str("DATABASE_URL"),
             Origin::EnvVar(name) => f.write_str(name),
+            Origin::DotEnv(name) => write!(f, "{name} (from .env)"),
+            Origin::ServiceFile => f.write_str("service file"),
+            Origin::PasswordFile => f.write_str("password file"),
             Origin::Default => f.write_str("the defaults"),
         }
     }
@@ -326,6 +335,80 @@ pub enum ConfigError {
         /// Where the URI came from.
         origin: Origin,
     },
+    /// A URI query parameter libpq does not know; libpq's own words first.
+    #[error("invalid URI query parameter: \"{key}\" in {origin}: {hint}")]
+    InvalidUriParameter {
+        /// The unknown parameter.
+        key: String,
+        /// Where the URI came from.
+        origin: Origin,
+        /// A likely correction, or where the valid keys are listed.
+        hint: String,
+    },
+    /// A `PG*` variable for a session default libpq sends and sequelae
+    /// does not; refused so that the session is not silently different.
+    #[error("{var} is set, but sequelae does not honour it: unset it and use {instead}")]
+    UnsupportedVariable {
+        /// The variable.
+        var: &'static str,
+        /// How to get the same effect.
+        instead: &'static str,
+    },
+    /// A service file line that is not `key=value` with a known key.
+    #[error(
+        "syntax error in service file \"{file}\", line {line}: write key=value with a libpq \
+         option name"
+    )]
+    ServiceFileSyntax {
+        /// The file.
+        file: String,
+        /// The line number, from 1.
+        line: usize,
+    },
+    /// `service=` inside a service file.
+    #[error("nested service specifications not supported in service file \"{file}\", line {line}")]
+    NestedService {
+        /// The file.
+        file: String,
+        /// The line number, from 1.
+        line: usize,
+    },
+    /// No service file defines the requested service.
+    #[error(
+        "definition of service \"{name}\" (from {origin}) not found in {}",
+        join_files(.searched)
+    )]
+    ServiceNotFound {
+        /// The service name.
+        name: String,
+        /// Where the name came from.
+        origin: Origin,
+        /// The files searched, in order.
+        searched: Vec<String>,
+    },
+    /// A target_session_attrs value libpq does not know.
+    #[error(
+        "invalid target_session_attrs \"{value}\" in {origin}: expected one of any, read-write, \
+         read-only, primary, standby, prefer-standby"
+    )]
+    InvalidTargetSessionAttrs {
+        /// The offending value.
+        value: String,
+        /// Where it came from.
+        origin: Origin,
+    },
+    /// An sslmode that needs TLS, which this build cannot do: the settings
+    /// cannot work against any server, so it is a configuration problem.
+    #[error(
+        "sslmode={mode} (from {origin}) requires TLS, which this build of sequelae does not \
+         support yet; use sslmode=prefer or sslmode=disable"
+    )]
+    TlsUnavailable {
+        /// The sslmode in force.
+        mode: String,
+        /// Where it came from.
+        origin: Origin,
+    },
     /// A `?` parameter without `=`.
     #[error(
         "missing \"=\" in {} in connection URI ({origin}): write ?key=value&key=value",
@@ -337,6 +420,10 @@ pub enum ConfigError {
         /// Where the URI came from.
         origin: Origin,
     },
+}
+
+fn join_files(files: &[String]) -> String {
+    files.join(", ")
 }
 
 fn describe_param(param: Option<&str>) -> String {

@@ -28,8 +28,10 @@ mod keywords;
 mod params;
 mod password;
 mod pgpass;
+mod service;
 mod settings;
 mod ssl_mode;
+mod target;
 mod uri;
 
 pub use dotenv::parse_dotenv;
@@ -38,5 +40,7 @@ pub use environment::Environment;
 pub use error::{ConfigError, Origin, UriPart};
 pub use password::Password;
 pub use pgpass::PgPass;
+pub use service::DEFAULT_SYSCONFDIR;
 pub use settings::ConnectSettings;
 pub use ssl_mode::{ParseSslModeError, SslMode};
+pub use target::{ParseTargetError, SessionCheck, TargetSessionAttrs};

@@ -205,6 +205,13 @@ fn parse_query(query: &str, origin: Origin, params: &mut RawParams) -> Result<()
         } else {
             (key, value)
         };
+        if after_secret.is_none() && keywords::lookup(&key).is_none() && key != "requiressl" {
+            return Err(ConfigError::InvalidUriParameter {
+                hint: keywords::hint_for_unknown(&key),
+                key,
+                origin,
+            });
+        }
         params.store(&key, value, origin, after_secret.as_deref())?;
         after_secret = keywords::is_secret(&key).then_some(key);
     }
@@ -450,15 +457,15 @@ mod tests {
     #[rstest]
     #[case(
         "postgresql://h?ssl=false",
-        "unknown connection option \"ssl\" in connection string: did you mean \"sslmode\"?"
+        "invalid URI query parameter: \"ssl\" in connection string: did you mean \"sslmode\"?"
     )]
     #[case(
         "postgresql://h?sslmdoe=require",
-        "unknown connection option \"sslmdoe\" in connection string: did you mean \"sslmode\"?"
+        "invalid URI query parameter: \"sslmdoe\" in connection string: did you mean \"sslmode\"?"
     )]
     #[case(
         "postgresql://h?currentSchema=app",
-        "unknown connection option \"currentSchema\" in connection string: set the schema search path"
+        "invalid URI query parameter: \"currentSchema\" in connection string: set the schema search path"
     )]
     fn rejects_unknown_query_keys(#[case] uri: &str, #[case] message: &str) {
         let got = parse_err(uri).to_string();

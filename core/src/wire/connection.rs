@@ -109,6 +109,9 @@ pub struct Connection {
     /// Values per row of the current result set, to refuse DataRows
     /// that do not match it.
     row_width: Option<usize>,
+    /// Whether the first byte of the server's first answer to the
+    /// startup message was seen (and was one PostgreSQL can send).
+    answered: bool,
 }
 
 /// A client-side deadline for requests.
@@ -166,6 +169,7 @@ impl Connection {
             extended: false,
             pending_error: None,
             row_width: None,
+            answered: false,
         };
         if conn.startup.tls == TlsNegotiation::Disabled {
             conn.send_startup();
@@ -522,6 +526,19 @@ impl Connection {
     /// Splits one complete message off the input, refusing oversized ones
     /// from the header alone, before any memory is reserved for them.
     fn next_message(&mut self) -> Result<Option<Message>, Error> {
+        if !self.answered && self.state == State::Authenticating {
+            // A server answers a startup message with an authentication
+            // request, an error or a protocol negotiation. Anything else is
+            // not PostgreSQL (an HTTP server says 'H'), and reading its
+            // bytes as a length would only confuse the message.
+            let Some(&first) = self.input.first() else {
+                return Ok(None);
+            };
+            if !matches!(first, b'R' | b'E' | b'v') {
+                return self.fail(Error::NotPostgres { byte: first });
+            }
+            self.answered = true;
+        }
         if self.input.len() < 5 {
             return Ok(None);
         }
