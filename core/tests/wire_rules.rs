@@ -260,7 +260,7 @@ fn a_password_request_without_password_names_user_and_method(
         err.to_string(),
         format!(
             "server requested {method} authentication for user \"alice\" but no password was supplied: \
-             put it in the connection URL, PGPASSWORD or ~/.pgpass"
+             put it in the connection URL, PGPASSWORD or the password file (PGPASSFILE, else ~/.pgpass)"
         )
     );
 }

@@ -59,7 +59,7 @@ pub enum Error {
     /// The server wants a password and none was configured.
     #[error(
         "server requested {method} authentication for user \"{user}\" but no password was supplied: \
-         put it in the connection URL, PGPASSWORD or ~/.pgpass"
+         put it in the connection URL, PGPASSWORD or the password file (PGPASSFILE, else ~/.pgpass)"
     )]
     PasswordRequired {
         /// The user we tried to log in as.
