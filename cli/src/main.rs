@@ -2,6 +2,7 @@
 //! PostgreSQL from a terminal.
 
 mod backup;
+mod connection_info;
 mod exec;
 mod exit;
 mod health;
@@ -116,6 +117,9 @@ enum Command {
     /// Check the server: version, latency, size, uptime, connections.
     /// Exits 1 when the server is unhealthy, 3 when it cannot be reached.
     Health,
+    /// Show the connection settings and where each came from, without
+    /// connecting (the password is never shown).
+    ConnectionInfo,
 }
 
 fn main() -> ExitCode {
@@ -127,6 +131,10 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Exec { sql } => exec::exec(&cli.global, &sql),
         Command::File { path } => exec::file(&cli.global, &path),
+        Command::ConnectionInfo => cli
+            .global
+            .check_for("connection-info", false)
+            .and_then(|()| connection_info::run(&cli.global)),
         Command::Health => cli
             .global
             .check_for("health", false)
