@@ -69,7 +69,11 @@ fn text(report: &ConnectionReport) -> String {
             host.port
         ));
     }
-    let password = if report.password_set { "set" } else { "not set" };
+    let password = if report.password_set {
+        "set"
+    } else {
+        "not set"
+    };
     let rows = [
         ("user", report.user.as_str(), "user"),
         ("dbname", report.dbname.as_str(), "dbname"),

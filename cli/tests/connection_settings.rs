@@ -102,13 +102,25 @@ fn connection_info_says_where_each_value_came_from() {
 
     // Text for people, and the password given in the flag is never shown.
     let mut cmd = bare(&db, home.path(), &["connection-info"]);
-    cmd.args(["--database-url", "postgresql://bob:s3cr3t-flag@h1,h2:6000/app"]);
+    cmd.args([
+        "--database-url",
+        "postgresql://bob:s3cr3t-flag@h1,h2:6000/app",
+    ]);
     let out = run(cmd).ok();
     assert!(!out.stdout.contains("s3cr3t-flag"), "{}", out.stdout);
-    assert!(out.stdout.contains("1. h1  port 5432  TCP"), "{}", out.stdout);
-    assert!(out.stdout.contains("2. h2  port 6000  TCP"), "{}", out.stdout);
     assert!(
-        out.stdout.contains("password              set  (flag --database-url)"),
+        out.stdout.contains("1. h1  port 5432  TCP"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("2. h2  port 6000  TCP"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("password              set  (flag --database-url)"),
         "{}",
         out.stdout
     );
@@ -139,9 +151,21 @@ fn malformed_settings_exit_2_naming_the_place(#[case] url: &str, #[case] message
 
 #[rstest]
 #[case::gssencmode("PGGSSENCMODE", "require", "gssencmode=\"require\" in PGGSSENCMODE")]
-#[case::load_balance("PGLOADBALANCEHOSTS", "random", "in PGLOADBALANCEHOSTS is not supported")]
-#[case::datestyle("PGDATESTYLE", "ISO", "PGDATESTYLE is set, but sequelae does not honour it")]
-#[case::bad_target("PGTARGETSESSIONATTRS", "writer", "invalid target_session_attrs \"writer\"")]
+#[case::load_balance(
+    "PGLOADBALANCEHOSTS",
+    "random",
+    "in PGLOADBALANCEHOSTS is not supported"
+)]
+#[case::datestyle(
+    "PGDATESTYLE",
+    "ISO",
+    "PGDATESTYLE is set, but sequelae does not honour it"
+)]
+#[case::bad_target(
+    "PGTARGETSESSIONATTRS",
+    "writer",
+    "invalid target_session_attrs \"writer\""
+)]
 fn unhonoured_variables_are_refused(#[case] var: &str, #[case] value: &str, #[case] message: &str) {
     let db = Db::new("cli_refuse");
     let home = tempfile::tempdir().unwrap();
@@ -193,7 +217,11 @@ fn an_ignored_pgpassfile_is_named_when_the_connection_fails() {
     let scram = role(AuthMethod::ScramSha256);
     let home = tempfile::tempdir().unwrap();
     let passfile = home.path().join("shared-pgpass");
-    std::fs::write(&passfile, format!("*:*:*:{}:{}\n", scram.name, scram.password)).unwrap();
+    std::fs::write(
+        &passfile,
+        format!("*:*:*:{}:{}\n", scram.name, scram.password),
+    )
+    .unwrap();
     std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o644)).unwrap();
     let mut cmd = bare(&db, home.path(), &["exec", "SELECT 1"]);
     cmd.env("PGHOST", "127.0.0.1")

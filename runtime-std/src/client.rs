@@ -4,9 +4,7 @@ use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use sequelae_core::config::{
-    ConnectSettings, Endpoint, PgPass, SessionCheck, TargetSessionAttrs,
-};
+use sequelae_core::config::{ConnectSettings, Endpoint, PgPass, SessionCheck, TargetSessionAttrs};
 use sequelae_core::wire::{
     CancelToken, CommandTag, Connection, DataRow, Event, RowDescription, ServerMessage, Startup,
     TransactionStatus,

@@ -363,7 +363,11 @@ fn an_ignored_password_file_is_reported_when_connecting_fails() {
     let role = role(AuthMethod::ScramSha256);
     let dir = tempfile::tempdir().unwrap();
     let passfile = dir.path().join("team-pgpass");
-    std::fs::write(&passfile, format!("*:*:*:{}:{}\n", role.name, role.password)).unwrap();
+    std::fs::write(
+        &passfile,
+        format!("*:*:*:{}:{}\n", role.name, role.password),
+    )
+    .unwrap();
     std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o644)).unwrap();
     let env = Environment::new()
         .with_os_user("nobody")

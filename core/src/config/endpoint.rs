@@ -70,7 +70,9 @@ impl Endpoint {
     /// What to open a TCP connection to: the `hostaddr` when given, else
     /// the host name.
     pub fn connect_host(&self) -> &str {
-        self.hostaddr.as_deref().unwrap_or_else(|| self.host.as_str())
+        self.hostaddr
+            .as_deref()
+            .unwrap_or_else(|| self.host.as_str())
     }
 
     /// Whether the server is reached through a Unix socket.

@@ -79,7 +79,8 @@ const KEYWORDS: &[Keyword] = &[
     kw(
         "client_encoding",
         OnlyDefault(&["UTF8", "UTF-8", "UNICODE"]),
-    ).var("PGCLIENTENCODING"),
+    )
+    .var("PGCLIENTENCODING"),
     kw("keepalives", Ignored),
     kw("keepalives_idle", Ignored),
     kw("keepalives_interval", Ignored),
@@ -99,11 +100,13 @@ const KEYWORDS: &[Keyword] = &[
     kw(
         "max_protocol_version",
         OnlyDefault(&["3.0", "3.2", "latest"]),
-    ).var("PGMAXPROTOCOLVERSION"),
+    )
+    .var("PGMAXPROTOCOLVERSION"),
     kw(
         "ssl_min_protocol_version",
         OnlyDefault(&["TLSv1", "TLSv1.1", "TLSv1.2"]),
-    ).var("PGSSLMINPROTOCOLVERSION"),
+    )
+    .var("PGSSLMINPROTOCOLVERSION"),
     kw("ssl_max_protocol_version", OnlyDefault(&["TLSv1.3"])).var("PGSSLMAXPROTOCOLVERSION"),
     kw("gssencmode", OnlyDefault(&["disable", "prefer"])).var("PGGSSENCMODE"),
     kw("krbsrvname", Ignored).var("PGKRBSRVNAME"),

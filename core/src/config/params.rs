@@ -115,7 +115,11 @@ mod tests {
     #[case("load_balance_hosts", "")]
     fn accepts_default_behaviour(#[case] key: &str, #[case] value: &str) {
         let p = store(key, value).expect("accepted");
-        let kept = if key == "keepalives" { None } else { Some(value) };
+        let kept = if key == "keepalives" {
+            None
+        } else {
+            Some(value)
+        };
         assert_eq!(p.get(key), kept);
     }
 

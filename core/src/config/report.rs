@@ -171,7 +171,10 @@ mod tests {
         assert_eq!(report.source("host"), Some("flag --database-url"));
         assert_eq!(report.source("hostaddr"), Some("PGHOSTADDR"));
         assert_eq!(report.source("port"), Some("PGPORT"));
-        assert_eq!(report.source("user"), Some("default: the operating-system user"));
+        assert_eq!(
+            report.source("user"),
+            Some("default: the operating-system user")
+        );
         assert_eq!(report.source("sslmode"), Some(".env PGSSLMODE"));
         assert_eq!(report.source("password"), Some(".pgpass /home/o/.pgpass"));
         assert!(!format!("{report:?}").contains("s3cret"));

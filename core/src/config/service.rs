@@ -6,6 +6,9 @@
 use super::error::{ConfigError, Origin};
 use super::keywords;
 
+/// The options of one service group, by libpq key, in file order.
+pub(crate) type ServiceOptions = Vec<(&'static str, String)>;
+
 /// Where libpq looks for the system-wide file when `PGSYSCONFDIR` is not
 /// set: the Debian-family build's configuration directory.
 pub const DEFAULT_SYSCONFDIR: &str = "/etc/postgresql-common";
@@ -42,7 +45,7 @@ pub(crate) fn lookup(
     text: &str,
     file: &str,
     name: &str,
-) -> Result<Option<Vec<(&'static str, String)>>, ConfigError> {
+) -> Result<Option<ServiceOptions>, ConfigError> {
     let mut in_group = false;
     let mut found = false;
     let mut options = Vec::new();
@@ -93,7 +96,7 @@ pub(crate) fn resolve(
     name_origin: Origin,
     files: &[String],
     read: &dyn Fn(&str) -> Option<String>,
-) -> Result<(String, Vec<(&'static str, String)>), ConfigError> {
+) -> Result<(String, ServiceOptions), ConfigError> {
     for file in files {
         let Some(text) = read(file) else { continue };
         if let Some(options) = lookup(&text, file, name)? {
@@ -143,7 +146,10 @@ mod tests {
     fn search_order_is_libpqs() {
         assert_eq!(
             candidate_files(None, None, Some("/home/a"), None),
-            vec!["/home/a/.pg_service.conf", "/etc/postgresql-common/pg_service.conf"]
+            vec![
+                "/home/a/.pg_service.conf",
+                "/etc/postgresql-common/pg_service.conf"
+            ]
         );
         assert_eq!(
             candidate_files(Some("/x"), Some("/y"), Some("/home/a"), Some("/etc/pg/")),

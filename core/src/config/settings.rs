@@ -357,7 +357,11 @@ impl<'a> Sources<'a> {
         let sslmode_found = self.pick("sslmode", "PGSSLMODE");
         note("sslmode", sslmode_found.as_ref());
         if self.service_file.is_some() {
-            origins.insert("service", self.pick_plain("service", "PGSERVICE").map_or(Origin::Default, |(_, o)| o));
+            origins.insert(
+                "service",
+                self.pick_plain("service", "PGSERVICE")
+                    .map_or(Origin::Default, |(_, o)| o),
+            );
         }
         let password = password_found.map(|(p, _)| Password::new(p));
         let application_name = self

@@ -657,7 +657,9 @@ fn files(path: &str) -> Option<String> {
         "/home/a/.pg_service.conf" => {
             Some("[prod]\nhost=prod.example\nport=6000\ndbname=sales\n".to_string())
         }
-        "/etc/pg/pg_service.conf" => Some("[prod]\nhost=system.example\n[sys]\nuser=sysuser\n".to_string()),
+        "/etc/pg/pg_service.conf" => {
+            Some("[prod]\nhost=system.example\n[sys]\nuser=sysuser\n".to_string())
+        }
         "/srv/custom.conf" => Some("[prod]\nhost=custom.example\n".to_string()),
         _ => None,
     }
@@ -731,14 +733,24 @@ fn a_string_setting_an_option_overrides_a_refused_variable() {
 }
 
 #[rstest]
-#[case("sslmode=require", "sslmode=require (from connection string) requires TLS")]
-#[case("sslmode=verify-full", "sslmode=verify-full (from connection string) requires TLS")]
+#[case(
+    "sslmode=require",
+    "sslmode=require (from connection string) requires TLS"
+)]
+#[case(
+    "sslmode=verify-full",
+    "sslmode=verify-full (from connection string) requires TLS"
+)]
 fn tls_modes_are_a_configuration_problem_without_tls(#[case] text: &str, #[case] start: &str) {
     let s = resolve(Some(text), &env());
     let err = s.check_runtime(false).expect_err("no TLS");
     assert!(err.to_string().starts_with(start), "{err}");
     assert!(s.check_runtime(true).is_ok());
-    assert!(resolve(Some("sslmode=prefer"), &env()).check_runtime(false).is_ok());
+    assert!(
+        resolve(Some("sslmode=prefer"), &env())
+            .check_runtime(false)
+            .is_ok()
+    );
 }
 
 #[test]

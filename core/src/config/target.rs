@@ -149,13 +149,43 @@ mod tests {
 
     #[rstest]
     #[case("read-write", Some("off"), Some("off"), SessionCheck::Accept)]
-    #[case("read-write", Some("off"), Some("on"), SessionCheck::Reject("session is read-only"))]
-    #[case("read-only", Some("off"), Some("off"), SessionCheck::Reject("session is not read-only"))]
+    #[case(
+        "read-write",
+        Some("off"),
+        Some("on"),
+        SessionCheck::Reject("session is read-only")
+    )]
+    #[case(
+        "read-only",
+        Some("off"),
+        Some("off"),
+        SessionCheck::Reject("session is not read-only")
+    )]
     #[case("read-only", Some("on"), Some("off"), SessionCheck::Accept)]
-    #[case("primary", Some("on"), None, SessionCheck::Reject("server is in hot standby mode"))]
-    #[case("standby", Some("off"), None, SessionCheck::Reject("server is not in hot standby mode"))]
-    #[case("standby", None, None, SessionCheck::Ask("SELECT pg_catalog.pg_is_in_recovery()"))]
-    #[case("read-write", None, Some("off"), SessionCheck::Ask("SHOW transaction_read_only"))]
+    #[case(
+        "primary",
+        Some("on"),
+        None,
+        SessionCheck::Reject("server is in hot standby mode")
+    )]
+    #[case(
+        "standby",
+        Some("off"),
+        None,
+        SessionCheck::Reject("server is not in hot standby mode")
+    )]
+    #[case(
+        "standby",
+        None,
+        None,
+        SessionCheck::Ask("SELECT pg_catalog.pg_is_in_recovery()")
+    )]
+    #[case(
+        "read-write",
+        None,
+        Some("off"),
+        SessionCheck::Ask("SHOW transaction_read_only")
+    )]
     #[case("any", Some("on"), Some("on"), SessionCheck::Accept)]
     fn decides_like_libpq(
         #[case] attrs: &str,
@@ -173,7 +203,10 @@ mod tests {
             TargetSessionAttrs::Standby.check_answer("f"),
             SessionCheck::Reject("server is not in hot standby mode")
         );
-        assert_eq!(TargetSessionAttrs::ReadOnly.check_answer("on"), SessionCheck::Accept);
+        assert_eq!(
+            TargetSessionAttrs::ReadOnly.check_answer("on"),
+            SessionCheck::Accept
+        );
     }
 
     #[test]
