@@ -265,3 +265,14 @@ fn an_http_server_on_the_port_is_not_postgres() {
     );
     server.join().unwrap();
 }
+
+#[test]
+fn tls_only_sslmode_is_a_usage_error_for_backup_too() {
+    let db = Db::new("cli_tls_backup");
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = db.command(&["backup"]);
+    cmd.env("PGSSLMODE", "require").current_dir(dir.path());
+    let out = run(cmd);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("requires TLS"), "{}", out.stderr);
+}

@@ -33,14 +33,15 @@ use sequelae_core::config::ConnectSettings;
 /// key=value string) over `DATABASE_URL` over the PG* variables over
 /// libpq's defaults, with `service=` / `PGSERVICE` read from the service
 /// files. A `.env` file in the working directory adds the variables the
-/// environment does not set.
+/// environment does not set. Settings this runtime cannot honour (an
+/// sslmode that demands TLS) are refused as [`Error::Config`].
 pub fn settings_from_env(explicit: Option<&str>) -> Result<ConnectSettings, Error> {
     let env = environment_with_dotenv();
-    Ok(ConnectSettings::resolve_with_files(
-        explicit,
-        &env,
-        &read_service_file,
-    )?)
+    let settings = ConnectSettings::resolve_with_files(explicit, &env, &read_service_file)?;
+    // This runtime has no TLS: settings that demand it are refused here,
+    // with the other configuration problems, before any command starts.
+    settings.check_runtime(false)?;
+    Ok(settings)
 }
 
 /// The process environment plus the `.env` file of the working directory.
