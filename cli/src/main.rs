@@ -2,6 +2,7 @@
 //! PostgreSQL from a terminal.
 
 mod backup;
+mod connection_info;
 mod docs;
 mod exec;
 mod exit;
@@ -97,6 +98,14 @@ enum Command {
         #[command(flatten)]
         format: ReportFormatArgs,
     },
+    /// Show the connection settings and where each came from, without
+    /// connecting (the password is never shown).
+    ConnectionInfo {
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        #[command(flatten)]
+        json: JsonArg,
+    },
     /// Print a shell completion script: `sequelae completions bash >
     /// /etc/bash_completion.d/sequelae` (or zsh, fish...).
     Completions {
@@ -181,6 +190,14 @@ impl Command {
                     ..Given::default()
                 },
             ),
+            Command::ConnectionInfo { connection, json } => (
+                "connection-info",
+                Given {
+                    connection: Some(connection),
+                    json: Some(json),
+                    ..Given::default()
+                },
+            ),
             Command::Completions { .. } => ("completions", Given::default()),
             Command::Man { .. } => ("man", Given::default()),
         }
@@ -206,6 +223,7 @@ fn main() -> ExitCode {
         Command::Exec { sql, .. } => exec::exec(&global, &sql),
         Command::File { path, .. } => exec::file(&global, &path),
         Command::Health { .. } => health::run(&global),
+        Command::ConnectionInfo { .. } => connection_info::run(&global),
         Command::Schema { args, .. } => schema::run(&global, args),
         Command::Backup { args, .. } => backup::run(&global, args),
         Command::Completions { shell } => docs::completions(shell),

@@ -135,11 +135,31 @@ fn malformed_input_is_an_error_not_a_panic(#[case] bytes: Vec<u8>, #[case] expec
     assert!(err.to_string().contains(expected), "{err}");
 }
 
-#[test]
-fn data_before_authentication_is_a_protocol_violation() {
+#[rstest]
+#[case::data_row(message(b'D', &[0, 0]), "'D'")]
+#[case::http(b"HTTP/1.1 400 Bad Request\r\n\r\n".to_vec(), "'H'")]
+#[case::one_byte(b"H".to_vec(), "'H'")]
+#[case::binary(vec![0x16, 3, 1, 0, 5], "byte 0x16")]
+fn a_first_answer_no_postgres_sends_is_named(#[case] bytes: Vec<u8>, #[case] shown: &str) {
     let mut conn = Connection::new(startup(None, TlsNegotiation::Disabled));
-    conn.handle_input(&message(b'D', &[0, 0]));
+    conn.handle_input(&bytes);
     let err = conn.poll_event().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "expected an authentication request from the server, but received {shown}: is a \
+             PostgreSQL server listening there?"
+        )
+    );
+    assert!(conn.is_closed());
+}
+
+#[test]
+fn data_after_authentication_starts_is_a_protocol_violation() {
+    let mut conn = Connection::new(startup(Some("pw"), TlsNegotiation::Disabled));
+    conn.handle_input(&auth(3, &[]));
+    conn.handle_input(&message(b'D', &[0, 0]));
+    let err = drain(&mut conn).unwrap_err();
     assert_eq!(
         err.to_string(),
         "protocol violation: server sent DataRow while authenticating"
@@ -240,7 +260,7 @@ fn a_password_request_without_password_names_user_and_method(
         err.to_string(),
         format!(
             "server requested {method} authentication for user \"alice\" but no password was supplied: \
-             put it in the connection URL, PGPASSWORD or ~/.pgpass"
+             put it in the connection URL, PGPASSWORD or the password file (PGPASSFILE, else ~/.pgpass)"
         )
     );
 }

@@ -3,7 +3,7 @@
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
-use sequelae_core::config::{ConnectSettings, Endpoint, PgPass};
+use sequelae_core::config::{ConnectSettings, Endpoint, PgPass, SessionCheck, TargetSessionAttrs};
 use sequelae_core::request::{
     CopyError, CopyInFold, CopyInStep, CopyOutFold, CopyOutStep, QueryFold, QueryStep,
 };
@@ -74,7 +74,13 @@ pub struct QueryResult {
 impl Client {
     /// Connects as `psql` would: each host of the list in order, the
     /// password from the settings or else from the password file.
+    ///
+    /// A host whose session is not what `target_session_attrs` asks for is
+    /// closed and the next one tried (for `prefer-standby`, a second pass
+    /// takes any host). Warnings about the password file are returned with
+    /// the session, or with the error when every host failed.
     pub fn connect(settings: &ConnectSettings) -> Result<Client, Error> {
+        settings.check_runtime(false)?;
         let env = process_environment();
         let (pgpass, warnings) = if settings.password.is_none() {
             load_pgpass(settings, &env)
@@ -82,19 +88,53 @@ impl Client {
             (None, Vec::new())
         };
         let mut failures = Vec::new();
-        for endpoint in &settings.endpoints {
-            match Client::connect_endpoint(settings, endpoint, pgpass.as_ref()) {
-                Ok(mut client) => {
-                    client.warnings = warnings;
-                    return Ok(client);
+        for &wanted in settings.target_session_attrs.passes() {
+            for endpoint in &settings.endpoints {
+                match Client::connect_endpoint(settings, endpoint, pgpass.as_ref(), wanted) {
+                    Ok(mut client) => {
+                        client.warnings = warnings;
+                        return Ok(client);
+                    }
+                    Err(e) => failures.push(e),
                 }
-                Err(e) => failures.push(e),
             }
         }
-        match failures.len() {
-            0 => Err(Error::Usage("no host to connect to".into())),
-            1 => Err(failures.remove(0)),
-            _ => Err(Error::AllHostsFailed(failures)),
+        let error = match failures.len() {
+            0 => Error::Usage("no host to connect to".into()),
+            1 => failures.remove(0),
+            _ => Error::AllHostsFailed(failures),
+        };
+        if warnings.is_empty() {
+            Err(error)
+        } else {
+            Err(Error::Warned {
+                error: Box::new(error),
+                warnings,
+            })
+        }
+    }
+
+    /// Keeps the session only when it is the kind asked for, asking the
+    /// server when its startup parameters do not tell.
+    fn check_session(&mut self, wanted: TargetSessionAttrs) -> Result<(), Error> {
+        let conn = &self.conn;
+        let mut verdict = wanted.check(&|name| conn.parameter(name).map(str::to_string));
+        if let SessionCheck::Ask(sql) = verdict {
+            let results = self.simple_query(sql)?;
+            let answer = results
+                .first()
+                .and_then(|r| r.rows.first())
+                .and_then(|row| row.get_str(0))
+                .unwrap_or_default()
+                .to_string();
+            verdict = wanted.check_answer(&answer);
+        }
+        match verdict {
+            SessionCheck::Reject(reason) => Err(Error::WrongSession {
+                endpoint: self.endpoint.to_string(),
+                reason,
+            }),
+            SessionCheck::Accept | SessionCheck::Ask(_) => Ok(()),
         }
     }
 
@@ -102,6 +142,7 @@ impl Client {
         settings: &ConnectSettings,
         endpoint: &Endpoint,
         pgpass: Option<&PgPass>,
+        wanted: TargetSessionAttrs,
     ) -> Result<Client, Error> {
         let started = Instant::now();
         let transport = transport::open(endpoint, settings.connect_timeout).map_err(|source| {
@@ -119,7 +160,12 @@ impl Client {
             startup.password =
                 pgpass.and_then(|p| p.lookup(endpoint, &settings.database, &settings.user));
         }
-        Client::start(startup, transport, endpoint.clone())
+        let mut client = Client::start(startup, transport, endpoint.clone())?;
+        if let Err(e) = client.check_session(wanted) {
+            let _ = client.close();
+            return Err(e);
+        }
+        Ok(client)
     }
 
     /// Runs the startup on a transport the caller opened (a tunnel, a

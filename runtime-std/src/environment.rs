@@ -45,37 +45,29 @@ fn os_user_name() -> Option<String> {
         .filter(|u| !u.is_empty())
 }
 
-/// The password file for `settings` (passfile=, PGPASSFILE, else
-/// ~/.pgpass), parsed, plus any warning about it.
-///
-/// Like libpq, a file that group or others can read is ignored with a
-/// warning: a password file anyone can read is a leak waiting to happen.
+/// The password file for `settings`: `passfile=` or `PGPASSFILE` (already
+/// in `settings.passfile`), else `~/.pgpass`.
+pub fn pgpass_path(settings: &ConnectSettings, env: &Environment) -> Option<PathBuf> {
+    match (&settings.passfile, env.var("HOME")) {
+        (Some(p), _) => Some(PathBuf::from(p)),
+        (None, Some(home)) => Some(PathBuf::from(home).join(".pgpass")),
+        (None, None) => None,
+    }
+}
+
+/// The password file for `settings` ([`pgpass_path`]), parsed, plus any
+/// warning about it; whether a file must be ignored is the core's rule
+/// ([`PgPass::refusal`]).
 pub fn load_pgpass(settings: &ConnectSettings, env: &Environment) -> (Option<PgPass>, Vec<String>) {
-    let path = match (&settings.passfile, env.var("HOME")) {
-        (Some(p), _) => PathBuf::from(p),
-        (None, Some(home)) => PathBuf::from(home).join(".pgpass"),
-        (None, None) => return (None, Vec::new()),
+    let Some(path) = pgpass_path(settings, env) else {
+        return (None, Vec::new());
     };
     let Ok(meta) = fs::metadata(&path) else {
         return (None, Vec::new());
     };
-    if !meta.is_file() {
-        return (
-            None,
-            vec![format!(
-                "password file \"{}\" is not a plain file; ignoring it",
-                path.display()
-            )],
-        );
-    }
-    if meta.permissions().mode() & 0o077 != 0 {
-        return (
-            None,
-            vec![format!(
-                "password file \"{}\" has group or world access; permissions should be u=rw (0600) or less; ignoring it",
-                path.display()
-            )],
-        );
+    let shown = path.display().to_string();
+    if let Some(warning) = PgPass::refusal(&shown, meta.is_file(), meta.permissions().mode()) {
+        return (None, vec![warning]);
     }
     match fs::read_to_string(&path) {
         Ok(text) => (Some(PgPass::parse(&text)), Vec::new()),
@@ -87,4 +79,10 @@ pub fn load_pgpass(settings: &ConnectSettings, env: &Environment) -> (Option<PgP
             )],
         ),
     }
+}
+
+/// A service file's text for the core's search, or `None` when it cannot
+/// be read (libpq skips a file it cannot stat).
+pub fn read_service_file(path: &str) -> Option<String> {
+    fs::read_to_string(path).ok()
 }

@@ -29,6 +29,24 @@ pub enum Error {
         /// Why.
         source: wire::Error,
     },
+    /// The session opened but is not the kind `target_session_attrs`
+    /// asks for (e.g. read-only when read-write was wanted).
+    #[error("connection to {endpoint} failed: {reason}")]
+    WrongSession {
+        /// The endpoint, as libpq describes it.
+        endpoint: String,
+        /// libpq's words for the mismatch.
+        reason: &'static str,
+    },
+    /// Connecting failed after warnings that may explain why (a password
+    /// file ignored for its permissions): both are reported.
+    #[error("{error}{}", .warnings.iter().map(|w| format!("\nwarning: {w}")).collect::<String>())]
+    Warned {
+        /// What failed.
+        error: Box<Error>,
+        /// What was noticed on the way.
+        warnings: Vec<String>,
+    },
     /// Every host in the list failed; each attempt is reported.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     AllHostsFailed(Vec<Error>),
@@ -53,10 +71,16 @@ impl Error {
     /// True when the failure happened before a session existed: the
     /// caller's exit code 3, "cannot connect".
     pub fn is_connect(&self) -> bool {
-        matches!(
-            self,
-            Error::Connect { .. } | Error::Startup { .. } | Error::AllHostsFailed(_)
-        )
+        match self {
+            Error::Warned { error, .. } => error.is_connect(),
+            other => matches!(
+                other,
+                Error::Connect { .. }
+                    | Error::Startup { .. }
+                    | Error::WrongSession { .. }
+                    | Error::AllHostsFailed(_)
+            ),
+        }
     }
 
     /// The server's error when the database refused a statement.

@@ -23,7 +23,7 @@ mod transport;
 
 pub use cancel::CancelHandle;
 pub use client::{CANCEL_GRACE, Client, CopyOutcome, QueryItem, QueryResult, QueryStream};
-pub use environment::{load_pgpass, process_environment};
+pub use environment::{load_pgpass, pgpass_path, process_environment, read_service_file};
 pub use error::Error;
 pub use transport::{Transport, open as open_transport};
 
@@ -31,12 +31,24 @@ use sequelae_core::config::ConnectSettings;
 
 /// Resolves connection settings the way the CLI does: `explicit` (a URL or
 /// key=value string) over `DATABASE_URL` over the PG* variables over
-/// libpq's defaults. A `.env` file in the working directory adds the
-/// variables the environment does not set.
+/// libpq's defaults, with `service=` / `PGSERVICE` read from the service
+/// files. A `.env` file in the working directory adds the variables the
+/// environment does not set. Settings this runtime cannot honour (an
+/// sslmode that demands TLS) are refused as [`Error::Config`].
 pub fn settings_from_env(explicit: Option<&str>) -> Result<ConnectSettings, Error> {
-    let mut env = process_environment();
-    if let Ok(text) = std::fs::read_to_string(".env") {
-        env = env.with_dotenv(&text);
+    let env = environment_with_dotenv();
+    let settings = ConnectSettings::resolve_with_files(explicit, &env, &read_service_file)?;
+    // This runtime has no TLS: settings that demand it are refused here,
+    // with the other configuration problems, before any command starts.
+    settings.check_runtime(false)?;
+    Ok(settings)
+}
+
+/// The process environment plus the `.env` file of the working directory.
+pub fn environment_with_dotenv() -> sequelae_core::config::Environment {
+    let env = process_environment();
+    match std::fs::read_to_string(".env") {
+        Ok(text) => env.with_dotenv(&text),
+        Err(_) => env,
     }
-    Ok(ConnectSettings::resolve(explicit, &env)?)
 }

@@ -78,9 +78,10 @@ pub fn open(endpoint: &Endpoint, timeout: Option<Duration>) -> io::Result<Box<dy
                 .ok_or_else(|| io::Error::other("no socket path for a Unix endpoint"))?;
             Ok(Box::new(UnixStream::connect(path)?))
         }
-        Host::Tcp(host) => {
+        Host::Tcp(_) => {
+            let host = endpoint.connect_host();
             let mut last = None;
-            for addr in (host.as_str(), endpoint.port).to_socket_addrs()? {
+            for addr in (host, endpoint.port).to_socket_addrs()? {
                 let attempt = match timeout {
                     Some(t) => TcpStream::connect_timeout(&addr, t),
                     None => TcpStream::connect(addr),

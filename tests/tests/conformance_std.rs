@@ -95,6 +95,7 @@ impl RuntimeUnderTest for Std {
     ) -> Result<Box<dyn SessionUnderTest>, StepError> {
         let endpoint = Endpoint {
             host: Host::Tcp("replay".into()),
+            hostaddr: None,
             port: 5432,
         };
         Client::start(startup, Box::new(Replayed(transport)), endpoint)

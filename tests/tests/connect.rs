@@ -224,3 +224,186 @@ fn connect_timeout_bounds_a_server_that_never_answers() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     drop(listener);
 }
+
+fn superuser_tcp(extra: &str) -> String {
+    let cluster = Cluster::shared();
+    format!(
+        "host=127.0.0.1 port={} user=postgres dbname=postgres {extra}",
+        cluster.port()
+    )
+}
+
+#[rstest]
+#[case::any("any")]
+#[case::read_write("read-write")]
+#[case::primary("primary")]
+#[case::prefer_standby("prefer-standby")]
+fn target_session_attrs_a_primary_satisfies(#[case] attrs: &str) {
+    let conn = superuser_tcp(&format!("target_session_attrs={attrs}"));
+    let mut client = Client::connect(&settings(&conn)).unwrap();
+    assert_eq!(current_user(&mut client), "postgres");
+}
+
+#[rstest]
+#[case::read_only("read-only", "session is not read-only")]
+#[case::standby("standby", "server is not in hot standby mode")]
+fn target_session_attrs_rejects_every_host_that_does_not_match(
+    #[case] attrs: &str,
+    #[case] reason: &str,
+) {
+    let cluster = Cluster::shared();
+    // Two hosts, the same primary: both are tried and both refused.
+    let s = settings(&format!(
+        "host=127.0.0.1,{} port={} user=postgres dbname=postgres target_session_attrs={attrs}",
+        cluster.socket_dir(),
+        cluster.port()
+    ));
+    let err = Client::connect(&s).unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    assert!(
+        matches!(err, Error::AllHostsFailed(ref v) if v.len() == 2),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert_eq!(text.matches(reason).count(), 2, "{text}");
+}
+
+#[test]
+fn target_session_attrs_read_only_accepts_a_read_only_session() {
+    // default_transaction_read_only is reported at startup (PG 14+).
+    let conn = superuser_tcp(
+        "target_session_attrs=read-only options='-c default_transaction_read_only=on'",
+    );
+    let mut client = Client::connect(&settings(&conn)).unwrap();
+    assert_eq!(current_user(&mut client), "postgres");
+    let err = Client::connect(&settings(&superuser_tcp(
+        "target_session_attrs=read-write options='-c default_transaction_read_only=on'",
+    )))
+    .unwrap_err();
+    assert!(err.to_string().contains("session is read-only"), "{err}");
+}
+
+#[test]
+fn hostaddr_is_where_the_connection_goes() {
+    let cluster = Cluster::shared();
+    // The name does not resolve; only hostaddr can make this work.
+    let s = settings(&format!(
+        "host=db.invalid hostaddr=127.0.0.1 port={} user=postgres dbname=postgres",
+        cluster.port()
+    ));
+    let mut client = Client::connect(&s).unwrap();
+    assert_eq!(current_user(&mut client), "postgres");
+
+    let env = Environment::new()
+        .with_os_user("nobody")
+        .with_var("PGHOST", "db.invalid")
+        .with_var("PGHOSTADDR", "127.0.0.1")
+        .with_var("PGPORT", cluster.port().to_string())
+        .with_var("PGUSER", "postgres");
+    let mut client = Client::connect(&ConnectSettings::resolve(None, &env).unwrap()).unwrap();
+    assert_eq!(current_user(&mut client), "postgres");
+}
+
+#[test]
+fn service_file_names_the_server_and_database() {
+    let cluster = Cluster::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("services.conf");
+    std::fs::write(
+        &file,
+        format!(
+            "[other]\nhost=db.invalid\n[app]\nhost={}\nport={}\nuser=postgres\ndbname=template1\n",
+            cluster.socket_dir(),
+            cluster.port()
+        ),
+    )
+    .unwrap();
+    let env = Environment::new()
+        .with_os_user("nobody")
+        .with_var("PGSERVICEFILE", file.to_str().unwrap())
+        .with_var("PGSERVICE", "app")
+        .with_var("PGDATABASE", "postgres");
+    let s =
+        ConnectSettings::resolve_with_files(None, &env, &sequelae_std::read_service_file).unwrap();
+    let mut client = Client::connect(&s).unwrap();
+    let db = client.simple_query("SELECT current_database()").unwrap();
+    // The service file beats PGDATABASE, as in libpq.
+    assert_eq!(db[0].rows[0].get_str(0), Some("template1"));
+}
+
+#[test]
+fn an_http_server_is_named_as_not_postgres() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut request = [0u8; 256];
+        let _ = socket.read(&mut request);
+        let _ = socket.write_all(
+            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+    });
+    let s = settings(&format!(
+        "host=127.0.0.1 port={port} user=x dbname=x connect_timeout=10"
+    ));
+    let err = Client::connect(&s).unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("expected an authentication request from the server, but received 'H'"),
+        "{err}"
+    );
+    server.join().unwrap();
+}
+
+#[test]
+fn an_ignored_password_file_is_reported_when_connecting_fails() {
+    let cluster = Cluster::shared();
+    let role = role(AuthMethod::ScramSha256);
+    let dir = tempfile::tempdir().unwrap();
+    let passfile = dir.path().join("team-pgpass");
+    std::fs::write(
+        &passfile,
+        format!("*:*:*:{}:{}\n", role.name, role.password),
+    )
+    .unwrap();
+    std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let env = Environment::new()
+        .with_os_user("nobody")
+        .with_var("PGPASSFILE", passfile.to_str().unwrap())
+        .with_var("HOME", dir.path().to_str().unwrap());
+    let conn = format!(
+        "host=127.0.0.1 port={} user={} dbname=postgres",
+        cluster.port(),
+        role.name
+    );
+    let err = Client::connect(&ConnectSettings::resolve(Some(&conn), &env).unwrap()).unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("no password was supplied"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "password file \"{}\" has group or world access",
+            passfile.display()
+        )),
+        "{text}"
+    );
+    assert!(!text.contains(".pgpass\""), "{text}");
+    assert!(!text.contains(role.password), "{text}");
+}
+
+#[rstest]
+#[case::require("require")]
+#[case::verify_ca("verify-ca")]
+#[case::verify_full("verify-full")]
+fn tls_only_modes_are_refused_as_configuration(#[case] mode: &str) {
+    // Port 1: nothing is contacted; the settings are refused first.
+    let err = Client::connect(&settings(&format!(
+        "host=127.0.0.1 port=1 user=x dbname=x sslmode={mode}"
+    )))
+    .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(!err.is_connect());
+    assert!(err.to_string().contains("requires TLS"), "{err}");
+}

@@ -312,6 +312,7 @@ mod tests {
         let endpoint = Endpoint {
             host: Host::Tcp("10.0.0.5".into()),
             port: 5433,
+            hostaddr: None,
         };
         PgDumpPlan::build(PgDumpInputs {
             program: Path::new("/usr/bin/pg_dump"),

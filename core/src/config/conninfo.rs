@@ -42,21 +42,33 @@ pub(crate) fn parse(text: &str, origin: Origin) -> Result<RawParams, ConfigError
                     key: secret,
                     origin,
                 },
-                None => ConfigError::MissingEquals { word: key, origin },
+                None => ConfigError::MissingEquals {
+                    word: key,
+                    origin,
+                    position: i + 1,
+                },
             });
         }
         if key.is_empty() {
-            return Err(ConfigError::MissingKey { origin });
+            return Err(ConfigError::MissingKey {
+                origin,
+                position: i + 1,
+            });
         }
         i += 1;
         skip_spaces(&mut i);
         let mut value = String::new();
         let quoted = i < chars.len() && chars[i] == '\'';
+        let quote_at = i + 1;
         if quoted {
             i += 1;
             loop {
                 let Some(&c) = chars.get(i) else {
-                    return Err(ConfigError::UnterminatedQuote { key, origin });
+                    return Err(ConfigError::UnterminatedQuote {
+                        key,
+                        origin,
+                        position: quote_at,
+                    });
                 };
                 i += 1;
                 match c {
@@ -158,19 +170,20 @@ mod tests {
     #[rstest]
     #[case(
         "password='abc",
-        "unterminated quoted value for key \"password\" in connection string: close it with ' \
-         (write \\' for a quote inside the value)"
+        "unterminated quoted value for key \"password\" (the quote at position 10) in connection \
+         string: close it with ' (write \\' for a quote inside the value)"
     )]
     #[case(r"password='abc\'", "unterminated quoted value for key \"password\"")]
     #[case(
         "host=localhost dbname",
-        "missing \"=\" after \"dbname\" in connection string: write key=value pairs \
-         separated by spaces, and quote values that contain spaces, e.g. \
+        "missing \"=\" after \"dbname\" at position 22 in connection string: write key=value \
+         pairs separated by spaces, and quote values that contain spaces, e.g. \
          application_name='my app'"
     )]
     #[case(
         "=x",
-        "missing option name before \"=\" in connection string: write key=value pairs"
+        "missing option name before \"=\" at position 1 in connection string: write key=value \
+         pairs"
     )]
     #[case(
         "hots=x",

@@ -69,6 +69,7 @@ impl Environment {
     pub fn with_dotenv(mut self, text: &str) -> Self {
         for (key, value) in parse_dotenv(text) {
             if self.var(&key).is_none() {
+                self.mark_dotenv(&key);
                 self = self.with_var(key, value);
             }
         }

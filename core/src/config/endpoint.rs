@@ -60,9 +60,26 @@ pub struct Endpoint {
     pub host: Host,
     /// The TCP port, or for a socket the number in its file name.
     pub port: u16,
+    /// The numeric address to connect to instead of resolving `host`
+    /// (libpq's `hostaddr`); `host` still names the server for the
+    /// password file and messages.
+    pub hostaddr: Option<String>,
 }
 
 impl Endpoint {
+    /// What to open a TCP connection to: the `hostaddr` when given, else
+    /// the host name.
+    pub fn connect_host(&self) -> &str {
+        self.hostaddr
+            .as_deref()
+            .unwrap_or_else(|| self.host.as_str())
+    }
+
+    /// Whether the server is reached through a Unix socket.
+    pub fn is_socket(&self) -> bool {
+        matches!(self.host, Host::Unix(_))
+    }
+
     /// The socket file to connect to for a Unix endpoint,
     /// `<dir>/.s.PGSQL.<port>` as the server names it; `None` for TCP.
     pub fn socket_path(&self) -> Option<String> {
@@ -85,7 +102,12 @@ impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.host, self.socket_path()) {
             (Host::Unix(_), Some(path)) => write!(f, "server on socket \"{path}\""),
-            (host, _) => write!(f, "server at \"{host}\", port {}", self.port),
+            (host, _) => match &self.hostaddr {
+                Some(addr) if addr != host.as_str() => {
+                    write!(f, "server at \"{host}\" ({addr}), port {}", self.port)
+                }
+                _ => write!(f, "server at \"{host}\", port {}", self.port),
+            },
         }
     }
 }
@@ -103,6 +125,7 @@ mod tests {
         let ep = Endpoint {
             host: Host::Unix(dir.to_string()),
             port,
+            hostaddr: None,
         };
         assert_eq!(ep.socket_path().as_deref(), Some(path));
         assert_eq!(ep.to_string(), format!("server on socket \"{path}\""));
@@ -113,6 +136,7 @@ mod tests {
         let ep = Endpoint {
             host: Host::Tcp("db.example".to_string()),
             port: 5432,
+            hostaddr: None,
         };
         assert_eq!(ep.socket_path(), None);
         assert_eq!(ep.to_string(), "server at \"db.example\", port 5432");
@@ -123,6 +147,7 @@ mod tests {
         let ep = Endpoint {
             host: Host::Tcp("::1".to_string()),
             port: 5433,
+            hostaddr: None,
         };
         assert_eq!(ep.to_string(), "server at \"::1\", port 5433");
     }

@@ -2,7 +2,7 @@
 //! `PG*` rules without reading `std::env` itself (and tests can hand in any
 //! environment they like).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// Snapshot of the process environment that the runtime reads and hands to
@@ -14,6 +14,9 @@ use std::fmt;
 pub struct Environment {
     vars: BTreeMap<String, String>,
     os_user: Option<String>,
+    /// Variables that came from a `.env` file, to say so in
+    /// `connection-info`.
+    dotenv: BTreeSet<String>,
 }
 
 impl Environment {
@@ -47,6 +50,15 @@ impl Environment {
             .filter(|v| !v.is_empty())
     }
 
+    /// Whether `key` was set by a `.env` file rather than the process.
+    pub fn from_dotenv(&self, key: &str) -> bool {
+        self.dotenv.contains(key)
+    }
+
+    pub(crate) fn mark_dotenv(&mut self, key: &str) {
+        self.dotenv.insert(key.to_string());
+    }
+
     /// The operating-system user name, if the runtime found one.
     pub fn os_user(&self) -> Option<&str> {
         self.os_user.as_deref().filter(|u| !u.is_empty())
@@ -59,6 +71,7 @@ impl FromIterator<(String, String)> for Environment {
         Environment {
             vars: iter.into_iter().collect(),
             os_user: None,
+            dotenv: BTreeSet::new(),
         }
     }
 }

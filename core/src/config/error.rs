@@ -16,6 +16,12 @@ pub enum Origin {
     DatabaseUrl,
     /// A `PG*` environment variable, by name.
     EnvVar(&'static str),
+    /// A `PG*` variable set by the `.env` file, by name.
+    DotEnv(&'static str),
+    /// The connection service file (`service=` / `PGSERVICE`).
+    ServiceFile,
+    /// The password file (`.pgpass` or `PGPASSFILE`).
+    PasswordFile,
     /// libpq's built-in defaults (one host on the default socket).
     Default,
 }
@@ -26,6 +32,9 @@ impl fmt::Display for Origin {
             Origin::ConnectionString => f.write_str("connection string"),
             Origin::DatabaseUrl => f.write_str("DATABASE_URL"),
             Origin::EnvVar(name) => f.write_str(name),
+            Origin::DotEnv(name) => write!(f, "{name} (from .env)"),
+            Origin::ServiceFile => f.write_str("service file"),
+            Origin::PasswordFile => f.write_str("password file"),
             Origin::Default => f.write_str("the defaults"),
         }
     }
@@ -95,23 +104,28 @@ pub enum ConfigError {
     },
     /// A quoted key=value value without its closing quote.
     #[error(
-        "unterminated quoted value for key \"{key}\" in {origin}: close it with ' \
-         (write \\' for a quote inside the value)"
+        "unterminated quoted value for key \"{key}\" (the quote at position {position}) in \
+         {origin}: close it with ' (write \\' for a quote inside the value)"
     )]
     UnterminatedQuote {
         /// The key whose value is unterminated.
         key: String,
+        /// Where the opening quote is (characters, from 1).
+        position: usize,
         /// Where the string came from.
         origin: Origin,
     },
     /// A word without `=` in a key=value string.
     #[error(
-        "missing \"=\" after \"{word}\" in {origin}: write key=value pairs separated by \
-         spaces, and quote values that contain spaces, e.g. application_name='my app'"
+        "missing \"=\" after \"{word}\" at position {position} in {origin}: write key=value \
+         pairs separated by spaces, and quote values that contain spaces, e.g. \
+         application_name='my app'"
     )]
     MissingEquals {
         /// The word that should have been a key.
         word: String,
+        /// Where the `=` was expected (characters, from 1).
+        position: usize,
         /// Where the string came from.
         origin: Origin,
     },
@@ -128,8 +142,13 @@ pub enum ConfigError {
         origin: Origin,
     },
     /// `=value` with nothing before the `=`.
-    #[error("missing option name before \"=\" in {origin}: write key=value pairs")]
+    #[error(
+        "missing option name before \"=\" at position {position} in {origin}: write key=value \
+         pairs"
+    )]
     MissingKey {
+        /// Where the `=` is (characters, from 1).
+        position: usize,
         /// Where the string came from.
         origin: Origin,
     },
@@ -256,18 +275,23 @@ pub enum ConfigError {
     NoUser,
     /// A `%` not followed by two hex digits.
     #[error(
-        "invalid percent-encoding in connection URI ({part}, {origin}): \"%\" must be \
-         followed by two hex digits; write a literal \"%\" as %25"
+        "invalid percent-encoding{} in connection URI ({part}, {origin}): \"%\" must be \
+         followed by two hex digits; write a literal \"%\" as %25",
+        at(*.position)
     )]
     InvalidPercentEncoding {
+        /// Where the `%` is (characters, from 1), when known.
+        position: Option<usize>,
         /// Which component.
         part: UriPart,
         /// Where the URI came from.
         origin: Origin,
     },
     /// `%00`, which no PostgreSQL string can hold.
-    #[error("forbidden %00 in connection URI ({part}, {origin})")]
+    #[error("forbidden %00{} in connection URI ({part}, {origin})", at(*.position))]
     PercentEncodedNul {
+        /// Where the `%` is (characters, from 1), when known.
+        position: Option<usize>,
         /// Which component.
         part: UriPart,
         /// Where the URI came from.
@@ -285,8 +309,13 @@ pub enum ConfigError {
         origin: Origin,
     },
     /// A raw space inside a URI component.
-    #[error("unexpected space in connection URI ({part}, {origin}): write spaces as %20")]
+    #[error(
+        "unexpected space{} in connection URI ({part}, {origin}): write spaces as %20",
+        at(*.position)
+    )]
     UnencodedSpace {
+        /// Where the space is (characters, from 1), when known.
+        position: Option<usize>,
         /// Which component.
         part: UriPart,
         /// Where the URI came from.
@@ -295,11 +324,14 @@ pub enum ConfigError {
     /// An `@` where it cannot belong: most often a password containing
     /// `/`, `@` or `?` that was not percent-encoded.
     #[error(
-        "unexpected \"@\" after the host in connection URI ({origin}): percent-encode \
+        "unexpected \"@\" at position {position} after the host in connection URI ({origin}): \
+         percent-encode \
          \"@\", \"/\", \"?\" and \"%\" in the user name, password and database name \
          (%40, %2F, %3F, %25)"
     )]
     UnencodedAtSign {
+        /// Where the `@` is (characters, from 1).
+        position: usize,
         /// Where the URI came from.
         origin: Origin,
     },
@@ -317,13 +349,89 @@ pub enum ConfigError {
     },
     /// Something other than `:`, `,`, `/` or `?` after `]`.
     #[error(
-        "unexpected \"{found}\" after \"]\" in connection URI ({origin}): expected \
-         \":port\", \",\", \"/\" or \"?\""
+        "unexpected character \"{found}\" at position {position} after \"]\" in connection URI \
+         ({origin}): expected \":port\", \",\", \"/\" or \"?\""
     )]
     UnexpectedAfterIpv6 {
+        /// Where it is (characters, from 1).
+        position: usize,
         /// The character found.
         found: char,
         /// Where the URI came from.
+        origin: Origin,
+    },
+    /// A URI query parameter libpq does not know; libpq's own words first.
+    #[error("invalid URI query parameter: \"{key}\" in {origin}: {hint}")]
+    InvalidUriParameter {
+        /// The unknown parameter.
+        key: String,
+        /// Where the URI came from.
+        origin: Origin,
+        /// A likely correction, or where the valid keys are listed.
+        hint: String,
+    },
+    /// A `PG*` variable for a session default libpq sends and sequelae
+    /// does not; refused so that the session is not silently different.
+    #[error("{var} is set, but sequelae does not honour it: unset it and use {instead}")]
+    UnsupportedVariable {
+        /// The variable.
+        var: &'static str,
+        /// How to get the same effect.
+        instead: &'static str,
+    },
+    /// A service file line that is not `key=value` with a known key.
+    #[error(
+        "syntax error in service file \"{file}\", line {line}: write key=value with a libpq \
+         option name"
+    )]
+    ServiceFileSyntax {
+        /// The file.
+        file: String,
+        /// The line number, from 1.
+        line: usize,
+    },
+    /// `service=` inside a service file.
+    #[error("nested service specifications not supported in service file \"{file}\", line {line}")]
+    NestedService {
+        /// The file.
+        file: String,
+        /// The line number, from 1.
+        line: usize,
+    },
+    /// No service file defines the requested service.
+    #[error(
+        "definition of service \"{name}\" (from {origin}) not found in {}",
+        join_files(.searched)
+    )]
+    ServiceNotFound {
+        /// The service name.
+        name: String,
+        /// Where the name came from.
+        origin: Origin,
+        /// The files searched, in order.
+        searched: Vec<String>,
+    },
+    /// A target_session_attrs value libpq does not know.
+    #[error(
+        "invalid target_session_attrs \"{value}\" in {origin}: expected one of any, read-write, \
+         read-only, primary, standby, prefer-standby"
+    )]
+    InvalidTargetSessionAttrs {
+        /// The offending value.
+        value: String,
+        /// Where it came from.
+        origin: Origin,
+    },
+    /// An sslmode that needs TLS, which this build cannot do: the settings
+    /// cannot work against any server, so it is a configuration problem.
+    #[error(
+        "sslmode={mode} (from {origin}) requires TLS, which this build of sequelae does not \
+         support yet; use sslmode=prefer or sslmode=disable"
+    )]
+    TlsUnavailable {
+        /// The sslmode in force.
+        mode: String,
+        /// Where it came from.
         origin: Origin,
     },
     /// A `?` parameter without `=`.
@@ -337,6 +445,16 @@ pub enum ConfigError {
         /// Where the URI came from.
         origin: Origin,
     },
+}
+
+/// " at position N", or nothing when the position is not known (a part
+/// of the URI that was assembled from several places).
+fn at(position: Option<usize>) -> String {
+    position.map_or_else(String::new, |p| format!(" at position {p}"))
+}
+
+fn join_files(files: &[String]) -> String {
+    files.join(", ")
 }
 
 fn describe_param(param: Option<&str>) -> String {
@@ -375,16 +493,21 @@ mod tests {
 
     #[rstest]
     #[case(
-        ConfigError::PercentEncodedNul { part: UriPart::Database, origin: CS },
-        "forbidden %00 in connection URI (database name, connection string)"
+        ConfigError::PercentEncodedNul { part: UriPart::Database, origin: CS, position: Some(7) },
+        "forbidden %00 at position 7 in connection URI (database name, connection string)"
     )]
     #[case(
-        ConfigError::UnencodedSpace { part: UriPart::Password, origin: Origin::DatabaseUrl },
+        ConfigError::UnencodedSpace {
+            part: UriPart::Password,
+            origin: Origin::DatabaseUrl,
+            position: None,
+        },
         "unexpected space in connection URI (password, DATABASE_URL): write spaces as %20"
     )]
     #[case(
-        ConfigError::UnencodedAtSign { origin: CS },
-        "unexpected \"@\" after the host in connection URI (connection string): percent-encode \
+        ConfigError::UnencodedAtSign { origin: CS, position: 21 },
+        "unexpected \"@\" at position 21 after the host in connection URI (connection string): \
+         percent-encode \
          \"@\", \"/\", \"?\" and \"%\" in the user name, password and database name \
          (%40, %2F, %3F, %25)"
     )]
@@ -397,8 +520,9 @@ mod tests {
         "empty IPv6 address \"[]\" in connection URI (connection string)"
     )]
     #[case(
-        ConfigError::UnexpectedAfterIpv6 { found: 'x', origin: CS },
-        "unexpected \"x\" after \"]\" in connection URI (connection string): expected \
+        ConfigError::UnexpectedAfterIpv6 { found: 'x', origin: CS, position: 19 },
+        "unexpected character \"x\" at position 19 after \"]\" in connection URI \
+         (connection string): expected \
          \":port\", \",\", \"/\" or \"?\""
     )]
     #[case(
@@ -415,6 +539,7 @@ mod tests {
         ConfigError::InvalidPercentEncoding {
             part: UriPart::ParameterValue("options".into()),
             origin: Origin::EnvVar("X"),
+            position: None,
         },
         "invalid percent-encoding in connection URI (the value of query parameter \"options\", \
          X): \"%\" must be followed by two hex digits; write a literal \"%\" as %25"

@@ -25,6 +25,8 @@ pub(crate) struct Keyword {
     pub(crate) handling: Handling,
     /// Holds a secret: its value never appears in a message.
     pub(crate) secret: bool,
+    /// The `PG*` variable libpq reads for it, if any.
+    pub(crate) env: Option<&'static str>,
 }
 
 const fn kw(name: &'static str, handling: Handling) -> Keyword {
@@ -32,6 +34,7 @@ const fn kw(name: &'static str, handling: Handling) -> Keyword {
         name,
         handling,
         secret: false,
+        env: None,
     }
 }
 
@@ -40,6 +43,14 @@ const fn secret(name: &'static str, handling: Handling) -> Keyword {
         name,
         handling,
         secret: true,
+        env: None,
+    }
+}
+
+impl Keyword {
+    const fn var(mut self, env: &'static str) -> Keyword {
+        self.env = Some(env);
+        self
     }
 }
 
@@ -47,66 +58,85 @@ use Handling::{Ignored, OnlyDefault, Used};
 
 /// Every option of libpq 18's `PQconndefaults()`.
 const KEYWORDS: &[Keyword] = &[
-    kw("host", Used),
-    kw("hostaddr", Used),
-    kw("port", Used),
-    kw("dbname", Used),
-    kw("user", Used),
-    secret("password", Used),
-    kw("passfile", Used),
-    kw("connect_timeout", Used),
-    kw("options", Used),
-    kw("application_name", Used),
+    kw("host", Used).var("PGHOST"),
+    kw("hostaddr", Used).var("PGHOSTADDR"),
+    kw("port", Used).var("PGPORT"),
+    kw("dbname", Used).var("PGDATABASE"),
+    kw("user", Used).var("PGUSER"),
+    secret("password", Used).var("PGPASSWORD"),
+    kw("passfile", Used).var("PGPASSFILE"),
+    kw("connect_timeout", Used).var("PGCONNECT_TIMEOUT"),
+    kw("options", Used).var("PGOPTIONS"),
+    kw("application_name", Used).var("PGAPPNAME"),
     kw("fallback_application_name", Used),
-    kw("sslmode", Used),
-    kw("sslcert", Used),
-    kw("sslkey", Used),
-    kw("sslrootcert", Used),
-    kw("service", OnlyDefault(&[])),
-    kw("servicefile", OnlyDefault(&[])),
-    kw("channel_binding", OnlyDefault(&["disable", "prefer"])),
+    kw("sslmode", Used).var("PGSSLMODE"),
+    kw("sslcert", Used).var("PGSSLCERT"),
+    kw("sslkey", Used).var("PGSSLKEY"),
+    kw("sslrootcert", Used).var("PGSSLROOTCERT"),
+    kw("service", Used).var("PGSERVICE"),
+    kw("servicefile", Used).var("PGSERVICEFILE"),
+    kw("channel_binding", OnlyDefault(&["disable", "prefer"])).var("PGCHANNELBINDING"),
     kw(
         "client_encoding",
         OnlyDefault(&["UTF8", "UTF-8", "UNICODE"]),
-    ),
+    )
+    .var("PGCLIENTENCODING"),
     kw("keepalives", Ignored),
     kw("keepalives_idle", Ignored),
     kw("keepalives_interval", Ignored),
     kw("keepalives_count", Ignored),
     kw("tcp_user_timeout", Ignored),
-    kw("sslnegotiation", OnlyDefault(&["postgres"])),
-    kw("sslcompression", Ignored),
-    kw("sslcertmode", OnlyDefault(&["allow"])),
+    kw("sslnegotiation", OnlyDefault(&["postgres"])).var("PGSSLNEGOTIATION"),
+    kw("sslcompression", Ignored).var("PGSSLCOMPRESSION"),
+    kw("sslcertmode", OnlyDefault(&["allow"])).var("PGSSLCERTMODE"),
     secret("sslpassword", OnlyDefault(&[])),
-    kw("sslcrl", OnlyDefault(&[])),
-    kw("sslcrldir", OnlyDefault(&[])),
-    kw("sslsni", OnlyDefault(&["1"])),
+    kw("sslcrl", OnlyDefault(&[])).var("PGSSLCRL"),
+    kw("sslcrldir", OnlyDefault(&[])).var("PGSSLCRLDIR"),
+    kw("sslsni", OnlyDefault(&["1"])).var("PGSSLSNI"),
     kw("sslkeylogfile", Ignored),
-    kw("requirepeer", OnlyDefault(&[])),
-    kw("require_auth", OnlyDefault(&[])),
-    kw("min_protocol_version", OnlyDefault(&["3.0"])),
+    kw("requirepeer", OnlyDefault(&[])).var("PGREQUIREPEER"),
+    kw("require_auth", OnlyDefault(&[])).var("PGREQUIREAUTH"),
+    kw("min_protocol_version", OnlyDefault(&["3.0"])).var("PGMINPROTOCOLVERSION"),
     kw(
         "max_protocol_version",
         OnlyDefault(&["3.0", "3.2", "latest"]),
-    ),
+    )
+    .var("PGMAXPROTOCOLVERSION"),
     kw(
         "ssl_min_protocol_version",
         OnlyDefault(&["TLSv1", "TLSv1.1", "TLSv1.2"]),
-    ),
-    kw("ssl_max_protocol_version", OnlyDefault(&["TLSv1.3"])),
-    kw("gssencmode", OnlyDefault(&["disable", "prefer"])),
-    kw("krbsrvname", Ignored),
-    kw("gsslib", Ignored),
-    kw("gssdelegation", Ignored),
+    )
+    .var("PGSSLMINPROTOCOLVERSION"),
+    kw("ssl_max_protocol_version", OnlyDefault(&["TLSv1.3"])).var("PGSSLMAXPROTOCOLVERSION"),
+    kw("gssencmode", OnlyDefault(&["disable", "prefer"])).var("PGGSSENCMODE"),
+    kw("krbsrvname", Ignored).var("PGKRBSRVNAME"),
+    kw("gsslib", Ignored).var("PGGSSLIB"),
+    kw("gssdelegation", Ignored).var("PGGSSDELEGATION"),
     kw("replication", OnlyDefault(&["0", "false", "off", "no"])),
-    kw("target_session_attrs", OnlyDefault(&["any"])),
-    kw("load_balance_hosts", OnlyDefault(&["disable"])),
+    kw("target_session_attrs", Used).var("PGTARGETSESSIONATTRS"),
+    kw("load_balance_hosts", OnlyDefault(&["disable"])).var("PGLOADBALANCEHOSTS"),
     secret("scram_client_key", OnlyDefault(&[])),
     secret("scram_server_key", OnlyDefault(&[])),
     kw("oauth_issuer", OnlyDefault(&[])),
     kw("oauth_client_id", OnlyDefault(&[])),
     secret("oauth_client_secret", OnlyDefault(&[])),
     kw("oauth_scope", OnlyDefault(&[])),
+];
+
+/// Every option, for checks that go over all of them (the `PG*`
+/// variables that must not be ignored).
+pub(crate) fn all() -> &'static [Keyword] {
+    KEYWORDS
+}
+
+/// `PG*` variables libpq reads that map to no connection option: session
+/// defaults it sends to the server. sequelae does not send them, so they
+/// are refused rather than silently dropped; the hint says how to get the
+/// same effect.
+pub(crate) const SESSION_VARIABLES: &[(&str, &str)] = &[
+    ("PGDATESTYLE", "PGOPTIONS='-c datestyle=...'"),
+    ("PGTZ", "PGOPTIONS='-c timezone=...'"),
+    ("PGGEQO", "PGOPTIONS='-c geqo=...'"),
 ];
 
 /// The keyword spelled exactly `name` (libpq is case-sensitive).

@@ -79,6 +79,8 @@ impl RawParams {
                         origin,
                     });
                 }
+                // Kept so that it stops the `PG*` variable, as in libpq.
+                self.values.insert(keyword.name, value);
             }
         }
         Ok(())
@@ -107,28 +109,32 @@ mod tests {
 
     #[rstest]
     #[case("keepalives", "0")]
-    #[case("target_session_attrs", "any")]
     #[case("channel_binding", "prefer")]
     #[case("client_encoding", "utf8")]
     #[case("gssencmode", "disable")]
-    #[case("service", "")]
-    fn accepts_default_behaviour_without_storing(#[case] key: &str, #[case] value: &str) {
+    #[case("load_balance_hosts", "")]
+    fn accepts_default_behaviour(#[case] key: &str, #[case] value: &str) {
         let p = store(key, value).expect("accepted");
-        assert_eq!(p, RawParams::default());
+        let kept = if key == "keepalives" {
+            None
+        } else {
+            Some(value)
+        };
+        assert_eq!(p.get(key), kept);
     }
 
     #[test]
     fn refuses_behaviour_it_lacks() {
-        let err = store("target_session_attrs", "read-write").expect_err("refused");
+        let err = store("load_balance_hosts", "random").expect_err("refused");
         assert_eq!(
             err.to_string(),
-            "connection option target_session_attrs=\"read-write\" in connection string is not \
-             supported by sequelae: remove it or use any"
+            "connection option load_balance_hosts=\"random\" in connection string is not \
+             supported by sequelae: remove it or use disable"
         );
-        let err = store("service", "prod").expect_err("refused");
+        let err = store("requirepeer", "postgres").expect_err("refused");
         assert_eq!(
             err.to_string(),
-            "connection option service=\"prod\" in connection string is not supported by \
+            "connection option requirepeer=\"postgres\" in connection string is not supported by \
              sequelae: remove it"
         );
     }

@@ -42,6 +42,24 @@ impl Field {
 }
 
 impl PgPass {
+    /// Why the password file at `path` must be ignored, if it must: like
+    /// libpq, a file that is not a plain file, or that group or others can
+    /// read, is skipped with a warning (a password file anyone can read is
+    /// a leak waiting to happen). `mode` is the file's permission bits.
+    pub fn refusal(path: &str, is_file: bool, mode: u32) -> Option<String> {
+        if !is_file {
+            return Some(format!(
+                "password file \"{path}\" is not a plain file; ignoring it"
+            ));
+        }
+        (mode & 0o077 != 0).then(|| {
+            format!(
+                "password file \"{path}\" has group or world access; permissions should be \
+                 u=rw (0600) or less; ignoring it"
+            )
+        })
+    }
+
     /// Parses the file's text. Lines starting with `#` and blank lines are
     /// skipped; in fields, `\:` and `\\` stand for `:` and `\`; a field that
     /// is exactly `*` matches anything. Lines with fewer than five fields
@@ -129,6 +147,15 @@ fn parse_line(line: &str) -> Option<Entry> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn refuses_files_others_can_read() {
+        assert_eq!(super::PgPass::refusal("/p", true, 0o600), None);
+        assert_eq!(super::PgPass::refusal("/p", true, 0o400), None);
+        let warning = super::PgPass::refusal("/p", true, 0o640).expect("refused");
+        assert!(warning.starts_with("password file \"/p\" has group or world access"));
+        assert!(super::PgPass::refusal("/p", false, 0o600).is_some());
+    }
+
     use super::*;
     use rstest::rstest;
 
@@ -136,6 +163,7 @@ mod tests {
         Endpoint {
             host: Host::Tcp(host.to_string()),
             port,
+            hostaddr: None,
         }
     }
 
@@ -143,6 +171,7 @@ mod tests {
         Endpoint {
             host: Host::Unix(dir.to_string()),
             port,
+            hostaddr: None,
         }
     }
 

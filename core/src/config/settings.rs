@@ -1,11 +1,17 @@
 //! Resolving a connection string, the environment and libpq's defaults into
 //! the settings one connection attempt needs.
 //!
-//! Precedence, per option: the connection string (an explicit one, else
-//! `DATABASE_URL`), then the `PG*` variable, then libpq's default. As in
-//! libpq, an option the string gives *empty* (`host=''`, `?port=`) means
-//! "the default", and the `PG*` variable is not consulted for it.
+//! Precedence, per option, as libpq's: the connection string (an explicit
+//! one, else `DATABASE_URL`), then the service file group named by
+//! `service=` or `PGSERVICE`, then the `PG*` variable, then libpq's
+//! default. As in libpq, an option the string gives *empty* (`host=''`,
+//! `?port=`) means "the default", and nothing later is consulted for it.
+//!
+//! A `PG*` variable for behaviour sequelae lacks is refused, not ignored:
+//! psql would honour it, and a silent difference could mean a different
+//! server, database or security level.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -13,10 +19,13 @@ use super::conninfo;
 use super::endpoint::{DEFAULT_PORT, DEFAULT_SOCKET_DIR, Endpoint, Host};
 use super::environment::Environment;
 use super::error::{ConfigError, Origin};
+use super::keywords::{self, Handling};
 use super::params::RawParams;
 use super::password::{Password, REDACTED};
 use super::pgpass::PgPass;
+use super::service;
 use super::ssl_mode::SslMode;
+use super::target::TargetSessionAttrs;
 use super::uri;
 
 /// Fully resolved settings: everything a runtime needs to open a session,
@@ -53,6 +62,13 @@ pub struct ConnectSettings {
     /// The password file to read (`passfile=` or `PGPASSFILE`); `None`
     /// means the default `~/.pgpass`, which the runtime locates.
     pub passfile: Option<String>,
+    /// Which kind of server the session must reach.
+    pub target_session_attrs: TargetSessionAttrs,
+    /// The service file the `service` group was read from, if any.
+    pub service_file: Option<String>,
+    /// Where each option's value came from, by libpq key; a key not listed
+    /// is at its default.
+    pub origins: BTreeMap<&'static str, Origin>,
 }
 
 impl ConnectSettings {
@@ -73,19 +89,48 @@ impl ConnectSettings {
         explicit: Option<&str>,
         env: &Environment,
     ) -> Result<ConnectSettings, ConfigError> {
+        ConnectSettings::resolve_with_files(explicit, env, &|_| None)
+    }
+
+    /// [`resolve`](Self::resolve), with the service files readable:
+    /// `read(path)` returns a file's text, or `None` when it does not exist.
+    /// The core decides which files to read (libpq's order: `servicefile=`,
+    /// `PGSERVICEFILE`, `~/.pg_service.conf`, then
+    /// `PGSYSCONFDIR/pg_service.conf`); the runtime only reads them.
+    ///
+    /// # Errors
+    ///
+    /// As [`resolve`](Self::resolve), plus a service that no file defines
+    /// or a malformed service file.
+    pub fn resolve_with_files(
+        explicit: Option<&str>,
+        env: &Environment,
+        read: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<ConnectSettings, ConfigError> {
         let (text, origin) = match explicit {
             Some(text) => (Some(text), Origin::ConnectionString),
-            None => (env.var("DATABASE_URL"), Origin::DatabaseUrl),
+            None => (
+                env.var("DATABASE_URL"),
+                if env.from_dotenv("DATABASE_URL") {
+                    Origin::DotEnv("DATABASE_URL")
+                } else {
+                    Origin::DatabaseUrl
+                },
+            ),
         };
         let raw = match text {
             Some(text) => parse_connection_string(text, origin)?,
             None => RawParams::default(),
         };
-        let sources = Sources {
+        let mut sources = Sources {
             raw: &raw,
             origin,
             env: Some(env),
+            service: BTreeMap::new(),
+            service_file: None,
         };
+        sources.load_service(read)?;
+        sources.refuse_unhonoured_variables()?;
         sources.resolve(env.os_user())
     }
 
@@ -100,11 +145,14 @@ impl ConnectSettings {
     pub fn parse(conn_str: &str, env: &Environment) -> Result<ConnectSettings, ConfigError> {
         let origin = Origin::ConnectionString;
         let raw = parse_connection_string(conn_str, origin)?;
-        let sources = Sources {
+        let mut sources = Sources {
             raw: &raw,
             origin,
             env: None,
+            service: BTreeMap::new(),
+            service_file: None,
         };
+        sources.load_service(&|_| None)?;
         sources.resolve(env.os_user())
     }
 
@@ -115,6 +163,33 @@ impl ConnectSettings {
         self.password
             .clone()
             .or_else(|| pgpass.and_then(|file| file.lookup(endpoint, &self.database, &self.user)))
+    }
+
+    /// Where the value of libpq option `key` came from.
+    pub fn origin(&self, key: &str) -> Origin {
+        self.origins.get(key).copied().unwrap_or(Origin::Default)
+    }
+
+    /// Refuses settings this runtime cannot honour before any socket is
+    /// opened: an sslmode that demands TLS when the runtime has none can
+    /// work against no server, so it is a configuration problem, not a
+    /// failed connection.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::TlsUnavailable`] naming the sslmode and its source.
+    pub fn check_runtime(&self, runtime_has_tls: bool) -> Result<(), ConfigError> {
+        let needs_tls = matches!(
+            self.ssl_mode,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull
+        );
+        if needs_tls && !runtime_has_tls {
+            return Err(ConfigError::TlsUnavailable {
+                mode: self.ssl_mode.to_string(),
+                origin: self.origin("sslmode"),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -144,51 +219,160 @@ struct Sources<'a> {
     origin: Origin,
     /// `None` when the environment must not be consulted.
     env: Option<&'a Environment>,
+    /// The options of the service group, when one was named.
+    service: BTreeMap<&'static str, String>,
+    /// The file the service group came from.
+    service_file: Option<String>,
 }
 
 impl<'a> Sources<'a> {
-    /// The value for `key`: from the string, else from `var`. `None` means
-    /// "use the default" (nowhere set, or set empty in the string).
-    fn pick(&self, key: &str, var: &'static str) -> Option<(&'a str, Origin)> {
+    /// Reads the service group named by `service=` or `PGSERVICE`, if any.
+    fn load_service(&mut self, read: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let Some((name, name_origin)) = self.pick_plain("service", "PGSERVICE") else {
+            return Ok(());
+        };
+        let var = |key: &str| self.env.and_then(|env| env.var(key));
+        let files = service::candidate_files(
+            self.raw.get("servicefile").filter(|f| !f.is_empty()),
+            var("PGSERVICEFILE"),
+            var("HOME"),
+            var("PGSYSCONFDIR"),
+        );
+        let (file, options) = service::resolve(name, name_origin, &files, read)?;
+        for (key, value) in options {
+            // Later lines of a group replace earlier ones, as in libpq.
+            self.service.insert(key, value);
+        }
+        self.service_file = Some(file);
+        Ok(())
+    }
+
+    /// Refuses a `PG*` variable that would apply (nothing earlier sets its
+    /// option) but asks for behaviour sequelae does not have.
+    fn refuse_unhonoured_variables(&self) -> Result<(), ConfigError> {
+        let Some(env) = self.env else { return Ok(()) };
+        for keyword in keywords::all() {
+            let (Some(var), Handling::OnlyDefault(accepted)) = (keyword.env, keyword.handling)
+            else {
+                continue;
+            };
+            if self.raw.get(keyword.name).is_some() || self.service.contains_key(keyword.name) {
+                continue;
+            }
+            let Some(value) = env.var(var) else { continue };
+            if !accepted.iter().any(|a| a.eq_ignore_ascii_case(value)) {
+                return Err(ConfigError::UnsupportedOption {
+                    key: keyword.name.to_string(),
+                    value: (!keyword.secret).then(|| value.to_string()),
+                    accepted,
+                    origin: self.var_origin(var),
+                });
+            }
+        }
+        for (var, instead) in keywords::SESSION_VARIABLES {
+            if env.var(var).is_some() {
+                return Err(ConfigError::UnsupportedVariable { var, instead });
+            }
+        }
+        Ok(())
+    }
+
+    fn var_origin(&self, var: &'static str) -> Origin {
+        match self.env {
+            Some(env) if env.from_dotenv(var) => Origin::DotEnv(var),
+            _ => Origin::EnvVar(var),
+        }
+    }
+
+    /// The value for `key`: from the string, else the service group, else
+    /// `var`. `None` means "use the default" (nowhere set, or set empty).
+    fn pick_plain(&self, key: &str, var: &'static str) -> Option<(&'a str, Origin)> {
         match self.raw.get(key) {
             Some("") => None,
             Some(value) => Some((value, self.origin)),
             None => self
                 .env
                 .and_then(|env| env.var(var))
-                .map(|value| (value, Origin::EnvVar(var))),
+                .map(|value| (value, self.var_origin(var))),
         }
     }
 
-    /// A value only the string can give (no `PG*` variable exists for it).
-    fn given(&self, key: &str) -> Option<(&'a str, Origin)> {
-        self.raw
-            .get(key)
-            .filter(|v| !v.is_empty())
-            .map(|v| (v, self.origin))
+    /// Like [`pick_plain`](Self::pick_plain), with the service group
+    /// between the string and the variable.
+    fn pick(&self, key: &str, var: &'static str) -> Option<(String, Origin)> {
+        if self.raw.get(key).is_none() {
+            if let Some(value) = self.service.get(key) {
+                return (!value.is_empty()).then(|| (value.clone(), Origin::ServiceFile));
+            }
+        }
+        self.pick_plain(key, var).map(|(v, o)| (v.to_string(), o))
+    }
+
+    /// A value no `PG*` variable exists for: the string, else the service.
+    fn given(&self, key: &str) -> Option<(String, Origin)> {
+        match self.raw.get(key) {
+            Some(v) => (!v.is_empty()).then(|| (v.to_string(), self.origin)),
+            None => self
+                .service
+                .get(key)
+                .filter(|v| !v.is_empty())
+                .map(|v| (v.clone(), Origin::ServiceFile)),
+        }
     }
 
     fn resolve(&self, os_user: Option<&str>) -> Result<ConnectSettings, ConfigError> {
+        let mut origins = BTreeMap::new();
+        let mut note = |key: &'static str, found: Option<&(String, Origin)>| {
+            if let Some((_, origin)) = found {
+                origins.insert(key, *origin);
+            }
+        };
         let endpoints = self.endpoints()?;
-        let user = match self.pick("user", "PGUSER") {
-            Some((user, _)) => user.to_string(),
+        note("host", self.pick("host", "PGHOST").as_ref());
+        note("hostaddr", self.pick("hostaddr", "PGHOSTADDR").as_ref());
+        note("port", self.pick("port", "PGPORT").as_ref());
+        let user_found = self.pick("user", "PGUSER");
+        note("user", user_found.as_ref());
+        let user = match user_found {
+            Some((user, _)) => user,
             None => os_user.ok_or(ConfigError::NoUser)?.to_string(),
         };
-        let database = self
-            .pick("dbname", "PGDATABASE")
-            .map_or_else(|| user.clone(), |(db, _)| db.to_string());
-        let password = self
-            .pick("password", "PGPASSWORD")
-            .map(|(p, _)| Password::new(p));
+        let db_found = self.pick("dbname", "PGDATABASE");
+        note("dbname", db_found.as_ref());
+        let database = db_found.map_or_else(|| user.clone(), |(db, _)| db);
+        let password_found = self.pick("password", "PGPASSWORD");
+        note("password", password_found.as_ref());
+        let target_found = self.pick("target_session_attrs", "PGTARGETSESSIONATTRS");
+        note("target_session_attrs", target_found.as_ref());
+        let target_session_attrs = match target_found {
+            Some((text, origin)) => {
+                text.parse()
+                    .map_err(|_| ConfigError::InvalidTargetSessionAttrs {
+                        value: text.clone(),
+                        origin,
+                    })?
+            }
+            None => TargetSessionAttrs::Any,
+        };
+        let sslmode_found = self.pick("sslmode", "PGSSLMODE");
+        note("sslmode", sslmode_found.as_ref());
+        if self.service_file.is_some() {
+            origins.insert(
+                "service",
+                self.pick_plain("service", "PGSERVICE")
+                    .map_or(Origin::Default, |(_, o)| o),
+            );
+        }
+        let password = password_found.map(|(p, _)| Password::new(p));
         let application_name = self
             .pick("application_name", "PGAPPNAME")
             .or_else(|| self.given("fallback_application_name"))
             .map(|(name, _)| name.to_string());
         let connect_timeout = match self.pick("connect_timeout", "PGCONNECT_TIMEOUT") {
-            Some((text, origin)) => parse_connect_timeout(text, origin)?,
+            Some((text, origin)) => parse_connect_timeout(&text, origin)?,
             None => None,
         };
-        let text = |key, var| self.pick(key, var).map(|(v, _)| v.to_string());
+        let text = |key, var| self.pick(key, var).map(|(v, _)| v);
         let ssl_root_cert = text("sslrootcert", "PGSSLROOTCERT");
         let ssl_mode = self.ssl_mode(ssl_root_cert.as_deref())?;
         Ok(ConnectSettings {
@@ -204,6 +388,9 @@ impl<'a> Sources<'a> {
             ssl_cert: text("sslcert", "PGSSLCERT"),
             ssl_key: text("sslkey", "PGSSLKEY"),
             passfile: text("passfile", "PGPASSFILE"),
+            target_session_attrs,
+            service_file: self.service_file.clone(),
+            origins,
         })
     }
 
@@ -212,7 +399,16 @@ impl<'a> Sources<'a> {
     /// trusting every public CA is only safe when the host name is checked.
     fn ssl_mode(&self, ssl_root_cert: Option<&str>) -> Result<SslMode, ConfigError> {
         let system_roots = ssl_root_cert == Some("system");
-        let Some((text, origin)) = self.pick("sslmode", "PGSSLMODE") else {
+        let requiressl = || {
+            // libpq's old PGREQUIRESSL=1 means sslmode=require when no
+            // sslmode is given anywhere.
+            let env = self.env?;
+            let value = env.var("PGREQUIRESSL")?;
+            value
+                .starts_with('1')
+                .then(|| ("require".to_string(), self.var_origin("PGREQUIRESSL")))
+        };
+        let Some((text, origin)) = self.pick("sslmode", "PGSSLMODE").or_else(requiressl) else {
             return Ok(if system_roots {
                 SslMode::VerifyFull
             } else {
@@ -220,7 +416,7 @@ impl<'a> Sources<'a> {
             });
         };
         let mode: SslMode = text.parse().map_err(|_| ConfigError::InvalidSslMode {
-            value: text.to_string(),
+            value: text.clone(),
             origin,
         })?;
         if system_roots && mode != SslMode::VerifyFull {
@@ -237,12 +433,13 @@ impl<'a> Sources<'a> {
     /// port for all.
     fn endpoints(&self) -> Result<Vec<Endpoint>, ConfigError> {
         let hosts = self.pick("host", "PGHOST");
-        let addrs = self.given("hostaddr");
-        let host_items: Option<Vec<&str>> = hosts.map(|(h, _)| h.split(',').collect());
-        let addr_items: Option<Vec<&str>> = addrs.map(|(a, _)| a.split(',').collect());
+        let addrs = self.pick("hostaddr", "PGHOSTADDR");
+        let host_items: Option<Vec<&str>> = hosts.as_ref().map(|(h, _)| h.split(',').collect());
+        let addr_items: Option<Vec<&str>> = addrs.as_ref().map(|(a, _)| a.split(',').collect());
         if let (Some((_, host_origin)), Some(h), Some((_, hostaddr_origin)), Some(a)) =
-            (hosts, &host_items, addrs, &addr_items)
+            (&hosts, &host_items, &addrs, &addr_items)
         {
+            let (host_origin, hostaddr_origin) = (*host_origin, *hostaddr_origin);
             if h.len() != a.len() {
                 return Err(ConfigError::HostCountMismatch {
                     hosts: h.len(),
@@ -256,7 +453,10 @@ impl<'a> Sources<'a> {
             .as_ref()
             .or(host_items.as_ref())
             .map_or(1, Vec::len);
-        let host_origin = hosts.or(addrs).map_or(Origin::Default, |(_, o)| o);
+        let host_origin = hosts
+            .as_ref()
+            .or(addrs.as_ref())
+            .map_or(Origin::Default, |(_, o)| *o);
 
         let ports: Vec<u16> = match self.pick("port", "PGPORT") {
             None => vec![DEFAULT_PORT; slots],
@@ -281,6 +481,13 @@ impl<'a> Sources<'a> {
             }
         };
 
+        let slot_addr = |i: usize| -> Option<String> {
+            addr_items
+                .as_ref()
+                .and_then(|a| a.get(i))
+                .filter(|a| !a.is_empty())
+                .map(|a| (*a).to_string())
+        };
         let slot_host = |i: usize| -> Host {
             let named = host_items
                 .as_ref()
@@ -302,6 +509,7 @@ impl<'a> Sources<'a> {
             .map(|(i, port)| Endpoint {
                 host: slot_host(i),
                 port,
+                hostaddr: slot_addr(i),
             })
             .collect())
     }
@@ -384,11 +592,22 @@ impl fmt::Display for ConnectSettings {
             quote(&self.user),
             quote(&self.database)
         )?;
+        let addrs: Vec<&str> = self
+            .endpoints
+            .iter()
+            .map(|e| e.hostaddr.as_deref().unwrap_or(""))
+            .collect();
+        if addrs.iter().any(|a| !a.is_empty()) {
+            write!(f, " hostaddr={}", quote(&addrs.join(",")))?;
+        }
         if self.password.is_some() {
             write!(f, " password={REDACTED}")?;
         }
         if self.ssl_mode != SslMode::default() {
             write!(f, " sslmode={}", self.ssl_mode)?;
+        }
+        if self.target_session_attrs != TargetSessionAttrs::Any {
+            write!(f, " target_session_attrs={}", self.target_session_attrs)?;
         }
         if let Some(timeout) = self.connect_timeout {
             write!(f, " connect_timeout={}", timeout.as_secs())?;

@@ -22,6 +22,7 @@ fn tcp(host: &str, port: u16) -> Endpoint {
     Endpoint {
         host: Host::Tcp(host.to_string()),
         port,
+        hostaddr: None,
     }
 }
 
@@ -29,7 +30,13 @@ fn unix(dir: &str, port: u16) -> Endpoint {
     Endpoint {
         host: Host::Unix(dir.to_string()),
         port,
+        hostaddr: None,
     }
+}
+
+fn via(mut endpoint: Endpoint, hostaddr: &str) -> Endpoint {
+    endpoint.hostaddr = Some(hostaddr.to_string());
+    endpoint
 }
 
 fn exposed(p: &Option<Password>) -> Option<&str> {
@@ -261,9 +268,12 @@ fn no_user_anywhere_is_an_error() {
 #[case("host=::1", vec![tcp("::1", 5432)])]
 #[case("host=[::1]", vec![tcp("::1", 5432)])]
 #[case("port=' 5433 '", vec![unix("/var/run/postgresql", 5433)])]
-#[case("hostaddr=10.0.0.1", vec![tcp("10.0.0.1", 5432)])]
-#[case("host=db.example hostaddr=10.0.0.1", vec![tcp("db.example", 5432)])]
-#[case("host=a, hostaddr=10.0.0.1,10.0.0.2", vec![tcp("a", 5432), tcp("10.0.0.2", 5432)])]
+#[case("hostaddr=10.0.0.1", vec![via(tcp("10.0.0.1", 5432), "10.0.0.1")])]
+#[case("host=db.example hostaddr=10.0.0.1", vec![via(tcp("db.example", 5432), "10.0.0.1")])]
+#[case(
+    "host=a, hostaddr=10.0.0.1,10.0.0.2",
+    vec![via(tcp("a", 5432), "10.0.0.1"), via(tcp("10.0.0.2", 5432), "10.0.0.2")]
+)]
 fn builds_the_host_list_like_libpq(#[case] text: &str, #[case] endpoints: Vec<Endpoint>) {
     assert_eq!(resolve(Some(text), &env()).endpoints, endpoints, "{text}");
 }
@@ -392,14 +402,37 @@ fn pgport_applies_to_every_host_unless_the_string_gives_ports() {
 #[case(
     Some("postgresql://h/db?ssl=1"),
     Environment::new().with_os_user("u"),
-    "unknown connection option \"ssl\" in connection string: did you mean \"sslmode\"? (e.g. \
+    "invalid URI query parameter: \"ssl\" in connection string: did you mean \"sslmode\"? (e.g. \
      sslmode=require; in a URI only ssl=true is understood, as sslmode=require)"
 )]
 #[case(
-    Some("postgresql://h/db?target_session_attrs=read-write"),
+    Some("postgresql://h/db?target_session_attrs=writable"),
     Environment::new().with_os_user("u"),
-    "connection option target_session_attrs=\"read-write\" in connection string is not \
-     supported by sequelae: remove it or use any"
+    "invalid target_session_attrs \"writable\" in connection string: expected one of any, \
+     read-write, read-only, primary, standby, prefer-standby"
+)]
+#[case(
+    None,
+    env().with_var("PGLOADBALANCEHOSTS", "random"),
+    "connection option load_balance_hosts=\"random\" in PGLOADBALANCEHOSTS is not supported \
+     by sequelae: remove it or use disable"
+)]
+#[case(
+    None,
+    env().with_var("PGGSSENCMODE", "require"),
+    "connection option gssencmode=\"require\" in PGGSSENCMODE is not supported by sequelae: \
+     remove it or use disable, prefer"
+)]
+#[case(
+    None,
+    env().with_var("PGTZ", "UTC"),
+    "PGTZ is set, but sequelae does not honour it: unset it and use PGOPTIONS='-c timezone=...'"
+)]
+#[case(
+    None,
+    env().with_var("PGSERVICE", "nowhere").with_var("HOME", "/home/a"),
+    "definition of service \"nowhere\" (from PGSERVICE) not found in \
+     /home/a/.pg_service.conf, /etc/postgresql-common/pg_service.conf"
 )]
 fn reports_errors_with_their_origin(
     #[case] explicit: Option<&str>,
@@ -576,7 +609,9 @@ fn displays_as_key_value(#[case] text: &str, #[case] shown: &str) {
 #[case("host=a,b port=1,2 user='o\\'brien' dbname='' sslmode=require connect_timeout=1")]
 fn display_parses_back_to_the_same_settings(#[case] text: &str) {
     let s = resolve(Some(text), &env());
-    let again = resolve(Some(&s.to_string()), &env());
+    let mut again = resolve(Some(&s.to_string()), &env());
+    // The text spells out what the first resolution defaulted.
+    again.origins.clone_from(&s.origins);
     assert_eq!(again, s, "{s}");
 }
 
@@ -615,4 +650,113 @@ fn socket_in_default_dir_uses_localhost_pgpass_line() {
     let s = resolve(Some("user=alice"), &env());
     let p = s.password_for(&s.endpoints[0], Some(&pgpass));
     assert_eq!(p.as_ref().map(Password::expose), Some("sock-pw"));
+}
+
+fn files(path: &str) -> Option<String> {
+    match path {
+        "/home/a/.pg_service.conf" => {
+            Some("[prod]\nhost=prod.example\nport=6000\ndbname=sales\n".to_string())
+        }
+        "/etc/pg/pg_service.conf" => {
+            Some("[prod]\nhost=system.example\n[sys]\nuser=sysuser\n".to_string())
+        }
+        "/srv/custom.conf" => Some("[prod]\nhost=custom.example\n".to_string()),
+        _ => None,
+    }
+}
+
+fn with_files(explicit: Option<&str>, env: &Environment) -> Result<ConnectSettings, ConfigError> {
+    ConnectSettings::resolve_with_files(explicit, env, &files)
+}
+
+#[test]
+fn service_file_fills_what_the_string_leaves_and_beats_pg_variables() {
+    let env = env()
+        .with_var("HOME", "/home/a")
+        .with_var("PGSYSCONFDIR", "/etc/pg")
+        .with_var("PGHOST", "from-env")
+        .with_var("PGUSER", "envuser");
+    let s = with_files(Some("service=prod port=7000"), &env).expect("resolves");
+    assert_eq!(s.endpoints, vec![tcp("prod.example", 7000)]);
+    assert_eq!(s.database, "sales");
+    assert_eq!(s.user, "envuser");
+    assert_eq!(s.origin("host"), Origin::ServiceFile);
+    assert_eq!(s.origin("port"), Origin::ConnectionString);
+    assert_eq!(s.origin("user"), Origin::EnvVar("PGUSER"));
+    assert_eq!(s.service_file.as_deref(), Some("/home/a/.pg_service.conf"));
+
+    // PGSERVICE names it too; the user file wins over the system one, and
+    // the system one is searched when the user file lacks the group.
+    let s = with_files(None, &env.clone().with_var("PGSERVICE", "sys")).expect("resolves");
+    assert_eq!(s.user, "sysuser");
+    assert_eq!(s.service_file.as_deref(), Some("/etc/pg/pg_service.conf"));
+
+    let s = with_files(
+        Some("service=prod"),
+        &env.clone().with_var("PGSERVICEFILE", "/srv/custom.conf"),
+    )
+    .expect("resolves");
+    assert_eq!(s.endpoints[0].host, Host::Tcp("custom.example".into()));
+}
+
+#[test]
+fn pghostaddr_is_honoured_with_pghost_naming_the_server() {
+    let env = env()
+        .with_var("PGHOST", "db.example")
+        .with_var("PGHOSTADDR", "127.0.0.1");
+    let s = resolve(None, &env);
+    assert_eq!(s.endpoints, vec![via(tcp("db.example", 5432), "127.0.0.1")]);
+    assert_eq!(s.endpoints[0].connect_host(), "127.0.0.1");
+    assert_eq!(s.origin("hostaddr"), Origin::EnvVar("PGHOSTADDR"));
+}
+
+#[rstest]
+#[case("any", TargetSessionAttrs::Any)]
+#[case("read-write", TargetSessionAttrs::ReadWrite)]
+#[case("prefer-standby", TargetSessionAttrs::PreferStandby)]
+fn target_session_attrs_from_pg_variable(#[case] value: &str, #[case] attrs: TargetSessionAttrs) {
+    let s = resolve(None, &env().with_var("PGTARGETSESSIONATTRS", value));
+    assert_eq!(s.target_session_attrs, attrs);
+    // The string wins over the variable.
+    let s = resolve(
+        Some("target_session_attrs=standby"),
+        &env().with_var("PGTARGETSESSIONATTRS", value),
+    );
+    assert_eq!(s.target_session_attrs, TargetSessionAttrs::Standby);
+}
+
+#[test]
+fn a_string_setting_an_option_overrides_a_refused_variable() {
+    let env = env().with_var("PGGSSENCMODE", "require");
+    let s = resolve(Some("host=h gssencmode=disable"), &env);
+    assert_eq!(s.endpoints, vec![tcp("h", 5432)]);
+}
+
+#[rstest]
+#[case(
+    "sslmode=require",
+    "sslmode=require (from connection string) requires TLS"
+)]
+#[case(
+    "sslmode=verify-full",
+    "sslmode=verify-full (from connection string) requires TLS"
+)]
+fn tls_modes_are_a_configuration_problem_without_tls(#[case] text: &str, #[case] start: &str) {
+    let s = resolve(Some(text), &env());
+    let err = s.check_runtime(false).expect_err("no TLS");
+    assert!(err.to_string().starts_with(start), "{err}");
+    assert!(s.check_runtime(true).is_ok());
+    assert!(
+        resolve(Some("sslmode=prefer"), &env())
+            .check_runtime(false)
+            .is_ok()
+    );
+}
+
+#[test]
+fn dotenv_variables_say_so() {
+    let env = env().with_dotenv("PGPORT=6001\n");
+    let s = resolve(None, &env);
+    assert_eq!(s.origin("port"), Origin::DotEnv("PGPORT"));
+    assert_eq!(s.origin("host"), Origin::Default);
 }

@@ -48,7 +48,8 @@ pub(crate) fn parse(text: &str, origin: Origin) -> Result<RawParams, ConfigError
     let rest = &text[prefix..];
     let bytes = rest.as_bytes();
     let mut params = RawParams::default();
-    let decode = |raw: &str, part: UriPart| percent_decode(raw, part, origin);
+    let locate = |part: &str, i: usize| position_in(text, part, i);
+    let decode = |raw: &str, part: UriPart| percent_decode(raw, part, origin, locate(raw, 0));
 
     let mut p = 0;
     if let Some(end) = userinfo_end(rest) {
@@ -71,7 +72,7 @@ pub(crate) fn parse(text: &str, origin: Origin) -> Result<RawParams, ConfigError
         p = end + 1;
     }
 
-    let netlocs = parse_netlocs(rest, p, origin)?;
+    let netlocs = parse_netlocs(text, rest, p, origin)?;
     if !netlocs.hosts.is_empty() {
         let hosts = decode(&netlocs.hosts, UriPart::Host)?;
         params.store("host", hosts, origin, None)?;
@@ -87,8 +88,11 @@ pub(crate) fn parse(text: &str, origin: Origin) -> Result<RawParams, ConfigError
         let start = p + 1;
         p = rest[start..].find('?').map_or(rest.len(), |q| start + q);
         let raw = &rest[start..p];
-        if raw.contains('@') {
-            return Err(ConfigError::UnencodedAtSign { origin });
+        if let Some(at) = raw.find('@') {
+            return Err(ConfigError::UnencodedAtSign {
+                origin,
+                position: locate(raw, at).unwrap_or_default(),
+            });
         }
         // An empty name is not stored, so PGDATABASE still applies.
         let dbname = decode(raw, UriPart::Database)?;
@@ -98,7 +102,7 @@ pub(crate) fn parse(text: &str, origin: Origin) -> Result<RawParams, ConfigError
         terminator = bytes.get(p).copied();
     }
     if terminator == Some(b'?') {
-        parse_query(&rest[p + 1..], origin, &mut params)?;
+        parse_query(text, &rest[p + 1..], origin, &mut params)?;
     }
     Ok(params)
 }
@@ -134,7 +138,12 @@ struct Netlocs {
 /// One or more `host[:port]` separated by commas, starting at `p`. Hosts
 /// and ports are gathered into comma lists, as libpq does, so that
 /// `a:5433,b` gives ports "5433," (b gets the default port).
-fn parse_netlocs(rest: &str, mut p: usize, origin: Origin) -> Result<Netlocs, ConfigError> {
+fn parse_netlocs(
+    text: &str,
+    rest: &str,
+    mut p: usize,
+    origin: Origin,
+) -> Result<Netlocs, ConfigError> {
     let bytes = rest.as_bytes();
     let is_host_end = |b: u8| matches!(b, b':' | b'/' | b'?' | b',');
     let is_port_end = |b: u8| matches!(b, b'/' | b'?' | b',');
@@ -153,7 +162,11 @@ fn parse_netlocs(rest: &str, mut p: usize, origin: Origin) -> Result<Netlocs, Co
             p = open + len + 1;
             if bytes.get(p).is_some_and(|&b| !is_host_end(b)) {
                 let found = rest[p..].chars().next().unwrap_or_default();
-                return Err(ConfigError::UnexpectedAfterIpv6 { found, origin });
+                return Err(ConfigError::UnexpectedAfterIpv6 {
+                    found,
+                    origin,
+                    position: position_in(text, rest, p).unwrap_or_default(),
+                });
             }
         } else {
             let start = p;
@@ -185,12 +198,21 @@ fn parse_netlocs(rest: &str, mut p: usize, origin: Origin) -> Result<Netlocs, Co
 
 /// The `key=value&...` part. libpq turns the JDBC-style `ssl=true` into
 /// `sslmode=require`; any other unknown key is an error.
-fn parse_query(query: &str, origin: Origin, params: &mut RawParams) -> Result<(), ConfigError> {
+fn parse_query(
+    text: &str,
+    query: &str,
+    origin: Origin,
+    params: &mut RawParams,
+) -> Result<(), ConfigError> {
+    let locate = |part: &str, i: usize| position_in(text, part, i);
     let mut after_secret: Option<String> = None;
     for segment in query.split('&').filter(|s| !s.is_empty()) {
         let raw_key = segment.split_once('=').map_or(segment, |(k, _)| k);
-        if raw_key.contains('@') {
-            return Err(ConfigError::UnencodedAtSign { origin });
+        if let Some(at) = raw_key.find('@') {
+            return Err(ConfigError::UnencodedAtSign {
+                origin,
+                position: locate(raw_key, at).unwrap_or_default(),
+            });
         }
         let Some((raw_key, raw_value)) = segment.split_once('=') else {
             return Err(ConfigError::QueryParameterWithoutValue {
@@ -198,30 +220,65 @@ fn parse_query(query: &str, origin: Origin, params: &mut RawParams) -> Result<()
                 origin,
             });
         };
-        let key = percent_decode(raw_key, UriPart::ParameterName, origin)?;
-        let value = percent_decode(raw_value, UriPart::ParameterValue(key.clone()), origin)?;
+        let key = percent_decode(raw_key, UriPart::ParameterName, origin, locate(raw_key, 0))?;
+        let value = percent_decode(
+            raw_value,
+            UriPart::ParameterValue(key.clone()),
+            origin,
+            locate(raw_value, 0),
+        )?;
         let (key, value) = if key == "ssl" && value == "true" {
             ("sslmode".to_string(), "require".to_string())
         } else {
             (key, value)
         };
+        if after_secret.is_none() && keywords::lookup(&key).is_none() && key != "requiressl" {
+            return Err(ConfigError::InvalidUriParameter {
+                hint: keywords::hint_for_unknown(&key),
+                key,
+                origin,
+            });
+        }
         params.store(&key, value, origin, after_secret.as_deref())?;
         after_secret = keywords::is_secret(&key).then_some(key);
     }
     Ok(())
 }
 
+/// The position (characters, from 1) of byte `i` of `part` in `text`, when
+/// `part` is a slice of `text`; `None` for text assembled elsewhere.
+pub(crate) fn position_in(text: &str, part: &str, i: usize) -> Option<usize> {
+    let base = text.as_ptr() as usize;
+    let start = part.as_ptr() as usize;
+    if start < base || start + part.len() > base + text.len() {
+        return None;
+    }
+    let byte = start - base + i;
+    text.get(..byte).map(|before| before.chars().count() + 1)
+}
+
 /// Decodes `%XX` escapes as libpq's `conninfo_uri_decode` does: leading and
 /// trailing spaces are dropped, a space inside is an error (write `%20`),
 /// and `%00` is refused. The result must be UTF-8.
+///
+/// `start` is the position (characters, from 1) of `raw` in the whole
+/// URI, when `raw` is a slice of it, so that errors can point at the
+/// offending character.
 pub(crate) fn percent_decode(
     raw: &str,
     part: UriPart,
     origin: Origin,
+    start: Option<usize>,
 ) -> Result<String, ConfigError> {
+    let lead = raw.len() - raw.trim_start_matches(' ').len();
     let trimmed = raw.trim_matches(' ');
-    if trimmed.contains(' ') {
-        return Err(ConfigError::UnencodedSpace { part, origin });
+    let position = |i: usize| start.map(|s| s + raw[..lead + i].chars().count());
+    if let Some(space) = trimmed.find(' ') {
+        return Err(ConfigError::UnencodedSpace {
+            part,
+            origin,
+            position: position(space),
+        });
     }
     let input = trimmed.as_bytes();
     let mut out = Vec::with_capacity(input.len());
@@ -234,11 +291,19 @@ pub(crate) fn percent_decode(
         }
         let hex = |at: usize| input.get(at).and_then(|&h| (h as char).to_digit(16));
         let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) else {
-            return Err(ConfigError::InvalidPercentEncoding { part, origin });
+            return Err(ConfigError::InvalidPercentEncoding {
+                part,
+                origin,
+                position: position(i),
+            });
         };
         let byte = u8::try_from(hi * 16 + lo).unwrap_or_default();
         if byte == 0 {
-            return Err(ConfigError::PercentEncodedNul { part, origin });
+            return Err(ConfigError::PercentEncodedNul {
+                part,
+                origin,
+                position: position(i),
+            });
         }
         out.push(byte);
         i += 3;
@@ -389,19 +454,24 @@ mod tests {
     }
 
     #[rstest]
-    #[case("postgresql://u%2x@h", UriPart::User)]
-    #[case("postgresql://u:p%zz@h", UriPart::Password)]
-    #[case("postgresql://u:p%4@h", UriPart::Password)]
-    #[case("postgresql://h%/db", UriPart::Host)]
-    #[case("postgresql://h/d%", UriPart::Database)]
-    #[case("postgresql://h?a%=1", UriPart::ParameterName)]
-    #[case("postgresql://h?options=%G1", UriPart::ParameterValue("options".to_string()))]
-    fn rejects_bad_percent_encoding(#[case] uri: &str, #[case] part: UriPart) {
+    #[case("postgresql://u%2x@h", UriPart::User, Some(15))]
+    #[case("postgresql://u:p%zz@h", UriPart::Password, Some(17))]
+    #[case("postgresql://u:p%4@h", UriPart::Password, Some(17))]
+    #[case("postgresql://h%/db", UriPart::Host, None)]
+    #[case("postgresql://h/d%", UriPart::Database, Some(17))]
+    #[case("postgresql://h?a%=1", UriPart::ParameterName, Some(17))]
+    #[case("postgresql://h?options=%G1", UriPart::ParameterValue("options".to_string()), Some(24))]
+    fn rejects_bad_percent_encoding(
+        #[case] uri: &str,
+        #[case] part: UriPart,
+        #[case] position: Option<usize>,
+    ) {
         assert_eq!(
             parse_err(uri),
             ConfigError::InvalidPercentEncoding {
                 part,
-                origin: Origin::ConnectionString
+                origin: Origin::ConnectionString,
+                position,
             }
         );
     }
@@ -411,7 +481,8 @@ mod tests {
         let err = parse_err("postgresql://alice:hunter%2@h/db");
         assert_eq!(
             err.to_string(),
-            "invalid percent-encoding in connection URI (password, connection string): \"%\" \
+            "invalid percent-encoding at position 26 in connection URI (password, connection \
+             string): \"%\" \
              must be followed by two hex digits; write a literal \"%\" as %25"
         );
         let err =
@@ -424,14 +495,14 @@ mod tests {
     }
 
     #[rstest]
-    #[case("postgresql://h/db%00", ConfigError::PercentEncodedNul { part: UriPart::Database, origin: Origin::ConnectionString })]
-    #[case("postgresql://u:my pass@h", ConfigError::UnencodedSpace { part: UriPart::Password, origin: Origin::ConnectionString })]
+    #[case("postgresql://h/db%00", ConfigError::PercentEncodedNul { part: UriPart::Database, origin: Origin::ConnectionString, position: Some(18) })]
+    #[case("postgresql://u:my pass@h", ConfigError::UnencodedSpace { part: UriPart::Password, origin: Origin::ConnectionString, position: Some(18) })]
     #[case("postgresql://[::1/db", ConfigError::UnterminatedIpv6 { origin: Origin::ConnectionString })]
     #[case("postgresql://[]/db", ConfigError::EmptyIpv6 { origin: Origin::ConnectionString })]
-    #[case("postgresql://[::1]x/db", ConfigError::UnexpectedAfterIpv6 { found: 'x', origin: Origin::ConnectionString })]
-    #[case("postgresql://u:a/b@h/db", ConfigError::UnencodedAtSign { origin: Origin::ConnectionString })]
-    #[case("postgresql://u:a?b/c@h/db", ConfigError::UnencodedAtSign { origin: Origin::ConnectionString })]
-    #[case("postgresql://u:p?s/s@h", ConfigError::UnencodedAtSign { origin: Origin::ConnectionString })]
+    #[case("postgresql://[::1]x/db", ConfigError::UnexpectedAfterIpv6 { found: 'x', origin: Origin::ConnectionString, position: 19 })]
+    #[case("postgresql://u:a/b@h/db", ConfigError::UnencodedAtSign { origin: Origin::ConnectionString, position: 19 })]
+    #[case("postgresql://u:a?b/c@h/db", ConfigError::UnencodedAtSign { origin: Origin::ConnectionString, position: 21 })]
+    #[case("postgresql://u:p?s/s@h", ConfigError::UnencodedAtSign { origin: Origin::ConnectionString, position: 21 })]
     #[case("postgresql://h/db?sslmode", ConfigError::QueryParameterWithoutValue { param: Some("sslmode".to_string()), origin: Origin::ConnectionString })]
     #[case("postgresql://h/db?password=a&tail", ConfigError::QueryParameterWithoutValue { param: None, origin: Origin::ConnectionString })]
     #[case("mysql://h/db", ConfigError::UnsupportedScheme { scheme: "mysql".to_string(), origin: Origin::ConnectionString })]
@@ -450,15 +521,15 @@ mod tests {
     #[rstest]
     #[case(
         "postgresql://h?ssl=false",
-        "unknown connection option \"ssl\" in connection string: did you mean \"sslmode\"?"
+        "invalid URI query parameter: \"ssl\" in connection string: did you mean \"sslmode\"?"
     )]
     #[case(
         "postgresql://h?sslmdoe=require",
-        "unknown connection option \"sslmdoe\" in connection string: did you mean \"sslmode\"?"
+        "invalid URI query parameter: \"sslmdoe\" in connection string: did you mean \"sslmode\"?"
     )]
     #[case(
         "postgresql://h?currentSchema=app",
-        "unknown connection option \"currentSchema\" in connection string: set the schema search path"
+        "invalid URI query parameter: \"currentSchema\" in connection string: set the schema search path"
     )]
     fn rejects_unknown_query_keys(#[case] uri: &str, #[case] message: &str) {
         let got = parse_err(uri).to_string();

@@ -112,6 +112,9 @@ pub struct Connection {
     /// The caller gave up on the running request: its events are
     /// discarded up to ReadyForQuery (see [`Connection::abandon`]).
     abandoned: bool,
+    /// Whether the first byte of the server's first answer to the
+    /// startup message was seen (and was one PostgreSQL can send).
+    answered: bool,
 }
 
 /// A client-side deadline for requests.
@@ -170,6 +173,7 @@ impl Connection {
             pending_error: None,
             row_width: None,
             abandoned: false,
+            answered: false,
         };
         if conn.startup.tls == TlsNegotiation::Disabled {
             conn.send_startup();
@@ -579,6 +583,19 @@ impl Connection {
     /// Splits one complete message off the input, refusing oversized ones
     /// from the header alone, before any memory is reserved for them.
     fn next_message(&mut self) -> Result<Option<Message>, Error> {
+        if !self.answered && self.state == State::Authenticating {
+            // A server answers a startup message with an authentication
+            // request, an error or a protocol negotiation. Anything else is
+            // not PostgreSQL (an HTTP server says 'H'), and reading its
+            // bytes as a length would only confuse the message.
+            let Some(&first) = self.input.first() else {
+                return Ok(None);
+            };
+            if !matches!(first, b'R' | b'E' | b'v') {
+                return self.fail(Error::NotPostgres { byte: first });
+            }
+            self.answered = true;
+        }
         if self.input.len() < 5 {
             return Ok(None);
         }

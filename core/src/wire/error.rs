@@ -24,6 +24,17 @@ pub enum Error {
         /// The limit in force.
         limit: usize,
     },
+    /// The first answer to the startup message is not one PostgreSQL
+    /// sends: something else listens on that port.
+    #[error(
+        "expected an authentication request from the server, but received {}: is a \
+         PostgreSQL server listening there?",
+        shown_byte(*.byte)
+    )]
+    NotPostgres {
+        /// The first byte received.
+        byte: u8,
+    },
     /// Bytes that are not a valid protocol message.
     #[error("malformed message from server: {0}")]
     Malformed(String),
@@ -48,7 +59,7 @@ pub enum Error {
     /// The server wants a password and none was configured.
     #[error(
         "server requested {method} authentication for user \"{user}\" but no password was supplied: \
-         put it in the connection URL, PGPASSWORD or ~/.pgpass"
+         put it in the connection URL, PGPASSWORD or the password file (PGPASSFILE, else ~/.pgpass)"
     )]
     PasswordRequired {
         /// The user we tried to log in as.
@@ -173,5 +184,14 @@ fn closed_message(last_error: &Option<Box<ServerMessage>>) -> String {
         None => "server closed the connection unexpectedly; it may have terminated abnormally \
                  before or while processing the request"
             .to_string(),
+    }
+}
+
+/// A byte as libpq shows it, `'H'`, or in hex when it is not printable.
+fn shown_byte(byte: u8) -> String {
+    if byte.is_ascii_graphic() {
+        format!("'{}'", char::from(byte))
+    } else {
+        format!("byte 0x{byte:02x}")
     }
 }
