@@ -167,17 +167,24 @@ pub(crate) fn run(global: &GlobalOptions, args: BackupArgs) -> Result<(), Failur
 /// interrupted.
 fn finish(global: &GlobalOptions, report: &BackupReport) -> Result<(), Failure> {
     for warning in &report.warnings {
-        eprintln!("sequelae: warning: {warning}");
+        say(&format!("sequelae: warning: {warning}"));
     }
     if report.succeeded() {
         for reason in &report.fallback_reasons {
-            eprintln!("sequelae: pg_dump was not used: {reason}");
+            say(&format!("sequelae: pg_dump was not used: {reason}"));
         }
     }
-    if global.json {
-        println!("{}", report.to_json());
+    let result = if global.json {
+        Some(report.to_json().to_string())
     } else if report.succeeded() {
-        println!("{}", report.summary());
+        Some(report.summary())
+    } else {
+        None
+    };
+    if let Some(text) = result {
+        if let Err(e) = write_result(&text) {
+            return Err(result_unwritten(report, &e));
+        }
     }
     let Some(error) = &report.error else {
         return Ok(());
@@ -187,7 +194,7 @@ fn finish(global: &GlobalOptions, report: &BackupReport) -> Result<(), Failure> 
     if global.json || kind == ErrorKind::Interrupted {
         // The document (or our own wording of the interruption) is the
         // report; only the exit code is left to give.
-        eprintln!("sequelae: {message}");
+        say(&format!("sequelae: {message}"));
         return Err(Failure::Reported(match kind {
             ErrorKind::Usage => 2,
             ErrorKind::Connect => 3,
@@ -200,6 +207,63 @@ fn finish(global: &GlobalOptions, report: &BackupReport) -> Result<(), Failure> 
         ErrorKind::Connect => Failure::Connect(message),
         ErrorKind::Dump | ErrorKind::Interrupted => Failure::Database(message),
     })
+}
+
+/// The result line or document on stdout, flushed, so that a failure to
+/// write it is seen here (not as a panic, nor lost at exit).
+fn write_result(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if stdout_was_closed() {
+        return Err(std::io::Error::other("stdout is closed"));
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()
+}
+
+/// True when the process started with stdout closed (`>&-`). The Rust
+/// runtime then puts /dev/null on descriptor 1, opened read-write, so
+/// writes would seem to succeed; a shell's `>/dev/null` opens it
+/// write-only. Linux only (elsewhere: never true).
+fn stdout_was_closed() -> bool {
+    let Ok(target) = std::fs::read_link("/proc/self/fd/1") else {
+        return false;
+    };
+    if target != std::path::Path::new("/dev/null") {
+        return false;
+    }
+    let Ok(info) = std::fs::read_to_string("/proc/self/fdinfo/1") else {
+        return false;
+    };
+    info.lines()
+        .find_map(|l| l.strip_prefix("flags:"))
+        .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+        .is_some_and(|flags| flags & 0o3 == 0o2)
+}
+
+/// A line on stderr; if even stderr is gone there is no one left to tell.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// The result could not be written. A reader that left (`| head`, EPIPE)
+/// ends quietly as a program killed by SIGPIPE would (141); any other
+/// error (a full disk, a closed stdout) is said on stderr with exit 2.
+/// Never 0: whoever reads stdout did not get the answer. The backup itself
+/// is kept when it was written, and the message says where it is.
+fn result_unwritten(report: &BackupReport, e: &std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return Failure::Reported(141);
+    }
+    let kept = match (&report.error, &report.output_path) {
+        (None, Some(path)) => format!(" (the backup was written to {})", path.display()),
+        _ => String::new(),
+    };
+    say(&format!(
+        "sequelae: cannot write the backup result to stdout: {e}{kept}"
+    ));
+    Failure::Reported(2)
 }
 
 #[cfg(test)]

@@ -386,3 +386,86 @@ fn force_never_deletes_a_folder_with_other_files() {
         "precious"
     );
 }
+
+/// How stdout fails in [`a_failing_stdout_never_panics_nor_exits_0`].
+#[derive(Debug, Clone, Copy)]
+enum BadStdout {
+    /// /dev/full: every write fails with ENOSPC.
+    Full,
+    /// The reader left (`| head`): EPIPE.
+    ReaderGone,
+    /// `>&-`: no stdout at all (EBADF).
+    Closed,
+}
+
+/// The result could not be written: no panic, never exit 0; a reader
+/// that left ends quietly (141, as SIGPIPE would), a write error is said
+/// on stderr, and the backup that was written is named.
+#[rstest::rstest]
+#[case::full(BadStdout::Full, &[][..])]
+#[case::full_json(BadStdout::Full, &["--json"][..])]
+#[case::reader_gone(BadStdout::ReaderGone, &[][..])]
+#[case::closed(BadStdout::Closed, &["--json"][..])]
+fn a_failing_stdout_never_panics_nor_exits_0(#[case] how: BadStdout, #[case] extra: &[&str]) {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let pg = pg_dump();
+    let mut args = vec!["backup", "-o", "x.sql", "--pg-dump-path", &pg];
+    args.extend_from_slice(extra);
+    let mut cmd = db.command(&args);
+    cmd.current_dir(dir.path()).stderr(std::process::Stdio::piped());
+    let run = match how {
+        BadStdout::Full => {
+            cmd.stdout(std::fs::File::create("/dev/full").unwrap());
+            Run::from(cmd.output().unwrap())
+        }
+        BadStdout::ReaderGone => {
+            cmd.stdout(std::process::Stdio::piped());
+            let mut child = cmd.spawn().unwrap();
+            // Close the only read end before the backup can have ended.
+            drop(child.stdout.take());
+            Run::from(child.wait_with_output().unwrap())
+        }
+        BadStdout::Closed => {
+            let mut shell = Command::new("sh");
+            shell
+                .arg("-c")
+                .arg("exec \"$0\" \"$@\" >&-")
+                .arg(cmd.get_program())
+                .args(cmd.get_args())
+                .current_dir(dir.path())
+                .stdin(std::process::Stdio::null());
+            for (key, value) in cmd.get_envs() {
+                match value {
+                    Some(v) => shell.env(key, v),
+                    None => shell.env_remove(key),
+                };
+            }
+            Run::from(shell.output().unwrap())
+        }
+    };
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    match how {
+        BadStdout::ReaderGone => {
+            assert_eq!(run.code, 141, "{}", run.stderr);
+            assert!(!run.stderr.contains("cannot write"), "{}", run.stderr);
+        }
+        BadStdout::Full | BadStdout::Closed => {
+            assert_eq!(run.code, 2, "{}", run.stderr);
+            assert!(
+                run.stderr
+                    .contains("cannot write the backup result to stdout"),
+                "{}",
+                run.stderr
+            );
+            assert!(
+                run.stderr.contains("the backup was written to"),
+                "{}",
+                run.stderr
+            );
+        }
+    }
+    // The backup itself is whole and published.
+    assert_eq!(names(dir.path()), vec!["x.sql".to_string()]);
+}

@@ -78,13 +78,13 @@ impl ProgressDisplay {
             ProgressDisplay::Lines { said_catalog } => match event {
                 ProgressEvent::Catalog { .. } if !*said_catalog => {
                     *said_catalog = true;
-                    eprintln!("sequelae: pg_dump is reading the catalog");
+                    say("sequelae: pg_dump is reading the catalog");
                 }
                 ProgressEvent::TableData {
                     table,
                     started,
                     total,
-                } => eprintln!("sequelae: dumping table {table} ({started}/{total})"),
+                } => say(&format!("sequelae: dumping table {table} ({started}/{total})")),
                 _ => {}
             },
         }
@@ -96,6 +96,13 @@ impl ProgressDisplay {
             bar.finish_and_clear();
         }
     }
+}
+
+/// A progress line; progress is not worth failing (or panicking) over when
+/// stderr is gone.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 fn spinner_style() -> ProgressStyle {
