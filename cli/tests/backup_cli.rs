@@ -413,7 +413,8 @@ fn a_failing_stdout_never_panics_nor_exits_0(#[case] how: BadStdout, #[case] ext
     let mut args = vec!["backup", "-o", "x.sql", "--pg-dump-path", &pg];
     args.extend_from_slice(extra);
     let mut cmd = db.command(&args);
-    cmd.current_dir(dir.path()).stderr(std::process::Stdio::piped());
+    cmd.current_dir(dir.path())
+        .stderr(std::process::Stdio::piped());
     let run = match how {
         BadStdout::Full => {
             cmd.stdout(std::fs::File::create("/dev/full").unwrap());
@@ -468,4 +469,89 @@ fn a_failing_stdout_never_panics_nor_exits_0(#[case] how: BadStdout, #[case] ext
     }
     // The backup itself is whole and published.
     assert_eq!(names(dir.path()), vec!["x.sql".to_string()]);
+}
+
+/// True once process `pid` is gone (a zombie counts: it runs no more).
+fn process_gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// SIGKILL of sequelae mid-backup: pg_dump dies with it (parent-death
+/// signal); the password file was in a private 0700 directory; the next
+/// backup into the same folder removes the temporary output and the
+/// password directory the killed run left, and says so.
+#[test]
+fn sigkill_takes_pg_dump_along_and_the_next_backup_cleans_up() {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    let state = bin.path().join("state");
+    // A pg_dump that notes its pid and its password directory's mode,
+    // then hangs (exec keeps the pid).
+    let hanging = write_script(
+        bin.path(),
+        &format!(
+            "[ \"$1\" = --version ] && exec '{}' --version\n\
+             stat -c %a \"$(dirname \"$PGPASSFILE\")\" > '{s}.mode'\n\
+             echo $$ > '{s}.tmp' && mv '{s}.tmp' '{s}'\n\
+             exec sleep 60",
+            pg_dump(),
+            s = state.display()
+        ),
+    );
+    let mut cmd = db.command(&[
+        "backup",
+        "-o",
+        "x.sql",
+        "--pg-dump-path",
+        &hanging,
+        "--pg-dump-password-via",
+        "passfile",
+    ]);
+    cmd.current_dir(dir.path())
+        .env("PGPASSWORD", "not-needed-with-trust")
+        .env("TMPDIR", tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !state.exists() {
+        assert!(Instant::now() < deadline, "pg_dump never started");
+        std::thread::yield_now();
+    }
+    let pg_dump_pid = std::fs::read_to_string(&state).unwrap().trim().to_string();
+    let mode = std::fs::read_to_string(bin.path().join("state.mode")).unwrap();
+    assert_eq!(mode.trim(), "700");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !process_gone(&pg_dump_pid) {
+        assert!(
+            Instant::now() < deadline,
+            "pg_dump {pg_dump_pid} outlived sequelae"
+        );
+        std::thread::yield_now();
+    }
+    // The killed run's leftovers: its temporary output and password dir.
+    assert!(names(dir.path()).iter().any(|n| n.ends_with(".tmp")));
+    assert_eq!(names(tmp.path()).len(), 1, "{:?}", names(tmp.path()));
+
+    let pg = pg_dump();
+    let mut next = db.command(&["backup", "-o", "y.sql", "--pg-dump-path", &pg]);
+    next.current_dir(dir.path()).env("TMPDIR", tmp.path());
+    let run = Run::from(next.output().unwrap()).ok();
+    assert_eq!(names(dir.path()), vec!["y.sql".to_string()]);
+    assert!(names(tmp.path()).is_empty(), "{:?}", names(tmp.path()));
+    assert_eq!(
+        run.stderr.matches("left behind by an earlier backup").count(),
+        2,
+        "{}",
+        run.stderr
+    );
 }

@@ -84,7 +84,9 @@ impl ProgressDisplay {
                     table,
                     started,
                     total,
-                } => say(&format!("sequelae: dumping table {table} ({started}/{total})")),
+                } => say(&format!(
+                    "sequelae: dumping table {table} ({started}/{total})"
+                )),
                 _ => {}
             },
         }

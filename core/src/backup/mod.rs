@@ -49,8 +49,11 @@ pub use names::{
 pub use options::{BackupFormat, BackupMethod, BackupOptions, Compression, PasswordChannel};
 pub use output::{
     EntryKind, OutputDecision, OutputProbe, OutputTarget, default_file_name, is_directory_dump,
+    leftover_pid, leftover_removed_warning, stale_leftovers, stale_passfile_dirs,
 };
-pub use pg_dump_plan::{PassfileRequest, PgDumpInputs, PgDumpPlan, passfile_path};
+pub use pg_dump_plan::{
+    PassfileRequest, PgDumpInputs, PgDumpPlan, passfile_dir, passfile_dir_pid, passfile_parent,
+};
 pub use progress::{PgDumpStderr, ProgressEvent};
 pub use redact::{REDACTED, Redactor};
 pub use report::{BackupReport, MethodUsed, human_size};

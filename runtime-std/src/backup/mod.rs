@@ -130,6 +130,11 @@ impl<'a> Backup<'a> {
         let (mut target, replace) = self.choose_target()?;
         self.report.output_path = Some(target.path().to_path_buf());
         self.report.warnings.extend(target.name_warnings());
+        let removed = output::remove_leftovers(&target.folder(), self.pid);
+        self.report.warnings.extend(removed);
+        let parent = sequelae_core::backup::passfile_parent(&self.request.env);
+        let removed = output::remove_passfile_leftovers(&parent, self.pid);
+        self.report.warnings.extend(removed);
         // Prove the folder writable before any work; the real temporary
         // output is made just before pg_dump starts, so that nothing is
         // left behind if the user gives up while we connect.
@@ -298,7 +303,7 @@ impl<'a> Backup<'a> {
             break;
         }
         let plan = plan.ok_or_else(|| BackupError::Io {
-            context: "cannot write the private password file".to_string(),
+            context: "cannot make the private password directory".to_string(),
             reason: "100 names were all taken".to_string(),
         })?;
         let program_name = program
