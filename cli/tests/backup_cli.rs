@@ -549,9 +549,71 @@ fn sigkill_takes_pg_dump_along_and_the_next_backup_cleans_up() {
     assert_eq!(names(dir.path()), vec!["y.sql".to_string()]);
     assert!(names(tmp.path()).is_empty(), "{:?}", names(tmp.path()));
     assert_eq!(
-        run.stderr.matches("left behind by an earlier backup").count(),
+        run.stderr
+            .matches("left behind by an earlier backup")
+            .count(),
         2,
         "{}",
         run.stderr
     );
+}
+
+/// Ctrl-C while connecting to a server that accepts and never answers:
+/// the first press stops the backup, with the usual message (and JSON
+/// document), exit 130, nothing left behind.
+#[rstest::rstest]
+#[case::text(false)]
+#[case::json(true)]
+fn ctrl_c_while_connecting_to_a_silent_server(#[case] json: bool) {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let pg = pg_dump();
+    let mut args = vec!["backup", "-o", "x.sql", "--pg-dump-path", &pg];
+    if json {
+        args.push("--json");
+    }
+    let mut cmd = db.command(&args);
+    cmd.current_dir(dir.path())
+        .env(
+            "DATABASE_URL",
+            format!("postgresql://nobody@127.0.0.1:{port}/db?connect_timeout=60"),
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    // Accept the connection and never answer: sequelae waits for the
+    // server's first message.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let _silent = loop {
+        match listener.accept() {
+            Ok((stream, _)) => break stream,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(Instant::now() < deadline, "sequelae never connected");
+                std::thread::yield_now();
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    };
+    let pressed = Instant::now();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert!(pressed.elapsed() < Duration::from_secs(10));
+    assert!(run.stderr.contains("backup interrupted"), "{}", run.stderr);
+    if json {
+        let doc = run.json();
+        assert_eq!(doc["success"], false, "{doc}");
+        assert!(
+            doc["error"].as_str().unwrap().contains("interrupted"),
+            "{doc}"
+        );
+    }
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
 }

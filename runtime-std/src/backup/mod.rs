@@ -21,7 +21,9 @@ mod pg_dump;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Instant, SystemTime};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
 
 use sequelae_core::backup::{
     BackupError, BackupOptions, BackupReport, CATALOG_QUERY, Catalog, MethodChoice, MethodUsed,
@@ -94,6 +96,39 @@ pub fn run(
     report
 }
 
+/// How often a wait on blocking work looks at the cancel flag.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
+/// What [`read_catalog_blocking`] hands back: the catalog, where it
+/// connected, and the connection's warnings.
+type CatalogRead = Result<(Catalog, Endpoint, Vec<String>), BackupError>;
+
+/// Connects and runs [`CATALOG_QUERY`], blocking.
+fn read_catalog_blocking(settings: &ConnectSettings) -> CatalogRead {
+    let mut client = Client::connect(settings).map_err(|e| {
+        if e.is_connect() {
+            BackupError::Connect {
+                message: e.to_string(),
+            }
+        } else {
+            BackupError::Catalog {
+                message: e.to_string(),
+            }
+        }
+    })?;
+    let warnings = client.warnings().to_vec();
+    let endpoint = client.endpoint().clone();
+    let results = client
+        .simple_query(CATALOG_QUERY)
+        .map_err(|e| BackupError::Catalog {
+            message: e.to_string(),
+        })?;
+    let _ = client.close();
+    let rows = |i: usize| results.get(i).map_or(&[][..], |r| &r.rows[..]);
+    let catalog = Catalog::from_rows(rows(0), rows(1), rows(2))?;
+    Ok((catalog, endpoint, warnings))
+}
+
 /// One backup in progress.
 struct Backup<'a> {
     request: &'a BackupRequest,
@@ -146,10 +181,14 @@ impl<'a> Backup<'a> {
         self.report.tables = Some(selection.table_count);
         self.check_cancel()?;
 
-        let found = options
-            .method
-            .uses_pg_dump()
-            .then(|| pg_dump::find(&PgDumpLocation::from_options(options, &self.request.env)));
+        let found = options.method.uses_pg_dump().then(|| {
+            pg_dump::find(
+                &PgDumpLocation::from_options(options, &self.request.env),
+                self.cancel,
+            )
+        });
+        // An interrupted `pg_dump --version` is no reason to fall back.
+        self.check_cancel()?;
         let (program, version) =
             match MethodChoice::decide(options.method, found, catalog.server_version)? {
                 MethodChoice::PgDump { program, version } => (program, version),
@@ -232,32 +271,41 @@ impl<'a> Backup<'a> {
         })
     }
 
-    /// Connects, reads the catalog, and says where it connected.
+    /// Connects, reads the catalog, and says where it connected, while
+    /// watching the cancel flag: a server that accepts and never answers
+    /// must not make Ctrl-C wait for the connect timeout. The blocking
+    /// work runs on its own thread; when the user interrupts, it is left
+    /// to end on its own (its connection attempt times out or completes,
+    /// reads the catalog and closes; nothing of it is used).
     fn read_catalog(&mut self) -> Result<(Catalog, Endpoint), BackupError> {
-        let mut client = Client::connect(&self.request.settings).map_err(|e| {
-            if e.is_connect() {
-                BackupError::Connect {
-                    message: e.to_string(),
+        let settings = self.request.settings.clone();
+        let (tx, rx) = mpsc::channel();
+        thread::Builder::new()
+            .name("sequelae-backup-catalog".into())
+            .spawn(move || {
+                let _ = tx.send(read_catalog_blocking(&settings));
+            })
+            .map_err(|e| BackupError::Io {
+                context: "cannot start the thread that reads the catalog".to_string(),
+                reason: e.to_string(),
+            })?;
+        loop {
+            self.check_cancel()?;
+            match rx.recv_timeout(CANCEL_POLL) {
+                Ok(read) => {
+                    let (catalog, endpoint, warnings) = read?;
+                    self.report.warnings.extend(warnings);
+                    return Ok((catalog, endpoint));
                 }
-            } else {
-                BackupError::Catalog {
-                    message: e.to_string(),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(BackupError::Catalog {
+                        message: "the thread that reads the catalog stopped unexpectedly"
+                            .to_string(),
+                    });
                 }
             }
-        })?;
-        self.report
-            .warnings
-            .extend(client.warnings().iter().cloned());
-        let endpoint = client.endpoint().clone();
-        let results = client
-            .simple_query(CATALOG_QUERY)
-            .map_err(|e| BackupError::Catalog {
-                message: e.to_string(),
-            })?;
-        let _ = client.close();
-        let rows = |i: usize| results.get(i).map_or(&[][..], |r| &r.rows[..]);
-        let catalog = Catalog::from_rows(rows(0), rows(1), rows(2))?;
-        Ok((catalog, endpoint))
+        }
     }
 
     fn run_pg_dump(

@@ -32,13 +32,17 @@ const STDERR_DRAIN: Duration = Duration::from_secs(2);
 const TERM_GRACE: Duration = Duration::from_secs(3);
 
 /// The first executable candidate and its version.
-pub(crate) fn find(location: &PgDumpLocation) -> Result<(PathBuf, PgDumpVersion), PgDumpProblem> {
+/// Raising `cancel` stops waiting for `--version`.
+pub(crate) fn find(
+    location: &PgDumpLocation,
+    cancel: &AtomicBool,
+) -> Result<(PathBuf, PgDumpVersion), PgDumpProblem> {
     let program = location
         .candidates()
         .into_iter()
         .find(|p| is_executable(p))
         .ok_or_else(|| location.not_found())?;
-    let version = read_version(&program, version_output(&program))?;
+    let version = read_version(&program, version_output(&program, cancel))?;
     Ok((program, version))
 }
 
@@ -47,7 +51,7 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// `program --version`'s standard output, or why there is none.
-fn version_output(program: &Path) -> Result<String, String> {
+fn version_output(program: &Path, cancel: &AtomicBool) -> Result<String, String> {
     let mut child = Command::new(program)
         .arg("--version")
         .stdin(Stdio::null())
@@ -59,6 +63,11 @@ fn version_output(program: &Path) -> Result<String, String> {
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
+            Ok(None) if cancel.load(Ordering::SeqCst) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err("interrupted".to_string());
+            }
             Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
             Ok(None) => {
                 let _ = child.kill();
