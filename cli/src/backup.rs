@@ -129,13 +129,19 @@ impl BackupArgs {
 pub(crate) fn run(global: &GlobalOptions, args: BackupArgs) -> Result<(), Failure> {
     let options = args.into_options();
     let format = options.format;
+    // The backup itself goes to stdout: the result goes to stderr.
+    let result_to_stderr = options.streams_to_stdout();
     let settings = match settings_from_env(global.database_url.as_deref()) {
         Ok(settings) => settings,
         Err(e) => {
             let error = BackupError::BadSettings {
                 message: e.to_string(),
             };
-            return finish(global, &BackupReport::refused(format, error));
+            return finish(
+                global,
+                &BackupReport::refused(format, error),
+                result_to_stderr,
+            );
         }
     };
     let request = match BackupRequest::from_process(options, settings) {
@@ -145,7 +151,11 @@ pub(crate) fn run(global: &GlobalOptions, args: BackupArgs) -> Result<(), Failur
                 context: "cannot read the working directory".to_string(),
                 reason: e.to_string(),
             };
-            return finish(global, &BackupReport::refused(format, error));
+            return finish(
+                global,
+                &BackupReport::refused(format, error),
+                result_to_stderr,
+            );
         }
     };
 
@@ -158,14 +168,19 @@ pub(crate) fn run(global: &GlobalOptions, args: BackupArgs) -> Result<(), Failur
     let report = sequelae_std::backup::run(&request, &mut |event| display.show(event), &cancel);
     display.finish();
     drop(registration);
-    finish(global, &report)
+    finish(global, &report, result_to_stderr)
 }
 
 /// Prints the report (stdout: the result, or the JSON document with
-/// `--json`; stderr: warnings and the error) and maps a failure to its exit
+/// `--json`, unless the backup itself went to stdout: then stderr;
+/// stderr: warnings and the error) and maps a failure to its exit
 /// code: 2 usage, 3 cannot connect, 1 the database or pg_dump said no, 130
 /// interrupted.
-fn finish(global: &GlobalOptions, report: &BackupReport) -> Result<(), Failure> {
+fn finish(
+    global: &GlobalOptions,
+    report: &BackupReport,
+    result_to_stderr: bool,
+) -> Result<(), Failure> {
     for warning in &report.warnings {
         say(&format!("sequelae: warning: {warning}"));
     }
@@ -182,7 +197,9 @@ fn finish(global: &GlobalOptions, report: &BackupReport) -> Result<(), Failure> 
         None
     };
     if let Some(text) = result {
-        if let Err(e) = write_result(&text) {
+        if result_to_stderr {
+            say(&text);
+        } else if let Err(e) = write_result(&text) {
             return Err(result_unwritten(report, &e));
         }
     }

@@ -617,3 +617,64 @@ fn ctrl_c_while_connecting_to_a_silent_server(#[case] json: bool) {
     }
     assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
 }
+
+/// `--output -` and `--output /dev/stdout` stream the backup to stdout
+/// (the result goes to stderr, JSON included); no file named `-` appears.
+#[rstest::rstest]
+#[case::plain("-", "plain", "CREATE TABLE public.users")]
+#[case::custom_dev_stdout("/dev/stdout", "custom", "PGDMP")]
+#[case::tar("-", "tar", "toc.dat")]
+fn output_dash_streams_to_stdout(#[case] output: &str, #[case] format: &str, #[case] marker: &str) {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let pg = pg_dump();
+    let mut cmd = db.command(&[
+        "backup",
+        "--json",
+        "-o",
+        output,
+        "-F",
+        format,
+        "--pg-dump-path",
+        &pg,
+    ]);
+    cmd.current_dir(dir.path());
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(marker),
+        "{}",
+        &stdout[..stdout.len().min(300)]
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let doc_line = stderr
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no JSON result on stderr: {stderr}"));
+    let doc: serde_json::Value = serde_json::from_str(doc_line).unwrap();
+    assert_eq!(doc["success"], true, "{doc}");
+    assert_eq!(doc["outputPath"], "-", "{doc}");
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+}
+
+/// The directory format cannot stream; the refusal says what to do, and
+/// comes before any work. A refusal that --force would not change does not
+/// suggest --force.
+#[rstest::rstest]
+#[case::directory_to_stdout(&["backup", "-o", "-", "-F", "directory"][..], "cannot go to standard output")]
+#[case::device(&["backup", "-o", "/dev/null"][..], "is not a regular file")]
+fn refusals_without_a_useless_force_hint(#[case] args: &[&str], #[case] text: &str) {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(&db, dir.path(), args);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(text), "{}", run.stderr);
+    assert!(!run.stderr.contains("pass --force"), "{}", run.stderr);
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+}

@@ -82,6 +82,21 @@ pub enum BackupError {
         /// What is wrong with it and how to write it.
         reason: String,
     },
+    /// `--output -` with the directory format.
+    #[error(
+        "the {format} format writes a folder of files, which cannot go to standard output: name a directory with --output, or use --format plain, custom or tar"
+    )]
+    CannotStream {
+        /// The format asked for.
+        format: BackupFormat,
+    },
+    /// Every default name of this second is taken (`--force` never
+    /// replaces a default name, so it is no help here).
+    #[error("{} and the default names after it are all taken: choose a name with --output", .path.display())]
+    DefaultNamesTaken {
+        /// The last name tried.
+        path: PathBuf,
+    },
     /// The output exists and `--force` was not given.
     #[error("{} already exists: choose another --output, or pass --force to replace it", .path.display())]
     OutputExists {
@@ -243,6 +258,8 @@ impl BackupError {
             | E::CompressionLevel { .. }
             | E::ZeroJobs
             | E::JobsNeedDirectory { .. }
+            | E::CannotStream { .. }
+            | E::DefaultNamesTaken { .. }
             | E::TablesWithSchemas
             | E::BadName { .. }
             | E::OutputExists { .. }

@@ -206,15 +206,15 @@ impl OutputTarget {
             (EntryKind::File | EntryKind::Other, true) => {
                 Err(BackupError::OutputIsNotDirectory { path })
             }
-            (_, _) if !force => Err(BackupError::OutputExists { path }),
-            (EntryKind::File, false) => Ok(OutputDecision::Write { replace: true }),
+            // Refusals that --force would not change come first, so that
+            // the --force hint is only given where it helps.
             (EntryKind::Other, false) => Err(BackupError::OutputNotAFile { path }),
-            (EntryKind::Directory { empty, dump }, true) => {
-                if empty || dump {
-                    Ok(OutputDecision::Write { replace: true })
-                } else {
-                    Err(BackupError::WontReplaceDirectory { path })
-                }
+            (EntryKind::Directory { empty, dump }, true) if !empty && !dump => {
+                Err(BackupError::WontReplaceDirectory { path })
+            }
+            (_, _) if !force => Err(BackupError::OutputExists { path }),
+            (EntryKind::File, false) | (EntryKind::Directory { .. }, true) => {
+                Ok(OutputDecision::Write { replace: true })
             }
         }
     }
@@ -518,6 +518,14 @@ mod tests {
     #[case::dir_forced_dump(true, true, EntryKind::Directory { empty: false, dump: true }, Ok(OutputDecision::Write { replace: true }))]
     #[case::dir_forced_home(true, true, DIR, Err("refusing to replace it, even with --force"))]
     #[case::dir_over_file(true, true, EntryKind::File, Err("is not a directory"))]
+    // Without --force, no hint to pass it where it would not help.
+    #[case::device_unforced(
+        false,
+        false,
+        EntryKind::Other,
+        Err("not a regular file: refusing to replace it, even with --force")
+    )]
+    #[case::dir_home_unforced(true, false, DIR, Err("refusing to replace it, even with --force"))]
     fn explicit_decisions(
         #[case] directory: bool,
         #[case] force: bool,

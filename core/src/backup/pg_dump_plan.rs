@@ -101,8 +101,9 @@ pub struct PgDumpInputs<'a> {
     pub settings: &'a ConnectSettings,
     /// The endpoint sequelae connected to (and whose version it checked).
     pub endpoint: &'a Endpoint,
-    /// The temporary output pg_dump writes.
-    pub output: &'a Path,
+    /// The temporary output pg_dump writes; `None`: its standard output
+    /// (`--output -`).
+    pub output: Option<&'a Path>,
     /// The process environment (for `TMPDIR` and `LC_ALL`).
     pub env: &'a Environment,
     /// This process's id, for the password file's name.
@@ -132,9 +133,11 @@ impl PgDumpPlan {
             "--no-password".into(),
             format!("--format={}", options.format.pg_dump_letter()).into(),
         ];
-        let mut file = OsString::from("--file=");
-        file.push(output.as_os_str());
-        args.push(file);
+        if let Some(output) = output {
+            let mut file = OsString::from("--file=");
+            file.push(output.as_os_str());
+            args.push(file);
+        }
         if let Compression::Level(level) = options.compression {
             // Tar takes no -Z (validation refused a level above 0).
             if options.format != super::options::BackupFormat::Tar {
@@ -347,7 +350,7 @@ mod tests {
             selection,
             settings: &s,
             endpoint: &endpoint,
-            output: Path::new("/srv/.x.dump.sequelae-1-1.tmp"),
+            output: Some(Path::new("/srv/.x.dump.sequelae-1-1.tmp")),
             env,
             pid: 77,
             passfile_attempt: 1,
@@ -542,7 +545,7 @@ mod tests {
             selection: &Selection::default(),
             settings: &s,
             endpoint: &s.endpoints[0],
-            output: Path::new("out.sql"),
+            output: Some(Path::new("out.sql")),
             env: &env,
             pid: 1,
             passfile_attempt: 1,

@@ -162,6 +162,9 @@ impl<'a> Backup<'a> {
     fn run(mut self, progress: &mut dyn FnMut(&ProgressEvent)) -> Result<(), BackupError> {
         let options = &self.request.options;
         options.check()?;
+        if options.streams_to_stdout() {
+            return self.run_to_stdout(progress);
+        }
         let (mut target, replace) = self.choose_target()?;
         self.report.output_path = Some(target.path().to_path_buf());
         self.report.warnings.extend(target.name_warnings());
@@ -181,34 +184,15 @@ impl<'a> Backup<'a> {
         self.report.tables = Some(selection.table_count);
         self.check_cancel()?;
 
-        let found = options.method.uses_pg_dump().then(|| {
-            pg_dump::find(
-                &PgDumpLocation::from_options(options, &self.request.env),
-                self.cancel,
-            )
-        });
-        // An interrupted `pg_dump --version` is no reason to fall back.
-        self.check_cancel()?;
-        let (program, version) =
-            match MethodChoice::decide(options.method, found, catalog.server_version)? {
-                MethodChoice::PgDump { program, version } => (program, version),
-                MethodChoice::Native { reasons } => return Err(self.native(reasons)),
-            };
-        self.report.method = Some(MethodUsed::PgDump {
-            version: version.text.clone(),
-            program: program.clone(),
-        });
+        let program = self.choose_pg_dump(&catalog)?;
 
         let temp = TempOutput::create(&target, self.pid)?;
-        match self.run_pg_dump(&program, &selection, &endpoint, &temp, progress)? {
+        match self.run_pg_dump(&program, &selection, &endpoint, Some(temp.path()), progress)? {
             RunEnd::Done => {}
             RunEnd::Interrupted => return Err(BackupError::Interrupted),
             RunEnd::Failed(problem) => {
                 temp.discard();
-                let reasons = MethodChoice::after_failure(options.method, problem)?;
-                // pg_dump ran: the report says so, with why it failed.
-                self.report.fallback_reasons = reasons.iter().map(ToString::to_string).collect();
-                return Err(native_unavailable(reasons));
+                return Err(self.pg_dump_failed(problem));
             }
         }
         self.check_cancel()?;
@@ -245,6 +229,64 @@ impl<'a> Backup<'a> {
         Ok(())
     }
 
+    /// `--output -`: pg_dump writes to our standard output as it goes.
+    /// Nothing to name, hold or publish; what was written before a failure
+    /// stays written (the exit code says it is not a backup).
+    fn run_to_stdout(
+        mut self,
+        progress: &mut dyn FnMut(&ProgressEvent),
+    ) -> Result<(), BackupError> {
+        let options = &self.request.options;
+        self.report.output_path = Some(PathBuf::from("-"));
+        let (catalog, endpoint) = self.read_catalog()?;
+        let selection = catalog.select(options)?;
+        self.report.tables = Some(selection.table_count);
+        self.check_cancel()?;
+        let program = self.choose_pg_dump(&catalog)?;
+        let parent = sequelae_core::backup::passfile_parent(&self.request.env);
+        let removed = output::remove_passfile_leftovers(&parent, self.pid);
+        self.report.warnings.extend(removed);
+        match self.run_pg_dump(&program, &selection, &endpoint, None, progress)? {
+            RunEnd::Done => Ok(()),
+            RunEnd::Interrupted => Err(BackupError::Interrupted),
+            RunEnd::Failed(problem) => Err(self.pg_dump_failed(problem)),
+        }
+    }
+
+    /// pg_dump and its version, or the reasons it is not used.
+    fn choose_pg_dump(&mut self, catalog: &Catalog) -> Result<PathBuf, BackupError> {
+        let options = &self.request.options;
+        let found = options.method.uses_pg_dump().then(|| {
+            pg_dump::find(
+                &PgDumpLocation::from_options(options, &self.request.env),
+                self.cancel,
+            )
+        });
+        // An interrupted `pg_dump --version` is no reason to fall back.
+        self.check_cancel()?;
+        match MethodChoice::decide(options.method, found, catalog.server_version)? {
+            MethodChoice::PgDump { program, version } => {
+                self.report.method = Some(MethodUsed::PgDump {
+                    version: version.text.clone(),
+                    program: program.clone(),
+                });
+                Ok(program)
+            }
+            MethodChoice::Native { reasons } => Err(self.native(reasons)),
+        }
+    }
+
+    /// pg_dump ran and failed: the report says so, with why.
+    fn pg_dump_failed(&mut self, problem: PgDumpProblem) -> BackupError {
+        match MethodChoice::after_failure(self.request.options.method, problem) {
+            Ok(reasons) => {
+                self.report.fallback_reasons = reasons.iter().map(ToString::to_string).collect();
+                native_unavailable(reasons)
+            }
+            Err(e) => e,
+        }
+    }
+
     fn native(&mut self, reasons: Vec<PgDumpProblem>) -> BackupError {
         self.report.method = Some(MethodUsed::Native);
         self.report.fallback_reasons = reasons.iter().map(ToString::to_string).collect();
@@ -266,7 +308,7 @@ impl<'a> Backup<'a> {
                 },
             }
         }
-        Err(BackupError::OutputExists {
+        Err(BackupError::DefaultNamesTaken {
             path: target.path().to_path_buf(),
         })
     }
@@ -313,7 +355,7 @@ impl<'a> Backup<'a> {
         program: &std::path::Path,
         selection: &Selection,
         endpoint: &Endpoint,
-        temp: &TempOutput,
+        output: Option<&std::path::Path>,
         progress: &mut dyn FnMut(&ProgressEvent),
     ) -> Result<RunEnd, BackupError> {
         let r = self.request;
@@ -326,7 +368,7 @@ impl<'a> Backup<'a> {
                 selection,
                 settings: &r.settings,
                 endpoint,
-                output: temp.path(),
+                output,
                 env: &r.env,
                 pid: self.pid,
                 passfile_attempt: attempt,
@@ -359,7 +401,7 @@ impl<'a> Backup<'a> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut stderr = PgDumpStderr::new(selection.data_tables, &program_name, plan.secrets());
-        let end = pg_dump::run(&plan, &mut stderr, progress, self.cancel);
+        let end = pg_dump::run(&plan, &mut stderr, progress, self.cancel, output.is_none());
         drop(passfile);
         self.report
             .warnings

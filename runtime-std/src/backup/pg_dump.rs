@@ -138,7 +138,8 @@ impl Drop for PrivateFile {
     }
 }
 
-/// Runs `plan`, passing each progress event to `progress`, until pg_dump
+/// Runs `plan` (its standard output is ours when `to_stdout`: the backup
+/// streams there), passing each progress event to `progress`, until pg_dump
 /// ends or `cancel` is raised (then SIGTERM, which pg_dump handles by
 /// cancelling its queries and stopping its workers; SIGKILL if it lingers).
 pub(crate) fn run(
@@ -146,11 +147,17 @@ pub(crate) fn run(
     stderr: &mut PgDumpStderr,
     progress: &mut dyn FnMut(&ProgressEvent),
     cancel: &AtomicBool,
+    to_stdout: bool,
 ) -> RunEnd {
     let mut cmd = Command::new(&plan.program);
     cmd.args(&plan.args)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(if to_stdout {
+            // The backup itself: pg_dump writes it to our standard output.
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .stderr(Stdio::piped());
     for var in &plan.env_remove {
         cmd.env_remove(var);
