@@ -208,6 +208,9 @@ fn finish(
     };
     let message = error.to_string();
     let kind = error.kind();
+    if kind == ErrorKind::ReaderGone {
+        return Err(Failure::Reported(141));
+    }
     if global.json || kind == ErrorKind::Interrupted {
         // The document (or our own wording of the interruption) is the
         // report; only the exit code is left to give.
@@ -217,12 +220,15 @@ fn finish(
             ErrorKind::Connect => 3,
             ErrorKind::Dump => 1,
             ErrorKind::Interrupted => 130,
+            ErrorKind::ReaderGone => 141,
         }));
     }
     Err(match kind {
         ErrorKind::Usage => Failure::Usage(message),
         ErrorKind::Connect => Failure::Connect(message),
-        ErrorKind::Dump | ErrorKind::Interrupted => Failure::Database(message),
+        ErrorKind::Dump | ErrorKind::Interrupted | ErrorKind::ReaderGone => {
+            Failure::Database(message)
+        }
     })
 }
 

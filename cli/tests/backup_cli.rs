@@ -678,3 +678,33 @@ fn refusals_without_a_useless_force_hint(#[case] args: &[&str], #[case] text: &s
     assert!(!run.stderr.contains("pass --force"), "{}", run.stderr);
     assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
 }
+
+/// `backup -o - | head`: the reader leaves mid-stream; sequelae ends
+/// quietly with 141 (as SIGPIPE would), no panic, no pg_dump complaint.
+#[test]
+fn a_streamed_backup_whose_reader_leaves_ends_quietly() {
+    use std::io::Read;
+    let db = Db::new("cli_backup_stream");
+    // Well past a pipe's buffer, so that pg_dump is still writing.
+    db.psql(
+        "CREATE TABLE big (id int, pad text);\n\
+         INSERT INTO big SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g;\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pg = pg_dump();
+    let mut cmd = db.command(&["backup", "-o", "-", "--pg-dump-path", &pg]);
+    cmd.current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 141, "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(!run.stderr.contains("failed"), "{}", run.stderr);
+    assert!(!run.stderr.contains("was not used"), "{}", run.stderr);
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+}

@@ -19,6 +19,9 @@ pub enum ErrorKind {
     Dump,
     /// The user interrupted the backup (exit code 130).
     Interrupted,
+    /// The reader of the streamed backup went away (`| head`): end
+    /// quietly, as a program killed by SIGPIPE would (exit code 141).
+    ReaderGone,
 }
 
 /// A backup that was refused before it started or failed while it ran.
@@ -236,6 +239,10 @@ pub enum BackupError {
     /// Ctrl-C or SIGTERM.
     #[error("backup interrupted; no output was written and temporary files were removed")]
     Interrupted,
+    /// `--output -` and whoever read standard output stopped reading: the
+    /// stream they got is incomplete.
+    #[error("the reader of standard output went away; the backup it got is incomplete")]
+    ReaderGone,
 }
 
 impl BackupError {
@@ -250,6 +257,7 @@ impl BackupError {
             | E::OutputTaken { .. }
             | E::Io { .. } => ErrorKind::Dump,
             E::Interrupted => ErrorKind::Interrupted,
+            E::ReaderGone => ErrorKind::ReaderGone,
             E::UnknownFormat { .. }
             | E::UnknownPasswordChannel { .. }
             | E::BadSettings { .. }

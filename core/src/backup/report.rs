@@ -127,6 +127,7 @@ impl BackupReport {
                 ErrorKind::Connect => "connect",
                 ErrorKind::Dump => "dump",
                 ErrorKind::Interrupted => "interrupted",
+                ErrorKind::ReaderGone => "readerGone",
             }),
         })
     }

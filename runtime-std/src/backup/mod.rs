@@ -189,7 +189,8 @@ impl<'a> Backup<'a> {
         let temp = TempOutput::create(&target, self.pid)?;
         match self.run_pg_dump(&program, &selection, &endpoint, Some(temp.path()), progress)? {
             RunEnd::Done => {}
-            RunEnd::Interrupted => return Err(BackupError::Interrupted),
+            // Only when streaming to stdout, which this is not.
+            RunEnd::Interrupted | RunEnd::ReaderGone => return Err(BackupError::Interrupted),
             RunEnd::Failed(problem) => {
                 temp.discard();
                 return Err(self.pg_dump_failed(problem));
@@ -249,6 +250,7 @@ impl<'a> Backup<'a> {
         match self.run_pg_dump(&program, &selection, &endpoint, None, progress)? {
             RunEnd::Done => Ok(()),
             RunEnd::Interrupted => Err(BackupError::Interrupted),
+            RunEnd::ReaderGone => Err(BackupError::ReaderGone),
             RunEnd::Failed(problem) => Err(self.pg_dump_failed(problem)),
         }
     }

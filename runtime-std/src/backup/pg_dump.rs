@@ -18,6 +18,9 @@ use sequelae_core::backup::{
     ProgressEvent, read_version,
 };
 
+/// The signal a writer to a pipe without readers gets.
+const SIGPIPE: i32 = 13;
+
 /// How long `pg_dump --version` may take.
 const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -101,6 +104,9 @@ pub(crate) enum RunEnd {
     Failed(PgDumpProblem),
     /// The cancel flag was raised and pg_dump was stopped.
     Interrupted,
+    /// pg_dump wrote to our standard output and was killed by SIGPIPE:
+    /// the reader went away.
+    ReaderGone,
 }
 
 /// A password file in its private directory, both existing while the
@@ -255,6 +261,7 @@ pub(crate) fn run(
     }
     match status {
         Ok(status) if status.success() => RunEnd::Done,
+        Ok(status) if to_stdout && status.signal() == Some(SIGPIPE) => RunEnd::ReaderGone,
         Ok(status) => RunEnd::Failed(PgDumpProblem::Failed {
             status: describe(status),
             message: stderr.error_text(),
