@@ -6,8 +6,12 @@
 //! 1. [`BackupOptions::check`]: option conflicts.
 //! 2. [`OutputTarget::choose`] (from the working directory and a time it
 //!    passes in), then [`OutputTarget::decide`] on what it found on disk:
-//!    write, take the next default name, or refuse. It then creates the
-//!    temporary output, which proves the folder writable before any work.
+//!    write, take the next default name, or refuse. [`stale_leftovers`]
+//!    and [`stale_passfile_dirs`] say which temporary names of killed runs
+//!    to remove (the runtime lists the folders and says which processes
+//!    live). It then creates the temporary output, which proves the folder
+//!    writable before any work. With [`BackupOptions::streams_to_stdout`]
+//!    (`--output -`) there is no target: pg_dump writes to standard output.
 //! 3. [`CATALOG_QUERY`] on a connection, read by [`Catalog::from_rows`];
 //!    [`Catalog::select`] resolves the user's table and schema names
 //!    (unknown ones fail here, with suggestions).
