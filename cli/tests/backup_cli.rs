@@ -708,3 +708,45 @@ fn a_streamed_backup_whose_reader_leaves_ends_quietly() {
     assert!(!run.stderr.contains("was not used"), "{}", run.stderr);
     assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
 }
+
+/// Ctrl-C while streaming to stdout: exit 130, and the message does not
+/// claim that nothing was written.
+#[test]
+fn ctrl_c_while_streaming_says_the_stream_is_incomplete() {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    let started = bin.path().join("started");
+    let hanging = write_script(
+        bin.path(),
+        &format!(
+            "[ \"$1\" = --version ] && exec '{}' --version\ntouch '{}'\nexec sleep 60",
+            pg_dump(),
+            started.display()
+        ),
+    );
+    let mut cmd = db.command(&["backup", "-o", "-", "--pg-dump-path", &hanging]);
+    cmd.current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !started.exists() {
+        assert!(Instant::now() < deadline, "pg_dump never started");
+        std::thread::yield_now();
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert!(run.stderr.contains("incomplete backup"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("no output was written"),
+        "{}",
+        run.stderr
+    );
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+}

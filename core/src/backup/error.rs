@@ -239,6 +239,9 @@ pub enum BackupError {
     /// Ctrl-C or SIGTERM.
     #[error("backup interrupted; no output was written and temporary files were removed")]
     Interrupted,
+    /// Ctrl-C or SIGTERM while the backup streamed to standard output.
+    #[error("backup interrupted; what reached standard output is an incomplete backup")]
+    InterruptedMidStream,
     /// `--output -` and whoever read standard output stopped reading: the
     /// stream they got is incomplete.
     #[error("the reader of standard output went away; the backup it got is incomplete")]
@@ -256,7 +259,7 @@ impl BackupError {
             | E::NativeUnavailable { .. }
             | E::OutputTaken { .. }
             | E::Io { .. } => ErrorKind::Dump,
-            E::Interrupted => ErrorKind::Interrupted,
+            E::Interrupted | E::InterruptedMidStream => ErrorKind::Interrupted,
             E::ReaderGone => ErrorKind::ReaderGone,
             E::UnknownFormat { .. }
             | E::UnknownPasswordChannel { .. }

@@ -249,7 +249,7 @@ impl<'a> Backup<'a> {
         self.report.warnings.extend(removed);
         match self.run_pg_dump(&program, &selection, &endpoint, None, progress)? {
             RunEnd::Done => Ok(()),
-            RunEnd::Interrupted => Err(BackupError::Interrupted),
+            RunEnd::Interrupted => Err(BackupError::InterruptedMidStream),
             RunEnd::ReaderGone => Err(BackupError::ReaderGone),
             RunEnd::Failed(problem) => Err(self.pg_dump_failed(problem)),
         }
