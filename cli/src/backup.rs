@@ -129,13 +129,19 @@ impl BackupArgs {
 pub(crate) fn run(global: &GlobalOptions, args: BackupArgs) -> Result<(), Failure> {
     let options = args.into_options();
     let format = options.format;
+    // The backup itself goes to stdout: the result goes to stderr.
+    let result_to_stderr = options.streams_to_stdout();
     let settings = match settings_from_env(global.database_url.as_deref()) {
         Ok(settings) => settings,
         Err(e) => {
             let error = BackupError::BadSettings {
                 message: e.to_string(),
             };
-            return finish(global, &BackupReport::refused(format, error));
+            return finish(
+                global,
+                &BackupReport::refused(format, error),
+                result_to_stderr,
+            );
         }
     };
     let request = match BackupRequest::from_process(options, settings) {
@@ -145,7 +151,11 @@ pub(crate) fn run(global: &GlobalOptions, args: BackupArgs) -> Result<(), Failur
                 context: "cannot read the working directory".to_string(),
                 reason: e.to_string(),
             };
-            return finish(global, &BackupReport::refused(format, error));
+            return finish(
+                global,
+                &BackupReport::refused(format, error),
+                result_to_stderr,
+            );
         }
     };
 
@@ -158,48 +168,99 @@ pub(crate) fn run(global: &GlobalOptions, args: BackupArgs) -> Result<(), Failur
     let report = sequelae_std::backup::run(&request, &mut |event| display.show(event), &cancel);
     display.finish();
     drop(registration);
-    finish(global, &report)
+    finish(global, &report, result_to_stderr)
 }
 
 /// Prints the report (stdout: the result, or the JSON document with
-/// `--json`; stderr: warnings and the error) and maps a failure to its exit
+/// `--json`, unless the backup itself went to stdout: then stderr;
+/// stderr: warnings and the error) and maps a failure to its exit
 /// code: 2 usage, 3 cannot connect, 1 the database or pg_dump said no, 130
-/// interrupted.
-fn finish(global: &GlobalOptions, report: &BackupReport) -> Result<(), Failure> {
+/// (or 143, 129) interrupted by a signal.
+fn finish(
+    global: &GlobalOptions,
+    report: &BackupReport,
+    result_to_stderr: bool,
+) -> Result<(), Failure> {
     for warning in &report.warnings {
-        eprintln!("sequelae: warning: {warning}");
+        crate::output::note(&format!("sequelae: warning: {warning}"));
     }
     if report.succeeded() {
         for reason in &report.fallback_reasons {
-            eprintln!("sequelae: pg_dump was not used: {reason}");
+            crate::output::note(&format!("sequelae: pg_dump was not used: {reason}"));
         }
     }
-    if global.json {
-        println!("{}", report.to_json());
+    let result = if global.json {
+        Some(report.to_json().to_string())
     } else if report.succeeded() {
-        println!("{}", report.summary());
+        Some(report.summary())
+    } else {
+        None
+    };
+    if let Some(text) = result {
+        if result_to_stderr {
+            crate::output::note(&text);
+        } else if let Err(e) = write_result(&text) {
+            return Err(result_unwritten(report, &e));
+        }
     }
     let Some(error) = &report.error else {
         return Ok(());
     };
     let message = error.to_string();
     let kind = error.kind();
+    if kind == ErrorKind::ReaderGone {
+        return Err(Failure::Reported(141));
+    }
     if global.json || kind == ErrorKind::Interrupted {
         // The document (or our own wording of the interruption) is the
         // report; only the exit code is left to give.
-        eprintln!("sequelae: {message}");
+        crate::output::note(&format!("sequelae: {message}"));
         return Err(Failure::Reported(match kind {
             ErrorKind::Usage => 2,
             ErrorKind::Connect => 3,
             ErrorKind::Dump => 1,
-            ErrorKind::Interrupted => 130,
+            ErrorKind::Interrupted => interrupt::current().map_or(130, |stop| stop.code()),
+            ErrorKind::ReaderGone => 141,
         }));
     }
     Err(match kind {
         ErrorKind::Usage => Failure::Usage(message),
         ErrorKind::Connect => Failure::Connect(message),
-        ErrorKind::Dump | ErrorKind::Interrupted => Failure::Database(message),
+        ErrorKind::Dump | ErrorKind::Interrupted | ErrorKind::ReaderGone => {
+            Failure::Database(message)
+        }
     })
+}
+
+/// The result line or document on stdout, flushed, so that a failure to
+/// write it is seen here (not as a panic, nor lost at exit).
+fn write_result(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if crate::output::stdout_was_closed() {
+        return Err(std::io::Error::other("stdout is closed"));
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()
+}
+
+/// The result could not be written. A reader that left (`| head`, EPIPE)
+/// ends quietly as a program killed by SIGPIPE would (141); any other
+/// error (a full disk, a closed stdout) is said on stderr with exit 2.
+/// Never 0: whoever reads stdout did not get the answer. The backup itself
+/// is kept when it was written, and the message says where it is.
+fn result_unwritten(report: &BackupReport, e: &std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return Failure::Reported(141);
+    }
+    let kept = match (&report.error, &report.output_path) {
+        (None, Some(path)) => format!(" (the backup was written to {})", path.display()),
+        _ => String::new(),
+    };
+    crate::output::note(&format!(
+        "sequelae: cannot write the backup result to stdout: {e}{kept}"
+    ));
+    Failure::Reported(2)
 }
 
 #[cfg(test)]

@@ -30,23 +30,9 @@ pub(crate) fn print(text: &str) -> Result<(), Failure> {
 }
 
 /// Refuses to run with stdout closed (`>&-`): the results would vanish
-/// while the command reported success. The Rust runtime reopens a closed
-/// stdout on /dev/null for reading and writing, which a shell's
-/// `>/dev/null` never does (it opens for writing only); that is how it is
-/// told apart here, on Linux. Elsewhere nothing is refused.
+/// while the command reported success.
 pub(crate) fn check_stdout_open() -> Result<(), Failure> {
-    let Ok(target) = std::fs::read_link("/proc/self/fd/1") else {
-        return Ok(());
-    };
-    let Ok(info) = std::fs::read_to_string("/proc/self/fdinfo/1") else {
-        return Ok(());
-    };
-    let read_write = info
-        .lines()
-        .find_map(|l| l.strip_prefix("flags:"))
-        .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
-        .is_some_and(|flags| flags & 0o3 == 0o2);
-    if target == std::path::Path::new("/dev/null") && read_write {
+    if stdout_was_closed() {
         return Err(Failure::Usage(
             "stdout is closed (>&-), so the results would be lost; \
              redirect it to a file, or to /dev/null to discard them"
@@ -54,6 +40,26 @@ pub(crate) fn check_stdout_open() -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+/// True when the process started with stdout closed (`>&-`). The Rust
+/// runtime reopens a closed stdout on /dev/null for reading and writing,
+/// which a shell's `>/dev/null` never does (it opens for writing only);
+/// that is how it is told apart, on Linux. Elsewhere: never true.
+pub(crate) fn stdout_was_closed() -> bool {
+    let Ok(target) = std::fs::read_link("/proc/self/fd/1") else {
+        return false;
+    };
+    if target != std::path::Path::new("/dev/null") {
+        return false;
+    }
+    let Ok(info) = std::fs::read_to_string("/proc/self/fdinfo/1") else {
+        return false;
+    };
+    info.lines()
+        .find_map(|l| l.strip_prefix("flags:"))
+        .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+        .is_some_and(|flags| flags & 0o3 == 0o2)
 }
 
 /// A line for people on stderr; a stderr that cannot take it is ignored

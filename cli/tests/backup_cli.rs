@@ -386,3 +386,367 @@ fn force_never_deletes_a_folder_with_other_files() {
         "precious"
     );
 }
+
+/// How stdout fails in [`a_failing_stdout_never_panics_nor_exits_0`].
+#[derive(Debug, Clone, Copy)]
+enum BadStdout {
+    /// /dev/full: every write fails with ENOSPC.
+    Full,
+    /// The reader left (`| head`): EPIPE.
+    ReaderGone,
+    /// `>&-`: no stdout at all (EBADF).
+    Closed,
+}
+
+/// The result could not be written: no panic, never exit 0; a reader
+/// that left ends quietly (141, as SIGPIPE would), a write error is said
+/// on stderr, and the backup that was written is named.
+#[rstest::rstest]
+#[case::full(BadStdout::Full, &[][..])]
+#[case::full_json(BadStdout::Full, &["--json"][..])]
+#[case::reader_gone(BadStdout::ReaderGone, &[][..])]
+#[case::closed(BadStdout::Closed, &["--json"][..])]
+fn a_failing_stdout_never_panics_nor_exits_0(#[case] how: BadStdout, #[case] extra: &[&str]) {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let pg = pg_dump();
+    let mut args = vec!["backup", "-o", "x.sql", "--pg-dump-path", &pg];
+    args.extend_from_slice(extra);
+    let mut cmd = db.command(&args);
+    cmd.current_dir(dir.path())
+        .stderr(std::process::Stdio::piped());
+    let run = match how {
+        BadStdout::Full => {
+            cmd.stdout(std::fs::File::create("/dev/full").unwrap());
+            Run::from(cmd.output().unwrap())
+        }
+        BadStdout::ReaderGone => {
+            cmd.stdout(std::process::Stdio::piped());
+            let mut child = cmd.spawn().unwrap();
+            // Close the only read end before the backup can have ended.
+            drop(child.stdout.take());
+            Run::from(child.wait_with_output().unwrap())
+        }
+        BadStdout::Closed => {
+            let mut shell = Command::new("sh");
+            shell
+                .arg("-c")
+                .arg("exec \"$0\" \"$@\" >&-")
+                .arg(cmd.get_program())
+                .args(cmd.get_args())
+                .current_dir(dir.path())
+                .stdin(std::process::Stdio::null());
+            for (key, value) in cmd.get_envs() {
+                match value {
+                    Some(v) => shell.env(key, v),
+                    None => shell.env_remove(key),
+                };
+            }
+            Run::from(shell.output().unwrap())
+        }
+    };
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    match how {
+        BadStdout::ReaderGone => {
+            assert_eq!(run.code, 141, "{}", run.stderr);
+            assert!(!run.stderr.contains("cannot write"), "{}", run.stderr);
+        }
+        BadStdout::Full | BadStdout::Closed => {
+            assert_eq!(run.code, 2, "{}", run.stderr);
+            assert!(
+                run.stderr
+                    .contains("cannot write the backup result to stdout"),
+                "{}",
+                run.stderr
+            );
+            assert!(
+                run.stderr.contains("the backup was written to"),
+                "{}",
+                run.stderr
+            );
+        }
+    }
+    // The backup itself is whole and published.
+    assert_eq!(names(dir.path()), vec!["x.sql".to_string()]);
+}
+
+/// True once process `pid` is gone (a zombie counts: it runs no more).
+fn process_gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// SIGKILL of sequelae mid-backup: pg_dump dies with it (parent-death
+/// signal); the password file was in a private 0700 directory; the next
+/// backup into the same folder removes the temporary output and the
+/// password directory the killed run left, and says so.
+#[test]
+fn sigkill_takes_pg_dump_along_and_the_next_backup_cleans_up() {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    let state = bin.path().join("state");
+    // A pg_dump that notes its pid and its password directory's mode,
+    // then hangs (exec keeps the pid).
+    let hanging = write_script(
+        bin.path(),
+        &format!(
+            "[ \"$1\" = --version ] && exec '{}' --version\n\
+             stat -c %a \"$(dirname \"$PGPASSFILE\")\" > '{s}.mode'\n\
+             echo $$ > '{s}.tmp' && mv '{s}.tmp' '{s}'\n\
+             exec sleep 60",
+            pg_dump(),
+            s = state.display()
+        ),
+    );
+    let mut cmd = db.command(&[
+        "backup",
+        "-o",
+        "x.sql",
+        "--pg-dump-path",
+        &hanging,
+        "--pg-dump-password-via",
+        "passfile",
+    ]);
+    cmd.current_dir(dir.path())
+        .env("PGPASSWORD", "not-needed-with-trust")
+        .env("TMPDIR", tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !state.exists() {
+        assert!(Instant::now() < deadline, "pg_dump never started");
+        std::thread::yield_now();
+    }
+    let pg_dump_pid = std::fs::read_to_string(&state).unwrap().trim().to_string();
+    let mode = std::fs::read_to_string(bin.path().join("state.mode")).unwrap();
+    assert_eq!(mode.trim(), "700");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !process_gone(&pg_dump_pid) {
+        assert!(
+            Instant::now() < deadline,
+            "pg_dump {pg_dump_pid} outlived sequelae"
+        );
+        std::thread::yield_now();
+    }
+    // The killed run's leftovers: its temporary output and password dir.
+    assert!(names(dir.path()).iter().any(|n| n.ends_with(".tmp")));
+    assert_eq!(names(tmp.path()).len(), 1, "{:?}", names(tmp.path()));
+
+    let pg = pg_dump();
+    let mut next = db.command(&["backup", "-o", "y.sql", "--pg-dump-path", &pg]);
+    next.current_dir(dir.path()).env("TMPDIR", tmp.path());
+    let run = Run::from(next.output().unwrap()).ok();
+    assert_eq!(names(dir.path()), vec!["y.sql".to_string()]);
+    assert!(names(tmp.path()).is_empty(), "{:?}", names(tmp.path()));
+    assert_eq!(
+        run.stderr
+            .matches("left behind by an earlier backup")
+            .count(),
+        2,
+        "{}",
+        run.stderr
+    );
+}
+
+/// Ctrl-C while connecting to a server that accepts and never answers:
+/// the first press stops the backup, with the usual message (and JSON
+/// document), exit 130, nothing left behind.
+#[rstest::rstest]
+#[case::text(false)]
+#[case::json(true)]
+fn ctrl_c_while_connecting_to_a_silent_server(#[case] json: bool) {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let pg = pg_dump();
+    let mut args = vec!["backup", "-o", "x.sql", "--pg-dump-path", &pg];
+    if json {
+        args.push("--json");
+    }
+    let mut cmd = db.command(&args);
+    cmd.current_dir(dir.path())
+        .env(
+            "DATABASE_URL",
+            format!("postgresql://nobody@127.0.0.1:{port}/db?connect_timeout=60"),
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    // Accept the connection and never answer: sequelae waits for the
+    // server's first message.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let _silent = loop {
+        match listener.accept() {
+            Ok((stream, _)) => break stream,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(Instant::now() < deadline, "sequelae never connected");
+                std::thread::yield_now();
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    };
+    let pressed = Instant::now();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert!(pressed.elapsed() < Duration::from_secs(10));
+    assert!(run.stderr.contains("backup interrupted"), "{}", run.stderr);
+    if json {
+        let doc = run.json();
+        assert_eq!(doc["success"], false, "{doc}");
+        assert!(
+            doc["error"].as_str().unwrap().contains("interrupted"),
+            "{doc}"
+        );
+    }
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+}
+
+/// `--output -` and `--output /dev/stdout` stream the backup to stdout
+/// (the result goes to stderr, JSON included); no file named `-` appears.
+#[rstest::rstest]
+#[case::plain("-", "plain", "CREATE TABLE public.users")]
+#[case::custom_dev_stdout("/dev/stdout", "custom", "PGDMP")]
+#[case::tar("-", "tar", "toc.dat")]
+fn output_dash_streams_to_stdout(#[case] output: &str, #[case] format: &str, #[case] marker: &str) {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let pg = pg_dump();
+    let mut cmd = db.command(&[
+        "backup",
+        "--json",
+        "-o",
+        output,
+        "-F",
+        format,
+        "--pg-dump-path",
+        &pg,
+    ]);
+    cmd.current_dir(dir.path());
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(marker),
+        "{}",
+        &stdout[..stdout.len().min(300)]
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let doc_line = stderr
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no JSON result on stderr: {stderr}"));
+    let doc: serde_json::Value = serde_json::from_str(doc_line).unwrap();
+    assert_eq!(doc["success"], true, "{doc}");
+    assert_eq!(doc["outputPath"], "-", "{doc}");
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+}
+
+/// The directory format cannot stream; the refusal says what to do, and
+/// comes before any work. A refusal that --force would not change does not
+/// suggest --force.
+#[rstest::rstest]
+#[case::directory_to_stdout(&["backup", "-o", "-", "-F", "directory"][..], "cannot go to standard output")]
+#[case::device(&["backup", "-o", "/dev/null"][..], "is not a regular file")]
+fn refusals_without_a_useless_force_hint(#[case] args: &[&str], #[case] text: &str) {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(&db, dir.path(), args);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(text), "{}", run.stderr);
+    assert!(!run.stderr.contains("pass --force"), "{}", run.stderr);
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+}
+
+/// `backup -o - | head`: the reader leaves mid-stream; sequelae ends
+/// quietly with 141 (as SIGPIPE would), no panic, no pg_dump complaint.
+#[test]
+fn a_streamed_backup_whose_reader_leaves_ends_quietly() {
+    use std::io::Read;
+    let db = Db::new("cli_backup_stream");
+    // Well past a pipe's buffer, so that pg_dump is still writing.
+    db.psql(
+        "CREATE TABLE big (id int, pad text);\n\
+         INSERT INTO big SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g;\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pg = pg_dump();
+    let mut cmd = db.command(&["backup", "-o", "-", "--pg-dump-path", &pg]);
+    cmd.current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 141, "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(!run.stderr.contains("failed"), "{}", run.stderr);
+    assert!(!run.stderr.contains("was not used"), "{}", run.stderr);
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+}
+
+/// Ctrl-C while streaming to stdout: exit 130, and the message does not
+/// claim that nothing was written.
+#[test]
+fn ctrl_c_while_streaming_says_the_stream_is_incomplete() {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    let started = bin.path().join("started");
+    let hanging = write_script(
+        bin.path(),
+        &format!(
+            "[ \"$1\" = --version ] && exec '{}' --version\ntouch '{}'\nexec sleep 60",
+            pg_dump(),
+            started.display()
+        ),
+    );
+    let mut cmd = db.command(&["backup", "-o", "-", "--pg-dump-path", &hanging]);
+    cmd.current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !started.exists() {
+        assert!(Instant::now() < deadline, "pg_dump never started");
+        std::thread::yield_now();
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert!(run.stderr.contains("incomplete backup"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("no output was written"),
+        "{}",
+        run.stderr
+    );
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+}

@@ -306,9 +306,10 @@ fn directories_are_replaced_only_when_they_hold_a_backup() {
         o.output = Some("dumpdir".into());
     });
     let (report, _) = backup(&request);
+    // --force would not help either: the refusal says so, no hint to it.
     assert!(matches!(
         report.error,
-        Some(BackupError::OutputExists { .. })
+        Some(BackupError::WontReplaceDirectory { .. })
     ));
     request.options.force = true;
     let (report, _) = backup(&request);

@@ -78,13 +78,15 @@ impl ProgressDisplay {
             ProgressDisplay::Lines { said_catalog } => match event {
                 ProgressEvent::Catalog { .. } if !*said_catalog => {
                     *said_catalog = true;
-                    eprintln!("sequelae: pg_dump is reading the catalog");
+                    crate::output::note("sequelae: pg_dump is reading the catalog");
                 }
                 ProgressEvent::TableData {
                     table,
                     started,
                     total,
-                } => eprintln!("sequelae: dumping table {table} ({started}/{total})"),
+                } => crate::output::note(&format!(
+                    "sequelae: dumping table {table} ({started}/{total})"
+                )),
                 _ => {}
             },
         }

@@ -19,6 +19,9 @@ pub enum ErrorKind {
     Dump,
     /// The user interrupted the backup (exit code 130).
     Interrupted,
+    /// The reader of the streamed backup went away (`| head`): end
+    /// quietly, as a program killed by SIGPIPE would (exit code 141).
+    ReaderGone,
 }
 
 /// A backup that was refused before it started or failed while it ran.
@@ -81,6 +84,21 @@ pub enum BackupError {
         input: String,
         /// What is wrong with it and how to write it.
         reason: String,
+    },
+    /// `--output -` with the directory format.
+    #[error(
+        "the {format} format writes a folder of files, which cannot go to standard output: name a directory with --output, or use --format plain, custom or tar"
+    )]
+    CannotStream {
+        /// The format asked for.
+        format: BackupFormat,
+    },
+    /// Every default name of this second is taken (`--force` never
+    /// replaces a default name, so it is no help here).
+    #[error("{} and the default names after it are all taken: choose a name with --output", .path.display())]
+    DefaultNamesTaken {
+        /// The last name tried.
+        path: PathBuf,
     },
     /// The output exists and `--force` was not given.
     #[error("{} already exists: choose another --output, or pass --force to replace it", .path.display())]
@@ -221,6 +239,13 @@ pub enum BackupError {
     /// Ctrl-C or SIGTERM.
     #[error("backup interrupted; no output was written and temporary files were removed")]
     Interrupted,
+    /// Ctrl-C or SIGTERM while the backup streamed to standard output.
+    #[error("backup interrupted; what reached standard output is an incomplete backup")]
+    InterruptedMidStream,
+    /// `--output -` and whoever read standard output stopped reading: the
+    /// stream they got is incomplete.
+    #[error("the reader of standard output went away; the backup it got is incomplete")]
+    ReaderGone,
 }
 
 impl BackupError {
@@ -234,7 +259,8 @@ impl BackupError {
             | E::NativeUnavailable { .. }
             | E::OutputTaken { .. }
             | E::Io { .. } => ErrorKind::Dump,
-            E::Interrupted => ErrorKind::Interrupted,
+            E::Interrupted | E::InterruptedMidStream => ErrorKind::Interrupted,
+            E::ReaderGone => ErrorKind::ReaderGone,
             E::UnknownFormat { .. }
             | E::UnknownPasswordChannel { .. }
             | E::BadSettings { .. }
@@ -243,6 +269,8 @@ impl BackupError {
             | E::CompressionLevel { .. }
             | E::ZeroJobs
             | E::JobsNeedDirectory { .. }
+            | E::CannotStream { .. }
+            | E::DefaultNamesTaken { .. }
             | E::TablesWithSchemas
             | E::BadName { .. }
             | E::OutputExists { .. }

@@ -6,8 +6,12 @@
 //! 1. [`BackupOptions::check`]: option conflicts.
 //! 2. [`OutputTarget::choose`] (from the working directory and a time it
 //!    passes in), then [`OutputTarget::decide`] on what it found on disk:
-//!    write, take the next default name, or refuse. It then creates the
-//!    temporary output, which proves the folder writable before any work.
+//!    write, take the next default name, or refuse. [`stale_leftovers`]
+//!    and [`stale_passfile_dirs`] say which temporary names of killed runs
+//!    to remove (the runtime lists the folders and says which processes
+//!    live). It then creates the temporary output, which proves the folder
+//!    writable before any work. With [`BackupOptions::streams_to_stdout`]
+//!    (`--output -`) there is no target: pg_dump writes to standard output.
 //! 3. [`CATALOG_QUERY`] on a connection, read by [`Catalog::from_rows`];
 //!    [`Catalog::select`] resolves the user's table and schema names
 //!    (unknown ones fail here, with suggestions).
@@ -49,8 +53,11 @@ pub use names::{
 pub use options::{BackupFormat, BackupMethod, BackupOptions, Compression, PasswordChannel};
 pub use output::{
     EntryKind, OutputDecision, OutputProbe, OutputTarget, default_file_name, is_directory_dump,
+    leftover_pid, leftover_removed_warning, stale_leftovers, stale_passfile_dirs,
 };
-pub use pg_dump_plan::{PassfileRequest, PgDumpInputs, PgDumpPlan, passfile_path};
+pub use pg_dump_plan::{
+    PassfileRequest, PgDumpInputs, PgDumpPlan, passfile_dir, passfile_dir_pid, passfile_parent,
+};
 pub use progress::{PgDumpStderr, ProgressEvent};
 pub use redact::{REDACTED, Redactor};
 pub use report::{BackupReport, MethodUsed, human_size};

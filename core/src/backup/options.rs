@@ -51,6 +51,12 @@ impl BackupFormat {
         }
     }
 
+    /// True when the backup is one stream of bytes that can go to a pipe
+    /// (`--output -`): every format but directory.
+    pub fn can_stream(self) -> bool {
+        !self.is_directory()
+    }
+
     /// True when the output is a directory rather than one file.
     pub fn is_directory(self) -> bool {
         self == BackupFormat::Directory
@@ -276,7 +282,24 @@ impl BackupOptions {
         if self.has_items(&self.tables) && self.has_items(&self.schemas) {
             return Err(BackupError::TablesWithSchemas);
         }
+        if self.streams_to_stdout() && !self.format.can_stream() {
+            return Err(BackupError::CannotStream {
+                format: self.format,
+            });
+        }
         Ok(())
+    }
+
+    /// True when `--output` names standard output (`-`, `/dev/stdout`,
+    /// `/dev/fd/1`): pg_dump then writes the backup there as it goes, with
+    /// no temporary name and nothing to publish, and the result goes to
+    /// standard error.
+    pub fn streams_to_stdout(&self) -> bool {
+        self.output.as_deref().is_some_and(|p| {
+            ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]
+                .iter()
+                .any(|name| p == std::path::Path::new(name))
+        })
     }
 
     fn has_items(&self, list: &[String]) -> bool {
@@ -358,5 +381,33 @@ mod tests {
     #[case(Compression::Level(0), BackupFormat::Custom, false)]
     fn what_is_compressed(#[case] c: Compression, #[case] f: BackupFormat, #[case] yes: bool) {
         assert_eq!(c.compresses(f), yes);
+    }
+
+    #[rstest]
+    #[case("-", BackupFormat::Plain, Ok(true))]
+    #[case("/dev/stdout", BackupFormat::Custom, Ok(true))]
+    #[case("/dev/fd/1", BackupFormat::Tar, Ok(true))]
+    #[case("-", BackupFormat::Directory, Err(()))]
+    #[case("./-", BackupFormat::Plain, Ok(false))]
+    #[case("out.sql", BackupFormat::Plain, Ok(false))]
+    fn standard_output(
+        #[case] output: &str,
+        #[case] format: BackupFormat,
+        #[case] streams: Result<bool, ()>,
+    ) {
+        let o = options(|o| {
+            o.output = Some(output.into());
+            o.format = format;
+        });
+        match streams {
+            Ok(expected) => {
+                assert_eq!(o.check(), Ok(()));
+                assert_eq!(o.streams_to_stdout(), expected);
+            }
+            Err(()) => assert_eq!(
+                o.check().map_err(|e| e.to_string()),
+                Err("the directory format writes a folder of files, which cannot go to standard output: name a directory with --output, or use --format plain, custom or tar".to_string())
+            ),
+        }
     }
 }

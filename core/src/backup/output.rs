@@ -206,15 +206,15 @@ impl OutputTarget {
             (EntryKind::File | EntryKind::Other, true) => {
                 Err(BackupError::OutputIsNotDirectory { path })
             }
-            (_, _) if !force => Err(BackupError::OutputExists { path }),
-            (EntryKind::File, false) => Ok(OutputDecision::Write { replace: true }),
+            // Refusals that --force would not change come first, so that
+            // the --force hint is only given where it helps.
             (EntryKind::Other, false) => Err(BackupError::OutputNotAFile { path }),
-            (EntryKind::Directory { empty, dump }, true) => {
-                if empty || dump {
-                    Ok(OutputDecision::Write { replace: true })
-                } else {
-                    Err(BackupError::WontReplaceDirectory { path })
-                }
+            (EntryKind::Directory { empty, dump }, true) if !empty && !dump => {
+                Err(BackupError::WontReplaceDirectory { path })
+            }
+            (_, _) if !force => Err(BackupError::OutputExists { path }),
+            (EntryKind::File, false) | (EntryKind::Directory { .. }, true) => {
+                Ok(OutputDecision::Write { replace: true })
             }
         }
     }
@@ -258,6 +258,69 @@ pub fn default_file_name(
     } else {
         format!("backup_{stamp}-{attempt}{ext}")
     }
+}
+
+/// The process id in a temporary name this module makes
+/// (`.<name>.sequelae-<pid>-<n>.tmp`, or `.old` for a directory moved
+/// aside), or `None` for any other name.
+pub fn leftover_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let rest = rest
+        .strip_suffix(".tmp")
+        .or_else(|| rest.strip_suffix(".old"))?;
+    let (_, ids) = rest.rsplit_once(".sequelae-")?;
+    let (pid, n) = ids.split_once('-')?;
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(pid) || !digits(n) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// The entries of a backup folder that earlier backups left behind and
+/// may be removed: temporary names whose process is gone (killed, or the
+/// machine stopped, before it could clean up). `alive` says whether a
+/// process id is running; a live process (even one that merely reuses the
+/// id) keeps its names, and so does this process (`own_pid`).
+pub fn stale_leftovers<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    own_pid: u32,
+    alive: impl Fn(u32) -> bool,
+) -> Vec<(String, u32)> {
+    stale_by(names, leftover_pid, own_pid, alive)
+}
+
+/// The private password directories in the temporary folder that runs
+/// killed before they could clean up left behind (see
+/// [`stale_leftovers`]).
+pub fn stale_passfile_dirs<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    own_pid: u32,
+    alive: impl Fn(u32) -> bool,
+) -> Vec<(String, u32)> {
+    stale_by(names, super::pg_dump_plan::passfile_dir_pid, own_pid, alive)
+}
+
+fn stale_by<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    pid_of: impl Fn(&str) -> Option<u32>,
+    own_pid: u32,
+    alive: impl Fn(u32) -> bool,
+) -> Vec<(String, u32)> {
+    names
+        .into_iter()
+        .filter_map(|name| pid_of(name).map(|pid| (name, pid)))
+        .filter(|&(_, pid)| pid != own_pid && !alive(pid))
+        .map(|(name, pid)| (name.to_string(), pid))
+        .collect()
+}
+
+/// The warning that says a leftover was removed.
+pub fn leftover_removed_warning(path: &Path, pid: u32) -> String {
+    format!(
+        "removed {}, left behind by an earlier backup whose process ({pid}) is gone",
+        path.display()
+    )
 }
 
 /// What is at a path, as far as the output decision cares.
@@ -455,6 +518,14 @@ mod tests {
     #[case::dir_forced_dump(true, true, EntryKind::Directory { empty: false, dump: true }, Ok(OutputDecision::Write { replace: true }))]
     #[case::dir_forced_home(true, true, DIR, Err("refusing to replace it, even with --force"))]
     #[case::dir_over_file(true, true, EntryKind::File, Err("is not a directory"))]
+    // Without --force, no hint to pass it where it would not help.
+    #[case::device_unforced(
+        false,
+        false,
+        EntryKind::Other,
+        Err("not a regular file: refusing to replace it, even with --force")
+    )]
+    #[case::dir_home_unforced(true, false, DIR, Err("refusing to replace it, even with --force"))]
     fn explicit_decisions(
         #[case] directory: bool,
         #[case] force: bool,
@@ -516,7 +587,7 @@ mod tests {
 
 #[cfg(test)]
 mod directory_dump_tests {
-    use super::is_directory_dump;
+    use super::{is_directory_dump, leftover_pid, stale_leftovers};
 
     #[test]
     fn only_pg_dump_files_make_a_directory_dump() {
@@ -532,5 +603,38 @@ mod directory_dump_tests {
         assert!(!is_directory_dump(["3456.dat.gz"]));
         assert!(!is_directory_dump(["toc.dat", ".dat"]));
         assert!(!is_directory_dump(Vec::<&str>::new()));
+    }
+
+    #[rstest::rstest]
+    #[case(".db.sql.sequelae-4242-1.tmp", Some(4242))]
+    #[case(".backup_20260101T000000Z.sequelae-7-12.old", Some(7))]
+    #[case(".a.sequelae-b.sequelae-99-3.tmp", Some(99))]
+    #[case("db.sql.sequelae-4242-1.tmp", None)]
+    #[case(".db.sql.sequelae-4242.tmp", None)]
+    #[case(".db.sql.sequelae-x-1.tmp", None)]
+    #[case(".db.sql.sequelae-1-1.tmp.keep", None)]
+    #[case("db.sql", None)]
+    fn leftover_names(#[case] name: &str, #[case] pid: Option<u32>) {
+        assert_eq!(leftover_pid(name), pid);
+    }
+
+    #[test]
+    fn only_leftovers_of_gone_processes_are_stale() {
+        let names = [
+            "db.sql",
+            ".db.sql.sequelae-100-1.tmp",
+            ".db.sql.sequelae-200-1.tmp",
+            ".db.sql.sequelae-300-2.old",
+            ".db.sql.sequelae-555-1.tmp",
+            ".hidden",
+        ];
+        let stale = stale_leftovers(names, 555, |pid| pid == 200);
+        assert_eq!(
+            stale,
+            vec![
+                (".db.sql.sequelae-100-1.tmp".to_string(), 100),
+                (".db.sql.sequelae-300-2.old".to_string(), 300)
+            ]
+        );
     }
 }

@@ -78,7 +78,11 @@ pub struct PgDumpPlan {
 /// A private password file for one pg_dump run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PassfileRequest {
-    /// Where (named by `PGPASSFILE`).
+    /// The private directory (mode 0700, created exclusively) that holds
+    /// the file, so that no other user can list, open or replace it, even
+    /// in a shared /tmp.
+    pub dir: PathBuf,
+    /// Where (named by `PGPASSFILE`), inside `dir`.
     pub path: PathBuf,
     /// The contents: one `*:*:*:*:password` line, escaped.
     pub contents: Password,
@@ -97,8 +101,9 @@ pub struct PgDumpInputs<'a> {
     pub settings: &'a ConnectSettings,
     /// The endpoint sequelae connected to (and whose version it checked).
     pub endpoint: &'a Endpoint,
-    /// The temporary output pg_dump writes.
-    pub output: &'a Path,
+    /// The temporary output pg_dump writes; `None`: its standard output
+    /// (`--output -`).
+    pub output: Option<&'a Path>,
     /// The process environment (for `TMPDIR` and `LC_ALL`).
     pub env: &'a Environment,
     /// This process's id, for the password file's name.
@@ -128,9 +133,11 @@ impl PgDumpPlan {
             "--no-password".into(),
             format!("--format={}", options.format.pg_dump_letter()).into(),
         ];
-        let mut file = OsString::from("--file=");
-        file.push(output.as_os_str());
-        args.push(file);
+        if let Some(output) = output {
+            let mut file = OsString::from("--file=");
+            file.push(output.as_os_str());
+            args.push(file);
+        }
         if let Compression::Level(level) = options.compression {
             // Tar takes no -Z (validation refused a level above 0).
             if options.format != super::options::BackupFormat::Tar {
@@ -205,9 +212,11 @@ impl PgDumpPlan {
                 match channel {
                     PasswordChannel::Environment => password_env = Some(password.clone()),
                     PasswordChannel::Passfile => {
-                        let path = passfile_path(env, pid, passfile_attempt);
+                        let dir = passfile_dir(env, pid, passfile_attempt);
+                        let path = dir.join(PASSFILE_NAME);
                         env_set.push(("PGPASSFILE".into(), path.display().to_string()));
                         passfile = Some(PassfileRequest {
+                            dir,
                             path,
                             contents: passfile_contents(password),
                         });
@@ -260,11 +269,33 @@ impl PgDumpPlan {
     }
 }
 
-/// `$TMPDIR/sequelae-pgpass-<pid>-<n>` (or under `/tmp`). The runtime
-/// creates it exclusively (never following a planted link) with mode 0600.
-pub fn passfile_path(env: &Environment, pid: u32, attempt: u32) -> PathBuf {
-    let dir = env.var("TMPDIR").unwrap_or("/tmp");
-    Path::new(dir).join(format!("sequelae-pgpass-{pid}-{attempt}"))
+/// The password file's name inside its private directory.
+const PASSFILE_NAME: &str = "pgpass";
+
+/// `$TMPDIR/sequelae-pgpass-<pid>-<n>/` (or under `/tmp`): the private
+/// directory of one run's password file. The runtime creates it
+/// exclusively with mode 0700 (a name someone planted fails, and the next
+/// attempt is made), then the file inside with mode 0600.
+pub fn passfile_dir(env: &Environment, pid: u32, attempt: u32) -> PathBuf {
+    passfile_parent(env).join(format!("sequelae-pgpass-{pid}-{attempt}"))
+}
+
+/// The process id in a private password directory's name
+/// (`sequelae-pgpass-<pid>-<n>`), or `None` for any other name: with
+/// [`crate::backup::stale_leftovers`]' rule (the process is gone) it says
+/// which directories a killed run left in the temporary folder.
+pub fn passfile_dir_pid(name: &str) -> Option<u32> {
+    let (pid, n) = name.strip_prefix("sequelae-pgpass-")?.split_once('-')?;
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(pid) || !digits(n) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// The temporary folder password directories are made in.
+pub fn passfile_parent(env: &Environment) -> PathBuf {
+    PathBuf::from(env.var("TMPDIR").unwrap_or("/tmp"))
 }
 
 /// One line that matches any host, port, database and user: the file is
@@ -320,7 +351,7 @@ mod tests {
             selection,
             settings: &s,
             endpoint: &endpoint,
-            output: Path::new("/srv/.x.dump.sequelae-1-1.tmp"),
+            output: Some(Path::new("/srv/.x.dump.sequelae-1-1.tmp")),
             env,
             pid: 77,
             passfile_attempt: 1,
@@ -434,6 +465,17 @@ mod tests {
     }
 
     #[test]
+    fn password_directories_name_their_process() {
+        let env = Environment::new();
+        let dir = passfile_dir(&env, 4242, 3);
+        let name = dir.file_name().and_then(|n| n.to_str()).expect("a name");
+        assert_eq!(passfile_dir_pid(name), Some(4242));
+        assert_eq!(passfile_dir_pid("sequelae-pgpass-x-1"), None);
+        assert_eq!(passfile_dir_pid("sequelae-pgpass-12"), None);
+        assert_eq!(passfile_dir_pid("other-12-1"), None);
+    }
+
+    #[test]
     fn passfile_channel_escapes_and_hides() {
         let options = BackupOptions {
             password_channel: PasswordChannel::Passfile,
@@ -443,14 +485,18 @@ mod tests {
         let (plan, _) = build(&options, &Selection::default(), Some(SECRET), &env);
         assert_eq!(plan.password_env, None);
         let file = plan.passfile.clone().expect("passfile");
-        assert_eq!(file.path, Path::new("/run/user/1000/sequelae-pgpass-77-1"));
+        assert_eq!(file.dir, Path::new("/run/user/1000/sequelae-pgpass-77-1"));
+        assert_eq!(
+            file.path,
+            Path::new("/run/user/1000/sequelae-pgpass-77-1/pgpass")
+        );
         assert_eq!(
             file.contents.expose(),
             "*:*:*:*:sc@ram\\:w/rd%40 it's \"q\" \\\\4\n"
         );
         assert_eq!(
             set(&plan, "PGPASSFILE"),
-            Some("/run/user/1000/sequelae-pgpass-77-1")
+            Some("/run/user/1000/sequelae-pgpass-77-1/pgpass")
         );
         // Both the password and its escaped form in the file are hidden.
         assert_eq!(
@@ -500,7 +546,7 @@ mod tests {
             selection: &Selection::default(),
             settings: &s,
             endpoint: &s.endpoints[0],
-            output: Path::new("out.sql"),
+            output: Some(Path::new("out.sql")),
             env: &env,
             pid: 1,
             passfile_attempt: 1,

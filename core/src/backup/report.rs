@@ -127,6 +127,7 @@ impl BackupReport {
                 ErrorKind::Connect => "connect",
                 ErrorKind::Dump => "dump",
                 ErrorKind::Interrupted => "interrupted",
+                ErrorKind::ReaderGone => "readerGone",
             }),
         })
     }
@@ -137,10 +138,11 @@ impl BackupReport {
         if let Some(error) = &self.error {
             return error.to_string();
         }
-        let path = self
-            .output_path
-            .as_ref()
-            .map_or_else(String::new, |p| p.display().to_string());
+        let path = match &self.output_path {
+            Some(p) if p.as_os_str() == "-" => "standard output".to_string(),
+            Some(p) => p.display().to_string(),
+            None => String::new(),
+        };
         let mut details = vec![format!("{} format", self.format)];
         if let Some(size) = self.size {
             details.push(human_size(size));

@@ -21,7 +21,9 @@ mod pg_dump;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Instant, SystemTime};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
 
 use sequelae_core::backup::{
     BackupError, BackupOptions, BackupReport, CATALOG_QUERY, Catalog, MethodChoice, MethodUsed,
@@ -94,6 +96,39 @@ pub fn run(
     report
 }
 
+/// How often a wait on blocking work looks at the cancel flag.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
+/// What [`read_catalog_blocking`] hands back: the catalog, where it
+/// connected, and the connection's warnings.
+type CatalogRead = Result<(Catalog, Endpoint, Vec<String>), BackupError>;
+
+/// Connects and runs [`CATALOG_QUERY`], blocking.
+fn read_catalog_blocking(settings: &ConnectSettings) -> CatalogRead {
+    let mut client = Client::connect(settings).map_err(|e| {
+        if e.is_connect() {
+            BackupError::Connect {
+                message: e.to_string(),
+            }
+        } else {
+            BackupError::Catalog {
+                message: e.to_string(),
+            }
+        }
+    })?;
+    let warnings = client.warnings().to_vec();
+    let endpoint = client.endpoint().clone();
+    let results = client
+        .simple_query(CATALOG_QUERY)
+        .map_err(|e| BackupError::Catalog {
+            message: e.to_string(),
+        })?;
+    let _ = client.close();
+    let rows = |i: usize| results.get(i).map_or(&[][..], |r| &r.rows[..]);
+    let catalog = Catalog::from_rows(rows(0), rows(1), rows(2))?;
+    Ok((catalog, endpoint, warnings))
+}
+
 /// One backup in progress.
 struct Backup<'a> {
     request: &'a BackupRequest,
@@ -127,9 +162,17 @@ impl<'a> Backup<'a> {
     fn run(mut self, progress: &mut dyn FnMut(&ProgressEvent)) -> Result<(), BackupError> {
         let options = &self.request.options;
         options.check()?;
+        if options.streams_to_stdout() {
+            return self.run_to_stdout(progress);
+        }
         let (mut target, replace) = self.choose_target()?;
         self.report.output_path = Some(target.path().to_path_buf());
         self.report.warnings.extend(target.name_warnings());
+        let removed = output::remove_leftovers(&target.folder(), self.pid);
+        self.report.warnings.extend(removed);
+        let parent = sequelae_core::backup::passfile_parent(&self.request.env);
+        let removed = output::remove_passfile_leftovers(&parent, self.pid);
+        self.report.warnings.extend(removed);
         // Prove the folder writable before any work; the real temporary
         // output is made just before pg_dump starts, so that nothing is
         // left behind if the user gives up while we connect.
@@ -141,30 +184,16 @@ impl<'a> Backup<'a> {
         self.report.tables = Some(selection.table_count);
         self.check_cancel()?;
 
-        let found = options
-            .method
-            .uses_pg_dump()
-            .then(|| pg_dump::find(&PgDumpLocation::from_options(options, &self.request.env)));
-        let (program, version) =
-            match MethodChoice::decide(options.method, found, catalog.server_version)? {
-                MethodChoice::PgDump { program, version } => (program, version),
-                MethodChoice::Native { reasons } => return Err(self.native(reasons)),
-            };
-        self.report.method = Some(MethodUsed::PgDump {
-            version: version.text.clone(),
-            program: program.clone(),
-        });
+        let program = self.choose_pg_dump(&catalog)?;
 
         let temp = TempOutput::create(&target, self.pid)?;
-        match self.run_pg_dump(&program, &selection, &endpoint, &temp, progress)? {
+        match self.run_pg_dump(&program, &selection, &endpoint, Some(temp.path()), progress)? {
             RunEnd::Done => {}
-            RunEnd::Interrupted => return Err(BackupError::Interrupted),
+            // Only when streaming to stdout, which this is not.
+            RunEnd::Interrupted | RunEnd::ReaderGone => return Err(BackupError::Interrupted),
             RunEnd::Failed(problem) => {
                 temp.discard();
-                let reasons = MethodChoice::after_failure(options.method, problem)?;
-                // pg_dump ran: the report says so, with why it failed.
-                self.report.fallback_reasons = reasons.iter().map(ToString::to_string).collect();
-                return Err(native_unavailable(reasons));
+                return Err(self.pg_dump_failed(problem));
             }
         }
         self.check_cancel()?;
@@ -201,6 +230,65 @@ impl<'a> Backup<'a> {
         Ok(())
     }
 
+    /// `--output -`: pg_dump writes to our standard output as it goes.
+    /// Nothing to name, hold or publish; what was written before a failure
+    /// stays written (the exit code says it is not a backup).
+    fn run_to_stdout(
+        mut self,
+        progress: &mut dyn FnMut(&ProgressEvent),
+    ) -> Result<(), BackupError> {
+        let options = &self.request.options;
+        self.report.output_path = Some(PathBuf::from("-"));
+        let (catalog, endpoint) = self.read_catalog()?;
+        let selection = catalog.select(options)?;
+        self.report.tables = Some(selection.table_count);
+        self.check_cancel()?;
+        let program = self.choose_pg_dump(&catalog)?;
+        let parent = sequelae_core::backup::passfile_parent(&self.request.env);
+        let removed = output::remove_passfile_leftovers(&parent, self.pid);
+        self.report.warnings.extend(removed);
+        match self.run_pg_dump(&program, &selection, &endpoint, None, progress)? {
+            RunEnd::Done => Ok(()),
+            RunEnd::Interrupted => Err(BackupError::InterruptedMidStream),
+            RunEnd::ReaderGone => Err(BackupError::ReaderGone),
+            RunEnd::Failed(problem) => Err(self.pg_dump_failed(problem)),
+        }
+    }
+
+    /// pg_dump and its version, or the reasons it is not used.
+    fn choose_pg_dump(&mut self, catalog: &Catalog) -> Result<PathBuf, BackupError> {
+        let options = &self.request.options;
+        let found = options.method.uses_pg_dump().then(|| {
+            pg_dump::find(
+                &PgDumpLocation::from_options(options, &self.request.env),
+                self.cancel,
+            )
+        });
+        // An interrupted `pg_dump --version` is no reason to fall back.
+        self.check_cancel()?;
+        match MethodChoice::decide(options.method, found, catalog.server_version)? {
+            MethodChoice::PgDump { program, version } => {
+                self.report.method = Some(MethodUsed::PgDump {
+                    version: version.text.clone(),
+                    program: program.clone(),
+                });
+                Ok(program)
+            }
+            MethodChoice::Native { reasons } => Err(self.native(reasons)),
+        }
+    }
+
+    /// pg_dump ran and failed: the report says so, with why.
+    fn pg_dump_failed(&mut self, problem: PgDumpProblem) -> BackupError {
+        match MethodChoice::after_failure(self.request.options.method, problem) {
+            Ok(reasons) => {
+                self.report.fallback_reasons = reasons.iter().map(ToString::to_string).collect();
+                native_unavailable(reasons)
+            }
+            Err(e) => e,
+        }
+    }
+
     fn native(&mut self, reasons: Vec<PgDumpProblem>) -> BackupError {
         self.report.method = Some(MethodUsed::Native);
         self.report.fallback_reasons = reasons.iter().map(ToString::to_string).collect();
@@ -222,37 +310,46 @@ impl<'a> Backup<'a> {
                 },
             }
         }
-        Err(BackupError::OutputExists {
+        Err(BackupError::DefaultNamesTaken {
             path: target.path().to_path_buf(),
         })
     }
 
-    /// Connects, reads the catalog, and says where it connected.
+    /// Connects, reads the catalog, and says where it connected, while
+    /// watching the cancel flag: a server that accepts and never answers
+    /// must not make Ctrl-C wait for the connect timeout. The blocking
+    /// work runs on its own thread; when the user interrupts, it is left
+    /// to end on its own (its connection attempt times out or completes,
+    /// reads the catalog and closes; nothing of it is used).
     fn read_catalog(&mut self) -> Result<(Catalog, Endpoint), BackupError> {
-        let mut client = Client::connect(&self.request.settings).map_err(|e| {
-            if e.is_connect() {
-                BackupError::Connect {
-                    message: e.to_string(),
+        let settings = self.request.settings.clone();
+        let (tx, rx) = mpsc::channel();
+        thread::Builder::new()
+            .name("sequelae-backup-catalog".into())
+            .spawn(move || {
+                let _ = tx.send(read_catalog_blocking(&settings));
+            })
+            .map_err(|e| BackupError::Io {
+                context: "cannot start the thread that reads the catalog".to_string(),
+                reason: e.to_string(),
+            })?;
+        loop {
+            self.check_cancel()?;
+            match rx.recv_timeout(CANCEL_POLL) {
+                Ok(read) => {
+                    let (catalog, endpoint, warnings) = read?;
+                    self.report.warnings.extend(warnings);
+                    return Ok((catalog, endpoint));
                 }
-            } else {
-                BackupError::Catalog {
-                    message: e.to_string(),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(BackupError::Catalog {
+                        message: "the thread that reads the catalog stopped unexpectedly"
+                            .to_string(),
+                    });
                 }
             }
-        })?;
-        self.report
-            .warnings
-            .extend(client.warnings().iter().cloned());
-        let endpoint = client.endpoint().clone();
-        let results = client
-            .simple_query(CATALOG_QUERY)
-            .map_err(|e| BackupError::Catalog {
-                message: e.to_string(),
-            })?;
-        let _ = client.close();
-        let rows = |i: usize| results.get(i).map_or(&[][..], |r| &r.rows[..]);
-        let catalog = Catalog::from_rows(rows(0), rows(1), rows(2))?;
-        Ok((catalog, endpoint))
+        }
     }
 
     fn run_pg_dump(
@@ -260,7 +357,7 @@ impl<'a> Backup<'a> {
         program: &std::path::Path,
         selection: &Selection,
         endpoint: &Endpoint,
-        temp: &TempOutput,
+        output: Option<&std::path::Path>,
         progress: &mut dyn FnMut(&ProgressEvent),
     ) -> Result<RunEnd, BackupError> {
         let r = self.request;
@@ -273,7 +370,7 @@ impl<'a> Backup<'a> {
                 selection,
                 settings: &r.settings,
                 endpoint,
-                output: temp.path(),
+                output,
                 env: &r.env,
                 pid: self.pid,
                 passfile_attempt: attempt,
@@ -298,7 +395,7 @@ impl<'a> Backup<'a> {
             break;
         }
         let plan = plan.ok_or_else(|| BackupError::Io {
-            context: "cannot write the private password file".to_string(),
+            context: "cannot make the private password directory".to_string(),
             reason: "100 names were all taken".to_string(),
         })?;
         let program_name = program
@@ -306,7 +403,7 @@ impl<'a> Backup<'a> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut stderr = PgDumpStderr::new(selection.data_tables, &program_name, plan.secrets());
-        let end = pg_dump::run(&plan, &mut stderr, progress, self.cancel);
+        let end = pg_dump::run(&plan, &mut stderr, progress, self.cancel, output.is_none());
         drop(passfile);
         self.report
             .warnings

@@ -221,6 +221,56 @@ pub(crate) enum PublishError {
     Io(io::Error),
 }
 
+/// Removes what earlier backups into `folder` left behind when their
+/// process was killed (the core decides which names are stale); returns a
+/// warning for each removed entry. Errors are not fatal: what cannot be
+/// removed stays, and the backup goes on.
+pub(crate) fn remove_leftovers(folder: &Path, own_pid: u32) -> Vec<String> {
+    remove_stale(folder, own_pid, |names, pid, alive| {
+        sequelae_core::backup::stale_leftovers(names, pid, alive)
+    })
+}
+
+/// Removes the private password directories that killed runs left in the
+/// temporary folder `folder`, with a warning for each.
+pub(crate) fn remove_passfile_leftovers(folder: &Path, own_pid: u32) -> Vec<String> {
+    remove_stale(folder, own_pid, |names, pid, alive| {
+        sequelae_core::backup::stale_passfile_dirs(names, pid, alive)
+    })
+}
+
+fn remove_stale(
+    folder: &Path,
+    own_pid: u32,
+    decide: impl Fn(&mut dyn Iterator<Item = &str>, u32, fn(u32) -> bool) -> Vec<(String, u32)>,
+) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    let stale = decide(
+        &mut names.iter().map(String::as_str),
+        own_pid,
+        super::pg_dump::process_alive,
+    );
+    let mut warnings = Vec::new();
+    for (name, pid) in stale {
+        let path = folder.join(&name);
+        let removed = match fs::symlink_metadata(&path) {
+            Ok(m) if m.is_dir() => fs::remove_dir_all(&path),
+            Ok(_) => fs::remove_file(&path),
+            Err(e) => Err(e),
+        };
+        if removed.is_ok() {
+            warnings.push(sequelae_core::backup::leftover_removed_warning(&path, pid));
+        }
+    }
+    warnings
+}
+
 /// Bytes in a file, or in all files under a directory.
 pub(crate) fn size_of(path: &Path) -> io::Result<u64> {
     let meta = fs::symlink_metadata(path)?;

@@ -2,9 +2,9 @@
 //! [`PgDumpPlan`] with its standard error turned into progress, stopping it
 //! when asked.
 
-use std::fs::{self, OpenOptions};
+use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -17,6 +17,9 @@ use sequelae_core::backup::{
     PassfileRequest, PgDumpLocation, PgDumpPlan, PgDumpProblem, PgDumpStderr, PgDumpVersion,
     ProgressEvent, read_version,
 };
+
+/// The signal a writer to a pipe without readers gets.
+const SIGPIPE: i32 = 13;
 
 /// How long `pg_dump --version` may take.
 const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
@@ -32,13 +35,17 @@ const STDERR_DRAIN: Duration = Duration::from_secs(2);
 const TERM_GRACE: Duration = Duration::from_secs(3);
 
 /// The first executable candidate and its version.
-pub(crate) fn find(location: &PgDumpLocation) -> Result<(PathBuf, PgDumpVersion), PgDumpProblem> {
+/// Raising `cancel` stops waiting for `--version`.
+pub(crate) fn find(
+    location: &PgDumpLocation,
+    cancel: &AtomicBool,
+) -> Result<(PathBuf, PgDumpVersion), PgDumpProblem> {
     let program = location
         .candidates()
         .into_iter()
         .find(|p| is_executable(p))
         .ok_or_else(|| location.not_found())?;
-    let version = read_version(&program, version_output(&program))?;
+    let version = read_version(&program, version_output(&program, cancel))?;
     Ok((program, version))
 }
 
@@ -47,7 +54,7 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// `program --version`'s standard output, or why there is none.
-fn version_output(program: &Path) -> Result<String, String> {
+fn version_output(program: &Path, cancel: &AtomicBool) -> Result<String, String> {
     let mut child = Command::new(program)
         .arg("--version")
         .stdin(Stdio::null())
@@ -59,6 +66,11 @@ fn version_output(program: &Path) -> Result<String, String> {
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
+            Ok(None) if cancel.load(Ordering::SeqCst) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err("interrupted".to_string());
+            }
             Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
             Ok(None) => {
                 let _ = child.kill();
@@ -92,26 +104,34 @@ pub(crate) enum RunEnd {
     Failed(PgDumpProblem),
     /// The cancel flag was raised and pg_dump was stopped.
     Interrupted,
+    /// pg_dump wrote to our standard output and was killed by SIGPIPE:
+    /// the reader went away.
+    ReaderGone,
 }
 
-/// A password file that exists while the guard lives.
+/// A password file in its private directory, both existing while the
+/// guard lives.
 #[derive(Debug)]
 pub(crate) struct PrivateFile {
+    dir: PathBuf,
     path: PathBuf,
 }
 
 impl PrivateFile {
-    /// Creates `request.path` exclusively with mode 0600 (never following
-    /// a link someone planted) and writes the contents.
+    /// Creates `request.dir` exclusively with mode 0700 (an existing name,
+    /// planted or not, fails with `AlreadyExists`), then `request.path`
+    /// inside it with mode 0600, and writes the contents.
     pub(crate) fn create(request: &PassfileRequest) -> io::Result<PrivateFile> {
+        DirBuilder::new().mode(0o700).create(&request.dir)?;
+        let guard = PrivateFile {
+            dir: request.dir.clone(),
+            path: request.path.clone(),
+        };
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
             .open(&request.path)?;
-        let guard = PrivateFile {
-            path: request.path.clone(),
-        };
         file.write_all(request.contents.expose().as_bytes())?;
         Ok(guard)
     }
@@ -120,10 +140,12 @@ impl PrivateFile {
 impl Drop for PrivateFile {
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.path);
+        let _ = fs::remove_dir(&self.dir);
     }
 }
 
-/// Runs `plan`, passing each progress event to `progress`, until pg_dump
+/// Runs `plan` (its standard output is ours when `to_stdout`: the backup
+/// streams there), passing each progress event to `progress`, until pg_dump
 /// ends or `cancel` is raised (then SIGTERM, which pg_dump handles by
 /// cancelling its queries and stopping its workers; SIGKILL if it lingers).
 pub(crate) fn run(
@@ -131,11 +153,17 @@ pub(crate) fn run(
     stderr: &mut PgDumpStderr,
     progress: &mut dyn FnMut(&ProgressEvent),
     cancel: &AtomicBool,
+    to_stdout: bool,
 ) -> RunEnd {
     let mut cmd = Command::new(&plan.program);
     cmd.args(&plan.args)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(if to_stdout {
+            // The backup itself: pg_dump writes it to our standard output.
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .stderr(Stdio::piped());
     for var in &plan.env_remove {
         cmd.env_remove(var);
@@ -146,6 +174,7 @@ pub(crate) fn run(
     if let Some(password) = &plan.password_env {
         cmd.env("PGPASSWORD", password.expose());
     }
+    die_with_parent(&mut cmd);
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -232,6 +261,7 @@ pub(crate) fn run(
     }
     match status {
         Ok(status) if status.success() => RunEnd::Done,
+        Ok(status) if to_stdout && status.signal() == Some(SIGPIPE) => RunEnd::ReaderGone,
         Ok(status) => RunEnd::Failed(PgDumpProblem::Failed {
             status: describe(status),
             message: stderr.error_text(),
@@ -241,6 +271,65 @@ pub(crate) fn run(
             message: stderr.error_text(),
         }),
     }
+}
+
+/// Makes the child get SIGTERM when this thread's process dies, SIGKILL
+/// included, so that a killed sequelae never leaves pg_dump writing on
+/// (pg_dump answers SIGTERM by cancelling its queries and stopping its
+/// workers). The signal comes when the *thread* that spawned the child
+/// ends: [`run`] spawns and waits in the same thread, so it outlives the
+/// child.
+#[cfg(target_os = "linux")]
+fn die_with_parent(cmd: &mut Command) {
+    use rustix::process::{Signal, getpid, getppid, set_parent_process_death_signal};
+    use std::os::unix::process::CommandExt;
+    let parent = getpid();
+    let hook = move || -> io::Result<()> {
+        set_parent_process_death_signal(Some(Signal::TERM))?;
+        // The parent may have died between fork and prctl: then no signal
+        // will ever come, and the child was already re-parented. Stop here
+        // instead of running pg_dump unattended.
+        if getppid() != Some(parent) {
+            return Err(io::ErrorKind::Other.into());
+        }
+        Ok(())
+    };
+    // SAFETY: the hook runs in the child between fork and exec. It only
+    // makes system calls that are async-signal-safe (prctl, getppid),
+    // allocates nothing (an `io::Error` from an errno or a kind is not
+    // boxed) and takes no lock.
+    #[allow(unsafe_code)]
+    unsafe {
+        cmd.pre_exec(hook);
+    }
+}
+
+/// Elsewhere there is no parent-death signal; a killed sequelae leaves
+/// pg_dump to finish (its output is a leftover the next backup removes).
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_cmd: &mut Command) {}
+
+/// True unless process `pid` is known to be gone (a process of another
+/// user answers "not permitted": it is alive).
+#[cfg(target_os = "linux")]
+pub(crate) fn process_alive(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return true;
+    };
+    !matches!(
+        rustix::process::test_kill_process(pid),
+        Err(rustix::io::Errno::SRCH)
+    )
+}
+
+/// Without a liveness check every process counts as alive: nothing is
+/// removed.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn process_alive(_pid: u32) -> bool {
+    true
 }
 
 /// SIGTERM by way of kill(1) (sending a signal directly needs `unsafe`);

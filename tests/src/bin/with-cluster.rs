@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     );
     eprintln!(
         "with-cluster: PostgreSQL {} on port {} (socket dir {})",
-        cluster.version_num(),
+        readable_version(cluster.version_num()),
         cluster.port(),
         cluster.socket_dir()
     );
@@ -53,5 +53,15 @@ fn main() -> ExitCode {
             eprintln!("with-cluster: cannot run {program}: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// `150018` as people read it: `15.18` (10 and later: major.minor; before
+/// 10: major.minor.patch).
+fn readable_version(num: u32) -> String {
+    if num >= 100_000 {
+        format!("{}.{}", num / 10_000, num % 10_000)
+    } else {
+        format!("{}.{}.{}", num / 10_000, num / 100 % 100, num % 100)
     }
 }
