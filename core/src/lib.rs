@@ -10,6 +10,7 @@
 pub mod backup;
 pub mod catalog;
 pub mod config;
+pub mod connect;
 pub mod health;
 pub mod json;
 pub mod render;

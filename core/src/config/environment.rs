@@ -59,6 +59,12 @@ impl Environment {
         self.dotenv.insert(key.to_string());
     }
 
+    /// libpq's default password file, `$HOME/.pgpass`, when `HOME` is set.
+    pub fn default_passfile(&self) -> Option<String> {
+        let home = self.var("HOME")?;
+        Some(format!("{}/.pgpass", home.trim_end_matches('/')))
+    }
+
     /// The operating-system user name, if the runtime found one.
     pub fn os_user(&self) -> Option<&str> {
         self.os_user.as_deref().filter(|u| !u.is_empty())

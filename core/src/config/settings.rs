@@ -59,9 +59,14 @@ pub struct ConnectSettings {
     pub ssl_cert: Option<String>,
     /// Client private key file.
     pub ssl_key: Option<String>,
-    /// The password file to read (`passfile=` or `PGPASSFILE`); `None`
-    /// means the default `~/.pgpass`, which the runtime locates.
+    /// The password file named by `passfile=` or `PGPASSFILE`; `None`
+    /// means the default, [`default_passfile`](Self::default_passfile).
     pub passfile: Option<String>,
+    /// libpq's default password file, `$HOME/.pgpass`, found when the
+    /// settings were resolved (so that connecting reads no environment);
+    /// `None` without a `HOME`. Kept apart from `passfile` because only an
+    /// explicit file is shown or handed on to pg_dump.
+    pub default_passfile: Option<String>,
     /// Which kind of server the session must reach.
     pub target_session_attrs: TargetSessionAttrs,
     /// The service file the `service` group was read from, if any.
@@ -163,6 +168,14 @@ impl ConnectSettings {
         self.password
             .clone()
             .or_else(|| pgpass.and_then(|file| file.lookup(endpoint, &self.database, &self.user)))
+    }
+
+    /// The password file to consult when no password is configured:
+    /// `passfile=` / `PGPASSFILE`, else `~/.pgpass`.
+    pub fn password_file(&self) -> Option<&str> {
+        self.passfile
+            .as_deref()
+            .or(self.default_passfile.as_deref())
     }
 
     /// Where the value of libpq option `key` came from.
@@ -321,6 +334,7 @@ impl<'a> Sources<'a> {
     }
 
     fn resolve(&self, os_user: Option<&str>) -> Result<ConnectSettings, ConfigError> {
+        let default_passfile = self.env.and_then(Environment::default_passfile);
         let mut origins = BTreeMap::new();
         let mut note = |key: &'static str, found: Option<&(String, Origin)>| {
             if let Some((_, origin)) = found {
@@ -388,6 +402,7 @@ impl<'a> Sources<'a> {
             ssl_cert: text("sslcert", "PGSSLCERT"),
             ssl_key: text("sslkey", "PGSSLKEY"),
             passfile: text("passfile", "PGPASSFILE"),
+            default_passfile,
             target_session_attrs,
             service_file: self.service_file.clone(),
             origins,
