@@ -3,19 +3,19 @@
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
-use sequelae_core::config::{ConnectSettings, Endpoint, PgPass, SessionCheck, TargetSessionAttrs};
+use sequelae_core::config::Endpoint;
 use sequelae_core::request::{
     CopyError, CopyInFold, CopyInStep, CopyOutFold, CopyOutStep, QueryFold, QueryStep,
 };
 pub use sequelae_core::request::{CopyOutcome, QueryItem};
 use sequelae_core::wire::{
-    CancelToken, CommandTag, Connection, DataRow, Event, RowDescription, Startup, TransactionStatus,
+    CancelToken, CommandTag, Connection, DataRow, Error as WireError, Event, RowDescription,
+    Startup, TransactionStatus,
 };
 
 use crate::cancel::CancelHandle;
-use crate::environment::{load_pgpass, process_environment};
 use crate::error::Error;
-use crate::transport::{self, Transport};
+use crate::transport::Transport;
 
 /// Size of one socket read. Large enough that COPY moves in few syscalls,
 /// small enough that memory stays flat.
@@ -72,102 +72,6 @@ pub struct QueryResult {
 }
 
 impl Client {
-    /// Connects as `psql` would: each host of the list in order, the
-    /// password from the settings or else from the password file.
-    ///
-    /// A host whose session is not what `target_session_attrs` asks for is
-    /// closed and the next one tried (for `prefer-standby`, a second pass
-    /// takes any host). Warnings about the password file are returned with
-    /// the session, or with the error when every host failed.
-    pub fn connect(settings: &ConnectSettings) -> Result<Client, Error> {
-        settings.check_runtime(false)?;
-        let env = process_environment();
-        let (pgpass, warnings) = if settings.password.is_none() {
-            load_pgpass(settings, &env)
-        } else {
-            (None, Vec::new())
-        };
-        let mut failures = Vec::new();
-        for &wanted in settings.target_session_attrs.passes() {
-            for endpoint in &settings.endpoints {
-                match Client::connect_endpoint(settings, endpoint, pgpass.as_ref(), wanted) {
-                    Ok(mut client) => {
-                        client.warnings = warnings;
-                        return Ok(client);
-                    }
-                    Err(e) => failures.push(e),
-                }
-            }
-        }
-        let error = match failures.len() {
-            0 => Error::Usage("no host to connect to".into()),
-            1 => failures.remove(0),
-            _ => Error::AllHostsFailed(failures),
-        };
-        if warnings.is_empty() {
-            Err(error)
-        } else {
-            Err(Error::Warned {
-                error: Box::new(error),
-                warnings,
-            })
-        }
-    }
-
-    /// Keeps the session only when it is the kind asked for, asking the
-    /// server when its startup parameters do not tell.
-    fn check_session(&mut self, wanted: TargetSessionAttrs) -> Result<(), Error> {
-        let conn = &self.conn;
-        let mut verdict = wanted.check(&|name| conn.parameter(name).map(str::to_string));
-        if let SessionCheck::Ask(sql) = verdict {
-            let results = self.simple_query(sql)?;
-            let answer = results
-                .first()
-                .and_then(|r| r.rows.first())
-                .and_then(|row| row.get_str(0))
-                .unwrap_or_default()
-                .to_string();
-            verdict = wanted.check_answer(&answer);
-        }
-        match verdict {
-            SessionCheck::Reject(reason) => Err(Error::WrongSession {
-                endpoint: self.endpoint.to_string(),
-                reason,
-            }),
-            SessionCheck::Accept | SessionCheck::Ask(_) => Ok(()),
-        }
-    }
-
-    fn connect_endpoint(
-        settings: &ConnectSettings,
-        endpoint: &Endpoint,
-        pgpass: Option<&PgPass>,
-        wanted: TargetSessionAttrs,
-    ) -> Result<Client, Error> {
-        let started = Instant::now();
-        let transport = transport::open(endpoint, settings.connect_timeout).map_err(|source| {
-            Error::Connect {
-                endpoint: endpoint.to_string(),
-                source,
-            }
-        })?;
-        let mut startup =
-            Startup::from_settings(settings, false, started).map_err(|source| Error::Startup {
-                endpoint: endpoint.to_string(),
-                source,
-            })?;
-        if startup.password.is_none() {
-            startup.password =
-                pgpass.and_then(|p| p.lookup(endpoint, &settings.database, &settings.user));
-        }
-        let mut client = Client::start(startup, transport, endpoint.clone())?;
-        if let Err(e) = client.check_session(wanted) {
-            let _ = client.close();
-            return Err(e);
-        }
-        Ok(client)
-    }
-
     /// Runs the startup on a transport the caller opened (a tunnel, a
     /// socket with special options, a recorder in tests).
     pub fn start(
@@ -183,29 +87,20 @@ impl Client {
             read_timeout: None,
             warnings: Vec::new(),
         };
-        let startup_error = |client: &Client, source| Error::Startup {
-            endpoint: client.endpoint.to_string(),
-            source,
-        };
+        let endpoint = client.endpoint.to_string();
         loop {
             match client.next_event() {
                 Ok(Event::Ready(_)) => return Ok(client),
+                // No TLS here: a startup that asks for it cannot go on.
                 Ok(Event::StartTls) => {
-                    return Err(startup_error(
-                        &client,
-                        sequelae_core::wire::Error::TlsUnavailable {
-                            mode: "require".into(),
-                        },
-                    ));
+                    let source = WireError::TlsUnavailable {
+                        mode: "require".into(),
+                    };
+                    return Err(Error::Startup { endpoint, source });
                 }
                 Ok(_) => {}
-                Err(Error::Protocol(source)) => return Err(startup_error(&client, source)),
-                Err(Error::Io(source)) => {
-                    return Err(Error::Connect {
-                        endpoint: client.endpoint.to_string(),
-                        source,
-                    });
-                }
+                Err(Error::Protocol(source)) => return Err(Error::Startup { endpoint, source }),
+                Err(Error::Io(source)) => return Err(Error::Connect { endpoint, source }),
                 Err(other) => return Err(other),
             }
         }
@@ -214,6 +109,10 @@ impl Client {
     /// Warnings gathered while connecting (e.g. an ignored password file).
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+
+    pub(crate) fn set_warnings(&mut self, warnings: Vec<String>) {
+        self.warnings = warnings;
     }
 
     /// The endpoint this session is connected to.

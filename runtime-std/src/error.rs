@@ -3,6 +3,7 @@
 use std::io;
 
 use sequelae_core::config::ConfigError;
+use sequelae_core::connect::{ConnectFailed, Failure};
 use sequelae_core::wire::{self, ServerMessage};
 
 /// What went wrong, grouped by what the user must do about it.
@@ -88,6 +89,37 @@ impl Error {
         match self {
             Error::Db(e) => Some(e),
             _ => None,
+        }
+    }
+}
+
+/// The plan's failed attempts as one error: the single failure, or every
+/// host's, with the warnings that may explain them.
+impl From<ConnectFailed<Error>> for Error {
+    fn from(failed: ConnectFailed<Error>) -> Error {
+        let mut errors: Vec<Error> = failed
+            .attempts
+            .into_iter()
+            .map(|attempt| {
+                let endpoint = attempt.endpoint.to_string();
+                match attempt.failure {
+                    Failure::Runtime(error) => error,
+                    Failure::Startup(source) => Error::Startup { endpoint, source },
+                    Failure::WrongSession(reason) => Error::WrongSession { endpoint, reason },
+                }
+            })
+            .collect();
+        let error = match errors.len() {
+            0 => Error::Usage("no host to connect to".into()),
+            1 => errors.remove(0),
+            _ => Error::AllHostsFailed(errors),
+        };
+        match failed.warnings {
+            warnings if warnings.is_empty() => error,
+            warnings => Error::Warned {
+                error: Box::new(error),
+                warnings,
+            },
         }
     }
 }

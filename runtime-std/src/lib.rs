@@ -17,6 +17,7 @@
 pub mod backup;
 mod cancel;
 mod client;
+mod connect;
 mod environment;
 mod error;
 mod transport;

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use crate::config::{
     ConfigError, ConnectSettings, Endpoint, PgPass, SessionCheck, SslMode, TargetSessionAttrs,
 };
-use crate::wire::{self, Startup};
+use crate::wire::{self, DataRow, Startup};
 
 use super::password_file::{FileStat, PasswordFileLoad, PasswordFileStep};
 
@@ -33,13 +33,18 @@ pub enum ConnectStep<'a> {
     /// [`ConnectPlan::handle_failure`]. If the connection asks for TLS
     /// ([`Event::StartTls`](crate::wire::Event::StartTls)), call
     /// [`ConnectPlan::handle_tls_offered`] and do the step that follows.
-    Start(&'a Startup),
+    Start {
+        /// What the session starts with (the password for this host).
+        startup: &'a Startup,
+        /// The host the socket leads to.
+        endpoint: &'a Endpoint,
+    },
     /// The server agreed to TLS: run the handshake on this socket with
     /// these requirements, then `Connection::tls_established` and go on
     /// with the startup. (No runtime does TLS yet: the plan only asks for
     /// it when built with `runtime_has_tls`.)
     StartTls(TlsRequirements),
-    /// Run this query on the new session and answer with its single value
+    /// Run this query on the new session and answer with its first row
     /// ([`ConnectPlan::handle_check_answer`]), or
     /// [`ConnectPlan::handle_failure`].
     Check(&'static str),
@@ -150,7 +155,7 @@ enum Stage {
 /// let ConnectStep::Open { endpoint, .. } = plan.next_step() else { panic!() };
 /// assert_eq!(endpoint.host.as_str(), "b");
 /// plan.handle_opened(Instant::now());
-/// assert!(matches!(plan.next_step(), ConnectStep::Start(_)));
+/// assert!(matches!(plan.next_step(), ConnectStep::Start { .. }));
 /// ```
 ///
 /// The order: the password file (when no password is configured), then
@@ -222,7 +227,10 @@ impl<E> ConnectPlan<E> {
                 },
                 None => ConnectStep::Finished,
             },
-            Stage::Start(startup) => ConnectStep::Start(startup),
+            Stage::Start(startup) => match self.endpoint() {
+                Some(endpoint) => ConnectStep::Start { startup, endpoint },
+                None => ConnectStep::Finished,
+            },
             Stage::Tls => ConnectStep::StartTls(self.tls_requirements()),
             Stage::Check(sql) => ConnectStep::Check(sql),
             Stage::Close => ConnectStep::Close,
@@ -280,9 +288,10 @@ impl<E> ConnectPlan<E> {
         self.apply(verdict);
     }
 
-    /// The single value the query of [`ConnectStep::Check`] returned
-    /// (empty when it returned none).
-    pub fn handle_check_answer(&mut self, answer: &str) {
+    /// The first row the query of [`ConnectStep::Check`] returned (none
+    /// reads as "no").
+    pub fn handle_check_answer(&mut self, row: Option<&DataRow>) {
+        let answer = row.and_then(|row| row.get_str(0)).unwrap_or_default();
         let verdict = self.wanted().check_answer(answer);
         self.apply(verdict);
     }

@@ -6,7 +6,7 @@ use rstest::rstest;
 
 use super::*;
 use crate::config::{ConnectSettings, Environment, Password};
-use crate::wire;
+use crate::wire::{self, DataRow};
 
 fn settings(conn: &str) -> ConnectSettings {
     let env = Environment::new()
@@ -70,7 +70,7 @@ fn drive(
                     _ => plan.handle_opened(Instant::now()),
                 }
             }
-            ConnectStep::Start(startup) => {
+            ConnectStep::Start { startup, .. } => {
                 let password = startup.password.as_ref().map(|p| p.expose().to_string());
                 seen.push(Seen::Start(current.clone(), password));
                 match hosts(&current) {
@@ -94,7 +94,10 @@ fn drive(
             ConnectStep::Check(sql) => {
                 seen.push(Seen::Check(sql));
                 match hosts(&current) {
-                    Host::Answers(answer) => plan.handle_check_answer(answer),
+                    Host::Answers(answer) => {
+                        let row = DataRow::from_values([Some(answer.as_bytes())]);
+                        plan.handle_check_answer(Some(&row));
+                    }
                     other => panic!("no check expected for {other:?}"),
                 }
             }
@@ -406,7 +409,7 @@ fn connect_timeout_counts_from_the_opening() {
     let mut p = plan("host=a connect_timeout=5 password=pw");
     let started = Instant::now();
     p.handle_opened(started);
-    let ConnectStep::Start(startup) = p.next_step() else {
+    let ConnectStep::Start { startup, .. } = p.next_step() else {
         panic!("expected the startup");
     };
     assert_eq!(startup.deadline, Some(started + Duration::from_secs(5)));
