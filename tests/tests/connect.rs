@@ -407,3 +407,28 @@ fn tls_only_modes_are_refused_as_configuration(#[case] mode: &str) {
     assert!(!err.is_connect());
     assert!(err.to_string().contains("requires TLS"), "{err}");
 }
+
+#[test]
+fn the_password_file_is_the_one_the_settings_were_resolved_with() {
+    // HOME exists only in the Environment the settings were resolved from:
+    // connecting finds ~/.pgpass there, not in the process environment.
+    let cluster = Cluster::shared();
+    let role = role(AuthMethod::ScramSha256);
+    let home = tempfile::tempdir().unwrap();
+    let passfile = home.path().join(".pgpass");
+    let escaped = role.password.replace('\\', "\\\\").replace(':', "\\:");
+    std::fs::write(&passfile, format!("*:*:*:{}:{escaped}\n", role.name)).unwrap();
+    std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let env = Environment::new()
+        .with_os_user("nobody")
+        .with_var("HOME", home.path().to_str().unwrap());
+    let conn = format!(
+        "host=127.0.0.1 port={} user={} dbname=postgres",
+        cluster.port(),
+        role.name
+    );
+    let s = ConnectSettings::resolve(Some(&conn), &env).unwrap();
+    assert_eq!(s.passfile, None);
+    let mut client = Client::connect(&s).unwrap();
+    assert_eq!(current_user(&mut client), role.name);
+}
