@@ -3,7 +3,14 @@
 //!
 //! This crate only moves bytes: it opens sockets, reads and writes them,
 //! and pumps [`sequelae_core::wire::Connection`]. Every protocol decision
-//! is the core's, so this runtime and the async one behave the same.
+//! is the core's, so this runtime and the async one behave the same:
+//! [`Client::connect`] executes [`sequelae_core::connect::ConnectPlan`]
+//! (which hosts, which password file, which session to keep).
+//!
+//! Only [`settings_from_env`] (and [`process_environment`]) read the
+//! process environment; [`Client::connect`] takes settings already
+//! resolved, so a program can connect with settings of its own making
+//! (`ConnectSettings::parse`) without the environment leaking in.
 //!
 //! ```no_run
 //! use sequelae_std::{Client, settings_from_env};
@@ -33,8 +40,9 @@ use sequelae_core::config::ConnectSettings;
 /// Resolves connection settings the way the CLI does: `explicit` (a URL or
 /// key=value string) over `DATABASE_URL` over the PG* variables over
 /// libpq's defaults, with `service=` / `PGSERVICE` read from the service
-/// files. A `.env` file in the working directory adds the variables the
-/// environment does not set. Settings this runtime cannot honour (an
+/// files, and `~/.pgpass` located from `HOME`. A `.env` file in the
+/// working directory adds the variables the environment does not set.
+/// Settings this runtime cannot honour (an
 /// sslmode that demands TLS) are refused as [`Error::Config`].
 pub fn settings_from_env(explicit: Option<&str>) -> Result<ConnectSettings, Error> {
     let env = environment_with_dotenv();

@@ -760,3 +760,18 @@ fn dotenv_variables_say_so() {
     assert_eq!(s.origin("port"), Origin::DotEnv("PGPORT"));
     assert_eq!(s.origin("host"), Origin::Default);
 }
+
+#[test]
+fn the_default_password_file_is_found_at_resolution_and_never_shown() {
+    let home = env().with_var("HOME", "/home/a");
+    let s = resolve(Some("host=h"), &home);
+    assert_eq!(s.default_passfile.as_deref(), Some("/home/a/.pgpass"));
+    assert_eq!(s.password_file(), Some("/home/a/.pgpass"));
+    assert!(!s.to_string().contains("pgpass"), "{s}");
+    let s = resolve(Some("host=h passfile=/etc/pgpass"), &home);
+    assert_eq!(s.password_file(), Some("/etc/pgpass"));
+    // Without HOME, or from a string alone, there is no default file.
+    assert_eq!(resolve(Some("host=h"), &env()).password_file(), None);
+    let parsed = ConnectSettings::parse("host=h", &home).expect("valid");
+    assert_eq!(parsed.password_file(), None);
+}
