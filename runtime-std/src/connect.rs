@@ -57,8 +57,9 @@ impl Client {
                         Err(other) => plan.handle_failure(Failure::Runtime(other)),
                     }
                 }
-                // The plan asks for TLS only of a runtime that has it.
-                ConnectStep::StartTls(_) => plan.handle_tls_offered(),
+                // The plan asks for TLS only of a runtime that has it; a
+                // startup that asks for it fails in `Client::start`.
+                ConnectStep::StartTls(_) => return Err(off_plan()),
                 ConnectStep::Check(sql) => {
                     match session.as_mut().ok_or_else(off_plan)?.simple_query(sql) {
                         Ok(results) => {

@@ -40,9 +40,11 @@ pub enum ConnectStep<'a> {
         endpoint: &'a Endpoint,
     },
     /// The server agreed to TLS: run the handshake on this socket with
-    /// these requirements, then `Connection::tls_established` and go on
-    /// with the startup. (No runtime does TLS yet: the plan only asks for
-    /// it when built with `runtime_has_tls`.)
+    /// these requirements, then `Connection::tls_established`, and go on
+    /// with the startup of [`ConnectStep::Start`], reporting its end with
+    /// [`ConnectPlan::handle_started`] or [`ConnectPlan::handle_failure`].
+    /// (No runtime does TLS yet: the plan only asks for it when built with
+    /// `runtime_has_tls`.)
     StartTls(TlsRequirements),
     /// Run this query on the new session and answer with its first row
     /// ([`ConnectPlan::handle_check_answer`]), or
