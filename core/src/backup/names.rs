@@ -41,7 +41,10 @@ impl fmt::Display for QualifiedName {
 /// gives the same name (an unquoted part finds its exact spelling first),
 /// else quoted.
 pub(crate) fn user_part(name: &str) -> String {
-    let bare_ok = !name.is_empty() && !name.contains(['.', ',', '"']) && name.trim() == name;
+    let bare_ok = !name.is_empty()
+        && !name.starts_with('"')
+        && !name.contains(['.', ','])
+        && name.trim() == name;
     if bare_ok {
         name.to_string()
     } else {
@@ -91,7 +94,7 @@ mod tests {
     #[case("my.table", "\"my.table\"")]
     #[case("a,b", "\"a,b\"")]
     #[case("\"q", "\"\"\"q\"")]
-    #[case("a\"b", "\"a\"\"b\"")]
+    #[case("a\"b", "a\"b")]
     #[case(" x", "\" x\"")]
     fn display_reads_back(#[case] name: &str, #[case] shown: &str) {
         assert_eq!(user_part(name), shown);

@@ -7,7 +7,8 @@
 //! - A list is split at commas outside double quotes; empty items are
 //!   skipped. An item is `name` or `schema.name`.
 //! - A part in double quotes is exact (`""` stands for one `"`; `.`, `,`
-//!   and spaces are part of the name).
+//!   and spaces are part of the name). A `"` after the first character of
+//!   an unquoted part is an ordinary character (`we"ird`).
 //! - A part without quotes matches a relation of exactly that spelling when
 //!   one exists, and otherwise the spelling with ASCII letters folded to
 //!   lower case, as SQL folds it: `MixedCase` finds the table created as
@@ -18,7 +19,7 @@
 //!   schema that holds a match wins, as in SQL. Relations that the search
 //!   path does not reach are found only by their qualified name.
 //! - Names are cut to 63 bytes, as the server cuts them; a NUL, an empty
-//!   part, a misplaced quote or a third part is refused with a message
+//!   part, an unclosed quote, text after a closing quote or a third part is refused with a message
 //!   saying how to write the name.
 //!
 //! The commands keep their own catalog rows (schema inspection needs the

@@ -250,11 +250,12 @@ impl fmt::Display for TableName {
 /// Every argument may hold a comma-separated list: `users,posts` and
 /// `users posts` (two arguments) mean the same. A name is `table` or
 /// `schema.table`; each part is either
-/// - unquoted: any text without `.`, `,` or `"`, surrounding whitespace
+/// - unquoted: any text without `.` or `,`, surrounding whitespace
 ///   trimmed; spaces inside are kept, so `my table` works even after a
-///   shell ate the quotes;
+///   shell ate the quotes, and so is a `"` after the first character
+///   (`we"ird`); no patterns (`*` is a star);
 /// - quoted: `"..."`, where `""` stands for one `"` and `.` and `,` are
-///   part of the name.
+///   part of the name; nothing but a dot may follow the closing quote.
 ///
 /// Empty list items (`users,,posts`, a trailing comma) are skipped; no
 /// names at all means "every table".
@@ -305,14 +306,25 @@ fn list_items(arg: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Byte index of the comma that ends the first item (quotes respected), or
-/// the length when there is none.
+/// Byte index of the comma that ends the first item, or the length when
+/// there is none. A `"` opens a quoted part only at the start of a part
+/// (after nothing but spaces, at the item's start or after a dot); inside
+/// an unquoted part it is an ordinary character.
 fn item_end(text: &str) -> usize {
     let mut in_quotes = false;
+    let mut part_start = true;
     for (i, c) in text.char_indices() {
         match c {
-            '"' => in_quotes = !in_quotes, // `""` toggles twice: no change
+            // `""` inside quotes closes and reopens: no change.
+            '"' if in_quotes => in_quotes = false,
+            '"' if part_start => {
+                in_quotes = true;
+                part_start = false;
+            }
             ',' if !in_quotes => return i,
+            '.' if !in_quotes => part_start = true,
+            c if c.is_whitespace() => {}
+            _ if !in_quotes => part_start = false,
             _ => {}
         }
     }
@@ -351,9 +363,6 @@ fn parse_item(item: &str, what: &'static str, hint: &'static str) -> Result<Tabl
         } else {
             let mut text = String::new();
             while let Some((_, c)) = chars.next_if(|&(_, c)| c != '.') {
-                if c == '"' {
-                    return Err(NameError::MisplacedQuote { input });
-                }
                 text.push(c);
             }
             Identifier::unquoted(text.trim_end())
@@ -479,6 +488,12 @@ mod tests {
     #[case(&["\"Grüße\".日本"], vec![p(Some(("Grüße", true)), ("日本", false))])]
     #[case(&[], vec![])]
     #[case(&["", " , "], vec![])]
+    // A quote after the first character of an unquoted part is a character.
+    #[case(&["we\"ird,users"], vec![p(None, ("we\"ird", false)), p(None, ("users", false))])]
+    #[case(&["ab\"c\""], vec![p(None, ("ab\"c\"", false))])]
+    #[case(&["a\"b.c"], vec![p(Some(("a\"b", false)), ("c", false))])]
+    #[case(&["app. \"x,y\",z"], vec![p(Some(("app", false)), ("x,y", true)), p(None, ("z", false))])]
+    #[case(&["star*?"], vec![p(None, ("star*?", false))])]
     fn parses_names(#[case] args: &[&str], #[case] expected: Vec<Parsed>) {
         assert_eq!(parsed(args), expected);
     }
@@ -508,10 +523,6 @@ mod tests {
     #[case(
         "\"\"",
         "empty name in \"\\\"\\\"\": write a table as table or schema.table"
-    )]
-    #[case(
-        "ab\"c\"",
-        "misplaced quote in \"ab\\\"c\\\"\": quote a whole name part, as in app.\"My Table\" (write a quote inside a quoted name as \"\")"
     )]
     #[case(
         "\"ab\"c",

@@ -94,12 +94,13 @@ pub fn resolve_schema<'a>(name: &Identifier, schemas: &'a [String]) -> Option<&'
 /// relation's name, or its `schema.name` when the user qualified the name.
 /// A relation qualifies when the distance is at most 1 + length / 4 (so
 /// `usres` → `users`, `"Users"` → `users`), or when one name starts with
-/// the other (`order` → `order_items`, at least 3 characters). When some
-/// relation has the very name in another case or schema (`mixedcase` for
-/// `"MixedCase"`, `my.table` for the table `"my.table"`), only those are
-/// offered: that is surely what was meant. Ties go to relations on the
-/// search path, then to the closer spelling with case, then by schema and
-/// name.
+/// the other (`order` → `order_items`, at least 3 characters), but only
+/// when no relation is that close (`post` offers `posts`, not also
+/// `posts_id_seq`). When some relation has the very name in another case
+/// or schema (`mixedcase` for `"MixedCase"`, `my.table` for the table
+/// `"my.table"`), only those are offered: that is surely what was meant.
+/// Ties go to relations on the search path, then to the closer spelling
+/// with case, then by schema and name.
 pub fn suggest<'a, R: CatalogEntry>(name: &TableName, relations: &'a [R]) -> Vec<&'a R> {
     let typed = Typed::new(&match name.schema() {
         Some(schema) => format!("{}.{}", schema.text(), name.name().text()),
@@ -108,7 +109,7 @@ pub fn suggest<'a, R: CatalogEntry>(name: &TableName, relations: &'a [R]) -> Vec
     let scored = relations
         .iter()
         .filter_map(|r| {
-            let (distance, case_distance) = match name.schema() {
+            let score = match name.schema() {
                 Some(_) => {
                     let full = typed.score(&format!("{}.{}", r.schema_name(), r.relation_name()));
                     // The whole typed text is the name of a relation the
@@ -116,13 +117,17 @@ pub fn suggest<'a, R: CatalogEntry>(name: &TableName, relations: &'a [R]) -> Vec
                     let whole = r
                         .search_path()
                         .and_then(|_| typed.score(r.relation_name()))
-                        .filter(|(distance, _)| *distance == 0);
+                        .filter(|score| score.distance == 0);
                     full.into_iter().chain(whole).min()?
                 }
                 None => typed.score(r.relation_name())?,
             };
-            let rank = (distance, r.search_path().is_none(), case_distance);
-            Some((rank, (r.schema_name(), r.relation_name()), r))
+            Some((
+                score,
+                r.search_path().is_none(),
+                (r.schema_name(), r.relation_name()),
+                r,
+            ))
         })
         .collect();
     closest(scored)
@@ -133,26 +138,47 @@ pub fn suggest_schemas<'a>(name: &Identifier, schemas: &'a [String]) -> Vec<&'a 
     let typed = Typed::new(name.text());
     let scored = schemas
         .iter()
-        .filter_map(|s| {
-            let (distance, case_distance) = typed.score(s)?;
-            Some(((distance, false, case_distance), (s.as_str(), ""), s))
-        })
+        .filter_map(|s| Some((typed.score(s)?, false, (s.as_str(), ""), s)))
         .collect();
     closest(scored)
 }
 
-type Rank = (usize, bool, usize);
+/// A candidate's score, whether it is off the search path, its schema and
+/// name (the last tie-break), and the candidate.
+type Scored<'a, 'k, T> = (Score, bool, (&'k str, &'k str), &'a T);
 
-fn closest<'a, 'k, T>(mut scored: Vec<(Rank, (&'k str, &'k str), &'a T)>) -> Vec<&'a T> {
-    if scored.iter().any(|((distance, _, _), _, _)| *distance == 0) {
-        scored.retain(|((distance, _, _), _, _)| *distance == 0);
+/// The best few: the very name if some candidate has it, else the close
+/// ones, else the prefix matches.
+fn closest<'a, T>(mut scored: Vec<Scored<'a, '_, T>>) -> Vec<&'a T> {
+    if scored.iter().any(|(score, ..)| score.distance == 0) {
+        scored.retain(|(score, ..)| score.distance == 0);
+    } else if scored.iter().any(|(score, ..)| score.close) {
+        scored.retain(|(score, ..)| score.close);
     }
-    scored.sort_by(|(a, ka, _), (b, kb, _)| (a, ka).cmp(&(b, kb)));
+    scored.sort_by(|(a, a_off, a_key, _), (b, b_off, b_key, _)| {
+        (a.distance, a_off, a.case_distance, a_key).cmp(&(
+            b.distance,
+            b_off,
+            b.case_distance,
+            b_key,
+        ))
+    });
     scored
         .into_iter()
         .take(MAX_SUGGESTIONS)
-        .map(|(_, _, item)| item)
+        .map(|(.., item)| item)
         .collect()
+}
+
+/// How close a candidate is to the typed name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Score {
+    /// Edit distance, case-insensitive.
+    distance: usize,
+    /// Edit distance with case, to prefer `users` over `Users` for `usres`.
+    case_distance: usize,
+    /// Within the distance limit (else only a prefix match).
+    close: bool,
 }
 
 /// A typed name prepared for comparison with many candidates.
@@ -174,18 +200,23 @@ impl Typed {
         }
     }
 
-    /// (case-insensitive distance, distance with case) to `candidate`, or
-    /// `None` when it is not close.
-    fn score(&self, candidate: &str) -> Option<(usize, usize)> {
+    /// How close `candidate` is, or `None` when it is neither close nor a
+    /// prefix match.
+    fn score(&self, candidate: &str) -> Option<Score> {
         let exact: Vec<char> = candidate.chars().collect();
         let lower: Vec<char> = exact.iter().flat_map(|c| c.to_lowercase()).collect();
         let distance = edit_distance(&self.lower, &lower);
         let prefix = self.lower.len().min(lower.len()) >= 3
             && (lower.starts_with(&self.lower) || self.lower.starts_with(&lower));
-        if distance > self.limit && !prefix {
+        let close = distance <= self.limit;
+        if !close && !prefix {
             return None;
         }
-        Some((distance, edit_distance(&self.exact, &exact)))
+        Some(Score {
+            distance,
+            case_distance: edit_distance(&self.exact, &exact),
+            close,
+        })
     }
 }
 
@@ -295,8 +326,10 @@ mod tests {
     #[case("my table", &["app.my table"])]
     // A dot that needed quotes: the whole text is a table's name.
     #[case("my.table", &["public.my.table"])]
-    // Prefixes of at least three characters.
+    // Prefixes of at least three characters, when nothing is close.
     #[case("order", &["public.order_items"])]
+    #[case("post", &["public.posts"])]
+    #[case("user_", &["public.users", "public.Users", "app.users"])]
     // Qualified names compare as schema.name.
     #[case("app.usr", &["app.users"])]
     #[case("ap.users", &["app.users"])]
