@@ -484,6 +484,27 @@ mod tests {
     }
 
     #[test]
+    fn equally_visible_matches_are_refused_naming_each() {
+        // One session's catalog has one visible relation per name; should
+        // a caller pass one with two, neither may be picked.
+        let mut c = catalog();
+        c.relations.push(Relation {
+            name: q("app", "posts"),
+            kind: RelationKind::Table,
+            visible: true,
+            extension_member: false,
+        });
+        let e = c
+            .select(&opts(|o| o.tables = vec!["posts".into()]))
+            .expect_err("ambiguous");
+        assert_eq!(
+            e.to_string(),
+            "cannot read table name \"posts\": it matches public.posts, app.posts; qualify it with its schema"
+        );
+        assert_eq!(e.kind(), crate::backup::ErrorKind::Usage);
+    }
+
+    #[test]
     fn exact_spelling_wins_over_the_folded_one() {
         let mut c = catalog();
         c.relations.push(Relation {

@@ -550,3 +550,25 @@ fn wide_characters_align_by_display_width() {
          SELECT 1 AS \"名前\";\n"
     );
 }
+
+#[test]
+fn a_name_matching_equally_ranked_schemas_is_refused_not_guessed() {
+    // A real session ranks every schema of its path apart; candidates that
+    // share a rank must still never be picked from arbitrarily.
+    let mut inspection = SchemaInspection::new(SchemaRequest {
+        tables: names(&["users"]).unwrap(),
+        all_schemas: false,
+        json_sample_size: 5,
+    });
+    inspection.next_query().unwrap();
+    let err = inspection
+        .handle_rows(&[
+            resolution_row(0, 10, "a", "users", Some(1)),
+            resolution_row(0, 11, "b", "users", Some(1)),
+        ])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "table name \"users\" is ambiguous: it matches a.users, b.users; qualify it with its schema"
+    );
+}
