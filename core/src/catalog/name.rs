@@ -109,8 +109,30 @@ impl fmt::Display for NameError {
 
 impl std::error::Error for NameError {}
 
+/// Which kind of name a list holds: tables may be qualified, schemas not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Table,
+    Schema,
+}
+
+impl Kind {
+    fn what(self) -> &'static str {
+        match self {
+            Kind::Table => "table name",
+            Kind::Schema => "schema name",
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            Kind::Table => TABLE_HINT,
+            Kind::Schema => "write a schema by its name, in double quotes if it holds a dot",
+        }
+    }
+}
+
 const TABLE_HINT: &str = "write a table as table or schema.table";
-const SCHEMA_HINT: &str = "write a schema by its name, in double quotes if it holds a dot";
 
 /// One part of a name, as typed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -263,7 +285,7 @@ pub fn parse_table_names(args: &[String]) -> Result<Vec<TableName>, NameError> {
     let mut names = Vec::new();
     for arg in args {
         for item in list_items(arg) {
-            names.push(parse_item(item, "table name", TABLE_HINT)?);
+            names.push(parse_item(item, Kind::Table)?);
         }
     }
     Ok(names)
@@ -275,7 +297,7 @@ pub fn parse_schema_names(args: &[String]) -> Result<Vec<Identifier>, NameError>
     let mut names = Vec::new();
     for arg in args {
         for item in list_items(arg) {
-            let parsed = parse_item(item, "schema name", SCHEMA_HINT)?;
+            let parsed = parse_item(item, Kind::Schema)?;
             if parsed.schema.is_some() {
                 return Err(NameError::SchemaWithDot {
                     input: item.to_owned(),
@@ -331,10 +353,14 @@ fn item_end(text: &str) -> usize {
     text.len()
 }
 
-fn parse_item(item: &str, what: &'static str, hint: &'static str) -> Result<TableName, NameError> {
+fn parse_item(item: &str, kind: Kind) -> Result<TableName, NameError> {
     let input = item.to_owned();
+    let hint = kind.hint();
     if item.contains('\0') {
-        return Err(NameError::NulCharacter { what, input });
+        return Err(NameError::NulCharacter {
+            what: kind.what(),
+            input,
+        });
     }
     let mut parts = Vec::with_capacity(2);
     let mut chars = item.char_indices().peekable();
@@ -375,7 +401,7 @@ fn parse_item(item: &str, what: &'static str, hint: &'static str) -> Result<Tabl
             None => break,
             Some(_dot) => {
                 if parts.len() == 2 {
-                    return Err(if what == "schema name" {
+                    return Err(if kind == Kind::Schema {
                         NameError::SchemaWithDot { input }
                     } else {
                         NameError::TooManyParts { input }
@@ -494,6 +520,8 @@ mod tests {
     #[case(&["a\"b.c"], vec![p(Some(("a\"b", false)), ("c", false))])]
     #[case(&["app. \"x,y\",z"], vec![p(Some(("app", false)), ("x,y", true)), p(None, ("z", false))])]
     #[case(&["star*?"], vec![p(None, ("star*?", false))])]
+    #[case(&["\" padded \""], vec![p(None, (" padded ", true))])]
+    #[case(&["\"we.ird\".\"x\"\"y.z\""], vec![p(Some(("we.ird", true)), ("x\"y.z", true))])]
     fn parses_names(#[case] args: &[&str], #[case] expected: Vec<Parsed>) {
         assert_eq!(parsed(args), expected);
     }
