@@ -151,10 +151,11 @@ fn unknown_names_stop_before_pg_dump_with_suggestions() {
             "ap.users",
             "table ap.users does not exist; did you mean app.users?",
         ),
+        // Quoted names are exact (an unquoted App would find app).
         (
             "schemas",
-            "App",
-            "schema App does not exist; did you mean app?",
+            "\"App\"",
+            "schema \"App\" does not exist; did you mean app?",
         ),
         (
             "exclude",

@@ -7,11 +7,13 @@
 //! suggestions, and gives the progress display its total.
 
 use super::error::BackupError;
-use super::names::{
-    QualifiedName, RelationName, parse_relation_list, parse_schema_list, user_part,
-};
+use super::names::{QualifiedName, quote_ident, user_part};
 use super::options::BackupOptions;
 use super::version::ServerVersion;
+use crate::catalog::{
+    CatalogEntry, Identifier, NameError, Resolution, TableName, parse_schema_names,
+    parse_table_names, resolve, resolve_schema, suggest, suggest_schemas,
+};
 use crate::wire::DataRow;
 
 /// The queries to run (one simple-query round trip, three result sets):
@@ -49,6 +51,23 @@ pub struct Relation {
     pub visible: bool,
     /// An extension owns it (pg_dump leaves it to `CREATE EXTENSION`).
     pub extension_member: bool,
+}
+
+/// The default search path of the backup's session is the one pg_dump
+/// resolves unqualified names with; a visible relation is the first of its
+/// name there, so one position serves them all.
+impl CatalogEntry for Relation {
+    fn schema_name(&self) -> &str {
+        &self.name.schema
+    }
+
+    fn relation_name(&self) -> &str {
+        &self.name.name
+    }
+
+    fn search_path(&self) -> Option<u32> {
+        self.visible.then_some(1)
+    }
 }
 
 /// What [`CATALOG_QUERY`] returned.
@@ -127,21 +146,19 @@ impl Catalog {
     pub fn select(&self, options: &BackupOptions) -> Result<Selection, BackupError> {
         let tables = self.resolve_tables(&options.tables, "table")?;
         let exclude = self.resolve_tables(&options.exclude_tables, "excluded table")?;
-        let mut schemas = Vec::new();
-        for item in &options.schemas {
-            for schema in parse_schema_list(item)? {
-                if !self.schemas.contains(&schema) {
-                    return Err(BackupError::UnknownSchema {
-                        name: user_part(&schema),
-                        suggestions: suggest(
-                            &schema,
-                            self.schemas.iter().map(|s| (s.as_str(), user_part(s), 0)),
-                        ),
-                    });
+        let mut schemas: Vec<String> = Vec::new();
+        for typed in parse_schema_names(&options.schemas).map_err(bad_name("schema name"))? {
+            let schema = resolve_schema(&typed, &self.schemas).ok_or_else(|| {
+                BackupError::UnknownSchema {
+                    name: as_typed(&typed),
+                    suggestions: suggest_schemas(&typed, &self.schemas)
+                        .into_iter()
+                        .map(|s| user_part(s))
+                        .collect(),
                 }
-                if !schemas.contains(&schema) {
-                    schemas.push(schema);
-                }
+            })?;
+            if !schemas.contains(schema) {
+                schemas.push(schema.clone());
             }
         }
         let in_backup: Vec<&Relation> = self
@@ -182,74 +199,71 @@ impl Catalog {
         what: &'static str,
     ) -> Result<Vec<QualifiedName>, BackupError> {
         let mut out: Vec<QualifiedName> = Vec::new();
-        for item in items {
-            for name in parse_relation_list(item)? {
-                let found = self
-                    .resolve(&name)
-                    .ok_or_else(|| BackupError::UnknownTable {
-                        what,
-                        name: name.to_string(),
-                        suggestions: self.suggest_relations(&name),
-                    })?;
-                if !out.contains(&found) {
-                    out.push(found);
+        for name in parse_table_names(items).map_err(bad_name("table name"))? {
+            let found = match resolve(&name, &self.relations) {
+                Resolution::Found(relation) => relation.name.clone(),
+                Resolution::Ambiguous(relations) => {
+                    return Err(ambiguous(&name, &relations));
                 }
+                Resolution::Unknown => {
+                    return Err(BackupError::UnknownTable {
+                        what,
+                        name: name.input().to_owned(),
+                        suggestions: suggest(&name, &self.relations)
+                            .into_iter()
+                            .map(Relation::shown)
+                            .collect(),
+                    });
+                }
+            };
+            if !out.contains(&found) {
+                out.push(found);
             }
         }
         Ok(out)
     }
+}
 
-    /// The relation `name` means: the exact schema and name, or for a bare
-    /// name the one the default search path sees.
-    fn resolve(&self, name: &RelationName) -> Option<QualifiedName> {
-        self.relations
-            .iter()
-            .find(|r| {
-                r.name.name == name.name
-                    && match &name.schema {
-                        Some(schema) => &r.name.schema == schema,
-                        None => r.visible,
-                    }
-            })
-            .map(|r| r.name.clone())
+impl Relation {
+    /// As a user would type it here: bare when the search path finds it,
+    /// else qualified.
+    fn shown(&self) -> String {
+        if self.visible {
+            user_part(&self.name.name)
+        } else {
+            self.name.to_string()
+        }
     }
+}
 
-    /// Close names for an unknown `name`: for a bare name, relations of a
-    /// close name (shown bare when the search path sees them); for a
-    /// qualified one, relations whose `schema.name` is close, and a
-    /// relation whose name is the whole typed text (`my.table` meant the
-    /// table "my.table").
-    fn suggest_relations(&self, name: &RelationName) -> Vec<String> {
-        let mut candidates: Vec<(String, String, u8)> = Vec::new();
-        let typed = match &name.schema {
-            None => {
-                for r in &self.relations {
-                    let (shown, rank) = if r.visible {
-                        (user_part(&r.name.name), 0)
-                    } else {
-                        (r.name.to_string(), 1)
-                    };
-                    candidates.push((r.name.name.clone(), shown, rank));
-                }
-                name.name.clone()
-            }
-            Some(schema) => {
-                for r in &self.relations {
-                    let full = format!("{}.{}", r.name.schema, r.name.name);
-                    candidates.push((full, r.name.to_string(), 0));
-                    if r.visible {
-                        candidates.push((r.name.name.clone(), user_part(&r.name.name), 0));
-                    }
-                }
-                format!("{schema}.{}", name.name)
-            }
-        };
-        suggest(
-            &typed,
-            candidates
-                .iter()
-                .map(|(c, shown, rank)| (c.as_str(), shown.clone(), *rank)),
-        )
+fn bad_name(what: &'static str) -> impl Fn(NameError) -> BackupError {
+    move |e| BackupError::BadName {
+        what,
+        input: e.input().to_owned(),
+        reason: e.reason(),
+    }
+}
+
+/// Cannot arise from one session's catalog (one visible relation per
+/// name), but a name matching several relations must never pick one.
+fn ambiguous(name: &TableName, relations: &[&Relation]) -> BackupError {
+    let names: Vec<String> = relations.iter().map(|r| r.name.to_string()).collect();
+    BackupError::BadName {
+        what: "table name",
+        input: name.input().to_owned(),
+        reason: format!(
+            "it matches {}; qualify it with its schema",
+            names.join(", ")
+        ),
+    }
+}
+
+/// A schema name as the user typed it: quoted if it was.
+fn as_typed(name: &Identifier) -> String {
+    if name.is_quoted() {
+        quote_ident(name.text())
+    } else {
+        name.text().to_owned()
     }
 }
 
@@ -269,48 +283,10 @@ pub struct Selection {
     pub data_tables: usize,
 }
 
-const MAX_SUGGESTIONS: usize = 3;
-
-/// Up to three candidates close to `typed`: the same name in another case
-/// or schema alone if there is one, else by edit distance. Each candidate
-/// is (name compared, name shown, rank among equals: 0 for what the search
-/// path sees).
-fn suggest<'a>(
-    typed: &str,
-    candidates: impl Iterator<Item = (&'a str, String, u8)>,
-) -> Vec<String> {
-    let mut scored: Vec<(usize, u8, String)> = candidates
-        .filter_map(|(name, shown, rank)| {
-            let d = if name.to_lowercase() == typed.to_lowercase() {
-                0
-            } else {
-                distance(&name.to_lowercase(), &typed.to_lowercase())
-            };
-            (d == 0 || close_enough(typed, d)).then_some((d, rank, shown))
-        })
-        .collect();
-    scored.sort();
-    scored.dedup_by(|a, b| a.2 == b.2);
-    // The same name in another case or schema is surely what was meant.
-    if scored.first().is_some_and(|(d, _, _)| *d == 0) {
-        scored.retain(|(d, _, _)| *d == 0);
-    }
-    scored
-        .into_iter()
-        .take(MAX_SUGGESTIONS)
-        .map(|(_, _, shown)| shown)
-        .collect()
-}
-
-fn close_enough(typed: &str, d: usize) -> bool {
-    d <= (typed.chars().count() / 3).max(1)
-}
-
-use crate::text::edit_distance as distance;
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::edit_distance as distance;
     use bytes::{BufMut, Bytes, BytesMut};
     use rstest::rstest;
 
@@ -392,8 +368,13 @@ mod tests {
     #[case("MixedCase", q("public", "MixedCase"))]
     #[case("\"my.table\"", q("public", "my.table"))]
     #[case("app.\"my table\"", q("app", "my table"))]
+    #[case("app.\"a\"\"b\"", q("app", "a\"b"))]
     #[case("app.a\"b", q("app", "a\"b"))]
     #[case("active_users", q("public", "active_users"))]
+    // Unquoted parts fall back to the folded spelling, as in SQL.
+    #[case("USERS", q("public", "users"))]
+    #[case("App.Users", q("app", "users"))]
+    #[case("Active_Users", q("public", "active_users"))]
     fn resolves_exact_names(#[case] typed: &str, #[case] expected: QualifiedName) {
         let s = catalog()
             .select(&opts(|o| o.tables = vec![typed.into()]))
@@ -457,19 +438,85 @@ mod tests {
     }
 
     #[test]
-    fn schemas_resolve_exactly() {
+    fn schemas_follow_the_table_rule() {
         let s = catalog()
             .select(&opts(|o| o.schemas = vec!["app, \"We.ird\"".into()]))
             .expect("resolves");
         assert_eq!(s.schemas, vec!["app", "We.ird"]);
         assert_eq!(s.table_count, 3);
+        // Unquoted: folded when no schema has the exact spelling.
+        let s = catalog()
+            .select(&opts(|o| o.schemas = vec!["App,APP".into()]))
+            .expect("folds");
+        assert_eq!(s.schemas, vec!["app"]);
+        // Quoted: exact.
         let e = catalog()
-            .select(&opts(|o| o.schemas = vec!["App".into()]))
-            .expect_err("case matters");
+            .select(&opts(|o| o.schemas = vec!["\"App\"".into()]))
+            .expect_err("case matters when quoted");
         assert_eq!(
             e.to_string(),
-            "schema App does not exist; did you mean app?"
+            "schema \"App\" does not exist; did you mean app?"
         );
+        let e = catalog()
+            .select(&opts(|o| o.schemas = vec!["my.schema".into()]))
+            .expect_err("dot");
+        assert!(e.to_string().contains("\"my.schema\""), "{e}");
+    }
+
+    #[rstest]
+    #[case(
+        "\"open",
+        "cannot read table name \"\"open\": unterminated quote: close the name with \""
+    )]
+    #[case("\"ab\"cd", "cannot read table name \"\"ab\"cd\": misplaced quote")]
+    #[case("a..b", "cannot read table name \"a..b\": empty name")]
+    #[case(
+        "db.app.users",
+        "cannot read table name \"db.app.users\": too many dots"
+    )]
+    #[case("\"\"", "cannot read table name \"\"\"\": empty name")]
+    #[case("a\0b", "cannot read table name \"a\0b\": invalid character NUL")]
+    fn unreadable_names_are_refused(#[case] typed: &str, #[case] start: &str) {
+        let e = catalog()
+            .select(&opts(|o| o.tables = vec![typed.into()]))
+            .expect_err("unreadable");
+        assert!(e.to_string().starts_with(start), "{e}");
+    }
+
+    #[test]
+    fn equally_visible_matches_are_refused_naming_each() {
+        // One session's catalog has one visible relation per name; should
+        // a caller pass one with two, neither may be picked.
+        let mut c = catalog();
+        c.relations.push(Relation {
+            name: q("app", "posts"),
+            kind: RelationKind::Table,
+            visible: true,
+            extension_member: false,
+        });
+        let e = c
+            .select(&opts(|o| o.tables = vec!["posts".into()]))
+            .expect_err("ambiguous");
+        assert_eq!(
+            e.to_string(),
+            "cannot read table name \"posts\": it matches public.posts, app.posts; qualify it with its schema"
+        );
+        assert_eq!(e.kind(), crate::backup::ErrorKind::Usage);
+    }
+
+    #[test]
+    fn exact_spelling_wins_over_the_folded_one() {
+        let mut c = catalog();
+        c.relations.push(Relation {
+            name: q("public", "Users"),
+            kind: RelationKind::Table,
+            visible: true,
+            extension_member: false,
+        });
+        let s = c
+            .select(&opts(|o| o.tables = vec!["Users,users,USERS".into()]))
+            .expect("resolves");
+        assert_eq!(s.tables, vec![q("public", "Users"), q("public", "users")]);
     }
 
     #[rstest]

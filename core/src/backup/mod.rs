@@ -13,8 +13,9 @@
 //!    writable before any work. With [`BackupOptions::streams_to_stdout`]
 //!    (`--output -`) there is no target: pg_dump writes to standard output.
 //! 3. [`CATALOG_QUERY`] on a connection, read by [`Catalog::from_rows`];
-//!    [`Catalog::select`] resolves the user's table and schema names
-//!    (unknown ones fail here, with suggestions).
+//!    [`Catalog::select`] resolves the user's table and schema names by
+//!    the rule all commands share ([`crate::catalog`]); unknown ones fail
+//!    here, with suggestions.
 //! 4. [`PgDumpLocation`] says where pg_dump may be; the runtime finds it
 //!    and runs `--version` ([`read_version`]); [`MethodChoice::decide`]
 //!    picks pg_dump or the native method.
@@ -47,9 +48,7 @@ mod version;
 pub use catalog::{CATALOG_QUERY, Catalog, Relation, RelationKind, Selection};
 pub use error::{BackupError, ErrorKind, PgDumpProblem};
 pub use method::{MethodChoice, PG_DUMP_VAR, PgDumpLocation, native_unavailable, read_version};
-pub use names::{
-    QualifiedName, RelationName, parse_relation_list, parse_schema_list, quote_ident, quote_literal,
-};
+pub use names::{QualifiedName, quote_ident, quote_literal};
 pub use options::{BackupFormat, BackupMethod, BackupOptions, Compression, PasswordChannel};
 pub use output::{
     EntryKind, OutputDecision, OutputProbe, OutputTarget, default_file_name, is_directory_dump,

@@ -1,17 +1,9 @@
-//! Names as users type them, and as pg_dump must receive them.
+//! Names as backups show them, and as pg_dump must receive them.
 //!
-//! A user names a table `users`, `MixedCase`, `app.users`, `app."my table"`
-//! or `"my.table"`. The rules, chosen so that every existing name can be
-//! written and none is ever guessed:
-//!
-//! - A list is split at commas; space around items is ignored.
-//! - An item is `name` or `schema.name`; a part is either bare or in double
-//!   quotes.
-//! - A bare part is taken *exactly*: no case folding (`MixedCase` is the
-//!   table `MixedCase`), no patterns (`*` is a star). It ends at `.` or `,`;
-//!   a `"` inside it (`a"b`) is part of the name.
-//! - A quoted part is SQL's quoted identifier: `""` for one `"`; it may
-//!   hold `.`, `,` and leading or trailing space.
+//! Users type table and schema names with the grammar every command
+//! shares, [`crate::catalog`]: quoted parts exact, unquoted parts exact
+//! when such a relation exists and else folded to lower case; no patterns
+//! (`*` is a star).
 //!
 //! pg_dump's `-t`/`-n` take *patterns* in which `*`, `?`, `.` and regular
 //! expression characters are special and unquoted letters are folded to
@@ -20,17 +12,6 @@
 //! characters literally.
 
 use std::fmt;
-
-use super::error::BackupError;
-
-/// A relation name as the user gave it: the schema is optional.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RelationName {
-    /// The schema, when the user qualified the name.
-    pub schema: Option<String>,
-    /// The relation's name, exactly.
-    pub name: String,
-}
 
 /// A relation with its schema, as the catalog names it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,17 +37,9 @@ impl fmt::Display for QualifiedName {
     }
 }
 
-impl fmt::Display for RelationName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(schema) = &self.schema {
-            write!(f, "{}.", user_part(schema))?;
-        }
-        f.write_str(&user_part(&self.name))
-    }
-}
-
 /// A name part as the user would type it: bare when reading it back bare
-/// gives the same name, else quoted.
+/// gives the same name (an unquoted part finds its exact spelling first),
+/// else quoted.
 pub(crate) fn user_part(name: &str) -> String {
     let bare_ok = !name.is_empty()
         && !name.starts_with('"')
@@ -96,220 +69,11 @@ pub fn quote_literal(text: &str) -> String {
     }
 }
 
-/// Splits `input` at commas outside double quotes and reads each item as
-/// `[schema.]name` (see the module rules). Empty items are skipped.
-///
-/// # Errors
-///
-/// [`BackupError::BadName`] for an unterminated quote, text after a
-/// closing quote, an empty part or more than two parts.
-pub fn parse_relation_list(input: &str) -> Result<Vec<RelationName>, BackupError> {
-    let mut out = Vec::new();
-    for item in split_items(input, "table name")? {
-        let parts = split_parts(&item, "table name")?;
-        let bad = |reason: &str| BackupError::BadName {
-            what: "table name",
-            input: item.clone(),
-            reason: reason.to_string(),
-        };
-        match <[String; 1]>::try_from(parts) {
-            Ok([name]) => out.push(RelationName { schema: None, name }),
-            Err(parts) => match <[String; 2]>::try_from(parts) {
-                Ok([schema, name]) => out.push(RelationName {
-                    schema: Some(schema),
-                    name,
-                }),
-                Err(_) => {
-                    return Err(bad(
-                        "expected [schema.]table; put a name that contains a dot in double quotes, e.g. app.\"my.table\"",
-                    ));
-                }
-            },
-        }
-    }
-    Ok(out)
-}
-
-/// Splits `input` at commas outside double quotes and reads each item as
-/// one schema name. Empty items are skipped.
-///
-/// # Errors
-///
-/// [`BackupError::BadName`] as for [`parse_relation_list`], and for a bare
-/// name with a dot.
-pub fn parse_schema_list(input: &str) -> Result<Vec<String>, BackupError> {
-    let mut out = Vec::new();
-    for item in split_items(input, "schema name")? {
-        let mut parts = split_parts(&item, "schema name")?;
-        if parts.len() != 1 {
-            return Err(BackupError::BadName {
-                what: "schema name",
-                input: item,
-                reason: "a schema name has no dot; put a name that contains one in double quotes, e.g. \"my.schema\"".to_string(),
-            });
-        }
-        out.push(parts.remove(0));
-    }
-    Ok(out)
-}
-
-/// The items of a comma-separated list, quotes kept, space trimmed.
-fn split_items(input: &str, what: &'static str) -> Result<Vec<String>, BackupError> {
-    let mut items = Vec::new();
-    let mut current = String::new();
-    let mut in_quotes = false;
-    for c in input.chars() {
-        match c {
-            '"' => {
-                // A quote opens a quoted part only at the start of a part;
-                // inside a bare part (`a"b`) it is a plain character.
-                let at_part_start = current.trim().is_empty() || current.ends_with('.');
-                if in_quotes || at_part_start {
-                    in_quotes = !in_quotes;
-                }
-                current.push(c);
-            }
-            ',' if !in_quotes => {
-                items.push(std::mem::take(&mut current));
-            }
-            _ => current.push(c),
-        }
-    }
-    if in_quotes {
-        return Err(BackupError::BadName {
-            what,
-            input: current.trim().to_string(),
-            reason:
-                "the double quote is not closed; write \"\" for a double quote inside a quoted name"
-                    .to_string(),
-        });
-    }
-    items.push(current);
-    Ok(items
-        .into_iter()
-        .map(|item| item.trim().to_string())
-        .filter(|item| !item.is_empty())
-        .collect())
-}
-
-/// The dot-separated parts of one item, unquoted.
-fn split_parts(item: &str, what: &'static str) -> Result<Vec<String>, BackupError> {
-    let bad = |reason: &str| BackupError::BadName {
-        what,
-        input: item.to_string(),
-        reason: reason.to_string(),
-    };
-    let mut parts = Vec::new();
-    let mut chars = item.chars().peekable();
-    loop {
-        let mut part = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            loop {
-                match chars.next() {
-                    Some('"') if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        part.push('"');
-                    }
-                    Some('"') => break,
-                    Some(c) => part.push(c),
-                    None => return Err(bad("the double quote is not closed")),
-                }
-            }
-            match chars.peek() {
-                None | Some('.') => {}
-                Some(_) => {
-                    return Err(bad(
-                        "text follows a closing double quote; quote the whole name, and write \"\" for a double quote inside it",
-                    ));
-                }
-            }
-            if part.is_empty() {
-                return Err(bad("a quoted name cannot be empty"));
-            }
-        } else {
-            while let Some(&c) = chars.peek() {
-                if c == '.' {
-                    break;
-                }
-                part.push(c);
-                chars.next();
-            }
-            if part.is_empty() {
-                return Err(bad("a name is empty (two dots, or a dot at an end)"));
-            }
-        }
-        parts.push(part);
-        match chars.next() {
-            None => return Ok(parts),
-            Some('.') => {
-                if chars.peek().is_none() {
-                    return Err(bad("a name is empty (two dots, or a dot at an end)"));
-                }
-            }
-            Some(_) => unreachable!("parts end at a dot or at the end"),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::parse_table_names;
     use rstest::rstest;
-
-    fn rel(schema: Option<&str>, name: &str) -> RelationName {
-        RelationName {
-            schema: schema.map(str::to_string),
-            name: name.to_string(),
-        }
-    }
-
-    #[rstest]
-    #[case("users", vec![rel(None, "users")])]
-    #[case("users,posts, comments", vec![rel(None, "users"), rel(None, "posts"), rel(None, "comments")])]
-    #[case("MixedCase", vec![rel(None, "MixedCase")])]
-    #[case("\"MixedCase\"", vec![rel(None, "MixedCase")])]
-    #[case("app.users", vec![rel(Some("app"), "users")])]
-    #[case("app.\"my table\"", vec![rel(Some("app"), "my table")])]
-    #[case("app.my table", vec![rel(Some("app"), "my table")])]
-    #[case("\"my.table\"", vec![rel(None, "my.table")])]
-    #[case("\"a,b\",c", vec![rel(None, "a,b"), rel(None, "c")])]
-    #[case("a\"b", vec![rel(None, "a\"b")])]
-    #[case("\"a\"\"b\"", vec![rel(None, "a\"b")])]
-    #[case("\"we.ird\".\"x\"\"y.z\"", vec![rel(Some("we.ird"), "x\"y.z")])]
-    #[case("star*?", vec![rel(None, "star*?")])]
-    #[case("\" padded \"", vec![rel(None, " padded ")])]
-    #[case(" , users ,", vec![rel(None, "users")])]
-    #[case("", vec![])]
-    fn reads_names(#[case] input: &str, #[case] expected: Vec<RelationName>) {
-        assert_eq!(parse_relation_list(input), Ok(expected));
-    }
-
-    #[rstest]
-    #[case("\"open", "the double quote is not closed")]
-    #[case("a.\"open", "the double quote is not closed")]
-    #[case("\"ab\"cd", "text follows a closing double quote")]
-    #[case("a..b", "a name is empty")]
-    #[case("a.", "a name is empty")]
-    #[case(".a", "a name is empty")]
-    #[case("db.app.users", "expected [schema.]table")]
-    #[case("\"\"", "a quoted name cannot be empty")]
-    fn refuses_bad_names(#[case] input: &str, #[case] reason: &str) {
-        let err = parse_relation_list(input).expect_err("must fail");
-        let text = err.to_string();
-        assert!(text.contains(reason), "{text}");
-        assert!(text.starts_with("cannot read table name"), "{text}");
-    }
-
-    #[test]
-    fn schemas_have_one_part() {
-        assert_eq!(
-            parse_schema_list("app, \"My.Schema\",public"),
-            Ok(vec!["app".into(), "My.Schema".into(), "public".into()])
-        );
-        let err = parse_schema_list("my.schema").expect_err("dot");
-        assert!(err.to_string().contains("\"my.schema\""), "{err}");
-    }
 
     #[rstest]
     #[case("public", "users", "\"public\".\"users\"")]
@@ -330,11 +94,15 @@ mod tests {
     #[case("my.table", "\"my.table\"")]
     #[case("a,b", "\"a,b\"")]
     #[case("\"q", "\"\"\"q\"")]
+    #[case("a\"b", "a\"b")]
     #[case(" x", "\" x\"")]
     fn display_reads_back(#[case] name: &str, #[case] shown: &str) {
         assert_eq!(user_part(name), shown);
-        let back = parse_relation_list(shown).expect("reads back");
-        assert_eq!(back, vec![rel(None, name)]);
+        let back = parse_table_names(&[shown.to_owned()]).expect("reads back");
+        assert_eq!(back.len(), 1);
+        assert!(back[0].schema().is_none());
+        // The first spelling looked up is the name itself.
+        assert_eq!(back[0].name().spellings()[0], name);
     }
 
     #[rstest]

@@ -194,9 +194,9 @@ impl FromStr for PasswordChannel {
 /// Everything a backup request says, as the CLI and the MCP tool take it.
 ///
 /// Lists hold what the user typed: each item may itself be a
-/// comma-separated list, and names follow the rules of
-/// [`parse_relation_list`](super::parse_relation_list) (exact, case
-/// preserved, double quotes for names with `.` or `,`).
+/// comma-separated list, and names follow the rule every command shares
+/// ([`crate::catalog`]: quoted parts exact, unquoted ones exact when such a
+/// relation exists, else folded to lower case).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupOptions {
     /// The archive format.

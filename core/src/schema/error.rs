@@ -1,5 +1,7 @@
 //! What can go wrong while reading table names or the catalog.
 
+use crate::catalog::NameError;
+
 /// Why a schema request could not be served.
 ///
 /// Unknown tables are not errors: they are reported, with suggestions, in
@@ -7,42 +9,17 @@
 /// tables that were found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SchemaError {
-    /// A `"` opened a name and nothing closed it.
-    #[error("unterminated quote in {input:?}: close the name with \"")]
-    UnterminatedQuote {
-        /// The table name as given.
+    /// A table name could not be read.
+    #[error(transparent)]
+    Name(#[from] NameError),
+    /// An unqualified name matches tables in schemas the search path ranks
+    /// equally; only a qualified name can say which.
+    #[error("table name {input:?} is ambiguous: it matches {}; qualify it with its schema", .candidates.join(", "))]
+    AmbiguousTable {
+        /// The name as given.
         input: String,
-    },
-    /// A part of the name is empty: `""`, `.users`, `app.`.
-    #[error("empty name in {input:?}: write a table as table or schema.table")]
-    EmptyName {
-        /// The table name as given.
-        input: String,
-    },
-    /// More than `schema.table`.
-    #[error(
-        "too many dots in {input:?}: write a table as table or schema.table \
-         (quote a name that contains a dot: \"my.table\")"
-    )]
-    TooManyParts {
-        /// The table name as given.
-        input: String,
-    },
-    /// A quote in the middle of an unquoted name, or text right after a
-    /// closing quote.
-    #[error(
-        "misplaced quote in {input:?}: quote a whole name part, as in app.\"My Table\" \
-         (write a quote inside a quoted name as \"\")"
-    )]
-    MisplacedQuote {
-        /// The table name as given.
-        input: String,
-    },
-    /// A NUL character, which no PostgreSQL name can contain.
-    #[error("invalid character NUL in table name {input:?}")]
-    NulCharacter {
-        /// The table name as given, NUL included.
-        input: String,
+        /// The matching relations, as SQL names.
+        candidates: Vec<String>,
     },
     /// A catalog query failed on the server.
     #[error("reading the catalog ({step}) failed: {message}")]

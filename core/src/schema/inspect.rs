@@ -8,11 +8,11 @@ use serde_json::{Value, json};
 use super::error::SchemaError;
 use super::infer::infer_json_structure;
 use super::model::TableSchema;
-use super::name::TableName;
-use super::resolve::{Relation, UnknownTable, choose, suggest};
+use super::resolve::{Relation, UnknownTable};
 use super::sql::{
     Scope, list_relations_sql, resolve_names_sql, sample_json_sql, table_details_sql,
 };
+use crate::catalog::{Resolution, TableName, qualified_name, resolve, suggest};
 use crate::wire::DataRow;
 
 /// Rows sampled per JSON column unless the request says otherwise.
@@ -274,13 +274,22 @@ impl SchemaInspection {
             candidates[request].push(Relation::from_row(row, 1, step)?);
         }
         for (i, (name, found)) in self.request.tables.iter().zip(&candidates).enumerate() {
-            match choose(name, found) {
-                Some(relation) => {
+            match resolve(name, found) {
+                Resolution::Found(relation) => {
                     if !self.oids.contains(&relation.oid) {
                         self.oids.push(relation.oid);
                     }
                 }
-                None => self.unresolved.push(i),
+                Resolution::Ambiguous(relations) => {
+                    return Err(SchemaError::AmbiguousTable {
+                        input: name.input().to_owned(),
+                        candidates: relations
+                            .iter()
+                            .map(|r| qualified_name(&r.schema, &r.name, true))
+                            .collect(),
+                    });
+                }
+                Resolution::Unknown => self.unresolved.push(i),
             }
         }
         self.stage = if self.unresolved.is_empty() {
@@ -300,7 +309,7 @@ impl SchemaInspection {
             let name = &self.request.tables[i];
             self.report.missing.push(UnknownTable {
                 input: name.input().to_owned(),
-                suggestions: suggest(name, &relations),
+                suggestions: suggest(name, &relations).into_iter().cloned().collect(),
             });
         }
         self.stage = self.describe_or_done();

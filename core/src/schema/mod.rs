@@ -18,13 +18,13 @@
 //! ```
 //!
 //! Decisions:
-//! - **Names.** An unquoted name is looked up folded to lower case, as SQL
-//!   folds it (`Users` means `users`), and only when that finds nothing, as
-//!   typed (so `Users` still finds a table created as `"Users"`). Quoted
-//!   names are exact. Unqualified names are resolved along the session's
-//!   search path exactly as SQL does; qualified names in their schema,
-//!   whatever the search path. See [`parse_table_names`] and
-//!   [`resolve::choose`].
+//! - **Names** follow the one rule `backup` follows too (see
+//!   [`crate::catalog`]): quoted parts are exact; an unquoted part matches
+//!   its exact spelling when such a relation exists, else the spelling
+//!   folded to lower case (`Users` finds `"Users"`, or `users` when there
+//!   is no `"Users"`). Unqualified names are resolved along the session's
+//!   search path as SQL does; qualified names in their schema, whatever
+//!   the search path.
 //! - **No injection.** Names typed by the user reach the server only as
 //!   literals quoted by `escape_literal`; names read from the catalog only
 //!   as identifiers quoted by `escape_identifier`. See [`sql`].
@@ -43,7 +43,6 @@ mod error;
 pub mod infer;
 mod inspect;
 mod model;
-mod name;
 pub mod render;
 pub mod resolve;
 pub mod sql;
@@ -51,15 +50,16 @@ pub mod sql;
 #[cfg(test)]
 mod tests;
 
+pub use crate::catalog::{
+    Identifier, NameError, TableName, needs_quotes, parse_table_names, qualified_name,
+    quote_if_needed,
+};
 pub use error::SchemaError;
 pub use infer::{FieldShape, JsonShape, JsonStructure, ObjectShape, infer_json_structure};
 pub use inspect::{DEFAULT_JSON_SAMPLE_SIZE, SchemaInspection, SchemaReport, SchemaRequest};
 pub use model::{
     CheckConstraint, ColumnInfo, ForeignKey, Identity, IndexInfo, KeyConstraint, PartitionOf,
     Reference, ReferentialAction, RelationKind, TableSchema, TriggerInfo,
-};
-pub use name::{
-    Identifier, TableName, needs_quotes, parse_table_names, qualified_name, quote_if_needed,
 };
 pub use render::{render_report, render_table, render_tables};
 pub use resolve::{Relation, UnknownTable};

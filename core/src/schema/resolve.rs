@@ -1,5 +1,6 @@
-//! From what the user typed to relations: choosing among the catalog's
-//! candidates, and "did you mean" for names that match nothing.
+//! The catalog rows schema inspection resolves names against, and names
+//! that matched nothing. The rule itself is [`crate::catalog::resolve`],
+//! shared with `backup`.
 
 use std::fmt;
 
@@ -7,11 +8,10 @@ use serde_json::{Value, json};
 
 use super::error::SchemaError;
 use super::model::RelationKind;
-use super::name::{TableName, qualified_name};
+use crate::catalog::{CatalogEntry, qualified_name};
 use crate::wire::DataRow;
 
-/// Suggestions offered per unknown name.
-pub const MAX_SUGGESTIONS: usize = 3;
+pub use crate::catalog::MAX_SUGGESTIONS;
 
 /// A relation as [`list_relations_sql`](super::sql::list_relations_sql)
 /// and [`resolve_names_sql`](super::sql::resolve_names_sql) return it.
@@ -62,36 +62,18 @@ impl Relation {
     }
 }
 
-/// The relation `name` means among `candidates` (the rows of
-/// `resolve_names_sql` for this name), or `None`.
-///
-/// Rules, in order:
-/// 1. the preferred spelling wins: for an unquoted part the name folded to
-///    lower case (what SQL would find), the exact spelling only when the
-///    folded one exists nowhere, so `Users` means `users` if there is one
-///    and `"Users"` otherwise;
-/// 2. for an unqualified name, the schema that comes first in the search
-///    path (`current_schemas(true)`, as SQL resolves it).
-pub fn choose<'a>(name: &TableName, candidates: &'a [Relation]) -> Option<&'a Relation> {
-    let name_spellings = name.name().spellings();
-    let schema_spellings = name.schema().map(|s| s.spellings());
-    candidates
-        .iter()
-        .filter_map(|r| {
-            let name_rank = name_spellings.iter().position(|s| *s == r.name)?;
-            let schema_rank = match &schema_spellings {
-                Some(spellings) => spellings.iter().position(|s| *s == r.schema)?,
-                None => 0,
-            };
-            let path_rank = match (&schema_spellings, r.path_position) {
-                (Some(_), _) => 0,
-                (None, Some(p)) => p,
-                (None, None) => return None,
-            };
-            Some(((name_rank, schema_rank, path_rank), r))
-        })
-        .min_by_key(|(rank, _)| *rank)
-        .map(|(_, r)| r)
+impl CatalogEntry for Relation {
+    fn schema_name(&self) -> &str {
+        &self.schema
+    }
+
+    fn relation_name(&self) -> &str {
+        &self.name
+    }
+
+    fn search_path(&self) -> Option<u32> {
+        self.path_position
+    }
 }
 
 /// A name that matched nothing, with the closest existing names.
@@ -141,61 +123,6 @@ fn in_quotes(name: &str) -> String {
     }
 }
 
-/// The relations closest to `name`, closest first, at most
-/// [`MAX_SUGGESTIONS`].
-///
-/// Closeness is the edit distance (insertions, deletions, substitutions and
-/// swaps of neighbours, case-insensitive) between the typed name and a
-/// relation's name, or its `schema.name` when the user qualified the name.
-/// A relation qualifies when the distance is at most 1 + length / 4 (so
-/// `usres` → `users`, `"Users"` → `users`), or when one name starts with
-/// the other (`order` → `order_items`, at least 3 characters). Ties go to
-/// relations on the search path, then by schema and name.
-pub fn suggest(name: &TableName, relations: &[Relation]) -> Vec<Relation> {
-    let typed: Vec<char> = match name.schema() {
-        Some(schema) => format!("{}.{}", schema.text(), name.name().text()),
-        None => name.name().text().to_owned(),
-    }
-    .chars()
-    .collect();
-    let wanted: Vec<char> = typed.iter().flat_map(|c| c.to_lowercase()).collect();
-    let limit = 1 + wanted.len() / 4;
-    let mut scored: Vec<((usize, bool, usize), &Relation)> = relations
-        .iter()
-        .filter_map(|r| {
-            let exact: Vec<char> = match name.schema() {
-                Some(_) => format!("{}.{}", r.schema, r.name),
-                None => r.name.clone(),
-            }
-            .chars()
-            .collect();
-            let candidate: Vec<char> = exact.iter().flat_map(|c| c.to_lowercase()).collect();
-            let distance = edit_distance(&wanted, &candidate);
-            let prefix = wanted.len().min(candidate.len()) >= 3
-                && (candidate.starts_with(&wanted) || wanted.starts_with(&candidate));
-            if distance > limit && !prefix {
-                return None;
-            }
-            // Ties: on the search path first, then the closer spelling
-            // with case (`users` before `Users` for `usres`).
-            let rank = (
-                distance,
-                r.path_position.is_none(),
-                edit_distance(&typed, &exact),
-            );
-            Some((rank, r))
-        })
-        .collect();
-    scored.sort_by(|(a, ra), (b, rb)| (a, &ra.schema, &ra.name).cmp(&(b, &rb.schema, &rb.name)));
-    scored
-        .into_iter()
-        .take(MAX_SUGGESTIONS)
-        .map(|(_, r)| r.clone())
-        .collect()
-}
-
-use crate::text::edit_distance_chars as edit_distance;
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -203,7 +130,9 @@ mod tests {
     use rstest::rstest;
 
     use super::*;
+    use crate::catalog::{Resolution, TableName, resolve, suggest};
     use crate::schema::parse_table_names;
+    use crate::text::edit_distance_chars as edit_distance;
 
     fn rel(schema: &str, name: &str, path: Option<u32>) -> Relation {
         Relation {
@@ -246,7 +175,7 @@ mod tests {
     fn suggestions(#[case] input: &str, #[case] expected: &[&str]) {
         let got: Vec<String> = suggest(&table(input), &db())
             .iter()
-            .map(Relation::sql_name)
+            .map(|r| r.sql_name())
             .collect();
         assert_eq!(got, expected);
     }
@@ -282,8 +211,11 @@ mod tests {
     }
 
     #[rstest]
-    // Folded spelling first, wherever it is on the path.
-    #[case("Users", &[("app", "Users", Some(1)), ("public", "users", Some(2))], Some(("public", "users")))]
+    // The exact spelling first, wherever it is on the path.
+    #[case("Users", &[("app", "Users", Some(1)), ("public", "users", Some(2))], Some(("app", "Users")))]
+    #[case("Users", &[("app", "users", Some(1)), ("public", "Users", Some(2))], Some(("public", "Users")))]
+    // The folded spelling when no exact one exists.
+    #[case("USERS", &[("app", "Users", Some(1)), ("public", "users", Some(2))], Some(("public", "users")))]
     // Exact spelling when nothing folds.
     #[case("Users", &[("app", "Users", Some(1))], Some(("app", "Users")))]
     // Quoted: exact only.
@@ -294,7 +226,8 @@ mod tests {
     #[case("users", &[("app", "users", None)], None)]
     // Qualified names do.
     #[case("app.users", &[("app", "users", None)], Some(("app", "users")))]
-    #[case("App.Users", &[("App", "Users", None), ("app", "users", None)], Some(("app", "users")))]
+    #[case("App.Users", &[("App", "Users", None), ("app", "users", None)], Some(("App", "Users")))]
+    #[case("APP.USERS", &[("App", "Users", None), ("app", "users", None)], Some(("app", "users")))]
     #[case("App.Users", &[("App", "Users", None)], Some(("App", "Users")))]
     fn choosing(
         #[case] input: &str,
@@ -302,7 +235,11 @@ mod tests {
         #[case] expected: Option<(&str, &str)>,
     ) {
         let candidates: Vec<Relation> = candidates.iter().map(|(s, n, p)| rel(s, n, *p)).collect();
-        let got = choose(&table(input), &candidates).map(|r| (r.schema.as_str(), r.name.as_str()));
+        let got = match resolve(&table(input), &candidates) {
+            Resolution::Found(r) => Some((r.schema.as_str(), r.name.as_str())),
+            Resolution::Unknown => None,
+            Resolution::Ambiguous(found) => panic!("ambiguous: {found:?}"),
+        };
         assert_eq!(got, expected);
     }
 }

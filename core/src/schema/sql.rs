@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use postgres_protocol::escape::{escape_identifier, escape_literal};
 
-use super::name::TableName;
+use crate::catalog::TableName;
 
 /// Relation kinds `sequelae schema` describes: tables, partitioned tables,
 /// views, materialized views, foreign tables.
@@ -58,12 +58,12 @@ pub fn list_relations_sql(scope: Scope) -> String {
 /// (as in [`list_relations_sql`]).
 ///
 /// For every name the query offers every spelling of
-/// [`Identifier::spellings`](super::Identifier::spellings), as escaped
+/// [`Identifier::spellings`](crate::catalog::Identifier::spellings), as escaped
 /// literals; an unqualified name is looked up in the schemas of
 /// `current_schemas(true)` (the search path with `pg_catalog` and the
 /// session's temporary schema, exactly where SQL looks), a qualified one in
 /// its schema only. Choosing among the candidates is
-/// [`resolve`](super::resolve::choose)'s job. `names` must not be empty.
+/// [`crate::catalog::resolve`]'s job. `names` must not be empty.
 pub fn resolve_names_sql(names: &[TableName]) -> String {
     let mut values = String::new();
     for (i, name) in names.iter().enumerate() {

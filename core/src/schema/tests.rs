@@ -6,127 +6,9 @@ use serde_json::json;
 use super::*;
 use crate::json::tests::data_row;
 
-fn names(args: &[&str]) -> Result<Vec<TableName>, SchemaError> {
+fn names(args: &[&str]) -> Result<Vec<TableName>, NameError> {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     parse_table_names(&args)
-}
-
-/// (schema, quoted?), (name, quoted?) of each parsed name.
-type Parsed = (Option<(String, bool)>, (String, bool));
-
-fn parsed(args: &[&str]) -> Vec<Parsed> {
-    names(args)
-        .unwrap()
-        .iter()
-        .map(|n| {
-            (
-                n.schema().map(|s| (s.text().to_owned(), s.is_quoted())),
-                (n.name().text().to_owned(), n.name().is_quoted()),
-            )
-        })
-        .collect()
-}
-
-fn p(schema: Option<(&str, bool)>, name: (&str, bool)) -> Parsed {
-    (
-        schema.map(|(s, q)| (s.to_owned(), q)),
-        (name.0.to_owned(), name.1),
-    )
-}
-
-#[rstest]
-#[case(&["users"], vec![p(None, ("users", false))])]
-#[case(&["public.users"], vec![p(Some(("public", false)), ("users", false))])]
-#[case(&["\"MixedCase\""], vec![p(None, ("MixedCase", true))])]
-#[case(&["app.\"my table\""], vec![p(Some(("app", false)), ("my table", true))])]
-#[case(&["Users"], vec![p(None, ("Users", false))])]
-#[case(&["users,posts"], vec![p(None, ("users", false)), p(None, ("posts", false))])]
-#[case(&["users", "posts"], vec![p(None, ("users", false)), p(None, ("posts", false))])]
-#[case(&[" users , posts ,"], vec![p(None, ("users", false)), p(None, ("posts", false))])]
-#[case(&["users,,posts"], vec![p(None, ("users", false)), p(None, ("posts", false))])]
-#[case(&["\"a,b\",c"], vec![p(None, ("a,b", true)), p(None, ("c", false))])]
-#[case(&["\"a.b\""], vec![p(None, ("a.b", true))])]
-#[case(&["\"x.y\".\"a,b\""], vec![p(Some(("x.y", true)), ("a,b", true))])]
-#[case(&["\"say \"\"hi\"\"\""], vec![p(None, ("say \"hi\"", true))])]
-#[case(&["my table"], vec![p(None, ("my table", false))])]
-#[case(&["app . \"T\" "], vec![p(Some(("app", false)), ("T", true))])]
-#[case(&["\"Grüße\".日本"], vec![p(Some(("Grüße", true)), ("日本", false))])]
-#[case(&[], vec![])]
-#[case(&["", " , "], vec![])]
-fn parses_names(#[case] args: &[&str], #[case] expected: Vec<Parsed>) {
-    assert_eq!(parsed(args), expected);
-}
-
-#[rstest]
-#[case(
-    "app.\"x",
-    "unterminated quote in \"app.\\\"x\": close the name with \""
-)]
-#[case(
-    "\"users",
-    "unterminated quote in \"\\\"users\": close the name with \""
-)]
-#[case("\"a,b", "unterminated quote in \"\\\"a,b\": close the name with \"")]
-#[case(
-    "a.b.c",
-    "too many dots in \"a.b.c\": write a table as table or schema.table (quote a name that contains a dot: \"my.table\")"
-)]
-#[case(
-    ".users",
-    "empty name in \".users\": write a table as table or schema.table"
-)]
-#[case(
-    "app.",
-    "empty name in \"app.\": write a table as table or schema.table"
-)]
-#[case(
-    "\"\"",
-    "empty name in \"\\\"\\\"\": write a table as table or schema.table"
-)]
-#[case(
-    "ab\"c\"",
-    "misplaced quote in \"ab\\\"c\\\"\": quote a whole name part, as in app.\"My Table\" (write a quote inside a quoted name as \"\")"
-)]
-#[case(
-    "\"ab\"c",
-    "misplaced quote in \"\\\"ab\\\"c\": quote a whole name part, as in app.\"My Table\" (write a quote inside a quoted name as \"\")"
-)]
-#[case("a\0b", "invalid character NUL in table name \"a\\0b\"")]
-fn rejects_malformed_names(#[case] arg: &str, #[case] message: &str) {
-    assert_eq!(names(&[arg]).unwrap_err().to_string(), message);
-}
-
-#[rstest]
-#[case("users", &["users"])]
-#[case("Users", &["users", "Users"])]
-#[case("\"Users\"", &["Users"])]
-#[case("ÄBC", &["Äbc", "ÄBC"])]
-fn spellings(#[case] arg: &str, #[case] expected: &[&str]) {
-    assert_eq!(names(&[arg]).unwrap()[0].name().spellings(), expected);
-}
-
-#[test]
-fn long_names_are_cut_like_the_server_cuts_them() {
-    let long = "é".repeat(40); // 80 bytes
-    let spelled = names(&[&format!("\"{long}\"")]).unwrap()[0]
-        .name()
-        .spellings();
-    assert_eq!(spelled, ["é".repeat(31)]); // 62 bytes: no half character
-}
-
-#[test]
-fn exact_names() {
-    let name = TableName::exact(Some("app"), "My Table").unwrap();
-    assert_eq!(name.input(), "app.\"My Table\"");
-    assert_eq!(name.name().spellings(), ["My Table"]);
-    assert!(matches!(
-        TableName::exact(None, "a\0"),
-        Err(SchemaError::NulCharacter { .. })
-    ));
-    assert!(matches!(
-        TableName::exact(Some(""), "a"),
-        Err(SchemaError::EmptyName { .. })
-    ));
 }
 
 /// Splits SQL into what is inside string literals (decoded) and what is
@@ -169,7 +51,7 @@ fn split_literals(sql: &str) -> (Vec<String>, String) {
 
 #[rstest]
 #[case("\"x'||(SELECT current_user)||'\"", &["x'||(SELECT current_user)||'"])]
-#[case("x'||(SELECT current_user)||'", &["x'||(select current_user)||'", "x'||(SELECT current_user)||'"])]
+#[case("x'||(SELECT current_user)||'", &["x'||(SELECT current_user)||'", "x'||(select current_user)||'"])]
 #[case("\"a\\'; SELECT current_user; --\"", &["a\\'; SELECT current_user; --"])]
 #[case("\"back\\\\slash\\\"", &["back\\\\slash\\"])]
 fn user_names_are_inert_literals(#[case] arg: &str, #[case] spellings: &[&str]) {
@@ -194,7 +76,7 @@ fn schema_and_several_names_are_literals_too() {
     let tables = names(&["App.\"My Table\",users"]).unwrap();
     let sql = sql::resolve_names_sql(&tables);
     assert!(sql.contains(
-        "(0, ARRAY['app', 'App']::text[], ARRAY['My Table']::text[]),\n       (1, NULL::text[], ARRAY['users']::text[])"
+        "(0, ARRAY['App', 'app']::text[], ARRAY['My Table']::text[]),\n       (1, NULL::text[], ARRAY['users']::text[])"
     ), "{sql}");
 }
 
@@ -456,7 +338,7 @@ fn inspection_pumps_resolve_suggest_describe_sample() {
     });
 
     let sql = inspection.next_query().unwrap();
-    assert!(sql.contains("ARRAY['users', 'Users']"), "{sql}");
+    assert!(sql.contains("ARRAY['Users', 'users']"), "{sql}");
     assert_eq!(
         inspection.next_query().unwrap(),
         sql,
@@ -666,5 +548,27 @@ fn wide_characters_align_by_display_width() {
          名前   | text |          |\n\
          View definition:\n \
          SELECT 1 AS \"名前\";\n"
+    );
+}
+
+#[test]
+fn a_name_matching_equally_ranked_schemas_is_refused_not_guessed() {
+    // A real session ranks every schema of its path apart; candidates that
+    // share a rank must still never be picked from arbitrarily.
+    let mut inspection = SchemaInspection::new(SchemaRequest {
+        tables: names(&["users"]).unwrap(),
+        all_schemas: false,
+        json_sample_size: 5,
+    });
+    inspection.next_query().unwrap();
+    let err = inspection
+        .handle_rows(&[
+            resolution_row(0, 10, "a", "users", Some(1)),
+            resolution_row(0, 11, "b", "users", Some(1)),
+        ])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "table name \"users\" is ambiguous: it matches a.users, b.users; qualify it with its schema"
     );
 }

@@ -1,5 +1,5 @@
-//! What the catalog says a relation is, shared by schema inspection and
-//! backup selection so both read `pg_class.relkind` the same way.
+//! What the catalog says a relation is, read the same way by schema
+//! inspection and backup selection.
 
 /// The kind of a relation (`pg_class.relkind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
