@@ -102,15 +102,8 @@ fn runtime_handshake_verifies_full_and_yields_channel_binding_data() {
     let mut tls = handshake(&cluster, &conninfo).expect("verified handshake");
     // ECDSA with SHA-256: the tls-server-end-point hash is SHA-256.
     assert_eq!(tls.channel_binding().map(<[u8]>::len), Some(32));
-    // The stream carries the protocol: a trusted startup gets AuthenticationOk.
-    let mut startup = Vec::new();
-    let body = b"\0\x03\0\0user\0postgres\0database\0postgres\0\0";
-    startup.extend_from_slice(&u32::try_from(body.len() + 4).expect("small").to_be_bytes());
-    startup.extend_from_slice(body);
-    tls.write_all(&startup).expect("send startup");
-    let mut first = [0u8; 9];
-    tls.read_exact(&mut first).expect("answer");
-    assert_eq!(&first, b"R\0\0\0\x08\0\0\0\0", "AuthenticationOk");
+    // The stream carries the protocol: a trusted startup gets an authentication answer.
+    assert_eq!(startup_answer(&mut tls, "postgres"), b'R');
 }
 
 /// Logs in as the SCRAM role through core's Connection over the TLS stream; the server
@@ -270,4 +263,124 @@ fn verification_matrix_agrees_with_psql() {
         }
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+/// Sends a StartupMessage for `user` to database postgres and returns the first message's
+/// type byte: `R` (authentication) or `E` (refused).
+fn startup_answer(tls: &mut TlsStream, user: &str) -> u8 {
+    let mut body = b"\0\x03\0\0user\0".to_vec();
+    body.extend_from_slice(user.as_bytes());
+    body.extend_from_slice(b"\0database\0postgres\0\0");
+    let mut message = u32::try_from(body.len() + 4)
+        .expect("small")
+        .to_be_bytes()
+        .to_vec();
+    message.extend(body);
+    tls.write_all(&message).expect("send startup");
+    let mut first = [0u8; 1];
+    tls.read_exact(&mut first).expect("answer");
+    first[0]
+}
+
+#[test]
+fn client_certificate_authenticates_with_cert_method() {
+    use sequelae_tests::tls::CLIENT_CERT_USER;
+    let pki = TestPki::create().expect("certificates");
+    let hba = format!("hostssl all {CLIENT_CERT_USER} 127.0.0.1/32 cert");
+    let opts = pki
+        .cluster_options(ServerCert::Trusted, &[TLS_ONLY[0], &hba])
+        .expect("options");
+    let cluster = Cluster::start(opts).expect("TLS cluster");
+    cluster
+        .psql("postgres", &format!("CREATE ROLE {CLIENT_CERT_USER} LOGIN"))
+        .expect("role");
+    let base = format!(
+        "host=localhost port={} user={CLIENT_CERT_USER} dbname=postgres sslmode=verify-full sslrootcert={}",
+        cluster.port(),
+        pki.ca.cert
+    );
+    let with_cert = format!(
+        "{base} sslcert={} sslkey={}",
+        pki.client.cert, pki.client.key
+    );
+
+    // psql agrees that the certificate is what logs in.
+    assert_eq!(
+        psql(&cluster, &with_cert, "SELECT current_user"),
+        Ok(CLIENT_CERT_USER.to_owned())
+    );
+
+    let mut tls = handshake(&cluster, &with_cert).expect("handshake with a client certificate");
+    assert_eq!(startup_answer(&mut tls, CLIENT_CERT_USER), b'R');
+    // Without the certificate, the cert method refuses.
+    let none = format!(
+        "{base} sslcert={0}/none.crt sslkey={0}/none.key",
+        pki.dir().display()
+    );
+    let mut tls = handshake(&cluster, &none).expect("handshake without a client certificate");
+    assert_eq!(startup_answer(&mut tls, CLIENT_CERT_USER), b'E');
+}
+
+#[test]
+fn a_client_key_others_can_read_is_refused_before_connecting() {
+    use std::os::unix::fs::PermissionsExt;
+    let pki = TestPki::create().expect("certificates");
+    let loose = pki.dir().join("loose.key");
+    std::fs::copy(&pki.client.key, &loose).expect("copy key");
+    std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let conninfo = format!(
+        "host=localhost sslmode=require sslcert={} sslkey={}",
+        pki.client.cert,
+        loose.display()
+    );
+    let env = Environment::new().with_os_user("postgres");
+    let settings = ConnectSettings::parse(&conninfo, &env).expect("settings");
+    let policy = TlsPolicy::new(&settings, TlsSettings::default(), None).expect("policy");
+    let err = policy
+        .requirements(&settings.endpoints[0], &|p| tls_file_stat(p))
+        .expect_err("loose key");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "private key file \"{}\" has group or world access (mode 0644)",
+            loose.display()
+        )),
+        "{err}"
+    );
+}
+
+/// PostgreSQL 17 and later accept TLS without SSLRequest, and agree to ALPN `postgresql`.
+#[test]
+fn direct_tls_negotiates_alpn_with_postgresql_18() {
+    use sequelae_core::tls::SslNegotiation;
+    let pki = TestPki::create().expect("certificates");
+    let mut opts = pki
+        .cluster_options(ServerCert::Trusted, TLS_ONLY)
+        .expect("options");
+    opts.version = Some(18);
+    let cluster = Cluster::start(opts).expect("PostgreSQL 18 with TLS");
+    let conninfo = format!(
+        "host=localhost port={} sslmode=verify-full sslrootcert={}",
+        cluster.port(),
+        pki.ca.cert
+    );
+    let env = Environment::new().with_os_user("postgres");
+    let settings = ConnectSettings::parse(&conninfo, &env).expect("settings");
+    let direct = TlsSettings {
+        negotiation: SslNegotiation::Direct,
+        ..TlsSettings::default()
+    };
+    let policy = TlsPolicy::new(&settings, direct, None).expect("policy");
+    let endpoint = &settings.endpoints[0];
+    assert_eq!(
+        policy.attempts(endpoint),
+        &[sequelae_core::tls::Attempt::DirectTls]
+    );
+    let req = policy
+        .requirements(endpoint, &|p| tls_file_stat(p))
+        .expect("requirements");
+    let socket = TcpStream::connect((cluster.host(), cluster.port())).expect("connect");
+    socket.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    let mut tls = tls_handshake(Box::new(socket), &req, "localhost").expect("direct handshake");
+    assert_eq!(tls.alpn_protocol(), Some(&b"postgresql"[..]));
+    assert_eq!(startup_answer(&mut tls, "postgres"), b'R');
 }
