@@ -343,7 +343,10 @@ impl ServerCertVerifier for PolicyVerifier {
                 let name = match identity {
                     ServerIdentity::Name(name) => {
                         ServerName::try_from(name.as_str()).map_err(|_| {
-                            rustls::Error::InvalidCertificate(CertificateError::NotValidForName)
+                            rustls::Error::General(format!(
+                                "host name \"{name}\" is not a valid DNS name to check the \
+                                 certificate against"
+                            ))
                         })?
                     }
                     ServerIdentity::Address(addr) => ServerName::IpAddress((*addr).into()),

@@ -91,6 +91,14 @@ pub enum TlsError {
         /// The key file looked for.
         key: String,
     },
+    /// The key file exists but could not be examined.
+    #[error("could not stat private key file \"{path}\": {reason}")]
+    KeyUnreadable {
+        /// The file.
+        path: String,
+        /// The operating system's reason.
+        reason: String,
+    },
     /// The key file is a directory or a device.
     #[error("private key file \"{path}\" is not a regular file")]
     KeyNotRegular {

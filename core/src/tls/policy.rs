@@ -334,7 +334,11 @@ enum KeyProblem {
 /// else's (libpq does not check those).
 fn check_key_file(path: &str, stat: &FileStat) -> Result<(), KeyProblem> {
     match *stat {
-        FileStat::Missing | FileStat::Unreadable(_) => Err(KeyProblem::Missing),
+        FileStat::Missing => Err(KeyProblem::Missing),
+        FileStat::Unreadable(ref reason) => Err(KeyProblem::Error(TlsError::KeyUnreadable {
+            path: path.to_string(),
+            reason: reason.clone(),
+        })),
         FileStat::Present { regular: false, .. } => {
             Err(KeyProblem::Error(TlsError::KeyNotRegular {
                 path: path.to_string(),

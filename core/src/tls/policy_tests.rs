@@ -379,3 +379,20 @@ fn channel_binding_setting_is_passed_on() {
         .expect("valid");
     assert_eq!(req.channel_binding, ChannelBindingMode::Require);
 }
+
+#[test]
+fn unreadable_key_is_named() {
+    let conn = "host=db sslmode=require sslcert=/c.pem sslkey=/k.pem";
+    let stat = |path: &str| match path {
+        "/c.pem" => key_file(0o644),
+        "/k.pem" => FileStat::Unreadable("Permission denied".into()),
+        _ => FileStat::Missing,
+    };
+    let err = policy(conn)
+        .requirements(&endpoint(conn), &stat)
+        .expect_err("unreadable");
+    assert_eq!(
+        err.to_string(),
+        "could not stat private key file \"/k.pem\": Permission denied"
+    );
+}
