@@ -19,4 +19,5 @@ pub mod schema;
 pub mod session;
 pub mod sql;
 pub mod text;
+pub mod tls;
 pub mod wire;

@@ -59,6 +59,9 @@ pub struct ClusterOptions {
     /// does not own or that others can read, so this is the place for `ssl_cert_file` and
     /// `ssl_key_file` made at test time.
     pub data_files: Vec<(String, Vec<u8>)>,
+    /// `pg_hba.conf` lines placed before the harness's own, so they win (first match), e.g.
+    /// `"hostnossl all all 127.0.0.1/32 reject"` to refuse connections without TLS.
+    pub hba_lines: Vec<String>,
     /// The PostgreSQL major version to run (see `scripts/postgres-versions`);
     /// `None` runs the installation found on PATH or the newest Debian one.
     pub version: Option<u32>,
@@ -393,7 +396,13 @@ impl Cluster {
                 .map_err(|e| HarnessError::io(format!("cannot write {path}"), e))
         };
         // Existing files keep their owner (the server's user) when we write them as root.
-        write(&self.data_dir.join("pg_hba.conf"), PG_HBA.as_bytes(), false)?;
+        let mut hba = String::new();
+        for line in &opts.hba_lines {
+            hba.push_str(line);
+            hba.push('\n');
+        }
+        hba.push_str(PG_HBA);
+        write(&self.data_dir.join("pg_hba.conf"), hba.as_bytes(), false)?;
         let mut conf = format!(
             "\n# Added by sequelae-tests.\n\
              listen_addresses = '127.0.0.1'\n\

@@ -19,6 +19,7 @@ mod cluster;
 pub mod conformance;
 mod memory;
 mod os;
+pub mod tls;
 
 use std::process::ExitStatus;
 
