@@ -58,12 +58,10 @@ pub(crate) fn run(
             ScriptAction::Query { sql, alone } => {
                 run_query(client, &mut driver, presenter, &sql, alone);
             }
-            ScriptAction::CopyIn { sql } => {
-                match client.copy_in(&sql, &mut CopyData { source }) {
-                    Ok(outcome) => driver.handle_copy_done(outcome.rows, Instant::now()),
-                    Err(e) => statement_failed(&mut driver, e),
-                }
-            }
+            ScriptAction::CopyIn { sql } => match client.copy_in(&sql, &mut CopyData { source }) {
+                Ok(outcome) => driver.handle_copy_done(outcome.rows, Instant::now()),
+                Err(e) => statement_failed(&mut driver, e),
+            },
             ScriptAction::ReadParameter(name) => driver.handle_parameter(client.parameter(name)),
             ScriptAction::Show(Output::Failure(message)) => {
                 failure_unshown = presenter.failure(&message).is_err();

@@ -336,6 +336,10 @@ impl<F> ScriptDriver<F> {
                         return ScriptAction::Flush;
                     }
                 }
+                // A signal during the flush still stops the run, and says so.
+                Phase::Deciding if self.failure.is_none() && self.interrupted.is_some() => {
+                    self.stop_interrupted();
+                }
                 Phase::Deciding => {
                     let end = self.run_end();
                     self.decide(end, status);
