@@ -557,13 +557,14 @@ impl<F> ScriptDriver<F> {
                 alone: self.options.read_only,
             }
         };
-        self.pending = Some(request);
+        self.pending = Some(request.clone());
         match self.options.statement_timeout {
+            // The request follows, as the pending one.
             Some(timeout) => {
                 self.deadline_set = true;
                 ScriptAction::SetDeadline(Some(now + timeout + CLIENT_DEADLINE_MARGIN))
             }
-            None => self.pending.clone().unwrap_or(ScriptAction::Done),
+            None => request,
         }
     }
 

@@ -37,6 +37,8 @@ struct Trouble {
     output_fails: Option<(usize, bool)>,
     /// The flush before COMMIT fails.
     flush_fails: bool,
+    /// SQL of ours before the statements fails (the session broke).
+    prepare_fails: bool,
     /// `default_transaction_read_only` after each statement.
     read_only_parameter: Option<&'static str>,
 }
@@ -152,9 +154,13 @@ fn run(script: &str, options: ScriptOptions, replies: &[(&str, Reply)], trouble:
                 driver.handle_input(input.pop_front());
             }
             ScriptAction::Prepare(sql) => {
-                status = move_status(status, &sql);
                 log.push(format!("prepare {sql}"));
-                sent.push(sql);
+                sent.push(sql.clone());
+                if trouble.prepare_fails {
+                    driver.fail("prepare", "server closed the connection".into());
+                    continue;
+                }
+                status = move_status(status, &sql);
                 driver.handle_done();
             }
             ScriptAction::SetDeadline(deadline) => {
@@ -808,4 +814,23 @@ fn an_unanswered_request_is_asked_again() {
 fn read_only_without_a_transaction_is_refused() {
     let refused = ScriptDriver::<&'static str>::new(options(false, true), None);
     assert!(refused.is_err_and(|e| e.to_string().contains("--no-transaction")));
+}
+
+#[test]
+fn a_failure_of_our_own_sql_stops_before_the_first_statement() {
+    let trouble = Trouble {
+        prepare_fails: true,
+        ..Trouble::default()
+    };
+    let r = run("SELECT 1;", options(true, false), &[], &trouble);
+    assert_eq!(r.sent, ["BEGIN;"]);
+    assert!(matches!(
+        r.report.failure,
+        Some(RunFailure::Local("prepare"))
+    ));
+    assert!(
+        r.shown
+            .contains(&Output::Failure("server closed the connection".into()))
+    );
+    assert_eq!(r.report.statements, 0);
 }
