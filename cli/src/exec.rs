@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::BufReader;
 
 use camino::Utf8Path;
-use sequelae_core::session::ScriptOptions;
+use sequelae_core::session::{ScriptDriver, ScriptOptions};
 use sequelae_core::sql::ScriptItem;
 use sequelae_std::{Client, settings_from_env};
 
@@ -13,7 +13,7 @@ use crate::GlobalOptions;
 use crate::exit::Failure;
 use crate::interrupt;
 use crate::output;
-use crate::script::{self, RunSettings};
+use crate::script;
 use crate::source::Source;
 
 /// `sequelae exec SQL`.
@@ -47,20 +47,17 @@ pub(crate) fn file(global: &GlobalOptions, path: &Utf8Path) -> Result<(), Failur
 }
 
 fn run(global: &GlobalOptions, mut source: Source<'_>) -> Result<(), Failure> {
-    let settings = RunSettings {
-        script: ScriptOptions {
-            transaction: !global.no_transaction,
-            read_only: global.read_only,
-            statement_timeout: global.timeout(),
-        },
+    let options = ScriptOptions {
+        transaction: !global.no_transaction,
+        read_only: global.read_only,
+        statement_timeout: global.timeout(),
         max_rows: global.max_rows,
-        timeout: global.timeout(),
     };
     // Refuse bad flags, a closed stdout, and unreadable or malformed
     // input before connecting.
     output::check_stdout_open()?;
-    sequelae_core::session::ScriptRunner::new(settings.script.clone())
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let name = (source.name != "<command>").then(|| source.name.clone());
+    let driver = ScriptDriver::new(options, name).map_err(|e| Failure::Usage(e.to_string()))?;
     interrupt::report_json(global.json);
     let multi = {
         // Waiting for the first statements (stdin may be slow): a signal
@@ -82,7 +79,7 @@ fn run(global: &GlobalOptions, mut source: Source<'_>) -> Result<(), Failure> {
         output::note(&format!("sequelae: warning: {warning}"));
     }
     let mut presenter = crate::present::for_options(global, multi, source.name.clone());
-    let result = script::run(&mut client, &mut source, &settings, presenter.as_mut());
+    let result = script::run(&mut client, &mut source, driver, presenter.as_mut());
     drop(presenter);
     // A session that broke (timeout, lost connection) cannot say goodbye.
     let _ = client.close();

@@ -1,16 +1,14 @@
-//! Runs a script: the core's [`ScriptRunner`] decides what goes around the
-//! user's statements, this pumps statements from the source through the
-//! client to the presenter.
+//! Runs a script: the core's [`ScriptDriver`] decides every step (the SQL
+//! around the statements, `--read-only`, `--max-rows`, the deadline, the
+//! hints, COMMIT or ROLLBACK); this pumps its actions through the client
+//! and shows what it yields through the presenter.
 
-use std::cell::Cell;
 use std::io::{self, Read};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use sequelae_core::render::StatementSummary;
-use sequelae_core::session::{Finish, RunEnd, ScriptOptions, ScriptRunner, Verdict};
-use sequelae_core::sql::{ScriptItem, Statement};
-use sequelae_core::wire::ServerMessage;
-use sequelae_std::{CANCEL_GRACE, Client, Error, QueryItem};
+use sequelae_core::session::{Output, RunFailure, ScriptAction, ScriptDriver};
+use sequelae_core::sql::ScriptItem;
+use sequelae_std::{Client, Error};
 
 use crate::exit::Failure;
 use crate::interrupt;
@@ -18,315 +16,192 @@ use crate::output;
 use crate::present::Presenter;
 use crate::source::Source;
 
-/// What the flags asked for.
-#[derive(Debug, Clone)]
-pub(crate) struct RunSettings {
-    pub(crate) script: ScriptOptions,
-    pub(crate) max_rows: Option<u64>,
-    pub(crate) timeout: Option<Duration>,
-}
-
-/// How a statement ended, as far as the pump is concerned.
-enum Outcome {
-    Done,
-    Failed(Box<ServerMessage>),
-}
-
-/// Runs every statement of `source`; returns the failure to exit with.
+/// Runs every statement of `source` as `driver` says; returns the failure
+/// to exit with.
 pub(crate) fn run(
     client: &mut Client,
     source: &mut Source<'_>,
-    settings: &RunSettings,
+    mut driver: ScriptDriver<Failure>,
     presenter: &mut dyn Presenter,
 ) -> Result<(), Failure> {
-    let mut runner =
-        ScriptRunner::new(settings.script.clone()).map_err(|e| Failure::Usage(e.to_string()))?;
-    let started = Instant::now();
     let cancel = client.cancel_handle();
     let _registration = cancel.map(|handle| {
         interrupt::on_interrupt(move || {
             let _ = handle.cancel();
         })
     });
-    let mut statements = 0u64;
-    let mut failure: Option<Failure> = None;
-    let output_failed = Cell::new(false);
-    let output = |e: io::Error| {
-        output_failed.set(true);
-        output::failure(&e)
-    };
-
-    // Every way out of the loop leaves `failure` set (or not) and goes
-    // through the same ending: the presenter closes its output (a JSON
-    // document stays one valid document), then COMMIT or ROLLBACK.
+    // Whether the last failure shown through the presenter reached it: if
+    // not, it is still to be reported (on stderr, at least).
+    let mut failure_unshown = false;
     loop {
-        if interrupt::interrupted() {
-            failure = Some(fail(presenter, Failure::Interrupted));
-            break;
+        if let Some(stop) = interrupt::current() {
+            driver.interrupt(stop.message());
         }
-        let statement = match source.next() {
-            Ok(Some(ScriptItem::Statement(s))) => s,
-            Ok(None) => break,
-            // Inline COPY data is consumed with its statement; stray data
-            // means the splitter and we disagree.
-            Ok(Some(other)) => {
-                let f = Failure::Usage(format!(
-                    "{}: unexpected COPY data without a COPY statement ({other:?})",
-                    source.name
-                ));
-                failure = Some(fail(presenter, f));
-                break;
-            }
-            Err(f) => {
-                failure = Some(fail(presenter, f));
-                break;
-            }
-        };
-        if let Some(sql) = runner.before_statement(client.transaction_status()) {
-            if let Err(e) = client.simple_query(&sql) {
-                failure = Some(fail(presenter, e.into()));
-                break;
-            }
-        }
-        if let Some(timeout) = settings.timeout {
-            // The server's statement_timeout fires first; this catches a
-            // server or network that does not answer.
-            client.set_query_deadline(Some(Instant::now() + timeout + CANCEL_GRACE / 5));
-        }
-        statements += 1;
-        let began = Instant::now();
-        let outcome = run_statement(
-            client,
-            source,
-            &statement,
-            settings,
-            presenter,
-            &mut runner,
-            began,
-        );
-        client.set_query_deadline(None);
-        match outcome {
-            Ok(Outcome::Done) => {
-                if let Some(warning) = runner.statement_ended_ours(
-                    client.transaction_status(),
-                    &statement.text,
-                    statement.line,
-                ) {
-                    let warning = match source.name.as_str() {
-                        "<command>" => warning,
-                        name => format!("{name}: {warning}"),
-                    };
-                    if let Err(e) = presenter.warning(&warning) {
-                        failure = Some(output(e));
-                        break;
-                    }
+        match driver.next_action(Instant::now(), client.transaction_status()) {
+            ScriptAction::ReadInput => match source.next() {
+                Ok(item) => driver.handle_input(item),
+                Err(f) => {
+                    let message = f.message();
+                    driver.fail(f, message);
+                }
+            },
+            ScriptAction::Prepare(sql) => {
+                if let Err(e) = client.simple_query(&sql) {
+                    let f = Failure::from(e);
+                    let message = f.message();
+                    driver.fail(f, message);
+                } else {
+                    driver.handle_done();
                 }
             }
-            Ok(Outcome::Failed(error)) => {
-                let interrupted = interrupt::current();
-                let hint = runner.hint(&error).map(str::to_string);
-                let hint = match (&hint, interrupted) {
-                    (_, Some(stop)) => Some(format!("cancelled: {}", stop.message())),
-                    (None, None) if settings.timeout.is_some() && error.code == "57014" => {
-                        Some("the statement ran past --timeout and was cancelled".to_string())
-                    }
-                    _ => hint,
-                };
-                runner.after_statement(Some(&error));
-                failure = Some(
-                    match presenter.error(&error, &statement.text, statement.line, hint.as_deref())
-                    {
-                        Err(e) => output(e),
-                        Ok(()) => Failure::Reported(interrupted.map_or(1, |s| s.code())),
-                    },
-                );
-                break;
+            ScriptAction::SetDeadline(deadline) => client.set_query_deadline(deadline),
+            ScriptAction::Query { sql, alone } => {
+                run_query(client, &mut driver, presenter, &sql, alone);
             }
-            Err(_) if interrupt::interrupted() => {
-                failure = Some(fail(presenter, Failure::Interrupted));
-                break;
+            ScriptAction::CopyIn { sql } => match client.copy_in(&sql, &mut CopyData { source }) {
+                Ok(outcome) => driver.handle_copy_done(outcome.rows, Instant::now()),
+                Err(e) => statement_failed(&mut driver, e),
+            },
+            ScriptAction::ReadParameter(name) => driver.handle_parameter(client.parameter(name)),
+            ScriptAction::Show(Output::Failure(message)) => {
+                failure_unshown = presenter.failure(&message).is_err();
             }
-            Err(StatementError::Output(e)) => {
-                failure = Some(output(e));
-                break;
+            ScriptAction::Show(out) => {
+                if let Err(e) = show(presenter, out) {
+                    output_failed(&mut driver, &e);
+                }
             }
-            Err(StatementError::Client(e)) => {
-                failure = Some(fail(presenter, e.into()));
-                break;
+            ScriptAction::Flush => {
+                if let Err(e) = presenter.flush() {
+                    output_failed(&mut driver, &e);
+                }
             }
-        }
-        if runner.after_statement(None) == Verdict::Stop {
-            break;
-        }
-        if let Some(reason) = client
-            .parameter("default_transaction_read_only")
-            .and_then(|v| runner.parameter_changed("default_transaction_read_only", v))
-        {
-            failure = Some(fail(presenter, Failure::Database(reason)));
-            break;
+            ScriptAction::Commit => {
+                // The last moment a signal can still undo the work: if one
+                // came, the driver hears of it at the top of the loop and
+                // rolls back instead.
+                if interrupt::commit_point() {
+                    end(client, &mut driver, "COMMIT");
+                }
+            }
+            ScriptAction::Rollback => end(client, &mut driver, "ROLLBACK"),
+            ScriptAction::Done => break,
         }
     }
-
-    // A signal that came while the input was read or at its end still
-    // stops the run; and results still buffered must reach the reader
-    // before COMMIT, or the work is rolled back.
-    if failure.is_none() && interrupt::interrupted() {
-        failure = Some(fail(presenter, Failure::Interrupted));
-    }
-    if failure.is_none() {
-        if let Err(e) = presenter.flush() {
-            failure = Some(output(e));
-        }
-    }
-    let end = if interrupt::interrupted() {
-        RunEnd::Interrupted
-    } else if output_failed.get() {
-        RunEnd::OutputFailed
-    } else if failure.is_some() {
-        RunEnd::Failed
-    } else {
-        RunEnd::Completed
+    let Some(failure) = driver.finish().failure else {
+        return Ok(());
     };
-    // When our output is gone there is nobody to tell: skip COMMIT or
-    // ROLLBACK (which would first read the abandoned result to its end);
-    // closing the session rolls back on the server.
-    let output_gone = matches!(failure, Some(Failure::Reported(output::READER_GONE)));
-    let status = client.transaction_status();
-    let mut finish = if output_gone {
-        Finish {
-            sql: None,
-            warning: None,
-        }
-    } else {
-        runner.finish(end, status)
-    };
-    // The last moment a signal can still undo the work.
-    if finish.sql == Some("COMMIT") && !interrupt::commit_point() {
-        failure = Some(fail(presenter, Failure::Interrupted));
-        finish = runner.finish(RunEnd::Interrupted, status);
-    }
-    if let Some(sql) = finish.sql {
-        if let Err(e) = client.simple_query(sql) {
-            if failure.is_none() {
-                failure = Some(fail(
-                    presenter,
-                    Failure::Database(format!("{sql} failed: {e}")),
-                ));
-            }
-        }
-    }
-    let result = match failure {
-        Some(f) => Err(f),
-        None => {
-            let ms = started.elapsed().as_secs_f64() * 1000.0;
-            presenter.finish(ms, statements).map_err(output)
+    let shown = |f: Failure| {
+        if failure_unshown {
+            f
+        } else {
+            Failure::Reported(f.code())
         }
     };
-    if let Some(warning) = finish.warning {
-        output::note(&format!("sequelae: warning: {warning}"));
-    }
-    match (result, interrupt::current()) {
-        // The signal came after COMMIT was sent: too late to undo, and
-        // the user must know the work stands.
-        (Ok(()), Some(stop)) => {
-            output::note(&format!(
-                "sequelae: {} after COMMIT was sent; the changes are committed",
-                stop.message()
-            ));
-            Err(Failure::Reported(stop.code()))
-        }
-        (result, _) => result,
-    }
+    Err(match failure {
+        RunFailure::Statement { interrupted } => Failure::Reported(if interrupted {
+            Failure::Interrupted.code()
+        } else {
+            1
+        }),
+        RunFailure::Output(f) => f,
+        RunFailure::InterruptedAfterCommit => Failure::Reported(Failure::Interrupted.code()),
+        RunFailure::Local(f) => shown(f),
+        RunFailure::Interrupted => shown(Failure::Interrupted),
+        RunFailure::ReadOnlyTurnedOff(m) | RunFailure::Ending(m) => shown(Failure::Database(m)),
+        RunFailure::StrayCopyData(m) => shown(Failure::Usage(m)),
+    })
 }
 
-/// Shows `failure` through the presenter (closing a JSON document with
-/// it) and returns what is left to do: only the exit code.
-fn fail(presenter: &mut dyn Presenter, failure: Failure) -> Failure {
-    if let Failure::Reported(_) = failure {
-        return failure;
-    }
-    match presenter.failure(&failure.message()) {
-        Ok(()) => Failure::Reported(failure.code()),
-        Err(_) => failure,
-    }
-}
-
-enum StatementError {
-    Output(io::Error),
-    Client(Error),
-}
-
-fn run_statement(
+/// Streams one user statement's results to the presenter.
+fn run_query(
     client: &mut Client,
-    source: &mut Source<'_>,
-    statement: &Statement,
-    settings: &RunSettings,
+    driver: &mut ScriptDriver<Failure>,
     presenter: &mut dyn Presenter,
-    runner: &mut ScriptRunner,
-    began: Instant,
-) -> Result<Outcome, StatementError> {
-    let summary = |tag: Option<&sequelae_core::wire::CommandTag>, shown: u64| StatementSummary {
-        command: tag.map(|t| t.command().to_string()),
-        row_count: tag.and_then(|t| t.rows()),
-        rows_returned: shown,
-        truncated: settings
-            .max_rows
-            .is_some_and(|max| tag.and_then(|t| t.rows()).is_some_and(|n| n > max) && shown >= max),
-        duration_ms: began.elapsed().as_secs_f64() * 1000.0,
-    };
-    if statement.copy_from_stdin && !settings.script.read_only {
-        let mut data = CopyData { source };
-        return match client.copy_in(&statement.text, &mut data) {
-            Ok(outcome) => {
-                let tag = sequelae_core::wire::CommandTag::from(format!("COPY {}", outcome.rows));
-                presenter
-                    .complete(Some(&tag), &summary(Some(&tag), 0))
-                    .map_err(StatementError::Output)?;
-                Ok(Outcome::Done)
-            }
-            Err(Error::Db(e)) => Ok(Outcome::Failed(e)),
-            Err(e) => Err(StatementError::Client(e)),
-        };
-    }
-    let mut shown = 0u64;
-    // Under --read-only each statement goes alone through the extended
-    // protocol, so the server refuses `COMMIT; INSERT ...` smuggled into
-    // one string (e.g. with psql's `\;`) and the checks between
-    // statements cannot be skipped.
-    let stream = if settings.script.read_only {
-        client.query_single(&statement.text)
+    sql: &str,
+    alone: bool,
+) {
+    let stream = if alone {
+        client.query_single(sql)
     } else {
-        client.query(&statement.text)
-    }
-    .map_err(StatementError::Client)?;
+        client.query(sql)
+    };
+    let stream = match stream {
+        Ok(stream) => stream,
+        Err(e) => return statement_failed(driver, e),
+    };
     for item in stream {
         match item {
-            Ok(QueryItem::Columns(d)) => {
-                shown = 0;
-                presenter.columns(&d).map_err(StatementError::Output)?;
-            }
-            Ok(QueryItem::Row(r)) => {
-                if settings.max_rows.is_none_or(|max| shown < max) {
-                    shown += 1;
-                    presenter.row(&r).map_err(StatementError::Output)?;
+            Ok(item) => {
+                let Some(out) = driver.handle_item(item, Instant::now()) else {
+                    continue;
+                };
+                if let Err(e) = show(presenter, out) {
+                    // Dropping the stream discards the rest of the result.
+                    return output_failed(driver, &e);
                 }
             }
-            Ok(QueryItem::Complete(tag)) => presenter
-                .complete(Some(&tag), &summary(Some(&tag), shown))
-                .map_err(StatementError::Output)?,
-            Ok(QueryItem::EmptyQuery) => {}
-            Ok(QueryItem::CopyData(chunk)) => presenter
-                .copy_data(&chunk)
-                .map_err(StatementError::Output)?,
-            Ok(QueryItem::Notice(n)) => {
-                runner.notice(&n);
-                presenter.notice(&n).map_err(StatementError::Output)?
-            }
-            Err(Error::Db(e)) => return Ok(Outcome::Failed(e)),
-            Err(e) => return Err(StatementError::Client(e)),
+            Err(e) => return statement_failed(driver, e),
         }
     }
-    Ok(Outcome::Done)
+    driver.handle_done();
+}
+
+/// COMMIT or ROLLBACK.
+fn end(client: &mut Client, driver: &mut ScriptDriver<Failure>, sql: &str) {
+    match client.simple_query(sql) {
+        Ok(_) => driver.handle_done(),
+        Err(e) => {
+            let message = e.to_string();
+            driver.fail(Failure::from(e), message);
+        }
+    }
+}
+
+fn statement_failed(driver: &mut ScriptDriver<Failure>, e: Error) {
+    match e {
+        Error::Db(error) => driver.handle_error(error),
+        e => {
+            let f = Failure::from(e);
+            let message = f.message();
+            driver.fail(f, message);
+        }
+    }
+}
+
+fn output_failed(driver: &mut ScriptDriver<Failure>, e: &io::Error) {
+    driver.handle_output_failed(output::failure(e), e.kind() == io::ErrorKind::BrokenPipe);
+}
+
+/// Hands one output of the driver to the presenter.
+fn show(presenter: &mut dyn Presenter, out: Output) -> io::Result<()> {
+    match out {
+        Output::Columns(d) => presenter.columns(&d),
+        Output::Row(r) => presenter.row(&r),
+        Output::CopyData(chunk) => presenter.copy_data(&chunk),
+        Output::Complete { tag, summary } => presenter.complete(Some(&tag), &summary),
+        Output::Notice(n) => presenter.notice(&n),
+        Output::Warning(w) => presenter.warning(&w),
+        Output::StatementError {
+            error,
+            statement,
+            line,
+            hint,
+        } => presenter.error(&error, &statement, line, hint.as_deref()),
+        Output::Failure(message) => presenter.failure(&message),
+        Output::Summary {
+            statements,
+            duration_ms,
+        } => presenter.finish(duration_ms, statements),
+        Output::LateWarning(w) => {
+            output::note(&format!("sequelae: warning: {w}"));
+            Ok(())
+        }
+        Output::Note(n) => {
+            output::note(&format!("sequelae: {n}"));
+            Ok(())
+        }
+    }
 }
 
 /// Inline COPY data of a script, read item by item from the source.

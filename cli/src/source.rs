@@ -16,6 +16,9 @@ const CHUNK: usize = 64 * 1024;
 pub(crate) struct Source<'a> {
     splitter: ScriptSplitter,
     reader: Option<Box<dyn Read + 'a>>,
+    /// The read buffer, allocated once: a fresh zeroed 64 KiB per read
+    /// would cost more than the read itself on a slow trickle of input.
+    buf: Box<[u8]>,
     finished: bool,
     peeked: Option<ScriptItem>,
     /// An item put back ahead of `peeked`.
@@ -31,6 +34,7 @@ impl<'a> Source<'a> {
         Source {
             splitter,
             reader: None,
+            buf: Box::default(),
             finished: false,
             peeked: None,
             front: None,
@@ -42,6 +46,7 @@ impl<'a> Source<'a> {
         Source {
             splitter: ScriptSplitter::new(),
             reader: Some(Box::new(reader)),
+            buf: vec![0u8; CHUNK].into_boxed_slice(),
             finished: false,
             peeked: None,
             front: None,
@@ -91,7 +96,6 @@ impl<'a> Source<'a> {
     }
 
     fn pull(&mut self) -> Result<Option<ScriptItem>, Failure> {
-        let mut buf = vec![0u8; CHUNK];
         loop {
             let step = if self.finished {
                 self.splitter.finish()
@@ -110,9 +114,9 @@ impl<'a> Source<'a> {
             if interrupt::interrupted() {
                 return Err(Failure::Interrupted);
             }
-            match reader.read(&mut buf) {
+            match reader.read(&mut self.buf) {
                 Ok(0) => self.finished = true,
-                Ok(n) => self.splitter.push(&buf[..n]),
+                Ok(n) => self.splitter.push(&self.buf[..n]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) if interrupt::interrupted() => return Err(Failure::Interrupted),
                 Err(e) => {
@@ -219,5 +223,61 @@ impl Read for StdinPump {
                 Ok(Piece::Woken) => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::io::{self, Read};
+
+    use sequelae_core::sql::ScriptItem;
+
+    use super::Source;
+
+    /// Hands out one chunk per read and leaves a mark at the end of the
+    /// buffer; records whether each read found the mark of the one before
+    /// (the buffer was reused, not allocated and zeroed again).
+    struct Marking {
+        chunks: VecDeque<&'static [u8]>,
+        reused: Vec<bool>,
+    }
+
+    const MARK: u8 = 0xA5;
+
+    impl Read for Marking {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let last = buf.len() - 1;
+            self.reused.push(buf[last] == MARK);
+            let Some(chunk) = self.chunks.pop_front() else {
+                return Ok(0);
+            };
+            buf[..chunk.len()].copy_from_slice(chunk);
+            buf[last] = MARK;
+            Ok(chunk.len())
+        }
+    }
+
+    #[test]
+    fn the_read_buffer_is_allocated_once() {
+        let mut reader = Marking {
+            chunks: VecDeque::from([&b"SELECT 1;\n"[..], b"SELECT 2;\n", b"SELECT 3;\n"]),
+            reused: Vec::new(),
+        };
+        let mut source = Source::from_reader(&mut reader, "t.sql".into());
+        let mut statements = Vec::new();
+        while let Ok(Some(item)) = source.next() {
+            if let ScriptItem::Statement(s) = item {
+                statements.push(s.text);
+            }
+        }
+        drop(source);
+        assert_eq!(statements, ["SELECT 1", "SELECT 2", "SELECT 3"]);
+        assert!(reader.reused.len() > 3, "{:?}", reader.reused);
+        assert!(
+            reader.reused[1..].iter().all(|r| *r),
+            "a read got a fresh buffer: {:?}",
+            reader.reused
+        );
     }
 }
