@@ -32,12 +32,15 @@
 //! [`BackupError::NativeUnavailable`], which says why pg_dump was not used.
 
 mod catalog;
+mod driver;
 mod error;
+mod format;
 mod method;
 mod names;
 mod options;
 pub mod output;
 mod pg_dump_plan;
+mod process;
 mod progress;
 mod redact;
 mod report;
@@ -45,12 +48,14 @@ mod timestamp;
 mod version;
 
 pub use catalog::{CATALOG_QUERY, Catalog, Relation, RelationKind, Selection};
+pub use driver::{BackupDriver, BackupJob, FsFailure, PublishEnd, Step};
 pub use error::{BackupError, ErrorKind, PgDumpProblem};
+pub use format::BackupFormat;
 pub use method::{MethodChoice, PG_DUMP_VAR, PgDumpLocation, native_unavailable, read_version};
 pub use names::{
     QualifiedName, RelationName, parse_relation_list, parse_schema_list, quote_ident, quote_literal,
 };
-pub use options::{BackupFormat, BackupMethod, BackupOptions, Compression, PasswordChannel};
+pub use options::{BackupMethod, BackupOptions, Compression, PasswordChannel};
 pub use output::{
     EntryKind, OutputDecision, OutputProbe, OutputTarget, default_file_name, is_directory_dump,
     leftover_pid, leftover_removed_warning, stale_leftovers, stale_passfile_dirs,
@@ -58,6 +63,7 @@ pub use output::{
 pub use pg_dump_plan::{
     PassfileRequest, PgDumpInputs, PgDumpPlan, passfile_dir, passfile_dir_pid, passfile_parent,
 };
+pub use process::{CommandEnd, ProcessExit, SIGPIPE, Supervision, VERSION_TIMEOUT, is_executable};
 pub use progress::{PgDumpStderr, ProgressEvent};
 pub use redact::{REDACTED, Redactor};
 pub use report::{BackupReport, MethodUsed, human_size};

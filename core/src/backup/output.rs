@@ -31,7 +31,8 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::error::BackupError;
-use super::options::{BackupFormat, BackupOptions, Compression};
+use super::format::BackupFormat;
+use super::options::{BackupOptions, Compression};
 use super::timestamp::utc_stamp;
 
 /// Longest piece of the target's name kept in temporary names, so that
@@ -339,6 +340,24 @@ pub enum EntryKind {
     },
     /// Anything else (symbolic link, device, socket, FIFO).
     Other,
+}
+
+impl EntryKind {
+    /// A directory holding `names` (its entries, as listed; an unreadable
+    /// directory counts as one with entries that are no backup, so that
+    /// nothing replaces it).
+    pub fn directory(names: Option<&[String]>) -> EntryKind {
+        match names {
+            Some(names) => EntryKind::Directory {
+                empty: names.is_empty(),
+                dump: is_directory_dump(names.iter().map(String::as_str)),
+            },
+            None => EntryKind::Directory {
+                empty: false,
+                dump: false,
+            },
+        }
+    }
 }
 
 /// What the runtime found at the target and its folder.

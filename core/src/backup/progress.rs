@@ -27,6 +27,10 @@ const MAX_DIAGNOSTICS: usize = 40;
 /// Most warnings kept.
 const MAX_WARNINGS: usize = 100;
 
+/// Most lines of one warning (its first, then details and continuations):
+/// a chatty program cannot grow one warning without limit.
+const MAX_WARNING_LINES: usize = 20;
+
 /// Something pg_dump is doing, for a progress display.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProgressEvent {
@@ -86,6 +90,9 @@ pub struct PgDumpStderr {
     diagnostics: Vec<String>,
     dropped_diagnostics: usize,
     warnings: Vec<String>,
+    /// Lines of the last warning so far; `None` when it was not kept (its
+    /// continuations are dropped with it).
+    warning_lines: Option<usize>,
     last: LastMessage,
     /// Prefixes whose message has not come yet (see `line`).
     waiting: usize,
@@ -112,6 +119,7 @@ impl PgDumpStderr {
             diagnostics: Vec::new(),
             dropped_diagnostics: 0,
             warnings: Vec::new(),
+            warning_lines: None,
             last: LastMessage::None,
             waiting: 0,
             redactor: Redactor::new(secrets),
@@ -212,6 +220,9 @@ impl PgDumpStderr {
                 self.last = LastMessage::Warning;
                 if self.warnings.len() < MAX_WARNINGS {
                     self.warnings.push(self.redactor.redact(rest));
+                    self.warning_lines = Some(1);
+                } else {
+                    self.warning_lines = None;
                 }
                 None
             }
@@ -291,10 +302,19 @@ impl PgDumpStderr {
     }
 
     fn continue_warning(&mut self, line: &str) {
-        if let Some(last) = self.warnings.last_mut() {
+        let Some(lines) = self.warning_lines else {
+            return;
+        };
+        let Some(last) = self.warnings.last_mut() else {
+            return;
+        };
+        if lines < MAX_WARNING_LINES {
             last.push('\n');
             last.push_str(&self.redactor.redact(line));
+        } else if lines == MAX_WARNING_LINES {
+            last.push_str("\n(more lines dropped)");
         }
+        self.warning_lines = Some(lines.saturating_add(1));
     }
 }
 
