@@ -276,6 +276,8 @@ pub struct BackupDriver {
     /// pg_dump has been started on standard output: what reached it is
     /// out of our hands.
     stream_started: bool,
+    /// pg_dump was started and its exit has not come.
+    running: bool,
     cancelled: bool,
 }
 
@@ -308,6 +310,7 @@ impl BackupDriver {
             passfile: None,
             stderr: None,
             stream_started: false,
+            running: false,
             cancelled: false,
         }
     }
@@ -398,6 +401,7 @@ impl BackupDriver {
                 }
                 Stage::RunPgDump => match self.plan.take() {
                     Some(plan) => {
+                        self.running = true;
                         self.stream_started = self.streaming;
                         return Step::RunPgDump {
                             plan: Box::new(plan),
@@ -445,7 +449,7 @@ impl BackupDriver {
             return;
         }
         self.cancelled = true;
-        if self.stage == Stage::RunPgDump {
+        if self.running {
             // The exit still comes; it ends the backup.
             return;
         }
@@ -667,7 +671,7 @@ impl BackupDriver {
     /// shows.
     pub fn handle_stderr(&mut self, bytes: &[u8]) -> Vec<ProgressEvent> {
         match &mut self.stderr {
-            Some(stderr) if self.stage == Stage::RunPgDump => stderr.feed(bytes),
+            Some(stderr) if self.running => stderr.feed(bytes),
             _ => Vec::new(),
         }
     }
@@ -675,9 +679,10 @@ impl BackupDriver {
     /// Answers [`Step::RunPgDump`]: how pg_dump ended (`Err`: it could not
     /// be started, the system's reason). Returns the last progress.
     pub fn handle_pg_dump_exit(&mut self, exit: Result<ProcessExit, String>) -> Vec<ProgressEvent> {
-        if self.stage != Stage::RunPgDump {
+        if !self.running {
             return Vec::new();
         }
+        self.running = false;
         let mut stderr = self.stderr.take();
         let events = stderr
             .as_mut()

@@ -69,3 +69,6 @@ pub use redact::{REDACTED, Redactor};
 pub use report::{BackupReport, MethodUsed, human_size};
 pub use timestamp::utc_stamp;
 pub use version::{Compatibility, PgDumpVersion, ServerVersion};
+
+#[cfg(test)]
+mod driver_tests;
