@@ -72,3 +72,5 @@ pub use version::{Compatibility, PgDumpVersion, ServerVersion};
 
 #[cfg(test)]
 mod driver_tests;
+#[cfg(test)]
+mod module_graph_tests;

@@ -461,6 +461,32 @@ pg_dump: dumping contents of table \"public.MixedCase\"
         }
     }
 
+    /// A warning followed by endless unprefixed lines, or warnings past
+    /// the most kept followed by their continuations, cannot grow memory.
+    #[test]
+    fn warnings_and_their_continuations_are_bounded() {
+        let mut r = PgDumpStderr::new(0, "pg_dump", vec![]);
+        r.feed(b"pg_dump: warning: first\n");
+        for _ in 0..10_000 {
+            r.feed(b"pg_dump: detail: again\nand an unprefixed line\n");
+        }
+        let first = &r.warnings()[0];
+        assert_eq!(first.lines().count(), MAX_WARNING_LINES + 1, "{first}");
+        assert!(first.ends_with("(more lines dropped)"), "{first}");
+
+        let mut r = PgDumpStderr::new(0, "pg_dump", vec![]);
+        for i in 0..MAX_WARNINGS + 5 {
+            r.feed(format!("pg_dump: warning: w{i}\n").as_bytes());
+            r.feed(b"pg_dump: detail: more\n");
+        }
+        for _ in 0..10_000 {
+            r.feed(b"continued\n");
+        }
+        assert_eq!(r.warnings().len(), MAX_WARNINGS);
+        let total: usize = r.warnings().iter().map(String::len).sum();
+        assert!(total < MAX_WARNINGS * 64, "{total} bytes of warnings");
+    }
+
     #[test]
     fn errors_are_kept_and_redacted() {
         let mut r = PgDumpStderr::new(0, "pg_dump", vec!["hunter2 pw".to_string()]);
