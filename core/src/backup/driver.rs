@@ -58,7 +58,9 @@ use super::process::{
     CommandEnd, ProcessExit, SIGPIPE, Supervision, VERSION_TIMEOUT, is_executable,
 };
 use super::progress::{PgDumpStderr, ProgressEvent};
+use super::publish::Publication;
 use super::report::{BackupReport, MethodUsed};
+use super::step::{FsFailure, PublishEnd, Step};
 use crate::config::{ConnectSettings, Endpoint, Environment};
 use crate::wire::DataRow;
 
@@ -88,135 +90,6 @@ pub struct BackupJob {
     /// This process's id: it names the temporary files, and tells ours
     /// from those of killed runs.
     pub pid: u32,
-}
-
-/// What the runtime does next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    /// Look at `folder` and at `target` (without following a symbolic
-    /// link); answer [`BackupDriver::handle_probe`]. A directory's
-    /// [`EntryKind`](super::EntryKind) is made with
-    /// [`EntryKind::directory`](super::EntryKind::directory) from its names.
-    ProbeOutput {
-        /// The folder the backup goes in.
-        folder: PathBuf,
-        /// The backup's path.
-        target: PathBuf,
-    },
-    /// List the names in `folder` (none if it cannot be read); answer
-    /// [`BackupDriver::handle_listing`].
-    ListFolder {
-        /// The folder.
-        folder: PathBuf,
-    },
-    /// Remove `path`: a file, or a directory with everything in it; answer
-    /// [`BackupDriver::handle_removed`].
-    Remove {
-        /// What to remove.
-        path: PathBuf,
-    },
-    /// Create `path` exclusively, readable by its owner only (a directory
-    /// 0700, a file 0600); answer [`BackupDriver::handle_created`].
-    CreateTemp {
-        /// Where.
-        path: PathBuf,
-        /// A directory rather than a file.
-        directory: bool,
-    },
-    /// Open a session; answer [`BackupDriver::handle_connected`] or
-    /// [`BackupDriver::handle_connect_error`]. Keep it until
-    /// [`Step::Disconnect`].
-    Connect {
-        /// Where to.
-        settings: Box<ConnectSettings>,
-    },
-    /// Run `sql` by the simple query protocol on the session; answer
-    /// [`BackupDriver::handle_rows`] or [`BackupDriver::handle_query_error`].
-    Query {
-        /// The statements.
-        sql: String,
-    },
-    /// Close the session. Needs no answer.
-    Disconnect,
-    /// Say what `path` is; answer [`BackupDriver::handle_program`].
-    InspectProgram {
-        /// A pg_dump candidate.
-        path: PathBuf,
-    },
-    /// Run `program --version` with no input, killing it after `timeout`;
-    /// answer [`BackupDriver::handle_version`] (or, interrupted,
-    /// [`BackupDriver::cancel`]).
-    AskVersion {
-        /// The program.
-        program: PathBuf,
-        /// How long it may take.
-        timeout: Duration,
-    },
-    /// Create `request.dir` exclusively (0700), then `request.path` in it
-    /// (0600) with `request.contents`; answer
-    /// [`BackupDriver::handle_passfile`].
-    WritePassfile {
-        /// The file.
-        request: PassfileRequest,
-    },
-    /// Run `plan` (its standard output is the runtime's own when
-    /// `to_stdout`, else nowhere), with standard error piped to
-    /// [`BackupDriver::handle_stderr`], watched as `supervision` says;
-    /// answer [`BackupDriver::handle_pg_dump_exit`]. When interrupted, call
-    /// [`BackupDriver::cancel`] once pg_dump is gone, then answer.
-    RunPgDump {
-        /// What to run.
-        plan: Box<PgDumpPlan>,
-        /// The backup streams to standard output.
-        to_stdout: bool,
-        /// Waits and signals.
-        supervision: Supervision,
-    },
-    /// Move `from` to `to` without overwriting anything unless `replace`
-    /// (see the [`output`](super::output) module); answer
-    /// [`BackupDriver::handle_published`].
-    Publish {
-        /// The temporary output.
-        from: PathBuf,
-        /// The backup's name.
-        to: PathBuf,
-        /// Both are directories.
-        directory: bool,
-        /// Replace what is at `to`.
-        replace: bool,
-        /// Free names to move an old directory aside while replacing it,
-        /// in order (empty unless replacing a directory).
-        aside: Vec<PathBuf>,
-    },
-    /// Count the bytes of `path` (all files under it, for a directory);
-    /// answer [`BackupDriver::handle_size`].
-    Measure {
-        /// The backup.
-        path: PathBuf,
-    },
-    /// Nothing more: call [`BackupDriver::finish`].
-    Done,
-}
-
-/// Why a file system step failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FsFailure {
-    /// The name exists.
-    Exists,
-    /// Anything else: the system's words.
-    Other(String),
-}
-
-/// How [`Step::Publish`] ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PublishEnd {
-    /// The backup has its name.
-    Published,
-    /// Something appeared at the name while the backup ran; nothing there
-    /// changed and the temporary output is still ours.
-    Taken,
-    /// The file system refused: its words.
-    Failed(String),
 }
 
 /// Where the driver is.
@@ -260,6 +133,7 @@ pub struct BackupDriver {
     /// The removal waiting for its answer.
     removing: Option<(PathBuf, Option<u32>)>,
     passfiles_listed: bool,
+    publication: Option<Publication>,
     endpoint: Option<Endpoint>,
     catalog: Option<Catalog>,
     selection: Option<Selection>,
@@ -298,6 +172,7 @@ impl BackupDriver {
             removals: VecDeque::new(),
             removing: None,
             passfiles_listed: false,
+            publication: None,
             endpoint: None,
             catalog: None,
             selection: None,
@@ -354,7 +229,7 @@ impl BackupDriver {
                     }
                     self.temp_attempt += 1;
                     let target = self.target();
-                    return Step::CreateTemp {
+                    return Step::CreatePrivate {
                         path: target.temp_path(self.job.pid, self.temp_attempt),
                         directory: target.is_directory(),
                     };
@@ -413,21 +288,34 @@ impl BackupDriver {
                 },
                 Stage::Publish => {
                     let target = self.target();
-                    let directory = target.is_directory();
-                    let aside = if directory && self.replace {
-                        (1..=NAME_RETRIES)
-                            .map(|n| target.aside_path(self.job.pid, n))
-                            .collect()
-                    } else {
-                        Vec::new()
-                    };
-                    return Step::Publish {
-                        from: self.temp.clone().unwrap_or_default(),
-                        to: target.path().to_path_buf(),
-                        directory,
-                        replace: self.replace,
-                        aside,
-                    };
+                    let temp = self.temp.clone().unwrap_or_default();
+                    let replace = self.replace;
+                    let pid = self.job.pid;
+                    let publication = self.publication.get_or_insert_with(|| {
+                        let directory = target.is_directory();
+                        let asides = if directory && replace {
+                            (1..=NAME_RETRIES)
+                                .map(|n| target.aside_path(pid, n))
+                                .collect()
+                        } else {
+                            Vec::new()
+                        };
+                        Publication::new(
+                            temp,
+                            target.path().to_path_buf(),
+                            target.folder(),
+                            directory,
+                            replace,
+                            asides,
+                        )
+                    });
+                    match publication.next() {
+                        Ok(step) => return step,
+                        Err(end) => {
+                            self.publication = None;
+                            self.published(end);
+                        }
+                    }
                 }
                 Stage::Measure => {
                     return Step::Measure {
@@ -449,8 +337,10 @@ impl BackupDriver {
             return;
         }
         self.cancelled = true;
-        if self.running {
-            // The exit still comes; it ends the backup.
+        if self.running || self.publication.is_some() {
+            // The exit still comes and ends the backup; a publication
+            // under way is finished (stopping it halfway could leave an
+            // old backup moved aside), then the backup ends.
             return;
         }
         self.fail(self.interrupted());
@@ -512,6 +402,16 @@ impl BackupDriver {
 
     /// Answers [`Step::Remove`]: whether the path is gone.
     pub fn handle_removed(&mut self, removed: bool) {
+        if self.removing.is_none() {
+            if let Some(publication) = &mut self.publication {
+                publication.answer(if removed {
+                    Ok(())
+                } else {
+                    Err(FsFailure::Other(String::new()))
+                });
+            }
+            return;
+        }
         if let Some((path, Some(pid))) = self.removing.take() {
             if removed {
                 self.report
@@ -521,8 +421,13 @@ impl BackupDriver {
         }
     }
 
-    /// Answers [`Step::CreateTemp`].
-    pub fn handle_created(&mut self, created: Result<(), FsFailure>) {
+    /// Answers [`Step::CreatePrivate`], [`Step::HardLink`] and
+    /// [`Step::Rename`].
+    pub fn handle_fs(&mut self, created: Result<(), FsFailure>) {
+        if let Some(publication) = &mut self.publication {
+            publication.answer(created);
+            return;
+        }
         if !matches!(self.stage, Stage::ProveWritable | Stage::CreateTemp) {
             return;
         }
@@ -541,10 +446,23 @@ impl BackupDriver {
                 }
             }
             Err(FsFailure::Exists) => {}
-            Err(FsFailure::Other(reason)) => self.fail(BackupError::FolderNotWritable {
-                folder: target.folder(),
-                reason,
-            }),
+            Err(FsFailure::Missing(reason) | FsFailure::Other(reason)) => {
+                self.fail(BackupError::FolderNotWritable {
+                    folder: target.folder(),
+                    reason,
+                })
+            }
+        }
+    }
+
+    /// Answers [`Step::Exists`].
+    pub fn handle_exists(&mut self, exists: bool) {
+        if let Some(publication) = &mut self.publication {
+            publication.answer(if exists {
+                Ok(())
+            } else {
+                Err(FsFailure::Missing(String::new()))
+            });
         }
     }
 
@@ -652,7 +570,7 @@ impl BackupDriver {
                 // anything we made is not there. Plan again, another name.
                 self.plan = None;
             }
-            Err(FsFailure::Other(reason)) => {
+            Err(FsFailure::Missing(reason) | FsFailure::Other(reason)) => {
                 // A half-made directory is ours: remove it.
                 self.removals.push_back((request.path.clone(), None));
                 self.removals.push_back((request.dir.clone(), None));
@@ -737,9 +655,10 @@ impl BackupDriver {
         events
     }
 
-    /// Answers [`Step::Publish`].
-    pub fn handle_published(&mut self, end: PublishEnd) {
-        if self.stage != Stage::Publish {
+    /// How the publication ended.
+    fn published(&mut self, end: PublishEnd) {
+        if self.cancelled && end != PublishEnd::Published {
+            self.fail(BackupError::Interrupted);
             return;
         }
         match end {

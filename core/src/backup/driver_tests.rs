@@ -102,9 +102,9 @@ impl World {
                     let existed = self.created.remove(&path) || self.remove_listed(&path);
                     driver.handle_removed(existed);
                 }
-                Step::CreateTemp { path, .. } => {
+                Step::CreatePrivate { path, .. } => {
                     assert!(self.created.insert(path), "created twice");
-                    driver.handle_created(Ok(()));
+                    driver.handle_fs(Ok(()));
                 }
                 Step::Connect { .. } => driver.handle_connected(endpoint(), vec![]),
                 Step::Query { sql } => {
@@ -148,14 +148,22 @@ impl World {
                     }
                     events.extend(driver.handle_pg_dump_exit(Ok(self.exit.clone())));
                 }
-                Step::Publish { from, to, .. } => {
-                    let end = self.publish.pop_front().unwrap_or(PublishEnd::Published);
-                    if end == PublishEnd::Published {
-                        assert!(self.created.remove(&from), "publishes {from:?}");
-                        self.published = Some(to);
-                    }
-                    driver.handle_published(end);
+                // Files are published by a hard link (see publish.rs for
+                // the other ways).
+                Step::HardLink { from, to } => {
+                    let answer = match self.publish.pop_front() {
+                        None | Some(PublishEnd::Published) => {
+                            assert!(self.created.contains(&from), "publishes {from:?}");
+                            self.published = Some(to);
+                            Ok(())
+                        }
+                        Some(PublishEnd::Taken) => Err(FsFailure::Exists),
+                        Some(PublishEnd::Failed(reason)) => Err(FsFailure::Missing(reason)),
+                    };
+                    driver.handle_fs(answer);
                 }
+                Step::Rename { .. } | Step::Exists { .. } => panic!("{step:?}"),
+                Step::SyncFolder { path } => assert_eq!(path, Path::new("/work")),
                 Step::Measure { .. } => driver.handle_size(Some(1234)),
                 Step::Done => break,
             }
@@ -187,7 +195,7 @@ fn describe(step: &Step) -> String {
         Step::ProbeOutput { target, .. } => format!("probe {}", target.display()),
         Step::ListFolder { folder } => format!("list {}", folder.display()),
         Step::Remove { path } => format!("remove {}", path.display()),
-        Step::CreateTemp { path, .. } => format!("create {}", path.display()),
+        Step::CreatePrivate { path, .. } => format!("create {}", path.display()),
         Step::Connect { .. } => "connect".into(),
         Step::Query { .. } => "query".into(),
         Step::Disconnect => "disconnect".into(),
@@ -195,9 +203,10 @@ fn describe(step: &Step) -> String {
         Step::AskVersion { program, .. } => format!("version {}", program.display()),
         Step::WritePassfile { request } => format!("passfile {}", request.path.display()),
         Step::RunPgDump { to_stdout, .. } => format!("pg_dump stdout={to_stdout}"),
-        Step::Publish { from, to, .. } => {
-            format!("publish {} {}", from.display(), to.display())
-        }
+        Step::HardLink { from, to } => format!("link {} {}", from.display(), to.display()),
+        Step::Rename { from, to } => format!("rename {} {}", from.display(), to.display()),
+        Step::Exists { path } => format!("exists {}", path.display()),
+        Step::SyncFolder { path } => format!("sync {}", path.display()),
         Step::Measure { path } => format!("measure {}", path.display()),
         Step::Done => "done".into(),
     }
@@ -286,7 +295,9 @@ fn pg_dump_success_goes_through_every_step() {
             "version /usr/bin/pg_dump".into(),
             format!("create {TEMP}"),
             "pg_dump stdout=false".into(),
-            format!("publish {TEMP} {NAME}"),
+            format!("link {TEMP} {NAME}"),
+            format!("remove {TEMP}"),
+            "sync /work".into(),
             format!("measure {NAME}"),
             "done".into(),
         ]
@@ -420,16 +431,12 @@ fn taken_default_names_move_on_when_choosing_and_publishing() {
         [format!("probe {NAME}"), format!("probe {second}")]
     );
     let temp = "/work/.backup_20250131T120000Z-2.dump.sequelae-4242-1.tmp";
-    let publishes: Vec<_> = world
-        .log
-        .iter()
-        .filter(|l| l.starts_with("publish"))
-        .collect();
+    let publishes: Vec<_> = world.log.iter().filter(|l| l.starts_with("link")).collect();
     assert_eq!(
         publishes,
         [
-            &format!("publish {temp} {second}"),
-            &format!("publish {temp} {third}")
+            &format!("link {temp} {second}"),
+            &format!("link {temp} {third}")
         ]
     );
     assert_eq!(report.output_path.as_deref(), Some(Path::new(third)));
@@ -475,7 +482,7 @@ fn a_failed_publish_says_where_and_cleans_up() {
 }
 
 /// Steps of a successful run with a password file (the longest sequence).
-const STEPS: usize = 19;
+const STEPS: usize = 21;
 
 #[test]
 fn the_cancel_table_covers_every_step() {
@@ -491,7 +498,10 @@ fn the_cancel_table_covers_every_step() {
 /// (unless the backup was already published).
 #[rstest]
 fn cancel_at_any_step_removes_exactly_what_was_created(
-    #[values(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18)] at: usize,
+    #[values(
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20
+    )]
+    at: usize,
 ) {
     let mut world = World::new();
     world.cancel_at = Some(at);
@@ -508,7 +518,7 @@ fn cancel_at_any_step_removes_exactly_what_was_created(
     assert!(
         after.iter().all(|l| l.starts_with("remove")
             || l.as_str() == "done"
-            || (l.starts_with("measure") && world.published.is_some())),
+            || (world.published.is_some() && ["measure", "sync"].iter().any(|p| l.starts_with(p)))),
         "{after:?}"
     );
     if world.published.is_some() {
@@ -574,4 +584,20 @@ fn refused_options_end_before_any_step() {
     let (report, _) = world.run(BackupDriver::new(job(|o| o.jobs = 0)));
     assert_eq!(report.error, Some(BackupError::ZeroJobs));
     assert_eq!(world.log, ["done"]);
+}
+
+#[test]
+fn cancel_during_a_publication_finishes_it_then_stops() {
+    // Taken: the backup stops instead of trying the next name.
+    let mut world = World::new();
+    world.publish.push_back(PublishEnd::Taken);
+    world.cancel_at = Some(13);
+    let (report, _) = world.run(BackupDriver::new(job(|_| {})));
+    assert!(world.log[13].starts_with("link"), "{:?}", world.log);
+    assert_eq!(report.error, Some(BackupError::Interrupted));
+    assert_eq!(
+        world.log.iter().filter(|l| l.starts_with("link")).count(),
+        1
+    );
+    assert!(world.created.is_empty(), "{:?}", world.created);
 }

@@ -1,14 +1,13 @@
 //! The file system steps of a backup: look, list, create privately,
-//! remove, publish, measure. What to do and what an answer means is the
-//! driver's (see `sequelae_core::backup::output` for the publishing
-//! protocol and its reasons).
+//! remove, sync, measure. What to do and what an answer means is the
+//! driver's.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
-use sequelae_core::backup::{EntryKind, FsFailure, OutputProbe, PassfileRequest, PublishEnd};
+use sequelae_core::backup::{EntryKind, FsFailure, OutputProbe, PassfileRequest};
 
 /// What is at the folder (links followed) and the target (not followed).
 pub(super) fn probe(folder: &Path, target: &Path) -> OutputProbe {
@@ -102,95 +101,20 @@ pub(super) fn write_private(request: &PassfileRequest) -> Result<(), FsFailure> 
         .map_err(|e| FsFailure::Other(e.to_string()))
 }
 
-fn failure(e: io::Error) -> FsFailure {
-    if e.kind() == io::ErrorKind::AlreadyExists {
-        FsFailure::Exists
-    } else {
-        FsFailure::Other(e.to_string())
+pub(super) fn failure(e: io::Error) -> FsFailure {
+    match e.kind() {
+        io::ErrorKind::AlreadyExists => FsFailure::Exists,
+        io::ErrorKind::NotFound => FsFailure::Missing(e.to_string()),
+        _ => FsFailure::Other(e.to_string()),
     }
 }
 
-/// Moves `from` to `to`: exclusively, or replacing what is there when
-/// `replace`. Unless published, nothing at `to` changed.
-pub(super) fn publish(
-    from: &Path,
-    to: &Path,
-    directory: bool,
-    replace: bool,
-    aside: &[std::path::PathBuf],
-) -> PublishEnd {
-    let result = match (directory, replace) {
-        (false, false) => publish_file_exclusive(from, to),
-        (false, true) => fs::rename(from, to).map_err(|e| PublishEnd::Failed(e.to_string())),
-        (true, false) => publish_dir_exclusive(from, to),
-        (true, true) => publish_dir_replacing(from, to, aside),
-    };
-    match result {
-        Ok(()) => {
-            // Make the new name durable; pg_dump synced the contents.
-            if let Some(folder) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
-                if let Ok(folder) = File::open(folder) {
-                    let _ = folder.sync_all();
-                }
-            }
-            PublishEnd::Published
-        }
-        Err(end) => end,
+/// Flushes a folder, so that a name made in it is durable (the contents
+/// were synced by whoever wrote them).
+pub(super) fn sync(folder: &Path) {
+    if let Ok(folder) = File::open(folder) {
+        let _ = folder.sync_all();
     }
-}
-
-fn publish_file_exclusive(from: &Path, to: &Path) -> Result<(), PublishEnd> {
-    match fs::hard_link(from, to) {
-        Ok(()) => {
-            let _ = fs::remove_file(from);
-            Ok(())
-        }
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(PublishEnd::Taken),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(PublishEnd::Failed(e.to_string())),
-        // No hard links on this file system (EPERM, ENOTSUP...): check,
-        // then rename; a racing writer could slip in between.
-        Err(_) => {
-            if fs::symlink_metadata(to).is_ok() {
-                return Err(PublishEnd::Taken);
-            }
-            fs::rename(from, to).map_err(|e| PublishEnd::Failed(e.to_string()))
-        }
-    }
-}
-
-fn publish_dir_exclusive(from: &Path, to: &Path) -> Result<(), PublishEnd> {
-    // Claim the name: mkdir fails if anything is there.
-    match DirBuilder::new().mode(0o700).create(to) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(PublishEnd::Taken),
-        Err(e) => return Err(PublishEnd::Failed(e.to_string())),
-    }
-    // rename(2) replaces the empty directory we just made, atomically.
-    fs::rename(from, to).map_err(|e| {
-        let _ = fs::remove_dir(to);
-        PublishEnd::Failed(e.to_string())
-    })
-}
-
-fn publish_dir_replacing(
-    from: &Path,
-    to: &Path,
-    aside: &[std::path::PathBuf],
-) -> Result<(), PublishEnd> {
-    if fs::symlink_metadata(to).is_err() {
-        return publish_dir_exclusive(from, to);
-    }
-    let aside = aside
-        .iter()
-        .find(|p| fs::symlink_metadata(p).is_err())
-        .ok_or_else(|| PublishEnd::Failed("no free name to move the old backup aside".into()))?;
-    fs::rename(to, aside).map_err(|e| PublishEnd::Failed(e.to_string()))?;
-    if let Err(e) = fs::rename(from, to) {
-        let _ = fs::rename(aside, to);
-        return Err(PublishEnd::Failed(e.to_string()));
-    }
-    let _ = fs::remove_dir_all(aside);
-    Ok(())
 }
 
 /// Bytes in a file, or in all files under a directory.

@@ -104,9 +104,17 @@ pub fn run(
                 driver.handle_listing(&files::list(&folder), &child::process_alive);
             }
             Step::Remove { path } => driver.handle_removed(files::remove(&path)),
-            Step::CreateTemp { path, directory } => {
-                driver.handle_created(files::create_private(&path, directory));
+            Step::CreatePrivate { path, directory } => {
+                driver.handle_fs(files::create_private(&path, directory));
             }
+            Step::HardLink { from, to } => {
+                driver.handle_fs(std::fs::hard_link(from, to).map_err(files::failure));
+            }
+            Step::Rename { from, to } => {
+                driver.handle_fs(std::fs::rename(from, to).map_err(files::failure));
+            }
+            Step::Exists { path } => driver.handle_exists(path.symlink_metadata().is_ok()),
+            Step::SyncFolder { path } => files::sync(&path),
             Step::Connect { settings } => {
                 match watched(cancel, move || Client::connect(&settings)) {
                     None => driver.cancel(),
@@ -160,13 +168,6 @@ pub fn run(
                 to_stdout,
                 supervision,
             } => child::run_pg_dump(&plan, to_stdout, supervision, &mut driver, progress, cancel),
-            Step::Publish {
-                from,
-                to,
-                directory,
-                replace,
-                aside,
-            } => driver.handle_published(files::publish(&from, &to, directory, replace, &aside)),
             Step::Measure { path } => driver.handle_size(files::size_of(&path).ok()),
             Step::Done => break,
         }
