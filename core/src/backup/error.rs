@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use super::options::BackupFormat;
+use super::format::BackupFormat;
 use super::version::{PgDumpVersion, ServerVersion};
 
 /// What kind of failure, which is what the exit code says: fix the

@@ -1,55 +1,68 @@
 //! Backup planning, without I/O: every decision of `sequelae backup`, made
 //! from values the runtime passes in.
 //!
-//! The runtime asks, in this order, and does only what the answers say:
+//! A runtime pumps a [`BackupDriver`]: [`BackupDriver::next_step`] names
+//! the next piece of I/O (a [`Step`]: probe the output, list a folder,
+//! remove, create the temporary output, connect, query, find pg_dump, ask
+//! its version, write the private password file, run pg_dump, link,
+//! rename, measure), a `handle_*` call gives its result, and
+//! [`BackupDriver::finish`] gives the [`BackupReport`].
+//! [`BackupDriver::cancel`] at any point turns what is left into cleanup.
+//! The runtime keeps no order, no retry and no rule of its own.
 //!
-//! 1. [`BackupOptions::check`]: option conflicts.
-//! 2. [`OutputTarget::choose`] (from the working directory and a time it
-//!    passes in), then [`OutputTarget::decide`] on what it found on disk:
-//!    write, take the next default name, or refuse. [`stale_leftovers`]
-//!    and [`stale_passfile_dirs`] say which temporary names of killed runs
-//!    to remove (the runtime lists the folders and says which processes
-//!    live). It then creates the temporary output, which proves the folder
-//!    writable before any work. With [`BackupOptions::streams_to_stdout`]
-//!    (`--output -`) there is no target: pg_dump writes to standard output.
-//! 3. [`CATALOG_QUERY`] on a connection, read by [`Catalog::from_rows`];
-//!    [`Catalog::select`] resolves the user's table and schema names by
-//!    the rule all commands share ([`crate::catalog`]); unknown ones fail
-//!    here, with suggestions.
-//! 4. [`PgDumpLocation`] says where pg_dump may be; the runtime finds it
-//!    and runs `--version` ([`read_version`]); [`MethodChoice::decide`]
-//!    picks pg_dump or the native method.
-//! 5. [`PgDumpPlan::build`]: program, arguments, environment (password in
-//!    `PGPASSWORD` or a private password file, never in the arguments).
-//! 6. While pg_dump runs, [`PgDumpStderr`] turns its standard error into
-//!    [`ProgressEvent`]s and keeps its warnings and errors, redacted.
-//! 7. If pg_dump fails, [`MethodChoice::after_failure`] says whether to
-//!    fall back; on success the runtime publishes the temporary output as
-//!    the module documentation of [`output`] describes.
-//! 8. A [`BackupReport`] for people and programs.
+//! The driver's decisions live in the modules it calls:
 //!
-//! The native method (`Native` in [`MethodChoice`]) is a later change;
-//! until it lands, choosing it ends the backup with
+//! - [`BackupOptions::check`]: option conflicts;
+//!   [`BackupOptions::streams_to_stdout`] (`--output -`: no target, pg_dump
+//!   writes to standard output).
+//! - [`OutputTarget::choose`] and [`OutputTarget::decide`]: the name and
+//!   whether to write, take the next default name, or refuse;
+//!   [`stale_leftovers`] and [`stale_passfile_dirs`]: which temporary names
+//!   of killed runs to remove; the [`output`] module: why publishing
+//!   avoids overwriting anything, and the `publish` module: how.
+//! - [`CATALOG_QUERY`], [`Catalog::from_rows`] and [`Catalog::select`]: the
+//!   user's table and schema names, by the rule all commands share
+//!   ([`crate::catalog`]); unknown ones fail, with suggestions.
+//! - [`PgDumpLocation`], [`read_version`] and [`MethodChoice`]: pg_dump or
+//!   the native method, and falling back after a failure.
+//! - [`PgDumpPlan::build`]: program, arguments, environment (password in
+//!   `PGPASSWORD` or a private password file, never in the arguments).
+//! - [`Supervision`] and [`ProcessExit`]: how pg_dump is watched and
+//!   stopped, and what its exit means; [`PgDumpStderr`] turns its standard
+//!   error into [`ProgressEvent`]s and keeps its warnings and errors,
+//!   redacted and bounded.
+//!
+//! The native method (`Native` in [`MethodChoice`]) is a later change; it
+//! adds its own steps to the driver (a catalog query on a held session,
+//! a COPY streamed into the output, rendered bytes, workers on an exported
+//! snapshot). Until it lands, choosing it ends the backup with
 //! [`BackupError::NativeUnavailable`], which says why pg_dump was not used.
 
 mod catalog;
+mod driver;
 mod error;
+mod format;
 mod method;
 mod names;
 mod options;
 pub mod output;
 mod pg_dump_plan;
+mod process;
 mod progress;
+mod publish;
 mod redact;
 mod report;
+mod step;
 mod timestamp;
 mod version;
 
 pub use catalog::{CATALOG_QUERY, Catalog, Relation, RelationKind, Selection};
+pub use driver::{BackupDriver, BackupJob};
 pub use error::{BackupError, ErrorKind, PgDumpProblem};
+pub use format::BackupFormat;
 pub use method::{MethodChoice, PG_DUMP_VAR, PgDumpLocation, native_unavailable, read_version};
 pub use names::{QualifiedName, quote_ident, quote_literal};
-pub use options::{BackupFormat, BackupMethod, BackupOptions, Compression, PasswordChannel};
+pub use options::{BackupMethod, BackupOptions, Compression, PasswordChannel};
 pub use output::{
     EntryKind, OutputDecision, OutputProbe, OutputTarget, default_file_name, is_directory_dump,
     leftover_pid, leftover_removed_warning, stale_leftovers, stale_passfile_dirs,
@@ -57,8 +70,15 @@ pub use output::{
 pub use pg_dump_plan::{
     PassfileRequest, PgDumpInputs, PgDumpPlan, passfile_dir, passfile_dir_pid, passfile_parent,
 };
+pub use process::{CommandEnd, ProcessExit, SIGPIPE, Supervision, VERSION_TIMEOUT, is_executable};
 pub use progress::{PgDumpStderr, ProgressEvent};
 pub use redact::{REDACTED, Redactor};
 pub use report::{BackupReport, MethodUsed, human_size};
+pub use step::{FsFailure, PublishEnd, Step};
 pub use timestamp::utc_stamp;
 pub use version::{Compatibility, PgDumpVersion, ServerVersion};
+
+#[cfg(test)]
+mod driver_tests;
+#[cfg(test)]
+mod module_graph_tests;

@@ -5,14 +5,14 @@
 //!
 //! The dump is written to a temporary name in the target's own folder
 //! (`.<name>.sequelae-<pid>-<n>.tmp`, a file or a directory), so that the
-//! last step is a rename within one file system. The runtime then
-//! publishes it:
+//! last step is a rename within one file system. The driver then
+//! publishes it (the steps are in the `publish` module):
 //!
 //! - a file, without `--force`: `link(temp, target)`, which fails if the
 //!   target exists (unlike `rename`, which would silently replace it), then
 //!   `unlink(temp)`. Two backups racing for one name: one link succeeds,
 //!   the other gets "already exists", so no file is ever overwritten or
-//!   half written. On a file system without hard links the runtime falls
+//!   half written. On a file system without hard links the driver falls
 //!   back to check-then-rename, which leaves a small window.
 //! - a directory, without `--force`: `mkdir(target)` claims the name (it
 //!   fails if anything exists there), then `rename(temp, target)` replaces
@@ -31,7 +31,8 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::error::BackupError;
-use super::options::{BackupFormat, BackupOptions, Compression};
+use super::format::BackupFormat;
+use super::options::{BackupOptions, Compression};
 use super::timestamp::utc_stamp;
 
 /// Longest piece of the target's name kept in temporary names, so that
@@ -339,6 +340,24 @@ pub enum EntryKind {
     },
     /// Anything else (symbolic link, device, socket, FIFO).
     Other,
+}
+
+impl EntryKind {
+    /// A directory holding `names` (its entries, as listed; an unreadable
+    /// directory counts as one with entries that are no backup, so that
+    /// nothing replaces it).
+    pub fn directory(names: Option<&[String]>) -> EntryKind {
+        match names {
+            Some(names) => EntryKind::Directory {
+                empty: names.is_empty(),
+                dump: is_directory_dump(names.iter().map(String::as_str)),
+            },
+            None => EntryKind::Directory {
+                empty: false,
+                dump: false,
+            },
+        }
+    }
 }
 
 /// What the runtime found at the target and its folder.

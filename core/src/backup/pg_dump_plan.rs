@@ -140,7 +140,7 @@ impl PgDumpPlan {
         }
         if let Compression::Level(level) = options.compression {
             // Tar takes no -Z (validation refused a level above 0).
-            if options.format != super::options::BackupFormat::Tar {
+            if options.format != super::format::BackupFormat::Tar {
                 args.push(format!("--compress={level}").into());
             }
         }
@@ -316,8 +316,8 @@ fn passfile_password(contents: &Password) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backup::format::BackupFormat;
     use crate::backup::names::QualifiedName;
-    use crate::backup::options::BackupFormat;
     use crate::config::Host;
     use std::time::Duration;
 

@@ -27,6 +27,10 @@ const MAX_DIAGNOSTICS: usize = 40;
 /// Most warnings kept.
 const MAX_WARNINGS: usize = 100;
 
+/// Most lines of one warning (its first, then details and continuations):
+/// a chatty program cannot grow one warning without limit.
+const MAX_WARNING_LINES: usize = 20;
+
 /// Something pg_dump is doing, for a progress display.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProgressEvent {
@@ -86,6 +90,9 @@ pub struct PgDumpStderr {
     diagnostics: Vec<String>,
     dropped_diagnostics: usize,
     warnings: Vec<String>,
+    /// Lines of the last warning so far; `None` when it was not kept (its
+    /// continuations are dropped with it).
+    warning_lines: Option<usize>,
     last: LastMessage,
     /// Prefixes whose message has not come yet (see `line`).
     waiting: usize,
@@ -112,6 +119,7 @@ impl PgDumpStderr {
             diagnostics: Vec::new(),
             dropped_diagnostics: 0,
             warnings: Vec::new(),
+            warning_lines: None,
             last: LastMessage::None,
             waiting: 0,
             redactor: Redactor::new(secrets),
@@ -212,6 +220,9 @@ impl PgDumpStderr {
                 self.last = LastMessage::Warning;
                 if self.warnings.len() < MAX_WARNINGS {
                     self.warnings.push(self.redactor.redact(rest));
+                    self.warning_lines = Some(1);
+                } else {
+                    self.warning_lines = None;
                 }
                 None
             }
@@ -291,10 +302,19 @@ impl PgDumpStderr {
     }
 
     fn continue_warning(&mut self, line: &str) {
-        if let Some(last) = self.warnings.last_mut() {
+        let Some(lines) = self.warning_lines else {
+            return;
+        };
+        let Some(last) = self.warnings.last_mut() else {
+            return;
+        };
+        if lines < MAX_WARNING_LINES {
             last.push('\n');
             last.push_str(&self.redactor.redact(line));
+        } else if lines == MAX_WARNING_LINES {
+            last.push_str("\n(more lines dropped)");
         }
+        self.warning_lines = Some(lines.saturating_add(1));
     }
 }
 
@@ -439,6 +459,32 @@ pg_dump: dumping contents of table \"public.MixedCase\"
             events.extend(r.finish());
             assert_eq!(events, whole, "cut at {cut}");
         }
+    }
+
+    /// A warning followed by endless unprefixed lines, or warnings past
+    /// the most kept followed by their continuations, cannot grow memory.
+    #[test]
+    fn warnings_and_their_continuations_are_bounded() {
+        let mut r = PgDumpStderr::new(0, "pg_dump", vec![]);
+        r.feed(b"pg_dump: warning: first\n");
+        for _ in 0..10_000 {
+            r.feed(b"pg_dump: detail: again\nand an unprefixed line\n");
+        }
+        let first = &r.warnings()[0];
+        assert_eq!(first.lines().count(), MAX_WARNING_LINES + 1, "{first}");
+        assert!(first.ends_with("(more lines dropped)"), "{first}");
+
+        let mut r = PgDumpStderr::new(0, "pg_dump", vec![]);
+        for i in 0..MAX_WARNINGS + 5 {
+            r.feed(format!("pg_dump: warning: w{i}\n").as_bytes());
+            r.feed(b"pg_dump: detail: more\n");
+        }
+        for _ in 0..10_000 {
+            r.feed(b"continued\n");
+        }
+        assert_eq!(r.warnings().len(), MAX_WARNINGS);
+        let total: usize = r.warnings().iter().map(String::len).sum();
+        assert!(total < MAX_WARNINGS * 64, "{total} bytes of warnings");
     }
 
     #[test]

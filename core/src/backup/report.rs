@@ -21,7 +21,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::error::{BackupError, ErrorKind};
-use super::options::BackupFormat;
+use super::format::BackupFormat;
 
 /// Which method produced (or was to produce) the backup.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,152 @@
+//! The steps a [`BackupDriver`](super::BackupDriver) asks a runtime to
+//! do, and the answers that are more than a value.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::pg_dump_plan::{PassfileRequest, PgDumpPlan};
+use super::process::Supervision;
+use crate::config::ConnectSettings;
+
+/// What the runtime does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Look at `folder` and at `target` (without following a symbolic
+    /// link); answer [`BackupDriver::handle_probe`](super::BackupDriver::handle_probe). A directory's
+    /// [`EntryKind`](super::EntryKind) is made with
+    /// [`EntryKind::directory`](super::EntryKind::directory) from its names.
+    ProbeOutput {
+        /// The folder the backup goes in.
+        folder: PathBuf,
+        /// The backup's path.
+        target: PathBuf,
+    },
+    /// List the names in `folder` (none if it cannot be read); answer
+    /// [`BackupDriver::handle_listing`](super::BackupDriver::handle_listing).
+    ListFolder {
+        /// The folder.
+        folder: PathBuf,
+    },
+    /// Remove `path`: a file, or a directory with everything in it; answer
+    /// [`BackupDriver::handle_removed`](super::BackupDriver::handle_removed).
+    Remove {
+        /// What to remove.
+        path: PathBuf,
+    },
+    /// Create `path` exclusively, readable by its owner only (a directory
+    /// 0700, a file 0600); answer [`BackupDriver::handle_fs`](super::BackupDriver::handle_fs).
+    CreatePrivate {
+        /// Where.
+        path: PathBuf,
+        /// A directory rather than a file.
+        directory: bool,
+    },
+    /// Open a session; answer [`BackupDriver::handle_connected`](super::BackupDriver::handle_connected) or
+    /// [`BackupDriver::handle_connect_error`](super::BackupDriver::handle_connect_error). Keep it until
+    /// [`Step::Disconnect`].
+    Connect {
+        /// Where to.
+        settings: Box<ConnectSettings>,
+    },
+    /// Run `sql` by the simple query protocol on the session; answer
+    /// [`BackupDriver::handle_rows`](super::BackupDriver::handle_rows) or [`BackupDriver::handle_query_error`](super::BackupDriver::handle_query_error).
+    Query {
+        /// The statements.
+        sql: String,
+    },
+    /// Close the session. Needs no answer.
+    Disconnect,
+    /// Say what `path` is; answer [`BackupDriver::handle_program`](super::BackupDriver::handle_program).
+    InspectProgram {
+        /// A pg_dump candidate.
+        path: PathBuf,
+    },
+    /// Run `program --version` with no input, killing it after `timeout`;
+    /// answer [`BackupDriver::handle_version`](super::BackupDriver::handle_version) (or, interrupted,
+    /// [`BackupDriver::cancel`](super::BackupDriver::cancel)).
+    AskVersion {
+        /// The program.
+        program: PathBuf,
+        /// How long it may take.
+        timeout: Duration,
+    },
+    /// Create `request.dir` exclusively (0700), then `request.path` in it
+    /// (0600) with `request.contents`; answer
+    /// [`BackupDriver::handle_passfile`](super::BackupDriver::handle_passfile).
+    WritePassfile {
+        /// The file.
+        request: PassfileRequest,
+    },
+    /// Run `plan` (its standard output is the runtime's own when
+    /// `to_stdout`, else nowhere), with standard error piped to
+    /// [`BackupDriver::handle_stderr`](super::BackupDriver::handle_stderr), watched as `supervision` says;
+    /// answer [`BackupDriver::handle_pg_dump_exit`](super::BackupDriver::handle_pg_dump_exit). When interrupted, call
+    /// [`BackupDriver::cancel`](super::BackupDriver::cancel) once pg_dump is gone, then answer.
+    RunPgDump {
+        /// What to run.
+        plan: Box<PgDumpPlan>,
+        /// The backup streams to standard output.
+        to_stdout: bool,
+        /// Waits and signals.
+        supervision: Supervision,
+    },
+    /// Make `to` a hard link to `from` (failing if `to` exists); answer
+    /// [`BackupDriver::handle_fs`](super::BackupDriver::handle_fs).
+    HardLink {
+        /// The existing name.
+        from: PathBuf,
+        /// The new name.
+        to: PathBuf,
+    },
+    /// Rename `from` to `to` (rename(2): an existing file, or an empty
+    /// directory, at `to` is replaced); answer [`BackupDriver::handle_fs`](super::BackupDriver::handle_fs).
+    Rename {
+        /// The old name.
+        from: PathBuf,
+        /// The new name.
+        to: PathBuf,
+    },
+    /// Say whether anything is at `path` (a symbolic link counts; an
+    /// unreadable path does not); answer [`BackupDriver::handle_exists`](super::BackupDriver::handle_exists).
+    Exists {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Flush `path`, a folder, so that a name made in it is durable.
+    /// Needs no answer; a failure is ignored.
+    SyncFolder {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// Count the bytes of `path` (all files under it, for a directory);
+    /// answer [`BackupDriver::handle_size`](super::BackupDriver::handle_size).
+    Measure {
+        /// The backup.
+        path: PathBuf,
+    },
+    /// Nothing more: call [`BackupDriver::finish`](super::BackupDriver::finish).
+    Done,
+}
+
+/// Why a file system step failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FsFailure {
+    /// The name exists.
+    Exists,
+    /// A name it needs is missing: the system's words.
+    Missing(String),
+    /// Anything else: the system's words.
+    Other(String),
+}
+
+/// How publishing ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishEnd {
+    /// The backup has its name.
+    Published,
+    /// Something appeared at the name while the backup ran; nothing there
+    /// changed and the temporary output is still ours.
+    Taken,
+    /// The file system refused: its words.
+    Failed(String),
+}

@@ -1,0 +1,260 @@
+//! pg_dump as a child process: spawning it, reading its pipes, signalling
+//! and reaping it, as the driver's [`Supervision`] says. What its output
+//! and exit mean is the driver's.
+
+use std::io::{self, Read};
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use sequelae_core::backup::{
+    BackupDriver, CommandEnd, PgDumpPlan, ProcessExit, ProgressEvent, Supervision,
+};
+
+/// `program --version` and what it wrote; `None` when `cancel` was raised
+/// (the program is killed).
+pub(super) fn version(
+    program: &Path,
+    timeout: Duration,
+    cancel: &AtomicBool,
+) -> Option<CommandEnd> {
+    let spawned = Command::new(program)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) => return Some(CommandEnd::NotStarted(e.to_string())),
+    };
+    let deadline = Instant::now() + timeout;
+    let exit = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break exit_of(Ok(status)),
+            Ok(None) if cancel.load(Ordering::SeqCst) || Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return (!cancel.load(Ordering::SeqCst)).then_some(CommandEnd::TimedOut);
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(10)),
+            Err(e) => break exit_of(Err(e)),
+        }
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut s) = child.stdout.take() {
+        let _ = s.read_to_string(&mut stdout);
+    }
+    if let Some(mut s) = child.stderr.take() {
+        let _ = s.read_to_string(&mut stderr);
+    }
+    Some(CommandEnd::Exited {
+        exit,
+        stdout,
+        stderr,
+    })
+}
+
+/// Runs `plan` (its standard output is ours when `to_stdout`: the backup
+/// streams there), feeding its standard error to `driver` and the progress
+/// that gives to `progress`, until pg_dump ends; when `cancel` is raised,
+/// SIGTERM, then SIGKILL if it lingers. Answers the driver.
+pub(super) fn run_pg_dump(
+    plan: &PgDumpPlan,
+    to_stdout: bool,
+    supervision: Supervision,
+    driver: &mut BackupDriver,
+    progress: &mut dyn FnMut(&ProgressEvent),
+    cancel: &AtomicBool,
+) {
+    let mut cmd = Command::new(&plan.program);
+    cmd.args(&plan.args)
+        .stdin(Stdio::null())
+        .stdout(if to_stdout {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
+        .stderr(Stdio::piped());
+    for var in &plan.env_remove {
+        cmd.env_remove(var);
+    }
+    for (var, value) in &plan.env_set {
+        cmd.env(var, value);
+    }
+    if let Some(password) = &plan.password_env {
+        cmd.env("PGPASSWORD", password.expose());
+    }
+    die_with_parent(&mut cmd);
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            if cancel.load(Ordering::SeqCst) {
+                driver.cancel();
+            }
+            for event in driver.handle_pg_dump_exit(Err(e.to_string())) {
+                progress(&event);
+            }
+            return;
+        }
+    };
+    let (tx, rx) = mpsc::channel::<Vec<u8>>();
+    let reader = child.stderr.take().map(|mut pipe| {
+        thread::spawn(move || {
+            let mut buf = vec![0u8; 8192];
+            loop {
+                match pipe.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) if tx.send(buf[..n].to_vec()).is_err() => break,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+        })
+    });
+    let mut stopping: Option<Instant> = None;
+    let mut exited: Option<(io::Result<ExitStatus>, Instant)> = None;
+    loop {
+        match rx.recv_timeout(supervision.poll) {
+            Ok(bytes) => {
+                for event in driver.handle_stderr(&bytes) {
+                    progress(&event);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        if exited.is_none() {
+            match child.try_wait() {
+                Ok(Some(status)) => exited = Some((Ok(status), Instant::now())),
+                Ok(None) => {}
+                Err(e) => exited = Some((Err(e), Instant::now())),
+            }
+        }
+        if exited
+            .as_ref()
+            .is_some_and(|(_, at)| at.elapsed() > supervision.stderr_drain)
+        {
+            break;
+        }
+        if cancel.load(Ordering::SeqCst) && exited.is_none() {
+            match stopping {
+                None => {
+                    terminate(&mut child);
+                    stopping = Some(Instant::now());
+                }
+                Some(since) if since.elapsed() > supervision.term_grace => {
+                    let _ = child.kill();
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    let status = match exited {
+        Some((status, _)) => status,
+        None => {
+            // Standard error closed first; the reader is done.
+            if let Some(reader) = reader {
+                let _ = reader.join();
+            }
+            child.wait()
+        }
+    };
+    if cancel.load(Ordering::SeqCst) {
+        driver.cancel();
+    }
+    for event in driver.handle_pg_dump_exit(Ok(exit_of(status))) {
+        progress(&event);
+    }
+}
+
+fn exit_of(status: io::Result<ExitStatus>) -> ProcessExit {
+    match status {
+        Ok(status) => match (status.code(), status.signal()) {
+            (Some(code), _) => ProcessExit::Code(code),
+            (None, Some(signal)) => ProcessExit::Signal(signal),
+            (None, None) => ProcessExit::Unknown(status.to_string()),
+        },
+        Err(e) => ProcessExit::Unknown(e.to_string()),
+    }
+}
+
+/// Makes the child get SIGTERM when this thread's process dies, SIGKILL
+/// included, so that a killed sequelae never leaves pg_dump writing on
+/// (pg_dump answers SIGTERM by cancelling its queries and stopping its
+/// workers). The signal comes when the *thread* that spawned the child
+/// ends: [`run_pg_dump`] spawns and waits in the same thread, so it
+/// outlives the child.
+#[cfg(target_os = "linux")]
+fn die_with_parent(cmd: &mut Command) {
+    use rustix::process::{Signal, getpid, getppid, set_parent_process_death_signal};
+    use std::os::unix::process::CommandExt;
+    let parent = getpid();
+    let hook = move || -> io::Result<()> {
+        set_parent_process_death_signal(Some(Signal::TERM))?;
+        // The parent may have died between fork and prctl: then no signal
+        // will ever come, and the child was already re-parented. Stop here
+        // instead of running pg_dump unattended.
+        if getppid() != Some(parent) {
+            return Err(io::ErrorKind::Other.into());
+        }
+        Ok(())
+    };
+    // SAFETY: the hook runs in the child between fork and exec. It only
+    // makes system calls that are async-signal-safe (prctl, getppid),
+    // allocates nothing (an `io::Error` from an errno or a kind is not
+    // boxed) and takes no lock.
+    #[allow(unsafe_code)]
+    unsafe {
+        cmd.pre_exec(hook);
+    }
+}
+
+/// Elsewhere there is no parent-death signal; a killed sequelae leaves
+/// pg_dump to finish (its output is a leftover the next backup removes).
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_cmd: &mut Command) {}
+
+/// True unless process `pid` is known to be gone (a process of another
+/// user answers "not permitted": it is alive).
+#[cfg(target_os = "linux")]
+pub(super) fn process_alive(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return true;
+    };
+    !matches!(
+        rustix::process::test_kill_process(pid),
+        Err(rustix::io::Errno::SRCH)
+    )
+}
+
+/// Without a liveness check every process counts as alive: nothing is
+/// removed.
+#[cfg(not(target_os = "linux"))]
+pub(super) fn process_alive(_pid: u32) -> bool {
+    true
+}
+
+/// SIGTERM by way of kill(1) (sending a signal directly needs `unsafe`);
+/// SIGKILL if that cannot run.
+fn terminate(child: &mut Child) {
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !sent {
+        let _ = child.kill();
+    }
+}
