@@ -35,6 +35,7 @@ mod catalog;
 mod error;
 mod method;
 mod names;
+pub mod native;
 mod options;
 pub mod output;
 mod pg_dump_plan;
