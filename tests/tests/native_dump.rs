@@ -17,6 +17,8 @@ use sequelae_std::Client;
 use sequelae_tests::{Cluster, ClusterOptions};
 
 const FIXTURE: &str = include_str!("../fixtures/native_dump.sql");
+/// PostgreSQL 18 features on top of [`FIXTURE`].
+const FIXTURE_18: &str = include_str!("../fixtures/native_dump_18.sql");
 
 fn cluster(version: u32) -> &'static Cluster {
     static V18: OnceLock<Cluster> = OnceLock::new();
@@ -163,6 +165,9 @@ fn native_dump_restores_with_nothing_lost(#[case] version: u32) {
     let cluster = cluster(version);
     let source = cluster.create_database("native_src");
     cluster.psql(&source, FIXTURE).unwrap();
+    if version >= 18 {
+        cluster.psql(&source, FIXTURE_18).unwrap();
+    }
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dump.sql");
@@ -186,4 +191,97 @@ fn native_dump_restores_with_nothing_lost(#[case] version: u32) {
     let (a, b) = (schema_of(cluster, &source), schema_of(cluster, &target));
     assert!(a == b, "schemas differ:\n{}", diff(&a, &b));
     assert_eq!(data_of(cluster, &source), data_of(cluster, &target));
+}
+
+/// Writes a native dump of `database` with `options` to `path`.
+fn dump_to(cluster: &Cluster, database: &str, options: NativeOptions, path: &Path) -> NativeSummary {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let summary = dump(cluster, database, options, &mut file);
+    file.flush().unwrap();
+    summary
+}
+
+#[test]
+fn schema_only_then_data_only_restore_the_whole_database() {
+    let cluster = cluster(15);
+    let source = cluster.create_database("native_modes");
+    cluster.psql(&source, FIXTURE).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.sql");
+    let data = dir.path().join("data.sql");
+    let schema_only = NativeOptions { schema_only: true, ..NativeOptions::default() };
+    let data_only = NativeOptions { data_only: true, ..NativeOptions::default() };
+    dump_to(cluster, &source, schema_only, &schema);
+    dump_to(cluster, &source, data_only, &data);
+    let schema_text = std::fs::read_to_string(&schema).unwrap();
+    assert!(!schema_text.contains("FROM stdin"), "schema only has no data");
+    assert!(!schema_text.contains("setval"), "schema only has no sequence values");
+    let data_text = std::fs::read_to_string(&data).unwrap();
+    assert!(!data_text.contains("CREATE "), "data only has no definitions");
+
+    let target = cluster.create_database("native_modes_dst");
+    restore(cluster, &target, &schema);
+    let (a, b) = (schema_of(cluster, &source), schema_of(cluster, &target));
+    assert!(a == b, "schemas differ:\n{}", diff(&a, &b));
+    restore(cluster, &target, &data);
+    assert_eq!(data_of(cluster, &source), data_of(cluster, &target));
+}
+
+#[test]
+fn no_owner_and_no_privileges_leave_them_out() {
+    let cluster = cluster(15);
+    let source = cluster.create_database("native_noown");
+    cluster.psql(&source, FIXTURE).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dump.sql");
+    let options = NativeOptions { no_owner: true, no_privileges: true, ..NativeOptions::default() };
+    dump_to(cluster, &source, options, &path);
+    let text = std::fs::read_to_string(&path).unwrap();
+    for word in ["OWNER TO", "GRANT ", "REVOKE "] {
+        assert!(!text.contains(word), "{word} in a dump without owners and privileges");
+    }
+    let target = cluster.create_database("native_noown_dst");
+    restore(cluster, &target, &path);
+    assert_eq!(data_of(cluster, &source), data_of(cluster, &target));
+    let owner = cluster
+        .psql(&target, "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'select';")
+        .unwrap();
+    assert_eq!(owner.trim(), "postgres", "restored objects belong to whoever restores");
+}
+
+#[test]
+fn objects_it_cannot_write_are_reported_by_kind_and_name() {
+    let cluster = cluster(15);
+    let source = cluster.create_database("native_unsupported");
+    cluster
+        .psql(
+            &source,
+            "CREATE SCHEMA \"select\";\n\
+             CREATE TABLE \"select\".t (a int, b int);\n\
+             CREATE AGGREGATE \"select\".\"my sum\"(int) (SFUNC = int4pl, STYPE = int);\n\
+             CREATE STATISTICS \"select\".st ON a, b FROM \"select\".t;\n\
+             CREATE TYPE public.floatrange AS RANGE (subtype = float8);\n\
+             SELECT lo_from_bytea(424242, 'large');\n",
+        )
+        .unwrap();
+    let mut out = Vec::new();
+    let summary = dump(cluster, &source, NativeOptions::default(), &mut out);
+    let found: Vec<(String, String)> = summary
+        .unsupported
+        .iter()
+        .map(|o| (o.kind.clone(), o.name.clone()))
+        .collect();
+    for expected in [
+        ("aggregate", "\"select\".\"my sum\""),
+        ("statistics object", "\"select\".st"),
+        ("range type", "public.floatrange"),
+        ("large object", "424242"),
+    ] {
+        assert!(
+            found.contains(&(expected.0.to_string(), expected.1.to_string())),
+            "{expected:?} not reported in {found:?}"
+        );
+    }
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("--   aggregate \"select\".\"my sum\""), "the file says what it lacks");
 }

@@ -413,6 +413,11 @@ impl NativeDump {
         if !self.options.data_only {
             write_section(&mut self.queue, &plan.post_data);
         }
+        // Materialized views are filled last, as pg_dump does (they may
+        // read any table), and only where there is data.
+        if !self.options.schema_only {
+            write_section(&mut self.queue, &plan.refresh);
+        }
         self.queue.push_back(Planned::Write(b"\n--\n-- end of dump\n--\n".to_vec()));
         self.queue.push_back(Planned::Query(Stage::Commit, "COMMIT".to_string()));
     }

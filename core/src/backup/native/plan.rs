@@ -1,7 +1,7 @@
 //! From the catalog to the dump: every object rendered as SQL, placed in
 //! pg_dump's sections and sorted so that each comes after what it uses.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use super::model::{Catalog, Column, Constraint, Function, Relation, Sequence, TypeDef};
 use super::order::sort;
@@ -35,6 +35,9 @@ pub(crate) struct Plan {
     pub(crate) data: Vec<TableData>,
     pub(crate) sequence_values: Vec<String>,
     pub(crate) post_data: Vec<Entry>,
+    /// `REFRESH MATERIALIZED VIEW` of the populated ones, in dependency
+    /// order.
+    pub(crate) refresh: Vec<Entry>,
     pub(crate) warnings: Vec<String>,
 }
 
@@ -776,10 +779,9 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
     // Materialized views refresh in the order of their definitions.
     let (mut refresh, mut rest): (Vec<Entry>, Vec<Entry>) = post.into_iter().partition(|e| e.key.starts_with("refresh:"));
     refresh.sort_by_key(|e| order.get(&format!("c:{}", &e.key["refresh:".len()..])).copied().unwrap_or(usize::MAX));
-    rest.extend(refresh);
     plan.pre_data = pre;
     plan.post_data = rest;
-    let _ = BTreeSet::<u8>::new();
+    plan.refresh = refresh;
     plan
 }
 
