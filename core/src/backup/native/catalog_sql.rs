@@ -7,7 +7,8 @@
 //! Objects are named by a *key*, `<letter>:<oid>`: `n` schema, `c` relation
 //! (tables, views, sequences, indexes and composite types, whose `pg_type`
 //! row is folded into its relation), `t` other type, `f` function, `d`
-//! column default, `k` constraint, `g` trigger, `r` rule, `p` policy.
+//! column default, `k` constraint, `g` trigger, `r` rule, `p` policy,
+//! `x` extension, `s` statistics object.
 
 /// The first OID of user objects (`FirstNormalObjectId`): anything below
 /// came with the server.
@@ -82,6 +83,8 @@ fn key_sql(class: &str, oid: &str, fold: bool) -> String {
          WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN {rule} \
          WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN 'g:' || {oid} \
          WHEN 'pg_catalog.pg_policy'::pg_catalog.regclass THEN 'p:' || {oid} \
+         WHEN 'pg_catalog.pg_extension'::pg_catalog.regclass THEN 'x:' || {oid} \
+         WHEN 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass THEN 's:' || {oid} \
          END"
     )
 }
@@ -346,8 +349,7 @@ pub(crate) fn unsupported() -> String {
     let ns = user_schema("n");
     let user = FIRST_USER_OID;
     format!(
-        "SELECT 'extension', x.extname FROM pg_catalog.pg_extension x WHERE x.extname <> 'plpgsql' \
-         UNION ALL SELECT 'aggregate', pg_catalog.format('%I.%I', n.nspname, p.proname) \
+        "SELECT 'aggregate', pg_catalog.format('%I.%I', n.nspname, p.proname) \
            FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
            WHERE p.prokind = 'a' AND {ns} AND {} \
          UNION ALL SELECT CASE t.typtype WHEN 'r' THEN 'range type' WHEN 'b' THEN 'base type' ELSE 'type' END, \
@@ -361,9 +363,6 @@ pub(crate) fn unsupported() -> String {
          UNION ALL SELECT 'collation', pg_catalog.format('%I.%I', n.nspname, co.collname) \
            FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace \
            WHERE co.oid >= {user} AND {ns} AND {} \
-         UNION ALL SELECT 'statistics object', pg_catalog.format('%I.%I', n.nspname, s.stxname) \
-           FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace \
-           WHERE {ns} AND {} \
          UNION ALL SELECT 'operator', pg_catalog.format('%I.%s', n.nspname, o.oprname) \
            FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace \
            WHERE o.oid >= {user} AND {ns} AND {} \
@@ -410,7 +409,6 @@ pub(crate) fn unsupported() -> String {
         not_extension_member("pg_catalog.pg_type", "t.oid"),
         not_extension_member("pg_catalog.pg_class", "c.oid"),
         not_extension_member("pg_catalog.pg_collation", "co.oid"),
-        not_extension_member("pg_catalog.pg_statistic_ext", "s.oid"),
         not_extension_member("pg_catalog.pg_operator", "o.oid"),
         not_extension_member("pg_catalog.pg_opclass", "oc.oid"),
         not_extension_member("pg_catalog.pg_opfamily", "f.oid"),
@@ -442,4 +440,30 @@ pub(crate) fn sequence_values(sequences: &[(u32, String)]) -> Option<String> {
         })
         .collect();
     Some(parts.join(" UNION ALL "))
+}
+
+/// `oid, name, schema` of every extension but the built-in plpgsql.
+pub(crate) fn extensions() -> String {
+    "SELECT x.oid, x.extname, n.nspname FROM pg_catalog.pg_extension x \
+     JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace \
+     WHERE x.extname <> 'plpgsql' ORDER BY x.extname"
+        .to_string()
+}
+
+/// `oid, table oid, schema, name, definition, statistics target` of
+/// extended statistics objects.
+pub(crate) fn statistics(server_version_num: u32) -> String {
+    // stxstattarget is NULL for the default from PostgreSQL 17 on, -1 before.
+    let target = if server_version_num >= 170_000 {
+        "s.stxstattarget"
+    } else {
+        "NULLIF(s.stxstattarget, -1)"
+    };
+    format!(
+        "SELECT s.oid, s.stxrelid, n.nspname, s.stxname, pg_catalog.pg_get_statisticsobjdef(s.oid), {target} \
+         FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace \
+         WHERE {} AND {} ORDER BY n.nspname, s.stxname",
+        user_schema("n"),
+        not_extension_member("pg_catalog.pg_statistic_ext", "s.oid"),
+    )
 }

@@ -151,6 +151,25 @@ pub(crate) struct Policy {
     pub(crate) roles: Vec<Option<String>>,
 }
 
+/// An extension, created in its schema.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Extension {
+    pub(crate) oid: u32,
+    pub(crate) name: String,
+    pub(crate) schema: String,
+}
+
+/// An extended statistics object.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Statistics {
+    pub(crate) oid: u32,
+    pub(crate) table: u32,
+    pub(crate) schema: String,
+    pub(crate) name: String,
+    pub(crate) definition: String,
+    pub(crate) target: Option<String>,
+}
+
 /// A comment on an object or one of its columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Comment {
@@ -196,6 +215,8 @@ pub(crate) struct Catalog {
     pub(crate) triggers: Vec<TableRule>,
     pub(crate) rules: Vec<TableRule>,
     pub(crate) policies: Vec<Policy>,
+    pub(crate) extensions: Vec<Extension>,
+    pub(crate) statistics: Vec<Statistics>,
     pub(crate) dependencies: Vec<(String, String)>,
     pub(crate) comments: Vec<Comment>,
     pub(crate) privileges: Vec<Privilege>,
@@ -425,6 +446,31 @@ impl Catalog {
                 roles: vec![role],
             });
         }
+        Ok(())
+    }
+
+    pub(crate) fn read_extensions(&mut self, rows: &[DataRow]) -> Result<(), NativeError> {
+        self.extensions = read_all(rows, "reading extensions", |r| {
+            Ok(Extension {
+                oid: r.oid(0)?,
+                name: r.string(1)?,
+                schema: r.string(2)?,
+            })
+        })?;
+        Ok(())
+    }
+
+    pub(crate) fn read_statistics(&mut self, rows: &[DataRow]) -> Result<(), NativeError> {
+        self.statistics = read_all(rows, "reading statistics objects", |r| {
+            Ok(Statistics {
+                oid: r.oid(0)?,
+                table: r.oid(1)?,
+                schema: r.string(2)?,
+                name: r.string(3)?,
+                definition: r.string(4)?,
+                target: r.opt_string(5)?,
+            })
+        })?;
         Ok(())
     }
 

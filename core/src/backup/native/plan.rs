@@ -365,6 +365,26 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         }
     }
 
+    for extension in &catalog.extensions {
+        let key = format!("x:{}", extension.oid);
+        let name = quote_ident(&extension.name);
+        targets.insert(
+            key.clone(),
+            Target {
+                comment: format!("EXTENSION {name}"),
+                ..Target::default()
+            },
+        );
+        pre.push(Entry {
+            key,
+            priority: 1,
+            sql: format!(
+                "CREATE EXTENSION IF NOT EXISTS {name} WITH SCHEMA {};\n",
+                quote_ident(&extension.schema)
+            ),
+        });
+    }
+
     for ty in &catalog.types {
         let name = qualified(&ty.schema, &ty.name);
         let key = format!("t:{}", ty.oid);
@@ -695,6 +715,26 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         }
         sql.push_str(";\n");
         post.push(Entry { key, priority: 5, sql });
+    }
+
+    for stats in &catalog.statistics {
+        if !relations.contains_key(&stats.table) {
+            continue;
+        }
+        let key = format!("s:{}", stats.oid);
+        let name = qualified(&stats.schema, &stats.name);
+        targets.insert(
+            key.clone(),
+            Target {
+                comment: format!("STATISTICS {name}"),
+                ..Target::default()
+            },
+        );
+        let mut sql = format!("{};\n", stats.definition);
+        if let Some(target) = &stats.target {
+            sql.push_str(&format!("\nALTER STATISTICS {name} SET STATISTICS {target};\n"));
+        }
+        post.push(Entry { key, priority: 2, sql });
     }
 
     // Comments, owners and privileges follow their object.
