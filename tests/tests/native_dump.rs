@@ -58,7 +58,11 @@ fn dump(
         match dump.next_step() {
             Step::Query { sql } => match client.simple_query(&sql) {
                 Ok(results) => {
-                    let rows = results.into_iter().last().map(|r| r.rows).unwrap_or_default();
+                    let rows = results
+                        .into_iter()
+                        .last()
+                        .map(|r| r.rows)
+                        .unwrap_or_default();
                     dump.handle_rows(rows).unwrap();
                 }
                 Err(e) => {
@@ -100,7 +104,16 @@ fn restore(cluster: &Cluster, database: &str, file: &Path) {
     let conninfo = cluster.superuser_conninfo(database);
     run(
         psql.as_std_path(),
-        &["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", file.to_str().unwrap(), "-d", &conninfo],
+        &[
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-f",
+            file.to_str().unwrap(),
+            "-d",
+            &conninfo,
+        ],
     );
 }
 
@@ -110,7 +123,9 @@ fn schema_of(cluster: &Cluster, database: &str) -> String {
     let conninfo = cluster.superuser_conninfo(database);
     run(pg_dump.as_std_path(), &["--schema-only", "-d", &conninfo])
         .lines()
-        .filter(|l| !l.starts_with("--") && !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+        .filter(|l| {
+            !l.starts_with("--") && !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict")
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -153,8 +168,16 @@ fn data_of(cluster: &Cluster, database: &str) -> Vec<String> {
 fn diff(a: &str, b: &str) -> String {
     let left: Vec<&str> = a.lines().collect();
     let right: Vec<&str> = b.lines().collect();
-    let only_left: Vec<String> = left.iter().filter(|l| !right.contains(l)).map(|l| format!("- {l}")).collect();
-    let only_right: Vec<String> = right.iter().filter(|l| !left.contains(l)).map(|l| format!("+ {l}")).collect();
+    let only_left: Vec<String> = left
+        .iter()
+        .filter(|l| !right.contains(l))
+        .map(|l| format!("- {l}"))
+        .collect();
+    let only_right: Vec<String> = right
+        .iter()
+        .filter(|l| !left.contains(l))
+        .map(|l| format!("+ {l}"))
+        .collect();
     format!("{}\n{}", only_left.join("\n"), only_right.join("\n"))
 }
 
@@ -182,9 +205,16 @@ fn native_dump_restores_with_nothing_lost(#[case] version: u32) {
     if let Ok(keep) = std::env::var("NATIVE_DUMP_KEEP") {
         std::fs::write(format!("{keep}.{version}.sql"), &text).unwrap();
     }
-    assert!(text.contains("sequelae"), "{}", &text[..400.min(text.len())]);
+    assert!(
+        text.contains("sequelae"),
+        "{}",
+        &text[..400.min(text.len())]
+    );
     assert!(text.contains("COPY \"Mixed Case\".\"Mixed Case\" (\"id\", \"a\"\"b\""));
-    assert!(!text.contains("\"twice\") FROM stdin"), "generated columns are not copied");
+    assert!(
+        !text.contains("\"twice\") FROM stdin"),
+        "generated columns are not copied"
+    );
 
     let target = cluster.create_database("native_dst");
     restore(cluster, &target, &path);
@@ -194,7 +224,12 @@ fn native_dump_restores_with_nothing_lost(#[case] version: u32) {
 }
 
 /// Writes a native dump of `database` with `options` to `path`.
-fn dump_to(cluster: &Cluster, database: &str, options: NativeOptions, path: &Path) -> NativeSummary {
+fn dump_to(
+    cluster: &Cluster,
+    database: &str,
+    options: NativeOptions,
+    path: &Path,
+) -> NativeSummary {
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     let summary = dump(cluster, database, options, &mut file);
     file.flush().unwrap();
@@ -209,15 +244,30 @@ fn schema_only_then_data_only_restore_the_whole_database() {
     let dir = tempfile::tempdir().unwrap();
     let schema = dir.path().join("schema.sql");
     let data = dir.path().join("data.sql");
-    let schema_only = NativeOptions { schema_only: true, ..NativeOptions::default() };
-    let data_only = NativeOptions { data_only: true, ..NativeOptions::default() };
+    let schema_only = NativeOptions {
+        schema_only: true,
+        ..NativeOptions::default()
+    };
+    let data_only = NativeOptions {
+        data_only: true,
+        ..NativeOptions::default()
+    };
     dump_to(cluster, &source, schema_only, &schema);
     dump_to(cluster, &source, data_only, &data);
     let schema_text = std::fs::read_to_string(&schema).unwrap();
-    assert!(!schema_text.contains("FROM stdin"), "schema only has no data");
-    assert!(!schema_text.contains("setval"), "schema only has no sequence values");
+    assert!(
+        !schema_text.contains("FROM stdin"),
+        "schema only has no data"
+    );
+    assert!(
+        !schema_text.contains("setval"),
+        "schema only has no sequence values"
+    );
     let data_text = std::fs::read_to_string(&data).unwrap();
-    assert!(!data_text.contains("CREATE "), "data only has no definitions");
+    assert!(
+        !data_text.contains("CREATE "),
+        "data only has no definitions"
+    );
 
     let target = cluster.create_database("native_modes_dst");
     restore(cluster, &target, &schema);
@@ -234,19 +284,33 @@ fn no_owner_and_no_privileges_leave_them_out() {
     cluster.psql(&source, FIXTURE).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dump.sql");
-    let options = NativeOptions { no_owner: true, no_privileges: true, ..NativeOptions::default() };
+    let options = NativeOptions {
+        no_owner: true,
+        no_privileges: true,
+        ..NativeOptions::default()
+    };
     dump_to(cluster, &source, options, &path);
     let text = std::fs::read_to_string(&path).unwrap();
     for word in ["OWNER TO", "GRANT ", "REVOKE "] {
-        assert!(!text.contains(word), "{word} in a dump without owners and privileges");
+        assert!(
+            !text.contains(word),
+            "{word} in a dump without owners and privileges"
+        );
     }
     let target = cluster.create_database("native_noown_dst");
     restore(cluster, &target, &path);
     assert_eq!(data_of(cluster, &source), data_of(cluster, &target));
     let owner = cluster
-        .psql(&target, "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'select';")
+        .psql(
+            &target,
+            "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'select';",
+        )
         .unwrap();
-    assert_eq!(owner.trim(), "postgres", "restored objects belong to whoever restores");
+    assert_eq!(
+        owner.trim(),
+        "postgres",
+        "restored objects belong to whoever restores"
+    );
 }
 
 #[test]
@@ -281,5 +345,8 @@ fn objects_it_cannot_write_are_reported_by_kind_and_name() {
         );
     }
     let text = String::from_utf8(out).unwrap();
-    assert!(text.contains("--   aggregate \"select\".\"my sum\""), "the file says what it lacks");
+    assert!(
+        text.contains("--   aggregate \"select\".\"my sum\""),
+        "the file says what it lacks"
+    );
 }

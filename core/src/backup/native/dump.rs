@@ -2,11 +2,11 @@
 
 use std::collections::VecDeque;
 
+use super::NativeOptions;
 use super::catalog_sql as sql;
 use super::error::NativeError;
 use super::model::{Catalog, UnsupportedObject};
 use super::plan::{self, qualified};
-use super::NativeOptions;
 use crate::backup::QualifiedName;
 use crate::wire::DataRow;
 
@@ -181,7 +181,9 @@ impl NativeDump {
     /// [`NativeError::UnsupportedServer`] outside PostgreSQL 13 to 18.
     pub fn new(options: NativeOptions, server_version_num: u32) -> Result<NativeDump, NativeError> {
         if !(130_000..190_000).contains(&server_version_num) {
-            return Err(NativeError::UnsupportedServer { version: server_version_num });
+            return Err(NativeError::UnsupportedServer {
+                version: server_version_num,
+            });
         }
         let mut queue: VecDeque<Planned> = session_setup()
             .into_iter()
@@ -240,7 +242,9 @@ impl NativeDump {
     /// then over.
     pub fn handle_rows(&mut self, rows: Vec<DataRow>) -> Result<(), NativeError> {
         let Pending::Query(stage) = self.pending else {
-            return Err(self.fail(NativeError::OutOfOrder("rows arrived without a pending query")));
+            return Err(self.fail(NativeError::OutOfOrder(
+                "rows arrived without a pending query",
+            )));
         };
         self.pending = Pending::None;
         self.current = None;
@@ -255,7 +259,9 @@ impl NativeDump {
     /// When no COPY was pending.
     pub fn handle_copy_done(&mut self, rows: u64) -> Result<(), NativeError> {
         if self.pending != Pending::Copy {
-            return Err(self.fail(NativeError::OutOfOrder("a COPY ended without a pending COPY")));
+            return Err(self.fail(NativeError::OutOfOrder(
+                "a COPY ended without a pending COPY",
+            )));
         }
         self.pending = Pending::None;
         self.current = None;
@@ -273,7 +279,10 @@ impl NativeDump {
             Pending::None => "between steps",
         };
         self.pending = Pending::None;
-        self.fail(NativeError::Server { step, message: message.to_string() })
+        self.fail(NativeError::Server {
+            step,
+            message: message.to_string(),
+        })
     }
 
     fn fail(&mut self, error: NativeError) -> NativeError {
@@ -323,7 +332,8 @@ impl NativeDump {
                     .collect();
                 if !self.options.schema_only {
                     if let Some(query) = sql::sequence_values(&list) {
-                        self.queue.push_front(Planned::Query(Stage::SequenceValues, query));
+                        self.queue
+                            .push_front(Planned::Query(Stage::SequenceValues, query));
                     }
                 }
             }
@@ -410,12 +420,16 @@ impl NativeDump {
         }
         if !self.options.schema_only {
             for table in plan.data {
-                self.queue.push_back(Planned::Write(format!("\n{}", table.header).into_bytes()));
-                self.queue.push_back(Planned::Copy(table.table, table.copy_out));
+                self.queue
+                    .push_back(Planned::Write(format!("\n{}", table.header).into_bytes()));
+                self.queue
+                    .push_back(Planned::Copy(table.table, table.copy_out));
                 self.queue.push_back(Planned::Write(b"\\.\n".to_vec()));
             }
             if !plan.sequence_values.is_empty() {
-                self.queue.push_back(Planned::Write(format!("\n{}", plan.sequence_values.concat()).into_bytes()));
+                self.queue.push_back(Planned::Write(
+                    format!("\n{}", plan.sequence_values.concat()).into_bytes(),
+                ));
             }
         }
         if !self.options.data_only {
@@ -426,7 +440,9 @@ impl NativeDump {
         if !self.options.schema_only {
             write_section(&mut self.queue, &plan.refresh);
         }
-        self.queue.push_back(Planned::Write(b"\n--\n-- end of dump\n--\n".to_vec()));
-        self.queue.push_back(Planned::Query(Stage::Commit, "COMMIT".to_string()));
+        self.queue
+            .push_back(Planned::Write(b"\n--\n-- end of dump\n--\n".to_vec()));
+        self.queue
+            .push_back(Planned::Query(Stage::Commit, "COMMIT".to_string()));
     }
 }

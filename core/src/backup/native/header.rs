@@ -5,7 +5,11 @@ use super::model::UnsupportedObject;
 
 /// `180001` as `18.1`.
 pub(crate) fn version_text(server_version_num: u32) -> String {
-    format!("{}.{}", server_version_num / 10_000, server_version_num % 10_000)
+    format!(
+        "{}.{}",
+        server_version_num / 10_000,
+        server_version_num % 10_000
+    )
 }
 
 /// The header, ending with a blank line.
@@ -27,7 +31,11 @@ pub(crate) fn header(
     if !unsupported.is_empty() {
         text.push_str("--\n-- NOT DUMPED (the native method cannot write these yet):\n");
         for object in unsupported {
-            text.push_str(&format!("--   {} {}\n", one_line(&object.kind), one_line(&object.name)));
+            text.push_str(&format!(
+                "--   {} {}\n",
+                one_line(&object.kind),
+                one_line(&object.name)
+            ));
         }
     }
     text.push_str(

@@ -223,7 +223,11 @@ pub(crate) struct Catalog {
     pub(crate) unsupported: Vec<UnsupportedObject>,
 }
 
-fn collation(row: &Row<'_>, schema: usize, name: usize) -> Result<Option<(String, String)>, NativeError> {
+fn collation(
+    row: &Row<'_>,
+    schema: usize,
+    name: usize,
+) -> Result<Option<(String, String)>, NativeError> {
     Ok(match (row.opt(schema)?, row.opt(name)?) {
         (Some(s), Some(n)) => Some((s.to_string(), n.to_string())),
         _ => None,
@@ -349,7 +353,9 @@ impl Catalog {
     }
 
     pub(crate) fn read_enum_labels(&mut self, rows: &[DataRow]) -> Result<(), NativeError> {
-        for (oid, label) in read_all(rows, "reading enum labels", |r| Ok((r.oid(0)?, r.string(1)?)))? {
+        for (oid, label) in read_all(rows, "reading enum labels", |r| {
+            Ok((r.oid(0)?, r.string(1)?))
+        })? {
             self.enum_labels.entry(oid).or_default().push(label);
         }
         Ok(())
@@ -403,7 +409,10 @@ impl Catalog {
         Ok(())
     }
 
-    fn read_table_rules(rows: &[DataRow], step: &'static str) -> Result<Vec<TableRule>, NativeError> {
+    fn read_table_rules(
+        rows: &[DataRow],
+        step: &'static str,
+    ) -> Result<Vec<TableRule>, NativeError> {
         read_all(rows, step, |r| {
             Ok(TableRule {
                 oid: r.oid(0)?,
@@ -480,7 +489,9 @@ impl Catalog {
             .filter_map(|row| {
                 let r = Row::new(row, "reading dependencies");
                 match (r.opt(0), r.opt(1)) {
-                    (Ok(Some(a)), Ok(Some(b))) if a != b => Some(Ok((a.to_string(), b.to_string()))),
+                    (Ok(Some(a)), Ok(Some(b))) if a != b => {
+                        Some(Ok((a.to_string(), b.to_string())))
+                    }
                     (Err(e), _) | (_, Err(e)) => Some(Err(e)),
                     _ => None,
                 }
@@ -493,7 +504,11 @@ impl Catalog {
         self.comments = read_all(rows, "reading comments", |r| {
             Ok(Comment {
                 key: r.opt_string(0)?.unwrap_or_default(),
-                column: if r.oid(1)? == 0 { None } else { r.opt_string(2)? },
+                column: if r.oid(1)? == 0 {
+                    None
+                } else {
+                    r.opt_string(2)?
+                },
                 text: r.string(3)?,
             })
         })?;
@@ -515,12 +530,13 @@ impl Catalog {
     }
 
     pub(crate) fn read_unsupported(&mut self, rows: &[DataRow]) -> Result<(), NativeError> {
-        self.unsupported.extend(read_all(rows, "finding unsupported objects", |r| {
-            Ok(UnsupportedObject {
-                kind: r.string(0)?,
-                name: r.string(1)?,
-            })
-        })?);
+        self.unsupported
+            .extend(read_all(rows, "finding unsupported objects", |r| {
+                Ok(UnsupportedObject {
+                    kind: r.string(0)?,
+                    name: r.string(1)?,
+                })
+            })?);
         Ok(())
     }
 }

@@ -39,7 +39,10 @@ pub(crate) fn sort(entries: Vec<Entry>, edges: &[(String, String)]) -> (Vec<Entr
             Some((_, i)) => i,
             None => {
                 // A loop: take the first object still waiting.
-                let Some(i) = (0..entries.len()).filter(|&i| !done[i]).min_by_key(|&i| rank(i)) else {
+                let Some(i) = (0..entries.len())
+                    .filter(|&i| !done[i])
+                    .min_by_key(|&i| rank(i))
+                else {
                     break;
                 };
                 warnings.push(format!(

@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
+use super::NativeOptions;
 use super::model::{Catalog, Column, Constraint, Function, Relation, Sequence, TypeDef};
 use super::order::sort;
-use super::NativeOptions;
 use crate::backup::{QualifiedName, quote_ident, quote_literal};
 
 /// One statement group of the dump, with what it must follow.
@@ -84,12 +84,20 @@ pub(crate) fn column_sql(column: &Column, identity: Option<&Sequence>, composite
     }
     if column.generated != '\0' {
         if let Some(expr) = &column.default {
-            let how = if column.generated == 'v' { "VIRTUAL" } else { "STORED" };
+            let how = if column.generated == 'v' {
+                "VIRTUAL"
+            } else {
+                "STORED"
+            };
             sql.push_str(&format!(" GENERATED ALWAYS AS ({expr}) {how}"));
         }
     }
     if column.identity != '\0' {
-        let when = if column.identity == 'a' { "ALWAYS" } else { "BY DEFAULT" };
+        let when = if column.identity == 'a' {
+            "ALWAYS"
+        } else {
+            "BY DEFAULT"
+        };
         sql.push_str(&format!(" GENERATED {when} AS IDENTITY"));
         if let Some(seq) = identity {
             sql.push_str(&format!(
@@ -100,14 +108,13 @@ pub(crate) fn column_sql(column: &Column, identity: Option<&Sequence>, composite
         }
     }
     match &column.not_null_constraint {
-        Some((name, validated, no_inherit, local)) => {
-            if *local && *validated {
-                sql.push_str(&format!(" CONSTRAINT {} NOT NULL", quote_ident(name)));
-                if *no_inherit {
-                    sql.push_str(" NO INHERIT");
-                }
+        Some((name, validated, no_inherit, local)) if *local && *validated => {
+            sql.push_str(&format!(" CONSTRAINT {} NOT NULL", quote_ident(name)));
+            if *no_inherit {
+                sql.push_str(" NO INHERIT");
             }
         }
+        Some(_) => {}
         None if column.not_null && column.local => sql.push_str(" NOT NULL"),
         None => {}
     }
@@ -141,7 +148,11 @@ pub(crate) fn table_sql(
     identities: &HashMap<(u32, String), &Sequence>,
 ) -> String {
     let name = qualified(&table.schema, &table.name);
-    let unlogged = if table.persistence == 'u' { "UNLOGGED " } else { "" };
+    let unlogged = if table.persistence == 'u' {
+        "UNLOGGED "
+    } else {
+        ""
+    };
     let mut sql = format!("CREATE {unlogged}TABLE {name}");
     if let (Some(bound), Some(parent)) = (&table.partition_bound, parents.first()) {
         sql.push_str(&format!(" PARTITION OF {parent}\n{bound}"));
@@ -196,7 +207,11 @@ pub(crate) fn view_sql(view: &Relation) -> String {
 
 /// `CREATE SEQUENCE` and, for a sequence a column owns, `OWNED BY`.
 pub(crate) fn sequence_sql(seq: &Sequence, owned_by: Option<String>) -> String {
-    let unlogged = if seq.persistence == 'u' { "UNLOGGED " } else { "" };
+    let unlogged = if seq.persistence == 'u' {
+        "UNLOGGED "
+    } else {
+        ""
+    };
     let mut sql = format!(
         "CREATE {unlogged}SEQUENCE {}\n{};\n",
         qualified(&seq.schema, &seq.name),
@@ -216,10 +231,16 @@ pub(crate) fn sequence_sql(seq: &Sequence, owned_by: Option<String>) -> String {
 pub(crate) fn type_sql(ty: &TypeDef, labels: &[String], checks: &[&Constraint]) -> String {
     let name = qualified(&ty.schema, &ty.name);
     if ty.kind == 'e' {
-        let labels: Vec<String> = labels.iter().map(|l| format!("    {}", quote_literal(l))).collect();
+        let labels: Vec<String> = labels
+            .iter()
+            .map(|l| format!("    {}", quote_literal(l)))
+            .collect();
         return format!("CREATE TYPE {name} AS ENUM (\n{}\n);\n", labels.join(",\n"));
     }
-    let mut sql = format!("CREATE DOMAIN {name} AS {}", ty.base.as_deref().unwrap_or("text"));
+    let mut sql = format!(
+        "CREATE DOMAIN {name} AS {}",
+        ty.base.as_deref().unwrap_or("text")
+    );
     sql.push_str(&collate(&ty.collation));
     if let Some(default) = &ty.default {
         sql.push_str(&format!(" DEFAULT {default}"));
@@ -257,7 +278,11 @@ pub(crate) fn function_sql(function: &Function) -> String {
 }
 
 fn function_target(function: &Function) -> String {
-    let word = if function.kind == 'p' { "PROCEDURE" } else { "FUNCTION" };
+    let word = if function.kind == 'p' {
+        "PROCEDURE"
+    } else {
+        "FUNCTION"
+    };
     format!(
         "{word} {}({})",
         qualified(&function.schema, &function.name),
@@ -265,9 +290,13 @@ fn function_target(function: &Function) -> String {
     )
 }
 
+/// Privileges granted together: column, grantor, grantee, grantable,
+/// privilege names.
+type GrantGroup<'a> = (Option<String>, &'a str, Option<&'a str>, bool, Vec<&'a str>);
+
 /// The GRANT and REVOKE statements that give `target` its privileges
 /// (rows of one object, in ACL order).
-fn privileges_sql(
+pub(crate) fn privileges_sql(
     target: &str,
     owner: &str,
     rows: &[&super::model::Privilege],
@@ -277,10 +306,13 @@ fn privileges_sql(
     let object_level: Vec<_> = rows.iter().filter(|p| p.column.is_none()).collect();
     if !object_level.is_empty() {
         sql.push_str(&format!("REVOKE ALL ON {target} FROM PUBLIC;\n"));
-        sql.push_str(&format!("REVOKE ALL ON {target} FROM {};\n", quote_ident(owner)));
+        sql.push_str(&format!(
+            "REVOKE ALL ON {target} FROM {};\n",
+            quote_ident(owner)
+        ));
     }
     // Group consecutive privileges of one grantee, grantor and option.
-    let mut groups: Vec<(Option<String>, &str, Option<&str>, bool, Vec<&str>)> = Vec::new();
+    let mut groups: Vec<GrantGroup<'_>> = Vec::new();
     for p in rows {
         let column = p.column.as_deref();
         match groups.last_mut() {
@@ -422,7 +454,11 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 });
             }
         }
-        let labels = catalog.enum_labels.get(&ty.oid).map(Vec::as_slice).unwrap_or(&[]);
+        let labels = catalog
+            .enum_labels
+            .get(&ty.oid)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         pre.push(Entry {
             key,
             priority: 2,
@@ -467,7 +503,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             continue;
         }
         let key = format!("c:{}", seq.oid);
-        let owner = relations.get(&seq.oid).map(|r| r.owner.clone()).unwrap_or_default();
+        let owner = relations
+            .get(&seq.oid)
+            .map(|r| r.owner.clone())
+            .unwrap_or_default();
         targets.insert(
             key.clone(),
             Target {
@@ -500,7 +539,9 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 let parents = parents_of.get(&relation.oid).cloned().unwrap_or_default();
                 let mut sql = table_sql(relation, &columns, &parents, &identities);
                 if relation.row_security {
-                    sql.push_str(&format!("\nALTER TABLE {name} ENABLE ROW LEVEL SECURITY;\n"));
+                    sql.push_str(&format!(
+                        "\nALTER TABLE {name} ENABLE ROW LEVEL SECURITY;\n"
+                    ));
                 }
                 if relation.force_row_security {
                     sql.push_str(&format!("\nALTER TABLE {name} FORCE ROW LEVEL SECURITY;\n"));
@@ -520,7 +561,9 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
 
         if matches!(relation.kind, 'r' | 'p') {
             for column in &columns {
-                let Some(default) = &column.default else { continue };
+                let Some(default) = &column.default else {
+                    continue;
+                };
                 if column.generated != '\0' || column.default_oid == 0 {
                     continue;
                 }
@@ -588,7 +631,9 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
     }
 
     for constraint in catalog.constraints.iter().filter(|c| c.table != 0) {
-        let Some(table) = relations.get(&constraint.table) else { continue };
+        let Some(table) = relations.get(&constraint.table) else {
+            continue;
+        };
         let name = qualified(&table.schema, &table.name);
         let key = format!("k:{}", constraint.oid);
         targets.insert(
@@ -610,12 +655,28 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             'c' if !constraint.local => {}
             'c' => {
                 let only = constraint.definition.ends_with("NO INHERIT");
-                let entry = Entry { key, priority: if constraint.validated { 8 } else { 3 }, sql: add(only) };
-                if constraint.validated { pre.push(entry) } else { post.push(entry) }
+                let entry = Entry {
+                    key,
+                    priority: if constraint.validated { 8 } else { 3 },
+                    sql: add(only),
+                };
+                if constraint.validated {
+                    pre.push(entry)
+                } else {
+                    post.push(entry)
+                }
             }
             'f' if constraint.parent != 0 => {}
-            'f' => post.push(Entry { key, priority: 3, sql: add(table.kind != 'p') }),
-            _ => post.push(Entry { key, priority: 1, sql: add(true) }),
+            'f' => post.push(Entry {
+                key,
+                priority: 3,
+                sql: add(table.kind != 'p'),
+            }),
+            _ => post.push(Entry {
+                key,
+                priority: 1,
+                sql: add(true),
+            }),
         }
     }
 
@@ -638,7 +699,11 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             },
         );
         if !index.backs_constraint {
-            post.push(Entry { key, priority: 1, sql: format!("{};\n", index.definition) });
+            post.push(Entry {
+                key,
+                priority: 1,
+                sql: format!("{};\n", index.definition),
+            });
         }
         if let Some(parent) = index_names.get(&index.parent) {
             post.push(Entry {
@@ -652,15 +717,23 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 post.push(Entry {
                     key: format!("cluster:{}", index.oid),
                     priority: 2,
-                    sql: format!("ALTER TABLE {table} CLUSTER ON {};\n", quote_ident(&index.name)),
+                    sql: format!(
+                        "ALTER TABLE {table} CLUSTER ON {};\n",
+                        quote_ident(&index.name)
+                    ),
                 });
             }
         }
     }
 
-    for (list, word, prefix) in [(&catalog.triggers, "TRIGGER", "g"), (&catalog.rules, "RULE", "r")] {
+    for (list, word, prefix) in [
+        (&catalog.triggers, "TRIGGER", "g"),
+        (&catalog.rules, "RULE", "r"),
+    ] {
         for item in list.iter() {
-            let Some(table) = rel_name(item.table) else { continue };
+            let Some(table) = rel_name(item.table) else {
+                continue;
+            };
             let key = format!("{prefix}:{}", item.oid);
             targets.insert(
                 key.clone(),
@@ -670,7 +743,11 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 },
             );
             let mut sql = format!("{};\n", item.definition.trim_end().trim_end_matches(';'));
-            let object = if word == "TRIGGER" { "TABLE" } else { relation_word(relations[&item.table].kind) };
+            let object = if word == "TRIGGER" {
+                "TABLE"
+            } else {
+                relation_word(relations[&item.table].kind)
+            };
             let state = match item.enabled {
                 'D' => Some("DISABLE"),
                 'R' => Some("ENABLE REPLICA"),
@@ -678,20 +755,36 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 _ => None,
             };
             if let Some(state) = state {
-                let object = if object == "MATERIALIZED VIEW" || object == "VIEW" { "TABLE" } else { object };
-                sql.push_str(&format!("\nALTER {object} {table} {state} {word} {};\n", quote_ident(&item.name)));
+                let object = if object == "MATERIALIZED VIEW" || object == "VIEW" {
+                    "TABLE"
+                } else {
+                    object
+                };
+                sql.push_str(&format!(
+                    "\nALTER {object} {table} {state} {word} {};\n",
+                    quote_ident(&item.name)
+                ));
             }
-            post.push(Entry { key, priority: 4, sql });
+            post.push(Entry {
+                key,
+                priority: 4,
+                sql,
+            });
         }
     }
 
     for policy in &catalog.policies {
-        let Some(table) = rel_name(policy.table) else { continue };
+        let Some(table) = rel_name(policy.table) else {
+            continue;
+        };
         let key = format!("p:{}", policy.oid);
         let name = quote_ident(&policy.name);
         targets.insert(
             key.clone(),
-            Target { comment: format!("POLICY {name} ON {table}"), ..Target::default() },
+            Target {
+                comment: format!("POLICY {name} ON {table}"),
+                ..Target::default()
+            },
         );
         let command = match policy.command {
             'r' => "SELECT",
@@ -700,13 +793,20 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             'd' => "DELETE",
             _ => "ALL",
         };
-        let kind = if policy.permissive { "PERMISSIVE" } else { "RESTRICTIVE" };
+        let kind = if policy.permissive {
+            "PERMISSIVE"
+        } else {
+            "RESTRICTIVE"
+        };
         let roles: Vec<String> = policy
             .roles
             .iter()
             .map(|r| r.as_deref().map_or("PUBLIC".to_string(), quote_ident))
             .collect();
-        let mut sql = format!("CREATE POLICY {name} ON {table} AS {kind} FOR {command} TO {}", roles.join(", "));
+        let mut sql = format!(
+            "CREATE POLICY {name} ON {table} AS {kind} FOR {command} TO {}",
+            roles.join(", ")
+        );
         if let Some(using) = &policy.using {
             sql.push_str(&format!(" USING ({using})"));
         }
@@ -714,7 +814,11 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             sql.push_str(&format!(" WITH CHECK ({check})"));
         }
         sql.push_str(";\n");
-        post.push(Entry { key, priority: 5, sql });
+        post.push(Entry {
+            key,
+            priority: 5,
+            sql,
+        });
     }
 
     for stats in &catalog.statistics {
@@ -732,9 +836,15 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         );
         let mut sql = format!("{};\n", stats.definition);
         if let Some(target) = &stats.target {
-            sql.push_str(&format!("\nALTER STATISTICS {name} SET STATISTICS {target};\n"));
+            sql.push_str(&format!(
+                "\nALTER STATISTICS {name} SET STATISTICS {target};\n"
+            ));
         }
-        post.push(Entry { key, priority: 2, sql });
+        post.push(Entry {
+            key,
+            priority: 2,
+            sql,
+        });
     }
 
     // Comments, owners and privileges follow their object.
@@ -750,7 +860,9 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 target.comment,
                 quote_literal(&comment.text)
             )),
-            None => plan.warnings.push(format!("a comment on an object the dump does not write ({key}) is not dumped")),
+            None => plan.warnings.push(format!(
+                "a comment on an object the dump does not write ({key}) is not dumped"
+            )),
         }
     }
     if !options.no_owner {
@@ -761,10 +873,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 if key.starts_with("n:") && what == "SCHEMA \"public\"" {
                     continue;
                 }
-                extra
-                    .entry(key.clone())
-                    .or_default()
-                    .push_str(&format!("\nALTER {what} OWNER TO {};\n", quote_ident(owner)));
+                extra.entry(key.clone()).or_default().push_str(&format!(
+                    "\nALTER {what} OWNER TO {};\n",
+                    quote_ident(owner)
+                ));
             }
         }
     }
@@ -781,14 +893,18 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 if key.starts_with("n:") || key.is_empty() {
                     continue;
                 }
-                plan.warnings.push(format!("privileges on an object the dump does not write ({key}) are not dumped"));
+                plan.warnings.push(format!(
+                    "privileges on an object the dump does not write ({key}) are not dumped"
+                ));
                 continue;
             };
-            let (Some(on), Some((_, owner))) = (&target.grant, &target.owner) else { continue };
-            extra
-                .entry(key.clone())
-                .or_default()
-                .push_str(&format!("\n{}", privileges_sql(on, owner, &rows, options.no_owner)));
+            let (Some(on), Some((_, owner))) = (&target.grant, &target.owner) else {
+                continue;
+            };
+            extra.entry(key.clone()).or_default().push_str(&format!(
+                "\n{}",
+                privileges_sql(on, owner, &rows, options.no_owner)
+            ));
         }
     }
     for entry in pre.iter_mut().chain(post.iter_mut()) {
@@ -803,11 +919,23 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
     let (post, loops) = sort(post, &edges);
     plan.warnings.extend(loops);
     // Tables' data in the order their definitions came.
-    let order: HashMap<String, usize> = pre.iter().enumerate().map(|(i, e)| (e.key.clone(), i)).collect();
+    let order: HashMap<String, usize> = pre
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.key.clone(), i))
+        .collect();
     let position: HashMap<QualifiedName, u32> = catalog
         .relations
         .iter()
-        .map(|r| (QualifiedName { schema: r.schema.clone(), name: r.name.clone() }, r.oid))
+        .map(|r| {
+            (
+                QualifiedName {
+                    schema: r.schema.clone(),
+                    name: r.name.clone(),
+                },
+                r.oid,
+            )
+        })
         .collect();
     plan.data.sort_by_key(|d| {
         position
@@ -817,8 +945,15 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             .unwrap_or(usize::MAX)
     });
     // Materialized views refresh in the order of their definitions.
-    let (mut refresh, mut rest): (Vec<Entry>, Vec<Entry>) = post.into_iter().partition(|e| e.key.starts_with("refresh:"));
-    refresh.sort_by_key(|e| order.get(&format!("c:{}", &e.key["refresh:".len()..])).copied().unwrap_or(usize::MAX));
+    let (mut refresh, rest): (Vec<Entry>, Vec<Entry>) = post
+        .into_iter()
+        .partition(|e| e.key.starts_with("refresh:"));
+    refresh.sort_by_key(|e| {
+        order
+            .get(&format!("c:{}", &e.key["refresh:".len()..]))
+            .copied()
+            .unwrap_or(usize::MAX)
+    });
     plan.pre_data = pre;
     plan.post_data = rest;
     plan.refresh = refresh;
