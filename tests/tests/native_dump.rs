@@ -156,6 +156,11 @@ fn data_of(cluster: &Cluster, database: &str) -> Vec<String> {
             ));
         }
     }
+    sql.push_str(
+        "SELECT 'large object ' || oid, pg_get_userbyid(lomowner) || ',' || coalesce(lomacl::text, '') \
+         || ',' || md5(lo_get(oid)) || ',' || coalesce(obj_description(oid, 'pg_largeobject'), '') \
+         FROM pg_largeobject_metadata ORDER BY oid;\n",
+    );
     cluster
         .psql(database, &sql)
         .unwrap()
@@ -299,7 +304,14 @@ fn no_owner_and_no_privileges_leave_them_out() {
     }
     let target = cluster.create_database("native_noown_dst");
     restore(cluster, &target, &path);
-    assert_eq!(data_of(cluster, &source), data_of(cluster, &target));
+    // Large objects' lines hold owners and grants, which this dump leaves out.
+    let rows = |db: &str| -> Vec<String> {
+        data_of(cluster, db)
+            .into_iter()
+            .filter(|l| !l.starts_with("large object"))
+            .collect()
+    };
+    assert_eq!(rows(&source), rows(&target));
     let owner = cluster
         .psql(
             &target,
@@ -324,7 +336,7 @@ fn objects_it_cannot_write_are_reported_by_kind_and_name() {
              CREATE TABLE \"select\".t (a int, b int);\n\
              CREATE AGGREGATE \"select\".\"my sum\"(int) (SFUNC = int4pl, STYPE = int);\n\
              CREATE TYPE public.floatrange AS RANGE (subtype = float8);\n\
-             SELECT lo_from_bytea(424242, 'large');\n",
+             CREATE OPERATOR \"select\".=== (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq);\n",
         )
         .unwrap();
     let mut out = Vec::new();
@@ -337,7 +349,7 @@ fn objects_it_cannot_write_are_reported_by_kind_and_name() {
     for expected in [
         ("aggregate", "\"select\".\"my sum\""),
         ("range type", "public.floatrange"),
-        ("large object", "424242"),
+        ("operator", "\"select\".==="),
     ] {
         assert!(
             found.contains(&(expected.0.to_string(), expected.1.to_string())),

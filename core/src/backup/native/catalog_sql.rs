@@ -8,7 +8,7 @@
 //! (tables, views, sequences, indexes and composite types, whose `pg_type`
 //! row is folded into its relation), `t` other type, `f` function, `d`
 //! column default, `k` constraint, `g` trigger, `r` rule, `p` policy,
-//! `x` extension, `s` statistics object.
+//! `x` extension, `s` statistics object, `l` large object.
 
 /// The first OID of user objects (`FirstNormalObjectId`): anything below
 /// came with the server.
@@ -84,6 +84,7 @@ fn key_sql(class: &str, oid: &str, fold: bool) -> String {
          WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN 'g:' || {oid} \
          WHEN 'pg_catalog.pg_policy'::pg_catalog.regclass THEN 'p:' || {oid} \
          WHEN 'pg_catalog.pg_extension'::pg_catalog.regclass THEN 'x:' || {oid} \
+         WHEN 'pg_catalog.pg_largeobject'::pg_catalog.regclass THEN 'l:' || {oid} \
          WHEN 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass THEN 's:' || {oid} \
          END"
     )
@@ -336,6 +337,8 @@ pub(crate) fn privileges() -> String {
              FROM pg_catalog.pg_proc p WHERE p.proacl IS NOT NULL \
            UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, NULL, t.typacl, 0 \
              FROM pg_catalog.pg_type t WHERE t.typacl IS NOT NULL \
+           UNION ALL SELECT 'pg_catalog.pg_largeobject'::pg_catalog.regclass, m.oid, NULL, m.lomacl, 0 \
+             FROM pg_catalog.pg_largeobject_metadata m WHERE m.lomacl IS NOT NULL \
          ) x CROSS JOIN LATERAL pg_catalog.aclexplode(x.acl) WITH ORDINALITY AS g(grantor, grantee, privilege_type, is_grantable, ord) \
          WHERE x.oid >= {FIRST_USER_OID} \
          ORDER BY 1, x.sub, g.ord",
@@ -401,7 +404,6 @@ pub(crate) fn unsupported() -> String {
          UNION ALL SELECT 'publication', pb.pubname FROM pg_catalog.pg_publication pb \
          UNION ALL SELECT 'default privileges', pg_catalog.pg_get_userbyid(da.defaclrole) \
            FROM pg_catalog.pg_default_acl da \
-         UNION ALL SELECT 'large object', lo.oid::pg_catalog.text FROM pg_catalog.pg_largeobject_metadata lo \
          UNION ALL SELECT 'security label', pg_catalog.format('%s %s', sl.objtype, sl.objname) \
            FROM pg_catalog.pg_seclabels sl WHERE sl.objoid >= {user} \
          ORDER BY 1, 2",
@@ -465,5 +467,30 @@ pub(crate) fn statistics(server_version_num: u32) -> String {
          WHERE {} AND {} ORDER BY n.nspname, s.stxname",
         user_schema("n"),
         not_extension_member("pg_catalog.pg_statistic_ext", "s.oid"),
+    )
+}
+
+/// `oid, owner` of every large object.
+pub(crate) fn large_objects() -> String {
+    "SELECT m.oid, pg_catalog.pg_get_userbyid(m.lomowner) \
+     FROM pg_catalog.pg_largeobject_metadata m ORDER BY m.oid"
+        .to_string()
+}
+
+/// Bytes of a large object per restore statement.
+pub(crate) const LARGE_OBJECT_CHUNK: u32 = 65_536;
+
+/// A COPY whose output *is* SQL: one `lo_put` statement per chunk of
+/// every large object, the bytes in hex (only letters, digits and
+/// punctuation that COPY's text format leaves alone), so the runtime
+/// streams large objects into the dump as it streams tables.
+pub(crate) fn large_object_data() -> String {
+    format!(
+        "COPY (SELECT pg_catalog.format('SELECT pg_catalog.lo_put(''%s'', %s, pg_catalog.decode(%L, ''hex''));', \
+           m.oid, g.off, pg_catalog.encode(pg_catalog.lo_get(m.oid, g.off, {LARGE_OBJECT_CHUNK}), 'hex')) \
+         FROM pg_catalog.pg_largeobject_metadata m \
+         CROSS JOIN LATERAL pg_catalog.generate_series(0::pg_catalog.int8, \
+           pg_catalog.lo_lseek64(pg_catalog.lo_open(m.oid, 262144), 0, 2) - 1, {LARGE_OBJECT_CHUNK}) AS g(off) \
+         ORDER BY m.oid, g.off) TO STDOUT"
     )
 }

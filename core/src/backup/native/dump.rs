@@ -74,6 +74,7 @@ enum Stage {
     Policies,
     Extensions,
     Statistics,
+    LargeObjects,
     Dependencies,
     Comments,
     Privileges,
@@ -103,6 +104,7 @@ impl Stage {
             Stage::Policies => "reading policies",
             Stage::Extensions => "reading extensions",
             Stage::Statistics => "reading statistics objects",
+            Stage::LargeObjects => "reading large objects",
             Stage::Dependencies => "reading dependencies",
             Stage::Comments => "reading comments",
             Stage::Privileges => "reading privileges",
@@ -264,9 +266,13 @@ impl NativeDump {
             )));
         }
         self.pending = Pending::None;
-        self.current = None;
-        self.summary.tables += 1;
-        self.summary.rows += rows;
+        // Large objects come through a COPY of their own; they are not a table.
+        if let Some(Step::Copy { table, .. }) = self.current.take() {
+            if table.schema != "pg_catalog" {
+                self.summary.tables += 1;
+                self.summary.rows += rows;
+            }
+        }
         Ok(())
     }
 
@@ -348,6 +354,7 @@ impl NativeDump {
             Stage::Policies => c.read_policies(rows)?,
             Stage::Extensions => c.read_extensions(rows)?,
             Stage::Statistics => c.read_statistics(rows)?,
+            Stage::LargeObjects => c.read_large_objects(rows)?,
             Stage::Dependencies => c.read_dependencies(rows)?,
             Stage::Comments => c.read_comments(rows)?,
             Stage::Privileges => c.read_privileges(rows)?,
@@ -390,6 +397,7 @@ impl NativeDump {
             (Stage::Policies, sql::policies()),
             (Stage::Extensions, sql::extensions()),
             (Stage::Statistics, sql::statistics(v)),
+            (Stage::LargeObjects, sql::large_objects()),
             (Stage::Dependencies, sql::dependencies()),
             (Stage::Comments, sql::comments()),
             (Stage::Privileges, sql::privileges()),
@@ -425,6 +433,16 @@ impl NativeDump {
                 self.queue
                     .push_back(Planned::Copy(table.table, table.copy_out));
                 self.queue.push_back(Planned::Write(b"\\.\n".to_vec()));
+            }
+            if !self.catalog.large_objects.is_empty() {
+                self.queue.push_back(Planned::Write(b"\n".to_vec()));
+                self.queue.push_back(Planned::Copy(
+                    QualifiedName {
+                        schema: "pg_catalog".to_string(),
+                        name: "pg_largeobject".to_string(),
+                    },
+                    sql::large_object_data(),
+                ));
             }
             if !plan.sequence_values.is_empty() {
                 self.queue.push_back(Planned::Write(

@@ -216,6 +216,8 @@ pub(crate) struct Catalog {
     pub(crate) rules: Vec<TableRule>,
     pub(crate) policies: Vec<Policy>,
     pub(crate) extensions: Vec<Extension>,
+    /// Large objects: oid and owner.
+    pub(crate) large_objects: Vec<(u32, String)>,
     pub(crate) statistics: Vec<Statistics>,
     pub(crate) dependencies: Vec<(String, String)>,
     pub(crate) comments: Vec<Comment>,
@@ -465,6 +467,13 @@ impl Catalog {
                 name: r.string(1)?,
                 schema: r.string(2)?,
             })
+        })?;
+        Ok(())
+    }
+
+    pub(crate) fn read_large_objects(&mut self, rows: &[DataRow]) -> Result<(), NativeError> {
+        self.large_objects = read_all(rows, "reading large objects", |r| {
+            Ok((r.oid(0)?, r.string(1)?))
         })?;
         Ok(())
     }

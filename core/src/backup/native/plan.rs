@@ -417,6 +417,24 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         });
     }
 
+    for (oid, owner) in &catalog.large_objects {
+        let key = format!("l:{oid}");
+        let target = format!("LARGE OBJECT {oid}");
+        targets.insert(
+            key.clone(),
+            Target {
+                comment: target.clone(),
+                grant: Some(target.clone()),
+                owner: Some((target, owner.clone())),
+            },
+        );
+        pre.push(Entry {
+            key,
+            priority: 9,
+            sql: format!("SELECT pg_catalog.lo_create('{oid}');\n"),
+        });
+    }
+
     for ty in &catalog.types {
         let name = qualified(&ty.schema, &ty.name);
         let key = format!("t:{}", ty.oid);
