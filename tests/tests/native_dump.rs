@@ -336,7 +336,10 @@ fn objects_it_cannot_write_are_reported_by_kind_and_name() {
              CREATE TABLE \"select\".t (a int, b int);\n\
              CREATE AGGREGATE \"select\".\"my sum\"(int) (SFUNC = int4pl, STYPE = int);\n\
              CREATE TYPE public.floatrange AS RANGE (subtype = float8);\n\
-             CREATE OPERATOR \"select\".=== (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq);\n",
+             CREATE OPERATOR \"select\".=== (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq);\n\
+             COMMENT ON OPERATOR \"select\".=== (int, int) IS 'not dumped';\n\
+             CREATE TYPE public.typ AS (x int);\n\
+             CREATE TABLE public.typed OF public.typ;\n",
         )
         .unwrap();
     let mut out = Vec::new();
@@ -350,6 +353,7 @@ fn objects_it_cannot_write_are_reported_by_kind_and_name() {
         ("aggregate", "\"select\".\"my sum\""),
         ("range type", "public.floatrange"),
         ("operator", "\"select\".==="),
+        ("typed table", "public.typed"),
     ] {
         assert!(
             found.contains(&(expected.0.to_string(), expected.1.to_string())),

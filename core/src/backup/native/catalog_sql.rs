@@ -137,7 +137,8 @@ pub(crate) fn inherits() -> String {
 /// `relation oid, attnum, name, type, not null, identity, generated,
 /// local, collation schema, collation name, default oid, default
 /// expression, not-null constraint name, its validated, its no-inherit,
-/// its local` (the last four from PostgreSQL 18 on, NULL before).
+/// its local` (those four from PostgreSQL 18 on, NULL before),
+/// `statistics target, storage` (NULL when the default).
 pub(crate) fn columns(server_version_num: u32) -> String {
     let not_null = if server_version_num >= 180_000 {
         "nn.conname, nn.convalidated, nn.connoinherit, nn.conislocal"
@@ -153,7 +154,8 @@ pub(crate) fn columns(server_version_num: u32) -> String {
     format!(
         "SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), \
          a.attnotnull, a.attidentity, a.attgenerated, a.attislocal, cn.nspname, co.collname, \
-         ad.oid, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), {not_null} \
+         ad.oid, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), {not_null}, \
+         NULLIF(a.attstattarget, -1), CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage END \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -402,6 +404,14 @@ pub(crate) fn unsupported() -> String {
          UNION ALL SELECT 'foreign server', s.srvname FROM pg_catalog.pg_foreign_server s WHERE {} \
          UNION ALL SELECT 'event trigger', et.evtname FROM pg_catalog.pg_event_trigger et WHERE {} \
          UNION ALL SELECT 'publication', pb.pubname FROM pg_catalog.pg_publication pb \
+         UNION ALL SELECT 'subscription', sb.subname FROM pg_catalog.pg_subscription sb \
+           WHERE sb.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) \
+         UNION ALL SELECT 'typed table', pg_catalog.format('%I.%I', n.nspname, c.relname) \
+           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+           WHERE c.reloftype <> 0 AND {ns} \
+         UNION ALL SELECT 'tablespace placement', pg_catalog.format('%I.%I', n.nspname, c.relname) \
+           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+           WHERE c.reltablespace <> 0 AND {ns} \
          UNION ALL SELECT 'default privileges', pg_catalog.pg_get_userbyid(da.defaclrole) \
            FROM pg_catalog.pg_default_acl da \
          UNION ALL SELECT 'security label', pg_catalog.format('%s %s', sl.objtype, sl.objname) \

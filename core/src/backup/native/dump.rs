@@ -412,6 +412,9 @@ impl NativeDump {
         let plan = plan::build(&self.catalog, &self.options);
         self.summary.warnings = plan.warnings.clone();
         self.summary.unsupported = self.catalog.unsupported.clone();
+        self.summary
+            .unsupported
+            .extend(plan.unsupported.iter().cloned());
         let header = super::header::header(
             self.server_version_num,
             self.snapshot_time.as_deref(),

@@ -52,6 +52,10 @@ pub(crate) struct Column {
     /// PostgreSQL 18: the not-null constraint (name, validated, no
     /// inherit, local).
     pub(crate) not_null_constraint: Option<(String, bool, bool, bool)>,
+    /// `ALTER COLUMN ... SET STATISTICS`, when not the default.
+    pub(crate) statistics: Option<String>,
+    /// `p`, `e`, `m` or `x` when not the type's default storage.
+    pub(crate) storage: char,
 }
 
 /// A sequence's options and where it belongs.
@@ -301,6 +305,8 @@ impl Catalog {
                 default_oid: r.oid(10)?,
                 default: r.opt_string(11)?,
                 not_null_constraint,
+                statistics: r.opt_string(16)?,
+                storage: r.code(17)?,
             })
         })?;
         Ok(())

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use super::NativeOptions;
-use super::model::{Catalog, Column, Constraint, Function, Relation, Sequence, TypeDef};
+use super::model::{
+    Catalog, Column, Constraint, Function, Relation, Sequence, TypeDef, UnsupportedObject,
+};
 use super::order::sort;
 use crate::backup::{QualifiedName, quote_ident, quote_literal};
 
@@ -39,6 +41,8 @@ pub(crate) struct Plan {
     /// order.
     pub(crate) refresh: Vec<Entry>,
     pub(crate) warnings: Vec<String>,
+    /// Comments and privileges on objects the dump does not write.
+    pub(crate) unsupported: Vec<UnsupportedObject>,
 }
 
 /// How other statements refer to an object.
@@ -181,6 +185,31 @@ pub(crate) fn table_sql(
         sql.push_str(&format!("\nWITH ({options})"));
     }
     sql.push_str(";\n");
+    sql
+}
+
+/// Per-column settings that `CREATE TABLE` cannot say: statistics
+/// targets and storage other than the type's.
+pub(crate) fn column_settings_sql(table: &str, columns: &[&Column]) -> String {
+    let mut sql = String::new();
+    for column in columns {
+        let name = quote_ident(&column.name);
+        if let Some(target) = &column.statistics {
+            sql.push_str(&format!(
+                "\nALTER TABLE ONLY {table} ALTER COLUMN {name} SET STATISTICS {target};\n"
+            ));
+        }
+        let storage = match column.storage {
+            'p' => "PLAIN",
+            'e' => "EXTERNAL",
+            'm' => "MAIN",
+            'x' => "EXTENDED",
+            _ => continue,
+        };
+        sql.push_str(&format!(
+            "\nALTER TABLE ONLY {table} ALTER COLUMN {name} SET STORAGE {storage};\n"
+        ));
+    }
     sql
 }
 
@@ -556,6 +585,7 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             _ => {
                 let parents = parents_of.get(&relation.oid).cloned().unwrap_or_default();
                 let mut sql = table_sql(relation, &columns, &parents, &identities);
+                sql.push_str(&column_settings_sql(&name, &columns));
                 if relation.row_security {
                     sql.push_str(&format!(
                         "\nALTER TABLE {name} ENABLE ROW LEVEL SECURITY;\n"
@@ -878,9 +908,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 target.comment,
                 quote_literal(&comment.text)
             )),
-            None => plan.warnings.push(format!(
-                "a comment on an object the dump does not write ({key}) is not dumped"
-            )),
+            None => plan.unsupported.push(UnsupportedObject {
+                kind: "comment".to_string(),
+                name: format!("on catalog object {key}"),
+            }),
         }
     }
     if !options.no_owner {
@@ -911,9 +942,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 if key.starts_with("n:") || key.is_empty() {
                     continue;
                 }
-                plan.warnings.push(format!(
-                    "privileges on an object the dump does not write ({key}) are not dumped"
-                ));
+                plan.unsupported.push(UnsupportedObject {
+                    kind: "privileges".to_string(),
+                    name: format!("on catalog object {key}"),
+                });
                 continue;
             };
             let (Some(on), Some((_, owner))) = (&target.grant, &target.owner) else {
