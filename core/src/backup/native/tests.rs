@@ -318,6 +318,8 @@ fn answer(sql: &str) -> Vec<DataRow> {
                 None,
                 None,
                 None,
+                None,
+                None,
             ])
         };
         return vec![
