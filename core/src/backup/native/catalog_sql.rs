@@ -34,8 +34,7 @@ fn not_extension_member(class: &str, oid: &str) -> String {
 
 /// SQL for the key of object `oid` of catalog `class` (both SQL
 /// expressions). With `fold`, parts of an object become the object for
-/// ordering: a generated column's expression is its table, a domain's
-/// constraint its domain, a view's `_RETURN` rule its view, an array type
+/// ordering: a generated column's expression is its table, a view's `_RETURN` rule its view, an array type
 /// its element type.
 fn key_sql(class: &str, oid: &str, fold: bool) -> String {
     let ty = if fold {
@@ -56,10 +55,7 @@ fn key_sql(class: &str, oid: &str, fold: bool) -> String {
                  FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_attribute a \
                  ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum WHERE ad.oid = {oid})"
             ),
-            format!(
-                "(SELECT CASE WHEN co.contypid <> 0 THEN 't:' || co.contypid ELSE 'k:' || co.oid END \
-                 FROM pg_catalog.pg_constraint co WHERE co.oid = {oid})"
-            ),
+            format!("'k:' || {oid}"),
             format!(
                 "(SELECT CASE WHEN r.rulename = '_RETURN' THEN 'c:' || r.ev_class ELSE 'r:' || r.oid END \
                  FROM pg_catalog.pg_rewrite r WHERE r.oid = {oid})"
@@ -296,7 +292,10 @@ pub(crate) fn policies() -> String {
 }
 
 /// `dependent key, referenced key` between user objects, parts folded
-/// into their objects (see [`key_sql`]).
+/// into their objects (see [`key_sql`]). Constraints stay objects of
+/// their own: a CHECK that calls a function which takes its table's row
+/// or its domain would otherwise be a loop (pg_dump's table↔CHECK and
+/// domain↔CHECK).
 pub(crate) fn dependencies() -> String {
     format!(
         "SELECT DISTINCT {}, {} FROM pg_catalog.pg_depend d \

@@ -476,11 +476,6 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 owner: Some((format!("{word} {name}"), ty.owner.clone())),
             },
         );
-        let checks: Vec<&Constraint> = catalog
-            .constraints
-            .iter()
-            .filter(|c| c.domain == ty.oid && c.validated)
-            .collect();
         for check in catalog.constraints.iter().filter(|c| c.domain == ty.oid) {
             targets.insert(
                 format!("k:{}", check.oid),
@@ -489,16 +484,21 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                     ..Target::default()
                 },
             );
-            if !check.validated {
-                post.push(Entry {
-                    key: format!("k:{}", check.oid),
-                    priority: 3,
-                    sql: format!(
-                        "ALTER DOMAIN {name}\n    ADD CONSTRAINT {} {};\n",
-                        quote_ident(&check.name),
-                        check.definition
-                    ),
-                });
+            // Apart from the domain, so that a check calling a function
+            // that takes the domain is no loop; a NOT VALID one after the data.
+            let entry = Entry {
+                key: format!("k:{}", check.oid),
+                priority: if check.validated { 8 } else { 3 },
+                sql: format!(
+                    "ALTER DOMAIN {name}\n    ADD CONSTRAINT {} {};\n",
+                    quote_ident(&check.name),
+                    check.definition
+                ),
+            };
+            if check.validated {
+                pre.push(entry);
+            } else {
+                post.push(entry);
             }
         }
         let labels = catalog
@@ -509,7 +509,7 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         pre.push(Entry {
             key,
             priority: 2,
-            sql: type_sql(ty, labels, &checks),
+            sql: type_sql(ty, labels, &[]),
         });
     }
 
