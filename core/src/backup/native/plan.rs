@@ -586,13 +586,21 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 let parents = parents_of.get(&relation.oid).cloned().unwrap_or_default();
                 let mut sql = table_sql(relation, &columns, &parents, &identities);
                 sql.push_str(&column_settings_sql(&name, &columns));
+                // After the data, as pg_dump does: a forced policy would
+                // otherwise filter the restore's own COPY.
+                let mut rls = String::new();
                 if relation.row_security {
-                    sql.push_str(&format!(
-                        "\nALTER TABLE {name} ENABLE ROW LEVEL SECURITY;\n"
-                    ));
+                    rls.push_str(&format!("ALTER TABLE {name} ENABLE ROW LEVEL SECURITY;\n"));
                 }
                 if relation.force_row_security {
-                    sql.push_str(&format!("\nALTER TABLE {name} FORCE ROW LEVEL SECURITY;\n"));
+                    rls.push_str(&format!("ALTER TABLE {name} FORCE ROW LEVEL SECURITY;\n"));
+                }
+                if !rls.is_empty() {
+                    post.push(Entry {
+                        key: format!("rls:{}", relation.oid),
+                        priority: 5,
+                        sql: rls,
+                    });
                 }
                 (sql, 6)
             }
