@@ -128,7 +128,8 @@ pub(crate) fn inherits() -> String {
         .to_string()
 }
 
-/// Columns of tables and composite types.
+/// Columns of tables, composite types and views (whose columns may carry
+/// comments and privileges).
 ///
 /// `relation oid, attnum, name, type, not null, identity, generated,
 /// local, collation schema, collation name, default oid, default
@@ -160,7 +161,7 @@ pub(crate) fn columns(server_version_num: u32) -> String {
          LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
          LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
          {not_null_join} \
-         WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'c') AND {} \
+         WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'c', 'v', 'm') AND {} \
          ORDER BY a.attrelid, a.attnum",
         user_schema("n"),
     )

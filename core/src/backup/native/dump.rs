@@ -175,6 +175,21 @@ pub fn session_setup() -> Vec<&'static str> {
     ]
 }
 
+/// The statements that put a worker session on the leader's snapshot
+/// (`snapshot` from [`NativeSummary::snapshot`]), with the same settings,
+/// so that parallel COPYs read the same moment.
+pub fn worker_setup(snapshot: &str) -> Vec<String> {
+    let mut statements: Vec<String> = session_setup().into_iter().map(str::to_string).collect();
+    statements.insert(
+        1,
+        format!(
+            "SET TRANSACTION SNAPSHOT {}",
+            crate::backup::quote_literal(snapshot)
+        ),
+    );
+    statements
+}
+
 impl NativeDump {
     /// Plans a dump of a server whose `server_version_num` is given.
     ///

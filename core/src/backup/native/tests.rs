@@ -9,7 +9,7 @@ use rstest::rstest;
 use super::model::{Column, Constraint, Privilege, Relation, Sequence, TypeDef};
 use super::order::sort;
 use super::plan::{Entry, column_sql, privileges_sql, sequence_sql, table_sql, type_sql};
-use super::{NativeDump, NativeError, NativeOptions, Step};
+use super::{NativeDump, NativeError, NativeOptions, Step, worker_setup};
 use crate::wire::DataRow;
 
 fn column(name: &str, type_name: &str) -> Column {
@@ -518,4 +518,18 @@ fn a_malformed_row_is_a_bug_report_not_a_panic() {
             other => panic!("unexpected {other:?}"),
         }
     }
+}
+
+#[test]
+fn workers_join_the_snapshot_right_after_begin() {
+    let statements = worker_setup("00000003-0000001B-1");
+    assert_eq!(
+        statements[0],
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+    );
+    assert_eq!(
+        statements[1],
+        "SET TRANSACTION SNAPSHOT '00000003-0000001B-1'"
+    );
+    assert!(statements.iter().any(|s| s == "SET extra_float_digits = 3"));
 }
