@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use sequelae_core::backup::native::{NativeDump, NativeOptions, NativeSummary, Step};
+use sequelae_core::backup::native::{NativeDump, NativeError, NativeOptions, NativeSummary, Step};
 use sequelae_core::config::{ConnectSettings, Environment};
 use sequelae_std::Client;
 use sequelae_tests::{Cluster, ClusterOptions};
@@ -52,6 +52,16 @@ fn dump(
     options: NativeOptions,
     out: &mut dyn Write,
 ) -> NativeSummary {
+    try_dump(cluster, database, options, out).unwrap()
+}
+
+/// [`dump`], returning the dump's error instead of panicking.
+fn try_dump(
+    cluster: &Cluster,
+    database: &str,
+    options: NativeOptions,
+    out: &mut dyn Write,
+) -> Result<NativeSummary, NativeError> {
     let mut client = connect(cluster, database);
     let mut dump = NativeDump::new(options, client.server_version_num().unwrap()).unwrap();
     loop {
@@ -79,7 +89,7 @@ fn dump(
             Step::Done => break,
         }
     }
-    dump.finish().unwrap()
+    dump.finish()
 }
 
 fn run(program: &Path, args: &[&str]) -> String {
@@ -365,4 +375,33 @@ fn objects_it_cannot_write_are_reported_by_kind_and_name() {
         text.contains("--   aggregate \"select\".\"my sum\""),
         "the file says what it lacks"
     );
+}
+
+#[test]
+fn a_table_locked_by_another_session_fails_after_the_lock_wait_timeout() {
+    let cluster = cluster(15);
+    let source = cluster.create_database("native_locked");
+    cluster
+        .psql(&source, "CREATE TABLE \"select\" (x int);")
+        .unwrap();
+    let mut holder = connect(cluster, &source);
+    holder
+        .simple_query("BEGIN; LOCK TABLE public.\"select\" IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let options = NativeOptions {
+        lock_wait_timeout_ms: Some(200),
+        ..NativeOptions::default()
+    };
+    let mut out = Vec::new();
+    let err = try_dump(cluster, &source, options, &mut out).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("while locking the tables") && text.contains("lock timeout"),
+        "{text}"
+    );
+    assert!(
+        out.is_empty(),
+        "nothing is written before the locks are held"
+    );
+    holder.simple_query("ROLLBACK").unwrap();
 }

@@ -390,10 +390,26 @@ impl NativeDump {
             .filter(|r| matches!(r.kind, 'r' | 'p'))
             .map(|r| qualified(&r.schema, &r.name))
             .collect();
+        let timeout = self
+            .options
+            .lock_wait_timeout_ms
+            .filter(|_| !tables.is_empty());
+        if let Some(ms) = timeout {
+            self.queue.push_back(Planned::Query(
+                Stage::Setup,
+                format!("SET lock_timeout = '{ms}ms'"),
+            ));
+        }
         for batch in tables.chunks(LOCK_BATCH) {
             self.queue.push_back(Planned::Query(
                 Stage::Lock,
                 format!("LOCK TABLE {} IN ACCESS SHARE MODE", batch.join(", ")),
+            ));
+        }
+        if timeout.is_some() {
+            self.queue.push_back(Planned::Query(
+                Stage::Setup,
+                "SET lock_timeout = 0".to_string(),
             ));
         }
         let v = self.server_version_num;

@@ -39,4 +39,8 @@ pub struct NativeOptions {
     pub no_owner: bool,
     /// No GRANT or REVOKE.
     pub no_privileges: bool,
+    /// `--lock-wait-timeout`: how long each `LOCK TABLE` batch may wait,
+    /// in milliseconds, before the dump fails instead of queueing behind
+    /// a long-running writer; `None` waits as long as it takes.
+    pub lock_wait_timeout_ms: Option<u64>,
 }

@@ -533,3 +533,25 @@ fn workers_join_the_snapshot_right_after_begin() {
     );
     assert!(statements.iter().any(|s| s == "SET extra_float_digits = 3"));
 }
+
+#[test]
+fn a_lock_wait_timeout_bounds_only_the_locks() {
+    let options = NativeOptions {
+        lock_wait_timeout_ms: Some(1500),
+        ..NativeOptions::default()
+    };
+    let (steps, _) = pump(options);
+    let queries: Vec<&str> = steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Query { sql } => Some(sql.as_str()),
+            _ => None,
+        })
+        .collect();
+    let lock = queries
+        .iter()
+        .position(|q| q.starts_with("LOCK TABLE"))
+        .unwrap();
+    assert_eq!(queries[lock - 1], "SET lock_timeout = '1500ms'");
+    assert_eq!(queries[lock + 1], "SET lock_timeout = 0");
+}
