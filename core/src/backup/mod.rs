@@ -44,6 +44,7 @@ mod error;
 mod format;
 mod method;
 mod names;
+pub mod native;
 mod options;
 pub mod output;
 mod pg_dump_plan;

@@ -1,0 +1,506 @@
+//! The catalog queries of the native dump, chosen by server version.
+//!
+//! Every query runs on the snapshot session, whose `search_path` is empty:
+//! the server's deparsers (`pg_get_*def`, `pg_get_expr`, `format_type`)
+//! then qualify every name they print, so the text restores anywhere.
+//!
+//! Objects are named by a *key*, `<letter>:<oid>`: `n` schema, `c` relation
+//! (tables, views, sequences, indexes and composite types, whose `pg_type`
+//! row is folded into its relation), `t` other type, `f` function, `d`
+//! column default, `k` constraint, `g` trigger, `r` rule, `p` policy,
+//! `x` extension, `s` statistics object, `l` large object.
+
+/// The first OID of user objects (`FirstNormalObjectId`): anything below
+/// came with the server.
+pub(crate) const FIRST_USER_OID: u32 = 16384;
+
+/// `pg_namespace` alias `n` is a user schema.
+fn user_schema(alias: &str) -> String {
+    format!(
+        "{alias}.nspname <> 'information_schema' AND {alias}.nspname !~ '^pg_' \
+         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
+         WHERE e.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass \
+         AND e.objid = {alias}.oid AND e.deptype = 'e')"
+    )
+}
+
+/// The object `oid` of catalog `class` is not part of an extension.
+fn not_extension_member(class: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
+         WHERE e.classid = '{class}'::pg_catalog.regclass AND e.objid = {oid} AND e.deptype = 'e')"
+    )
+}
+
+/// SQL for the key of object `oid` of catalog `class` (both SQL
+/// expressions). With `fold`, parts of an object become the object for
+/// ordering: a generated column's expression is its table, a view's `_RETURN` rule its view, an array type
+/// its element type.
+fn key_sql(class: &str, oid: &str, fold: bool) -> String {
+    let ty = if fold {
+        format!(
+            "coalesce((SELECT 'c:' || t.typrelid FROM pg_catalog.pg_type t WHERE t.oid = {oid} AND t.typrelid <> 0), \
+             (SELECT CASE WHEN t.typrelid <> 0 THEN 'c:' || t.typrelid ELSE 't:' || t.oid END \
+              FROM pg_catalog.pg_type t WHERE t.typarray = {oid}), 't:' || {oid})"
+        )
+    } else {
+        format!(
+            "coalesce((SELECT 'c:' || t.typrelid FROM pg_catalog.pg_type t WHERE t.oid = {oid} AND t.typrelid <> 0), 't:' || {oid})"
+        )
+    };
+    let (attrdef, constraint, rule) = if fold {
+        (
+            format!(
+                "(SELECT CASE WHEN a.attgenerated <> '' THEN 'c:' || ad.adrelid ELSE 'd:' || ad.oid END \
+                 FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_attribute a \
+                 ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum WHERE ad.oid = {oid})"
+            ),
+            format!("'k:' || {oid}"),
+            format!(
+                "(SELECT CASE WHEN r.rulename = '_RETURN' THEN 'c:' || r.ev_class ELSE 'r:' || r.oid END \
+                 FROM pg_catalog.pg_rewrite r WHERE r.oid = {oid})"
+            ),
+        )
+    } else {
+        (
+            format!("'d:' || {oid}"),
+            format!("'k:' || {oid}"),
+            format!("'r:' || {oid}"),
+        )
+    };
+    format!(
+        "CASE {class} \
+         WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN 'c:' || {oid} \
+         WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN {ty} \
+         WHEN 'pg_catalog.pg_namespace'::pg_catalog.regclass THEN 'n:' || {oid} \
+         WHEN 'pg_catalog.pg_proc'::pg_catalog.regclass THEN 'f:' || {oid} \
+         WHEN 'pg_catalog.pg_attrdef'::pg_catalog.regclass THEN {attrdef} \
+         WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN {constraint} \
+         WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN {rule} \
+         WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN 'g:' || {oid} \
+         WHEN 'pg_catalog.pg_policy'::pg_catalog.regclass THEN 'p:' || {oid} \
+         WHEN 'pg_catalog.pg_extension'::pg_catalog.regclass THEN 'x:' || {oid} \
+         WHEN 'pg_catalog.pg_largeobject'::pg_catalog.regclass THEN 'l:' || {oid} \
+         WHEN 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass THEN 's:' || {oid} \
+         END"
+    )
+}
+
+/// `oid, name, owner` of every user schema.
+pub(crate) fn schemas() -> String {
+    format!(
+        "SELECT n.oid, n.nspname, pg_catalog.pg_get_userbyid(n.nspowner) \
+         FROM pg_catalog.pg_namespace n WHERE {} ORDER BY n.nspname",
+        user_schema("n")
+    )
+}
+
+/// Tables, partitioned tables, views, materialized views, sequences and
+/// composite types (identity sequences belong to their column).
+///
+/// `oid, schema, name, relkind, owner, relpersistence, partition bound,
+/// partition key, view definition, reloptions, rls, force rls, populated`.
+pub(crate) fn relations() -> String {
+    format!(
+        "SELECT c.oid, n.nspname, c.relname, c.relkind, pg_catalog.pg_get_userbyid(c.relowner), \
+         c.relpersistence, \
+         CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
+         CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
+         CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, \
+         pg_catalog.array_to_string(c.reloptions, ', '), c.relrowsecurity, c.relforcerowsecurity, \
+         c.relispopulated \
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'c') AND {} AND {} \
+         AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
+           WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'i')) \
+         ORDER BY n.nspname, c.relname",
+        user_schema("n"),
+        not_extension_member("pg_catalog.pg_class", "c.oid"),
+    )
+}
+
+/// `child oid, parent oid` of table inheritance and partitions, in the
+/// parents' order.
+pub(crate) fn inherits() -> String {
+    "SELECT i.inhrelid, i.inhparent FROM pg_catalog.pg_inherits i \
+     JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid WHERE c.relkind IN ('r', 'p') \
+     ORDER BY i.inhrelid, i.inhseqno"
+        .to_string()
+}
+
+/// Columns of tables, composite types and views (whose columns may carry
+/// comments and privileges).
+///
+/// `relation oid, attnum, name, type, not null, identity, generated,
+/// local, collation schema, collation name, default oid, default
+/// expression, not-null constraint name, its validated, its no-inherit,
+/// its local` (those four from PostgreSQL 18 on, NULL before),
+/// `statistics target, storage` (NULL when the default).
+pub(crate) fn columns(server_version_num: u32) -> String {
+    let not_null = if server_version_num >= 180_000 {
+        "nn.conname, nn.convalidated, nn.connoinherit, nn.conislocal"
+    } else {
+        "NULL, NULL, NULL, NULL"
+    };
+    let not_null_join = if server_version_num >= 180_000 {
+        "LEFT JOIN pg_catalog.pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n' \
+         AND nn.conkey[1] = a.attnum"
+    } else {
+        ""
+    };
+    format!(
+        "SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), \
+         a.attnotnull, a.attidentity, a.attgenerated, a.attislocal, cn.nspname, co.collname, \
+         ad.oid, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), {not_null}, \
+         NULLIF(a.attstattarget, -1), CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage END \
+         FROM pg_catalog.pg_attribute a \
+         JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid \
+         LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> ty.typcollation \
+         LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
+         LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
+         {not_null_join} \
+         WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'c', 'v', 'm') AND {} \
+         ORDER BY a.attrelid, a.attnum",
+        user_schema("n"),
+    )
+}
+
+/// Sequences, identity sequences included.
+///
+/// `oid, schema, name, type, start, increment, max, min, cache, cycle,
+/// owning table oid, owning column, dependency type ('a' OWNED BY, 'i'
+/// identity), persistence`.
+pub(crate) fn sequences() -> String {
+    format!(
+        "SELECT c.oid, n.nspname, c.relname, pg_catalog.format_type(s.seqtypid, NULL), \
+         s.seqstart, s.seqincrement, s.seqmax, s.seqmin, s.seqcache, s.seqcycle, \
+         d.refobjid, a.attname, d.deptype, c.relpersistence \
+         FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+           AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+           AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0 \
+         LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+         WHERE {} AND {} ORDER BY n.nspname, c.relname",
+        user_schema("n"),
+        not_extension_member("pg_catalog.pg_class", "c.oid"),
+    )
+}
+
+/// Enum and domain types.
+///
+/// `oid, schema, name, typtype, owner, domain base type, not null,
+/// default, collation schema, collation name`.
+pub(crate) fn types() -> String {
+    format!(
+        "SELECT t.oid, n.nspname, t.typname, t.typtype, pg_catalog.pg_get_userbyid(t.typowner), \
+         CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END, \
+         t.typnotnull, t.typdefault, cn.nspname, co.collname \
+         FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+         LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype \
+         LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation AND t.typtype = 'd' \
+           AND t.typcollation <> bt.typcollation \
+         LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
+         WHERE t.typtype IN ('e', 'd') AND {} AND {} ORDER BY n.nspname, t.typname",
+        user_schema("n"),
+        not_extension_member("pg_catalog.pg_type", "t.oid"),
+    )
+}
+
+/// `type oid, label` of every enum, in sort order.
+pub(crate) fn enum_labels() -> String {
+    "SELECT e.enumtypid, e.enumlabel FROM pg_catalog.pg_enum e \
+     ORDER BY e.enumtypid, e.enumsortorder"
+        .to_string()
+}
+
+/// Functions and procedures (aggregates are reported, not dumped).
+///
+/// `oid, schema, name, prokind, owner, identity arguments, definition`.
+pub(crate) fn functions() -> String {
+    format!(
+        "SELECT p.oid, n.nspname, p.proname, p.prokind, pg_catalog.pg_get_userbyid(p.proowner), \
+         pg_catalog.pg_get_function_identity_arguments(p.oid), pg_catalog.pg_get_functiondef(p.oid) \
+         FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+         WHERE p.prokind IN ('f', 'p', 'w') AND {} AND {} ORDER BY n.nspname, p.proname, p.oid",
+        user_schema("n"),
+        not_extension_member("pg_catalog.pg_proc", "p.oid"),
+    )
+}
+
+/// Table and domain constraints (not-null constraints come with their
+/// column; constraint triggers with the triggers).
+///
+/// `oid, name, contype, table oid, domain oid, definition, validated,
+/// local, parent constraint oid`.
+pub(crate) fn constraints() -> String {
+    format!(
+        "SELECT co.oid, co.conname, co.contype, co.conrelid, co.contypid, \
+         pg_catalog.pg_get_constraintdef(co.oid), co.convalidated, co.conislocal, co.conparentid \
+         FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_namespace n ON n.oid = co.connamespace \
+         WHERE co.contype NOT IN ('n', 't') AND {} ORDER BY co.conrelid, co.contypid, co.conname",
+        user_schema("n"),
+    )
+}
+
+/// Indexes.
+///
+/// `index oid, table oid, schema, name, definition, parent index oid,
+/// backs a constraint, clustered`.
+pub(crate) fn indexes() -> String {
+    format!(
+        "SELECT i.indexrelid, i.indrelid, n.nspname, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), \
+         (SELECT h.inhparent FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid), \
+         EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = i.indexrelid \
+           AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')), i.indisclustered \
+         FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace \
+         WHERE (i.indisvalid OR ic.relkind = 'I') AND {} ORDER BY n.nspname, ic.relname",
+        user_schema("n"),
+    )
+}
+
+/// `oid, table oid, name, definition, enabled` of user triggers (clones
+/// on partitions come with their parent's).
+pub(crate) fn triggers() -> String {
+    "SELECT t.oid, t.tgrelid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), t.tgenabled \
+     FROM pg_catalog.pg_trigger t WHERE NOT t.tgisinternal AND t.tgparentid = 0 \
+     ORDER BY t.tgrelid, t.tgname"
+        .to_string()
+}
+
+/// `oid, relation oid, name, definition, enabled` of rules other than
+/// views' own.
+pub(crate) fn rules() -> String {
+    "SELECT r.oid, r.ev_class, r.rulename, pg_catalog.pg_get_ruledef(r.oid), r.ev_enabled \
+     FROM pg_catalog.pg_rewrite r WHERE r.rulename <> '_RETURN' ORDER BY r.ev_class, r.rulename"
+        .to_string()
+}
+
+/// One row per policy and role: `oid, table oid, name, command,
+/// permissive, USING, WITH CHECK, role (NULL for PUBLIC)`.
+pub(crate) fn policies() -> String {
+    "SELECT pol.oid, pol.polrelid, pol.polname, pol.polcmd, pol.polpermissive, \
+     pg_catalog.pg_get_expr(pol.polqual, pol.polrelid), \
+     pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid), \
+     CASE WHEN r.role = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(r.role) END \
+     FROM pg_catalog.pg_policy pol \
+     CROSS JOIN LATERAL pg_catalog.unnest(pol.polroles) WITH ORDINALITY AS r(role, ord) \
+     ORDER BY pol.polrelid, pol.polname, r.ord"
+        .to_string()
+}
+
+/// `dependent key, referenced key` between user objects, parts folded
+/// into their objects (see [`key_sql`]). Constraints stay objects of
+/// their own: a CHECK that calls a function which takes its table's row
+/// or its domain would otherwise be a loop (pg_dump's table↔CHECK and
+/// domain↔CHECK).
+pub(crate) fn dependencies() -> String {
+    format!(
+        "SELECT DISTINCT {}, {} FROM pg_catalog.pg_depend d \
+         WHERE d.deptype IN ('n', 'a') AND d.objid >= {FIRST_USER_OID} AND d.refobjid >= {FIRST_USER_OID}",
+        key_sql("d.classid", "d.objid", true),
+        key_sql("d.refclassid", "d.refobjid", true),
+    )
+}
+
+/// `key, column number, column name, text` of every comment on a user
+/// object.
+pub(crate) fn comments() -> String {
+    format!(
+        "SELECT {}, d.objsubid, a.attname, d.description FROM pg_catalog.pg_description d \
+         LEFT JOIN pg_catalog.pg_attribute a ON d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+           AND a.attrelid = d.objoid AND a.attnum = d.objsubid \
+         WHERE d.objoid >= {FIRST_USER_OID} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
+           WHERE e.classid = d.classoid AND e.objid = d.objoid AND e.deptype = 'e') \
+         ORDER BY 1, d.objsubid",
+        key_sql("d.classoid", "d.objoid", false),
+    )
+}
+
+/// Every privilege granted on a user object, in ACL order: `key, column
+/// name (NULL for the object), grantor, grantee (NULL for PUBLIC),
+/// privilege, grantable`.
+pub(crate) fn privileges() -> String {
+    format!(
+        "SELECT {}, x.attname, pg_catalog.pg_get_userbyid(g.grantor), \
+         CASE WHEN g.grantee = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(g.grantee) END, \
+         g.privilege_type, g.is_grantable \
+         FROM ( \
+           SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS cls, c.oid, NULL::name AS attname, c.relacl AS acl, 0 AS sub \
+             FROM pg_catalog.pg_class c WHERE c.relacl IS NOT NULL \
+           UNION ALL SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, a.attrelid, a.attname, a.attacl, a.attnum \
+             FROM pg_catalog.pg_attribute a WHERE a.attacl IS NOT NULL AND a.attnum > 0 \
+           UNION ALL SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, NULL, n.nspacl, 0 \
+             FROM pg_catalog.pg_namespace n WHERE n.nspacl IS NOT NULL \
+           UNION ALL SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, NULL, p.proacl, 0 \
+             FROM pg_catalog.pg_proc p WHERE p.proacl IS NOT NULL \
+           UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, NULL, t.typacl, 0 \
+             FROM pg_catalog.pg_type t WHERE t.typacl IS NOT NULL \
+           UNION ALL SELECT 'pg_catalog.pg_largeobject'::pg_catalog.regclass, m.oid, NULL, m.lomacl, 0 \
+             FROM pg_catalog.pg_largeobject_metadata m WHERE m.lomacl IS NOT NULL \
+         ) x CROSS JOIN LATERAL pg_catalog.aclexplode(x.acl) WITH ORDINALITY AS g(grantor, grantee, privilege_type, is_grantable, ord) \
+         WHERE x.oid >= {FIRST_USER_OID} \
+         ORDER BY 1, x.sub, g.ord",
+        key_sql("x.cls", "x.oid", false),
+    )
+}
+
+/// `kind, name` of every user object the native dump cannot write yet:
+/// the caller must hear about each one.
+pub(crate) fn unsupported() -> String {
+    let ns = user_schema("n");
+    let user = FIRST_USER_OID;
+    format!(
+        "SELECT 'aggregate', pg_catalog.format('%I.%I', n.nspname, p.proname) \
+           FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+           WHERE p.prokind = 'a' AND {ns} AND {} \
+         UNION ALL SELECT CASE t.typtype WHEN 'r' THEN 'range type' WHEN 'b' THEN 'base type' ELSE 'type' END, \
+             pg_catalog.format('%I.%I', n.nspname, t.typname) \
+           FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+           WHERE (t.typtype IN ('r', 'p') OR (t.typtype = 'b' AND t.typelem = 0 AND t.typarray <> 0)) AND {ns} AND {} \
+         UNION ALL SELECT CASE c.relkind WHEN 'f' THEN 'foreign table' ELSE 'relation' END, \
+             pg_catalog.format('%I.%I', n.nspname, c.relname) \
+           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+           WHERE c.relkind = 'f' AND {ns} AND {} \
+         UNION ALL SELECT 'collation', pg_catalog.format('%I.%I', n.nspname, co.collname) \
+           FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace \
+           WHERE co.oid >= {user} AND {ns} AND {} \
+         UNION ALL SELECT 'operator', pg_catalog.format('%I.%s', n.nspname, o.oprname) \
+           FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace \
+           WHERE o.oid >= {user} AND {ns} AND {} \
+         UNION ALL SELECT 'operator class', pg_catalog.format('%I.%I', n.nspname, oc.opcname) \
+           FROM pg_catalog.pg_opclass oc JOIN pg_catalog.pg_namespace n ON n.oid = oc.opcnamespace \
+           WHERE oc.oid >= {user} AND {ns} AND {} \
+         UNION ALL SELECT 'operator family', pg_catalog.format('%I.%I', n.nspname, f.opfname) \
+           FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace \
+           WHERE f.oid >= {user} AND {ns} AND {} \
+         UNION ALL SELECT 'conversion', pg_catalog.format('%I.%I', n.nspname, cv.conname) \
+           FROM pg_catalog.pg_conversion cv JOIN pg_catalog.pg_namespace n ON n.oid = cv.connamespace \
+           WHERE cv.oid >= {user} AND {ns} AND {} \
+         UNION ALL SELECT 'text search configuration', pg_catalog.format('%I.%I', n.nspname, x.cfgname) \
+           FROM pg_catalog.pg_ts_config x JOIN pg_catalog.pg_namespace n ON n.oid = x.cfgnamespace \
+           WHERE x.oid >= {user} AND {ns} AND {} \
+         UNION ALL SELECT 'text search dictionary', pg_catalog.format('%I.%I', n.nspname, x.dictname) \
+           FROM pg_catalog.pg_ts_dict x JOIN pg_catalog.pg_namespace n ON n.oid = x.dictnamespace \
+           WHERE x.oid >= {user} AND {ns} AND {} \
+         UNION ALL SELECT 'text search parser', pg_catalog.format('%I.%I', n.nspname, x.prsname) \
+           FROM pg_catalog.pg_ts_parser x JOIN pg_catalog.pg_namespace n ON n.oid = x.prsnamespace \
+           WHERE x.oid >= {user} AND {ns} AND {} \
+         UNION ALL SELECT 'text search template', pg_catalog.format('%I.%I', n.nspname, x.tmplname) \
+           FROM pg_catalog.pg_ts_template x JOIN pg_catalog.pg_namespace n ON n.oid = x.tmplnamespace \
+           WHERE x.oid >= {user} AND {ns} AND {} \
+         UNION ALL SELECT 'cast', pg_catalog.format('(%s AS %s)', pg_catalog.format_type(c.castsource, NULL), \
+             pg_catalog.format_type(c.casttarget, NULL)) \
+           FROM pg_catalog.pg_cast c WHERE c.oid >= {user} AND {} \
+         UNION ALL SELECT 'procedural language', l.lanname FROM pg_catalog.pg_language l \
+           WHERE l.oid >= {user} AND {} \
+         UNION ALL SELECT 'transform', pg_catalog.format('FOR %s', pg_catalog.format_type(t.trftype, NULL)) \
+           FROM pg_catalog.pg_transform t WHERE {} \
+         UNION ALL SELECT 'access method', a.amname FROM pg_catalog.pg_am a WHERE a.oid >= {user} AND {} \
+         UNION ALL SELECT 'foreign-data wrapper', w.fdwname FROM pg_catalog.pg_foreign_data_wrapper w WHERE {} \
+         UNION ALL SELECT 'foreign server', s.srvname FROM pg_catalog.pg_foreign_server s WHERE {} \
+         UNION ALL SELECT 'event trigger', et.evtname FROM pg_catalog.pg_event_trigger et WHERE {} \
+         UNION ALL SELECT 'publication', pb.pubname FROM pg_catalog.pg_publication pb \
+         UNION ALL SELECT 'subscription', sb.subname FROM pg_catalog.pg_subscription sb \
+           WHERE sb.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) \
+         UNION ALL SELECT 'typed table', pg_catalog.format('%I.%I', n.nspname, c.relname) \
+           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+           WHERE c.reloftype <> 0 AND {ns} \
+         UNION ALL SELECT 'tablespace placement', pg_catalog.format('%I.%I', n.nspname, c.relname) \
+           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+           WHERE c.reltablespace <> 0 AND {ns} \
+         UNION ALL SELECT 'default privileges', pg_catalog.pg_get_userbyid(da.defaclrole) \
+           FROM pg_catalog.pg_default_acl da \
+         UNION ALL SELECT 'security label', pg_catalog.format('%s %s', sl.objtype, sl.objname) \
+           FROM pg_catalog.pg_seclabels sl WHERE sl.objoid >= {user} \
+         ORDER BY 1, 2",
+        not_extension_member("pg_catalog.pg_proc", "p.oid"),
+        not_extension_member("pg_catalog.pg_type", "t.oid"),
+        not_extension_member("pg_catalog.pg_class", "c.oid"),
+        not_extension_member("pg_catalog.pg_collation", "co.oid"),
+        not_extension_member("pg_catalog.pg_operator", "o.oid"),
+        not_extension_member("pg_catalog.pg_opclass", "oc.oid"),
+        not_extension_member("pg_catalog.pg_opfamily", "f.oid"),
+        not_extension_member("pg_catalog.pg_conversion", "cv.oid"),
+        not_extension_member("pg_catalog.pg_ts_config", "x.oid"),
+        not_extension_member("pg_catalog.pg_ts_dict", "x.oid"),
+        not_extension_member("pg_catalog.pg_ts_parser", "x.oid"),
+        not_extension_member("pg_catalog.pg_ts_template", "x.oid"),
+        not_extension_member("pg_catalog.pg_cast", "c.oid"),
+        not_extension_member("pg_catalog.pg_language", "l.oid"),
+        not_extension_member("pg_catalog.pg_transform", "t.oid"),
+        not_extension_member("pg_catalog.pg_am", "a.oid"),
+        not_extension_member("pg_catalog.pg_foreign_data_wrapper", "w.oid"),
+        not_extension_member("pg_catalog.pg_foreign_server", "s.oid"),
+        not_extension_member("pg_catalog.pg_event_trigger", "et.oid"),
+    )
+}
+
+/// `oid, last_value, is_called` of each sequence: one `UNION ALL` over
+/// all of them (each is a relation of its own). `None` without sequences.
+pub(crate) fn sequence_values(sequences: &[(u32, String)]) -> Option<String> {
+    if sequences.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = sequences
+        .iter()
+        .map(|(oid, qualified)| {
+            format!("SELECT {oid}::pg_catalog.oid, last_value, is_called FROM {qualified}")
+        })
+        .collect();
+    Some(parts.join(" UNION ALL "))
+}
+
+/// `oid, name, schema` of every extension but the built-in plpgsql.
+pub(crate) fn extensions() -> String {
+    "SELECT x.oid, x.extname, n.nspname FROM pg_catalog.pg_extension x \
+     JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace \
+     WHERE x.extname <> 'plpgsql' ORDER BY x.extname"
+        .to_string()
+}
+
+/// `oid, table oid, schema, name, definition, statistics target` of
+/// extended statistics objects.
+pub(crate) fn statistics(server_version_num: u32) -> String {
+    // stxstattarget is NULL for the default from PostgreSQL 17 on, -1 before.
+    let target = if server_version_num >= 170_000 {
+        "s.stxstattarget"
+    } else {
+        "NULLIF(s.stxstattarget, -1)"
+    };
+    format!(
+        "SELECT s.oid, s.stxrelid, n.nspname, s.stxname, pg_catalog.pg_get_statisticsobjdef(s.oid), {target} \
+         FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace \
+         WHERE {} AND {} ORDER BY n.nspname, s.stxname",
+        user_schema("n"),
+        not_extension_member("pg_catalog.pg_statistic_ext", "s.oid"),
+    )
+}
+
+/// `oid, owner` of every large object.
+pub(crate) fn large_objects() -> String {
+    "SELECT m.oid, pg_catalog.pg_get_userbyid(m.lomowner) \
+     FROM pg_catalog.pg_largeobject_metadata m ORDER BY m.oid"
+        .to_string()
+}
+
+/// Bytes of a large object per restore statement.
+pub(crate) const LARGE_OBJECT_CHUNK: u32 = 65_536;
+
+/// A COPY whose output *is* SQL: one `lo_put` statement per chunk of
+/// every large object, the bytes in hex (only letters, digits and
+/// punctuation that COPY's text format leaves alone), so the runtime
+/// streams large objects into the dump as it streams tables.
+pub(crate) fn large_object_data() -> String {
+    format!(
+        "COPY (SELECT pg_catalog.format('SELECT pg_catalog.lo_put(''%s'', %s, pg_catalog.decode(%L, ''hex''));', \
+           m.oid, g.off, pg_catalog.encode(pg_catalog.lo_get(m.oid, g.off, {LARGE_OBJECT_CHUNK}), 'hex')) \
+         FROM pg_catalog.pg_largeobject_metadata m \
+         CROSS JOIN LATERAL pg_catalog.generate_series(0::pg_catalog.int8, \
+           pg_catalog.lo_lseek64(pg_catalog.lo_open(m.oid, 262144), 0, 2) - 1, {LARGE_OBJECT_CHUNK}) AS g(off) \
+         ORDER BY m.oid, g.off) TO STDOUT"
+    )
+}

@@ -1,0 +1,1028 @@
+//! From the catalog to the dump: every object rendered as SQL, placed in
+//! pg_dump's sections and sorted so that each comes after what it uses.
+
+use std::collections::HashMap;
+
+use super::NativeOptions;
+use super::model::{
+    Catalog, Column, Constraint, Function, Relation, Sequence, TypeDef, UnsupportedObject,
+};
+use super::order::sort;
+use crate::backup::{QualifiedName, quote_ident, quote_literal};
+
+/// One statement group of the dump, with what it must follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub(crate) key: String,
+    /// Tie-break between objects that do not depend on each other (lower
+    /// first), as pg_dump's type priorities.
+    pub(crate) priority: u8,
+    pub(crate) sql: String,
+}
+
+/// One table's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TableData {
+    pub(crate) table: QualifiedName,
+    /// `COPY s.t (cols) FROM stdin;` and its newline.
+    pub(crate) header: String,
+    /// `COPY s.t (cols) TO STDOUT`.
+    pub(crate) copy_out: String,
+}
+
+/// The whole dump but the table data.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Plan {
+    pub(crate) pre_data: Vec<Entry>,
+    pub(crate) data: Vec<TableData>,
+    pub(crate) sequence_values: Vec<String>,
+    pub(crate) post_data: Vec<Entry>,
+    /// `REFRESH MATERIALIZED VIEW` of the populated ones, in dependency
+    /// order.
+    pub(crate) refresh: Vec<Entry>,
+    pub(crate) warnings: Vec<String>,
+    /// Comments and privileges on objects the dump does not write.
+    pub(crate) unsupported: Vec<UnsupportedObject>,
+}
+
+/// How other statements refer to an object.
+#[derive(Debug, Clone, Default)]
+struct Target {
+    /// After `COMMENT ON `: `TABLE "s"."t"`.
+    comment: String,
+    /// After `GRANT ... ON `: `TABLE "s"."t"`; `None` for objects without
+    /// privileges.
+    grant: Option<String>,
+    /// `ALTER TABLE "s"."t" OWNER TO`, when the object has an owner.
+    owner: Option<(String, String)>,
+}
+
+pub(crate) fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote_ident(schema), quote_ident(name))
+}
+
+fn collate(collation: &Option<(String, String)>) -> String {
+    match collation {
+        Some((schema, name)) => format!(" COLLATE {}", qualified(schema, name)),
+        None => String::new(),
+    }
+}
+
+fn relation_word(kind: char) -> &'static str {
+    match kind {
+        'v' => "VIEW",
+        'm' => "MATERIALIZED VIEW",
+        'S' => "SEQUENCE",
+        'c' => "TYPE",
+        'i' | 'I' => "INDEX",
+        _ => "TABLE",
+    }
+}
+
+/// A column of `CREATE TABLE` (or of a composite type when `composite`).
+pub(crate) fn column_sql(column: &Column, identity: Option<&Sequence>, composite: bool) -> String {
+    let mut sql = format!("{} {}", quote_ident(&column.name), column.type_name);
+    sql.push_str(&collate(&column.collation));
+    if composite {
+        return sql;
+    }
+    if column.generated != '\0' {
+        if let Some(expr) = &column.default {
+            let how = if column.generated == 'v' {
+                "VIRTUAL"
+            } else {
+                "STORED"
+            };
+            sql.push_str(&format!(" GENERATED ALWAYS AS ({expr}) {how}"));
+        }
+    }
+    if column.identity != '\0' {
+        let when = if column.identity == 'a' {
+            "ALWAYS"
+        } else {
+            "BY DEFAULT"
+        };
+        sql.push_str(&format!(" GENERATED {when} AS IDENTITY"));
+        if let Some(seq) = identity {
+            sql.push_str(&format!(
+                " (\n        SEQUENCE NAME {}\n{}    )",
+                qualified(&seq.schema, &seq.name),
+                sequence_options(seq, "        ", false)
+            ));
+        }
+    }
+    match &column.not_null_constraint {
+        Some((name, validated, no_inherit, local)) if *local && *validated => {
+            sql.push_str(&format!(" CONSTRAINT {} NOT NULL", quote_ident(name)));
+            if *no_inherit {
+                sql.push_str(" NO INHERIT");
+            }
+        }
+        Some(_) => {}
+        None if column.not_null && column.local => sql.push_str(" NOT NULL"),
+        None => {}
+    }
+    sql
+}
+
+/// The option lines of `CREATE SEQUENCE` (each indented by `indent`).
+/// An identity column's sequence has its column's type (`with_type` off).
+pub(crate) fn sequence_options(seq: &Sequence, indent: &str, with_type: bool) -> String {
+    let mut sql = String::new();
+    if with_type && seq.type_name != "bigint" {
+        sql.push_str(&format!("{indent}AS {}\n", seq.type_name));
+    }
+    sql.push_str(&format!("{indent}START WITH {}\n", seq.start));
+    sql.push_str(&format!("{indent}INCREMENT BY {}\n", seq.increment));
+    sql.push_str(&format!("{indent}MINVALUE {}\n", seq.min));
+    sql.push_str(&format!("{indent}MAXVALUE {}\n", seq.max));
+    sql.push_str(&format!("{indent}CACHE {}", seq.cache));
+    if seq.cycle {
+        sql.push_str(&format!("\n{indent}CYCLE"));
+    }
+    sql.push('\n');
+    sql
+}
+
+/// `CREATE TABLE` of a table, partitioned table or partition.
+pub(crate) fn table_sql(
+    table: &Relation,
+    columns: &[&Column],
+    parents: &[String],
+    identities: &HashMap<(u32, String), &Sequence>,
+) -> String {
+    let name = qualified(&table.schema, &table.name);
+    let unlogged = if table.persistence == 'u' {
+        "UNLOGGED "
+    } else {
+        ""
+    };
+    let mut sql = format!("CREATE {unlogged}TABLE {name}");
+    if let (Some(bound), Some(parent)) = (&table.partition_bound, parents.first()) {
+        sql.push_str(&format!(" PARTITION OF {parent}\n{bound}"));
+    } else {
+        let lines: Vec<String> = columns
+            .iter()
+            .filter(|c| c.local)
+            .map(|c| {
+                let identity = identities.get(&(c.relation, c.name.clone())).copied();
+                format!("    {}", column_sql(c, identity, false))
+            })
+            .collect();
+        if lines.is_empty() {
+            sql.push_str(" (\n)");
+        } else {
+            sql.push_str(&format!(" (\n{}\n)", lines.join(",\n")));
+        }
+        if !parents.is_empty() {
+            sql.push_str(&format!("\nINHERITS ({})", parents.join(", ")));
+        }
+    }
+    if let Some(key) = &table.partition_key {
+        sql.push_str(&format!("\nPARTITION BY {key}"));
+    }
+    if let Some(options) = &table.options {
+        sql.push_str(&format!("\nWITH ({options})"));
+    }
+    sql.push_str(";\n");
+    sql
+}
+
+/// Per-column settings that `CREATE TABLE` cannot say: statistics
+/// targets and storage other than the type's.
+pub(crate) fn column_settings_sql(table: &str, columns: &[&Column]) -> String {
+    let mut sql = String::new();
+    for column in columns {
+        let name = quote_ident(&column.name);
+        if let Some(target) = &column.statistics {
+            sql.push_str(&format!(
+                "\nALTER TABLE ONLY {table} ALTER COLUMN {name} SET STATISTICS {target};\n"
+            ));
+        }
+        let storage = match column.storage {
+            'p' => "PLAIN",
+            'e' => "EXTERNAL",
+            'm' => "MAIN",
+            'x' => "EXTENDED",
+            _ => continue,
+        };
+        sql.push_str(&format!(
+            "\nALTER TABLE ONLY {table} ALTER COLUMN {name} SET STORAGE {storage};\n"
+        ));
+    }
+    sql
+}
+
+/// `CREATE VIEW` or `CREATE MATERIALIZED VIEW ... WITH NO DATA`.
+pub(crate) fn view_sql(view: &Relation) -> String {
+    let name = qualified(&view.schema, &view.name);
+    let definition = view
+        .view_definition
+        .as_deref()
+        .unwrap_or("")
+        .trim_end()
+        .trim_end_matches(';');
+    let options = view
+        .options
+        .as_ref()
+        .map(|o| format!(" WITH ({o})"))
+        .unwrap_or_default();
+    if view.kind == 'm' {
+        format!("CREATE MATERIALIZED VIEW {name}{options} AS\n{definition}\n  WITH NO DATA;\n")
+    } else {
+        format!("CREATE VIEW {name}{options} AS\n{definition};\n")
+    }
+}
+
+/// `CREATE SEQUENCE` and, for a sequence a column owns, `OWNED BY`.
+pub(crate) fn sequence_sql(seq: &Sequence, owned_by: Option<String>) -> String {
+    let unlogged = if seq.persistence == 'u' {
+        "UNLOGGED "
+    } else {
+        ""
+    };
+    let mut sql = format!(
+        "CREATE {unlogged}SEQUENCE {}\n{};\n",
+        qualified(&seq.schema, &seq.name),
+        sequence_options(seq, "    ", true).trim_end()
+    );
+    if let Some(column) = owned_by {
+        sql.push_str(&format!(
+            "\nALTER SEQUENCE {} OWNED BY {column};\n",
+            qualified(&seq.schema, &seq.name)
+        ));
+    }
+    sql
+}
+
+/// `CREATE TYPE ... AS ENUM` or `CREATE DOMAIN`, with the domain's valid
+/// checks.
+pub(crate) fn type_sql(ty: &TypeDef, labels: &[String], checks: &[&Constraint]) -> String {
+    let name = qualified(&ty.schema, &ty.name);
+    if ty.kind == 'e' {
+        let labels: Vec<String> = labels
+            .iter()
+            .map(|l| format!("    {}", quote_literal(l)))
+            .collect();
+        return format!("CREATE TYPE {name} AS ENUM (\n{}\n);\n", labels.join(",\n"));
+    }
+    let mut sql = format!(
+        "CREATE DOMAIN {name} AS {}",
+        ty.base.as_deref().unwrap_or("text")
+    );
+    sql.push_str(&collate(&ty.collation));
+    if let Some(default) = &ty.default {
+        sql.push_str(&format!(" DEFAULT {default}"));
+    }
+    if ty.not_null {
+        sql.push_str(" NOT NULL");
+    }
+    for check in checks {
+        sql.push_str(&format!(
+            "\n\tCONSTRAINT {} {}",
+            quote_ident(&check.name),
+            check.definition
+        ));
+    }
+    sql.push_str(";\n");
+    sql
+}
+
+/// `CREATE TYPE ... AS (...)`.
+pub(crate) fn composite_sql(ty: &Relation, columns: &[&Column]) -> String {
+    let lines: Vec<String> = columns
+        .iter()
+        .map(|c| format!("    {}", column_sql(c, None, true)))
+        .collect();
+    format!(
+        "CREATE TYPE {} AS (\n{}\n);\n",
+        qualified(&ty.schema, &ty.name),
+        lines.join(",\n")
+    )
+}
+
+/// The server's function definition, as a statement.
+pub(crate) fn function_sql(function: &Function) -> String {
+    format!("{};\n", function.definition.trim_end())
+}
+
+fn function_target(function: &Function) -> String {
+    let word = if function.kind == 'p' {
+        "PROCEDURE"
+    } else {
+        "FUNCTION"
+    };
+    format!(
+        "{word} {}({})",
+        qualified(&function.schema, &function.name),
+        function.arguments
+    )
+}
+
+/// Privileges granted together: column, grantor, grantee, grantable,
+/// privilege names.
+type GrantGroup<'a> = (Option<String>, &'a str, Option<&'a str>, bool, Vec<&'a str>);
+
+/// The GRANT and REVOKE statements that give `target` its privileges
+/// (rows of one object, in ACL order).
+pub(crate) fn privileges_sql(
+    target: &str,
+    owner: &str,
+    rows: &[&super::model::Privilege],
+    no_owner: bool,
+) -> String {
+    let mut sql = String::new();
+    let object_level: Vec<_> = rows.iter().filter(|p| p.column.is_none()).collect();
+    if !object_level.is_empty() {
+        sql.push_str(&format!("REVOKE ALL ON {target} FROM PUBLIC;\n"));
+        sql.push_str(&format!(
+            "REVOKE ALL ON {target} FROM {};\n",
+            quote_ident(owner)
+        ));
+    }
+    // Group consecutive privileges of one grantee, grantor and option.
+    let mut groups: Vec<GrantGroup<'_>> = Vec::new();
+    for p in rows {
+        let column = p.column.as_deref();
+        match groups.last_mut() {
+            Some((c, grantor, grantee, grantable, list))
+                if c.as_deref() == column
+                    && *grantor == p.grantor.as_str()
+                    && *grantee == p.grantee.as_deref()
+                    && *grantable == p.grantable =>
+            {
+                list.push(&p.privilege);
+            }
+            _ => groups.push((
+                p.column.clone(),
+                &p.grantor,
+                p.grantee.as_deref(),
+                p.grantable,
+                vec![&p.privilege],
+            )),
+        }
+    }
+    for (column, grantor, grantee, grantable, list) in groups {
+        let privileges = match &column {
+            Some(c) => list
+                .iter()
+                .map(|p| format!("{p}({})", quote_ident(c)))
+                .collect::<Vec<_>>()
+                .join(","),
+            None => list.join(","),
+        };
+        let to = grantee.map_or("PUBLIC".to_string(), quote_ident);
+        let option = if grantable { " WITH GRANT OPTION" } else { "" };
+        let grant = format!("GRANT {privileges} ON {target} TO {to}{option};\n");
+        if grantor != owner && !no_owner {
+            sql.push_str(&format!(
+                "SET SESSION AUTHORIZATION {};\n{grant}RESET SESSION AUTHORIZATION;\n",
+                quote_ident(grantor)
+            ));
+        } else {
+            sql.push_str(&grant);
+        }
+    }
+    sql
+}
+
+/// Builds the plan from the catalog.
+pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
+    let mut plan = Plan::default();
+    let mut targets: HashMap<String, Target> = HashMap::new();
+    let mut pre: Vec<Entry> = Vec::new();
+    let mut post: Vec<Entry> = Vec::new();
+
+    let relations: HashMap<u32, &Relation> = catalog.relations.iter().map(|r| (r.oid, r)).collect();
+    let rel_name = |oid: u32| relations.get(&oid).map(|r| qualified(&r.schema, &r.name));
+    let mut columns_of: HashMap<u32, Vec<&Column>> = HashMap::new();
+    for column in &catalog.columns {
+        columns_of.entry(column.relation).or_default().push(column);
+    }
+    let identities: HashMap<(u32, String), &Sequence> = catalog
+        .sequences
+        .iter()
+        .filter(|s| s.dependency == 'i')
+        .filter_map(|s| Some(((s.owner_table, s.owner_column.clone()?), s)))
+        .collect();
+
+    for schema in &catalog.schemas {
+        let name = quote_ident(&schema.name);
+        let key = format!("n:{}", schema.oid);
+        targets.insert(
+            key.clone(),
+            Target {
+                comment: format!("SCHEMA {name}"),
+                grant: Some(format!("SCHEMA {name}")),
+                owner: Some((format!("SCHEMA {name}"), schema.owner.clone())),
+            },
+        );
+        if schema.name != "public" {
+            pre.push(Entry {
+                key,
+                priority: 1,
+                sql: format!("CREATE SCHEMA {name};\n"),
+            });
+        }
+    }
+
+    for extension in &catalog.extensions {
+        let key = format!("x:{}", extension.oid);
+        let name = quote_ident(&extension.name);
+        targets.insert(
+            key.clone(),
+            Target {
+                comment: format!("EXTENSION {name}"),
+                ..Target::default()
+            },
+        );
+        pre.push(Entry {
+            key,
+            priority: 1,
+            sql: format!(
+                "CREATE EXTENSION IF NOT EXISTS {name} WITH SCHEMA {};\n",
+                quote_ident(&extension.schema)
+            ),
+        });
+    }
+
+    for (oid, owner) in &catalog.large_objects {
+        let key = format!("l:{oid}");
+        let target = format!("LARGE OBJECT {oid}");
+        targets.insert(
+            key.clone(),
+            Target {
+                comment: target.clone(),
+                grant: Some(target.clone()),
+                owner: Some((target, owner.clone())),
+            },
+        );
+        pre.push(Entry {
+            key,
+            priority: 9,
+            sql: format!("SELECT pg_catalog.lo_create('{oid}');\n"),
+        });
+    }
+
+    for ty in &catalog.types {
+        let name = qualified(&ty.schema, &ty.name);
+        let key = format!("t:{}", ty.oid);
+        let word = if ty.kind == 'd' { "DOMAIN" } else { "TYPE" };
+        targets.insert(
+            key.clone(),
+            Target {
+                comment: format!("{word} {name}"),
+                grant: Some(format!("{word} {name}")),
+                owner: Some((format!("{word} {name}"), ty.owner.clone())),
+            },
+        );
+        for check in catalog.constraints.iter().filter(|c| c.domain == ty.oid) {
+            targets.insert(
+                format!("k:{}", check.oid),
+                Target {
+                    comment: format!("CONSTRAINT {} ON DOMAIN {name}", quote_ident(&check.name)),
+                    ..Target::default()
+                },
+            );
+            // Apart from the domain, so that a check calling a function
+            // that takes the domain is no loop; a NOT VALID one after the data.
+            let entry = Entry {
+                key: format!("k:{}", check.oid),
+                priority: if check.validated { 8 } else { 3 },
+                sql: format!(
+                    "ALTER DOMAIN {name}\n    ADD CONSTRAINT {} {};\n",
+                    quote_ident(&check.name),
+                    check.definition
+                ),
+            };
+            if check.validated {
+                pre.push(entry);
+            } else {
+                post.push(entry);
+            }
+        }
+        let labels = catalog
+            .enum_labels
+            .get(&ty.oid)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        pre.push(Entry {
+            key,
+            priority: 2,
+            sql: type_sql(ty, labels, &[]),
+        });
+    }
+
+    for function in &catalog.functions {
+        let key = format!("f:{}", function.oid);
+        let target = function_target(function);
+        targets.insert(
+            key.clone(),
+            Target {
+                comment: target.clone(),
+                grant: Some(target.clone()),
+                owner: Some((target, function.owner.clone())),
+            },
+        );
+        pre.push(Entry {
+            key,
+            priority: 4,
+            sql: function_sql(function),
+        });
+    }
+
+    let mut parents_of: HashMap<u32, Vec<String>> = HashMap::new();
+    for (child, parent) in &catalog.inherits {
+        if let Some(name) = rel_name(*parent) {
+            parents_of.entry(*child).or_default().push(name);
+        }
+    }
+
+    for seq in &catalog.sequences {
+        let name = qualified(&seq.schema, &seq.name);
+        if let Some((value, called)) = catalog.sequence_values.get(&seq.oid) {
+            plan.sequence_values.push(format!(
+                "SELECT pg_catalog.setval({}, {value}, {called});\n",
+                quote_literal(&name)
+            ));
+        }
+        if seq.dependency == 'i' {
+            continue;
+        }
+        let key = format!("c:{}", seq.oid);
+        let owner = relations
+            .get(&seq.oid)
+            .map(|r| r.owner.clone())
+            .unwrap_or_default();
+        targets.insert(
+            key.clone(),
+            Target {
+                comment: format!("SEQUENCE {name}"),
+                grant: Some(format!("SEQUENCE {name}")),
+                owner: Some((format!("SEQUENCE {name}"), owner)),
+            },
+        );
+        let owned_by = match (seq.dependency, rel_name(seq.owner_table), &seq.owner_column) {
+            ('a', Some(table), Some(column)) => Some(format!("{table}.{}", quote_ident(column))),
+            _ => None,
+        };
+        pre.push(Entry {
+            key,
+            priority: 5,
+            sql: sequence_sql(seq, owned_by),
+        });
+    }
+
+    for relation in &catalog.relations {
+        let name = qualified(&relation.schema, &relation.name);
+        let key = format!("c:{}", relation.oid);
+        let word = relation_word(relation.kind);
+        let columns = columns_of.get(&relation.oid).cloned().unwrap_or_default();
+        let (sql, priority) = match relation.kind {
+            'S' => continue,
+            'c' => (composite_sql(relation, &columns), 3),
+            'v' | 'm' => (view_sql(relation), 7),
+            _ => {
+                let parents = parents_of.get(&relation.oid).cloned().unwrap_or_default();
+                let mut sql = table_sql(relation, &columns, &parents, &identities);
+                sql.push_str(&column_settings_sql(&name, &columns));
+                // After the data, as pg_dump does: a forced policy would
+                // otherwise filter the restore's own COPY.
+                let mut rls = String::new();
+                if relation.row_security {
+                    rls.push_str(&format!("ALTER TABLE {name} ENABLE ROW LEVEL SECURITY;\n"));
+                }
+                if relation.force_row_security {
+                    rls.push_str(&format!("ALTER TABLE {name} FORCE ROW LEVEL SECURITY;\n"));
+                }
+                if !rls.is_empty() {
+                    post.push(Entry {
+                        key: format!("rls:{}", relation.oid),
+                        priority: 5,
+                        sql: rls,
+                    });
+                }
+                (sql, 6)
+            }
+        };
+        targets.insert(
+            key.clone(),
+            Target {
+                comment: format!("{word} {name}"),
+                grant: (relation.kind != 'c').then(|| format!("TABLE {name}")),
+                owner: Some((format!("{word} {name}"), relation.owner.clone())),
+            },
+        );
+        pre.push(Entry { key, priority, sql });
+
+        if matches!(relation.kind, 'r' | 'p') {
+            for column in &columns {
+                let Some(default) = &column.default else {
+                    continue;
+                };
+                if column.generated != '\0' || column.default_oid == 0 {
+                    continue;
+                }
+                pre.push(Entry {
+                    key: format!("d:{}", column.default_oid),
+                    priority: 8,
+                    sql: format!(
+                        "ALTER TABLE ONLY {name} ALTER COLUMN {} SET DEFAULT {default};\n",
+                        quote_ident(&column.name)
+                    ),
+                });
+            }
+            for column in &columns {
+                if let Some((constraint, false, no_inherit, true)) = &column.not_null_constraint {
+                    let only = if *no_inherit { " NO INHERIT" } else { "" };
+                    post.push(Entry {
+                        key: format!("nn:{}:{}", relation.oid, column.name),
+                        priority: 3,
+                        sql: format!(
+                            "ALTER TABLE {name}\n    ADD CONSTRAINT {} NOT NULL {}{only} NOT VALID;\n",
+                            quote_ident(constraint),
+                            quote_ident(&column.name)
+                        ),
+                    });
+                }
+            }
+            if relation.kind == 'r' {
+                let copied: Vec<String> = columns
+                    .iter()
+                    .filter(|c| c.generated == '\0')
+                    .map(|c| quote_ident(&c.name))
+                    .collect();
+                let list = if copied.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", copied.join(", "))
+                };
+                plan.data.push(TableData {
+                    table: QualifiedName {
+                        schema: relation.schema.clone(),
+                        name: relation.name.clone(),
+                    },
+                    header: format!("COPY {name}{list} FROM stdin;\n"),
+                    copy_out: format!("COPY {name}{list} TO STDOUT"),
+                });
+            }
+        }
+        if relation.kind == 'm' && relation.populated {
+            post.push(Entry {
+                key: format!("refresh:{}", relation.oid),
+                priority: 9,
+                sql: format!("REFRESH MATERIALIZED VIEW {name};\n"),
+            });
+        }
+        for column in &columns {
+            targets.insert(
+                format!("c:{}:{}", relation.oid, column.name),
+                Target {
+                    comment: format!("COLUMN {name}.{}", quote_ident(&column.name)),
+                    grant: Some(format!("TABLE {name}")),
+                    owner: None,
+                },
+            );
+        }
+    }
+
+    for constraint in catalog.constraints.iter().filter(|c| c.table != 0) {
+        let Some(table) = relations.get(&constraint.table) else {
+            continue;
+        };
+        let name = qualified(&table.schema, &table.name);
+        let key = format!("k:{}", constraint.oid);
+        targets.insert(
+            key.clone(),
+            Target {
+                comment: format!("CONSTRAINT {} ON {name}", quote_ident(&constraint.name)),
+                ..Target::default()
+            },
+        );
+        let add = |only: bool| {
+            format!(
+                "ALTER TABLE {}{name}\n    ADD CONSTRAINT {} {};\n",
+                if only { "ONLY " } else { "" },
+                quote_ident(&constraint.name),
+                constraint.definition
+            )
+        };
+        match constraint.kind {
+            'c' if !constraint.local => {}
+            'c' => {
+                let only = constraint.definition.ends_with("NO INHERIT");
+                let entry = Entry {
+                    key,
+                    priority: if constraint.validated { 8 } else { 3 },
+                    sql: add(only),
+                };
+                if constraint.validated {
+                    pre.push(entry)
+                } else {
+                    post.push(entry)
+                }
+            }
+            'f' if constraint.parent != 0 => {}
+            'f' => post.push(Entry {
+                key,
+                priority: 3,
+                sql: add(table.kind != 'p'),
+            }),
+            _ => post.push(Entry {
+                key,
+                priority: 1,
+                sql: add(true),
+            }),
+        }
+    }
+
+    let index_names: HashMap<u32, String> = catalog
+        .indexes
+        .iter()
+        .map(|i| (i.oid, qualified(&i.schema, &i.name)))
+        .collect();
+    for index in &catalog.indexes {
+        if !relations.contains_key(&index.table) {
+            continue;
+        }
+        let name = &index_names[&index.oid];
+        let key = format!("c:{}", index.oid);
+        targets.insert(
+            key.clone(),
+            Target {
+                comment: format!("INDEX {name}"),
+                ..Target::default()
+            },
+        );
+        if !index.backs_constraint {
+            post.push(Entry {
+                key,
+                priority: 1,
+                sql: format!("{};\n", index.definition),
+            });
+        }
+        if let Some(parent) = index_names.get(&index.parent) {
+            post.push(Entry {
+                key: format!("attach:{}", index.oid),
+                priority: 2,
+                sql: format!("ALTER INDEX {parent} ATTACH PARTITION {name};\n"),
+            });
+        }
+        if index.clustered {
+            if let Some(table) = rel_name(index.table) {
+                post.push(Entry {
+                    key: format!("cluster:{}", index.oid),
+                    priority: 2,
+                    sql: format!(
+                        "ALTER TABLE {table} CLUSTER ON {};\n",
+                        quote_ident(&index.name)
+                    ),
+                });
+            }
+        }
+    }
+
+    for (list, word, prefix) in [
+        (&catalog.triggers, "TRIGGER", "g"),
+        (&catalog.rules, "RULE", "r"),
+    ] {
+        for item in list.iter() {
+            let Some(table) = rel_name(item.table) else {
+                continue;
+            };
+            let key = format!("{prefix}:{}", item.oid);
+            targets.insert(
+                key.clone(),
+                Target {
+                    comment: format!("{word} {} ON {table}", quote_ident(&item.name)),
+                    ..Target::default()
+                },
+            );
+            let mut sql = format!("{};\n", item.definition.trim_end().trim_end_matches(';'));
+            let object = if word == "TRIGGER" {
+                "TABLE"
+            } else {
+                relation_word(relations[&item.table].kind)
+            };
+            let state = match item.enabled {
+                'D' => Some("DISABLE"),
+                'R' => Some("ENABLE REPLICA"),
+                'A' => Some("ENABLE ALWAYS"),
+                _ => None,
+            };
+            if let Some(state) = state {
+                let object = if object == "MATERIALIZED VIEW" || object == "VIEW" {
+                    "TABLE"
+                } else {
+                    object
+                };
+                sql.push_str(&format!(
+                    "\nALTER {object} {table} {state} {word} {};\n",
+                    quote_ident(&item.name)
+                ));
+            }
+            post.push(Entry {
+                key,
+                priority: 4,
+                sql,
+            });
+        }
+    }
+
+    for policy in &catalog.policies {
+        let Some(table) = rel_name(policy.table) else {
+            continue;
+        };
+        let key = format!("p:{}", policy.oid);
+        let name = quote_ident(&policy.name);
+        targets.insert(
+            key.clone(),
+            Target {
+                comment: format!("POLICY {name} ON {table}"),
+                ..Target::default()
+            },
+        );
+        let command = match policy.command {
+            'r' => "SELECT",
+            'a' => "INSERT",
+            'w' => "UPDATE",
+            'd' => "DELETE",
+            _ => "ALL",
+        };
+        let kind = if policy.permissive {
+            "PERMISSIVE"
+        } else {
+            "RESTRICTIVE"
+        };
+        let roles: Vec<String> = policy
+            .roles
+            .iter()
+            .map(|r| r.as_deref().map_or("PUBLIC".to_string(), quote_ident))
+            .collect();
+        let mut sql = format!(
+            "CREATE POLICY {name} ON {table} AS {kind} FOR {command} TO {}",
+            roles.join(", ")
+        );
+        if let Some(using) = &policy.using {
+            sql.push_str(&format!(" USING ({using})"));
+        }
+        if let Some(check) = &policy.check {
+            sql.push_str(&format!(" WITH CHECK ({check})"));
+        }
+        sql.push_str(";\n");
+        post.push(Entry {
+            key,
+            priority: 5,
+            sql,
+        });
+    }
+
+    for stats in &catalog.statistics {
+        if !relations.contains_key(&stats.table) {
+            continue;
+        }
+        let key = format!("s:{}", stats.oid);
+        let name = qualified(&stats.schema, &stats.name);
+        targets.insert(
+            key.clone(),
+            Target {
+                comment: format!("STATISTICS {name}"),
+                ..Target::default()
+            },
+        );
+        let mut sql = format!("{};\n", stats.definition);
+        if let Some(target) = &stats.target {
+            sql.push_str(&format!(
+                "\nALTER STATISTICS {name} SET STATISTICS {target};\n"
+            ));
+        }
+        post.push(Entry {
+            key,
+            priority: 2,
+            sql,
+        });
+    }
+
+    // Comments, owners and privileges follow their object.
+    let mut extra: HashMap<String, String> = HashMap::new();
+    for comment in &catalog.comments {
+        let key = match &comment.column {
+            Some(column) => format!("{}:{column}", comment.key),
+            None => comment.key.clone(),
+        };
+        match targets.get(&key) {
+            Some(target) => extra.entry(owner_key(&key)).or_default().push_str(&format!(
+                "\nCOMMENT ON {} IS {};\n",
+                target.comment,
+                quote_literal(&comment.text)
+            )),
+            None => plan.unsupported.push(UnsupportedObject {
+                kind: "comment".to_string(),
+                name: format!("on catalog object {key}"),
+            }),
+        }
+    }
+    if !options.no_owner {
+        let mut keys: Vec<&String> = targets.keys().collect();
+        keys.sort();
+        for key in keys {
+            if let Some((what, owner)) = &targets[key].owner {
+                if key.starts_with("n:") && what == "SCHEMA \"public\"" {
+                    continue;
+                }
+                extra.entry(key.clone()).or_default().push_str(&format!(
+                    "\nALTER {what} OWNER TO {};\n",
+                    quote_ident(owner)
+                ));
+            }
+        }
+    }
+    if !options.no_privileges {
+        let mut by_key: Vec<(String, Vec<&super::model::Privilege>)> = Vec::new();
+        for p in &catalog.privileges {
+            match by_key.last_mut() {
+                Some((k, list)) if *k == p.key => list.push(p),
+                _ => by_key.push((p.key.clone(), vec![p])),
+            }
+        }
+        for (key, rows) in by_key {
+            let Some(target) = targets.get(&key) else {
+                if key.starts_with("n:") || key.is_empty() {
+                    continue;
+                }
+                plan.unsupported.push(UnsupportedObject {
+                    kind: "privileges".to_string(),
+                    name: format!("on catalog object {key}"),
+                });
+                continue;
+            };
+            let (Some(on), Some((_, owner))) = (&target.grant, &target.owner) else {
+                continue;
+            };
+            extra.entry(key.clone()).or_default().push_str(&format!(
+                "\n{}",
+                privileges_sql(on, owner, &rows, options.no_owner)
+            ));
+        }
+    }
+    for entry in pre.iter_mut().chain(post.iter_mut()) {
+        if let Some(more) = extra.remove(&entry.key) {
+            entry.sql.push_str(&more);
+        }
+    }
+
+    let edges: Vec<(String, String)> = catalog.dependencies.clone();
+    let (pre, loops) = sort(pre, &edges);
+    plan.warnings.extend(loops);
+    let (post, loops) = sort(post, &edges);
+    plan.warnings.extend(loops);
+    // Tables' data in the order their definitions came.
+    let order: HashMap<String, usize> = pre
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.key.clone(), i))
+        .collect();
+    let position: HashMap<QualifiedName, u32> = catalog
+        .relations
+        .iter()
+        .map(|r| {
+            (
+                QualifiedName {
+                    schema: r.schema.clone(),
+                    name: r.name.clone(),
+                },
+                r.oid,
+            )
+        })
+        .collect();
+    plan.data.sort_by_key(|d| {
+        position
+            .get(&d.table)
+            .and_then(|oid| order.get(&format!("c:{oid}")))
+            .copied()
+            .unwrap_or(usize::MAX)
+    });
+    // Materialized views refresh in the order of their definitions.
+    let (mut refresh, rest): (Vec<Entry>, Vec<Entry>) = post
+        .into_iter()
+        .partition(|e| e.key.starts_with("refresh:"));
+    refresh.sort_by_key(|e| {
+        order
+            .get(&format!("c:{}", &e.key["refresh:".len()..]))
+            .copied()
+            .unwrap_or(usize::MAX)
+    });
+    plan.pre_data = pre;
+    plan.post_data = rest;
+    plan.refresh = refresh;
+    plan
+}
+
+/// Comments on a column go with their table.
+fn owner_key(key: &str) -> String {
+    let mut parts = key.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(a), Some(b), Some(_)) => format!("{a}:{b}"),
+        _ => key.to_string(),
+    }
+}

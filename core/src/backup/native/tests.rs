@@ -1,0 +1,557 @@
+//! Rendering and pumping from hand-built catalog rows.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+
+use rstest::rstest;
+
+use super::model::{Column, Constraint, Privilege, Relation, Sequence, TypeDef};
+use super::order::sort;
+use super::plan::{Entry, column_sql, privileges_sql, sequence_sql, table_sql, type_sql};
+use super::{NativeDump, NativeError, NativeOptions, Step, worker_setup};
+use crate::wire::DataRow;
+
+fn column(name: &str, type_name: &str) -> Column {
+    Column {
+        relation: 1,
+        name: name.into(),
+        type_name: type_name.into(),
+        local: true,
+        ..Column::default()
+    }
+}
+
+fn sequence() -> Sequence {
+    Sequence {
+        oid: 7,
+        schema: "select".into(),
+        name: "a\"b_seq".into(),
+        type_name: "integer".into(),
+        start: "10".into(),
+        increment: "5".into(),
+        max: "2147483647".into(),
+        min: "1".into(),
+        cache: "1".into(),
+        ..Sequence::default()
+    }
+}
+
+#[rstest]
+#[case::plain(column("a\"b", "text"), "\"a\"\"b\" text")]
+#[case::not_null(Column { not_null: true, ..column("x", "integer") }, "\"x\" integer NOT NULL")]
+#[case::inherited_not_null(Column { not_null: true, local: false, ..column("x", "integer") }, "\"x\" integer")]
+#[case::collation(
+    Column { collation: Some(("pg_catalog".into(), "C".into())), ..column("x", "text") },
+    "\"x\" text COLLATE \"pg_catalog\".\"C\""
+)]
+#[case::stored(
+    Column { generated: 's', default: Some("(id * 2)".into()), ..column("x", "integer") },
+    "\"x\" integer GENERATED ALWAYS AS ((id * 2)) STORED"
+)]
+#[case::virtual_column(
+    Column { generated: 'v', default: Some("(id * 2)".into()), ..column("x", "integer") },
+    "\"x\" integer GENERATED ALWAYS AS ((id * 2)) VIRTUAL"
+)]
+#[case::named_not_null(
+    Column { not_null: true, not_null_constraint: Some(("x set".into(), true, true, true)), ..column("x", "integer") },
+    "\"x\" integer CONSTRAINT \"x set\" NOT NULL NO INHERIT"
+)]
+#[case::not_valid_not_null_comes_later(
+    Column { not_null: true, not_null_constraint: Some(("x set".into(), false, false, true)), ..column("x", "integer") },
+    "\"x\" integer"
+)]
+fn columns(#[case] column: Column, #[case] expected: &str) {
+    assert_eq!(column_sql(&column, None, false), expected);
+}
+
+#[test]
+fn identity_columns_name_their_sequence_without_its_type() {
+    let column = Column {
+        identity: 'a',
+        not_null: true,
+        ..column("id", "integer")
+    };
+    let sql = column_sql(&column, Some(&sequence()), false);
+    assert!(sql.starts_with("\"id\" integer GENERATED ALWAYS AS IDENTITY (\n        SEQUENCE NAME \"select\".\"a\"\"b_seq\"\n"), "{sql}");
+    assert!(
+        sql.contains("START WITH 10\n") && sql.contains("INCREMENT BY 5\n"),
+        "{sql}"
+    );
+    assert!(!sql.contains(" AS integer"), "{sql}");
+    assert!(sql.ends_with(") NOT NULL"), "{sql}");
+}
+
+#[test]
+fn sequences_keep_type_options_and_owner() {
+    let seq = Sequence {
+        cycle: true,
+        persistence: 'u',
+        ..sequence()
+    };
+    let sql = sequence_sql(&seq, Some("\"public\".\"t\".\"id\"".into()));
+    assert_eq!(
+        sql,
+        "CREATE UNLOGGED SEQUENCE \"select\".\"a\"\"b_seq\"\n    AS integer\n    START WITH 10\n    INCREMENT BY 5\n    MINVALUE 1\n    MAXVALUE 2147483647\n    CACHE 1\n    CYCLE;\n\nALTER SEQUENCE \"select\".\"a\"\"b_seq\" OWNED BY \"public\".\"t\".\"id\";\n"
+    );
+}
+
+fn table(name: &str) -> Relation {
+    Relation {
+        oid: 1,
+        schema: "Mixed Case".into(),
+        name: name.into(),
+        kind: 'r',
+        persistence: 'p',
+        ..Relation::default()
+    }
+}
+
+#[test]
+fn tables_partitions_and_children() {
+    let none = HashMap::new();
+    let id = column("id", "integer");
+    let inherited = Column {
+        local: false,
+        ..column("x", "text")
+    };
+    let unlogged = Relation {
+        persistence: 'u',
+        ..table("ünïcödé")
+    };
+    assert_eq!(
+        table_sql(
+            &unlogged,
+            &[&id, &inherited],
+            &["\"public\".\"p\"".into()],
+            &none
+        ),
+        "CREATE UNLOGGED TABLE \"Mixed Case\".\"ünïcödé\" (\n    \"id\" integer\n)\nINHERITS (\"public\".\"p\");\n"
+    );
+    assert_eq!(
+        table_sql(&table("empty"), &[], &[], &none),
+        "CREATE TABLE \"Mixed Case\".\"empty\" (\n);\n"
+    );
+    let partition = Relation {
+        partition_bound: Some("FOR VALUES IN (1)".into()),
+        partition_key: Some("LIST (id)".into()),
+        ..table("part")
+    };
+    assert_eq!(
+        table_sql(
+            &partition,
+            &[&inherited],
+            &["\"public\".\"p\"".into()],
+            &none
+        ),
+        "CREATE TABLE \"Mixed Case\".\"part\" PARTITION OF \"public\".\"p\"\nFOR VALUES IN (1)\nPARTITION BY LIST (id);\n"
+    );
+}
+
+#[test]
+fn enums_and_domains() {
+    let mood = TypeDef {
+        schema: "select".into(),
+        name: "mood".into(),
+        kind: 'e',
+        ..TypeDef::default()
+    };
+    assert_eq!(
+        type_sql(
+            &mood,
+            &["sad".into(), "it's".into(), "back\\slash".into()],
+            &[]
+        ),
+        "CREATE TYPE \"select\".\"mood\" AS ENUM (\n    'sad',\n    'it''s',\n    E'back\\\\slash'\n);\n"
+    );
+    let domain = TypeDef {
+        schema: "public".into(),
+        name: "posint".into(),
+        kind: 'd',
+        base: Some("integer".into()),
+        not_null: true,
+        default: Some("1".into()),
+        ..TypeDef::default()
+    };
+    let check = Constraint {
+        name: "pos".into(),
+        definition: "CHECK ((VALUE > 0))".into(),
+        ..Constraint::default()
+    };
+    assert_eq!(
+        type_sql(&domain, &[], &[&check]),
+        "CREATE DOMAIN \"public\".\"posint\" AS integer DEFAULT 1 NOT NULL\n\tCONSTRAINT \"pos\" CHECK ((VALUE > 0));\n"
+    );
+}
+
+fn privilege(grantee: Option<&str>, privilege: &str, grantor: &str) -> Privilege {
+    Privilege {
+        key: "c:1".into(),
+        column: None,
+        grantor: grantor.into(),
+        grantee: grantee.map(str::to_string),
+        privilege: privilege.into(),
+        grantable: false,
+    }
+}
+
+#[test]
+fn privileges_replace_the_defaults_in_acl_order() {
+    let rows = [
+        privilege(Some("owner"), "SELECT", "owner"),
+        privilege(Some("owner"), "INSERT", "owner"),
+        privilege(None, "SELECT", "owner"),
+        Privilege {
+            column: Some("a\"b".into()),
+            ..privilege(Some("r"), "UPDATE", "owner")
+        },
+        privilege(Some("r"), "DELETE", "other"),
+    ];
+    let refs: Vec<&Privilege> = rows.iter().collect();
+    assert_eq!(
+        privileges_sql("TABLE \"s\".\"t\"", "owner", &refs, false),
+        "REVOKE ALL ON TABLE \"s\".\"t\" FROM PUBLIC;\n\
+         REVOKE ALL ON TABLE \"s\".\"t\" FROM \"owner\";\n\
+         GRANT SELECT,INSERT ON TABLE \"s\".\"t\" TO \"owner\";\n\
+         GRANT SELECT ON TABLE \"s\".\"t\" TO PUBLIC;\n\
+         GRANT UPDATE(\"a\"\"b\") ON TABLE \"s\".\"t\" TO \"r\";\n\
+         SET SESSION AUTHORIZATION \"other\";\n\
+         GRANT DELETE ON TABLE \"s\".\"t\" TO \"r\";\n\
+         RESET SESSION AUTHORIZATION;\n"
+    );
+}
+
+fn entry(key: &str, priority: u8) -> Entry {
+    Entry {
+        key: key.into(),
+        priority,
+        sql: String::new(),
+    }
+}
+
+#[test]
+fn dependencies_come_first_and_loops_are_broken_aloud() {
+    let entries = vec![
+        entry("view", 7),
+        entry("table", 6),
+        entry("schema", 1),
+        entry("function", 4),
+    ];
+    let edges = vec![
+        ("view".to_string(), "function".to_string()),
+        ("function".to_string(), "table".to_string()),
+        ("table".to_string(), "schema".to_string()),
+        ("view".to_string(), "unknown".to_string()),
+    ];
+    let (sorted, warnings) = sort(entries, &edges);
+    let keys: Vec<&str> = sorted.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, ["schema", "table", "function", "view"]);
+    assert!(warnings.is_empty());
+
+    let looped = vec![entry("a", 2), entry("b", 1)];
+    let edges = vec![
+        ("a".to_string(), "b".to_string()),
+        ("b".to_string(), "a".to_string()),
+    ];
+    let (sorted, warnings) = sort(looped, &edges);
+    assert_eq!(sorted.len(), 2);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+}
+
+#[rstest]
+#[case(120_017)]
+#[case(190_000)]
+fn servers_outside_13_to_18_are_refused(#[case] version: u32) {
+    let err = NativeDump::new(NativeOptions::default(), version).unwrap_err();
+    assert_eq!(err, NativeError::UnsupportedServer { version });
+    assert!(err.to_string().contains("13 to 18"), "{err}");
+}
+
+fn row(values: &[Option<&str>]) -> DataRow {
+    DataRow::from_values(values.iter().map(|v| v.map(str::as_bytes)))
+}
+
+/// Answers a catalog query with a one-table database: `"select"."a""b"`
+/// with an identity `id`, a generated column and a text column.
+fn answer(sql: &str) -> Vec<DataRow> {
+    if sql.contains("pg_export_snapshot") {
+        return vec![row(&[Some("00000003-1"), Some("2024-01-01 00:00:00+00")])];
+    }
+    if sql.contains("c.relispopulated") {
+        return vec![row(&[
+            Some("100"),
+            Some("select"),
+            Some("a\"b"),
+            Some("r"),
+            Some("o w\"ner"),
+            Some("p"),
+            None,
+            None,
+            None,
+            None,
+            Some("f"),
+            Some("f"),
+            Some("t"),
+        ])];
+    }
+    if sql.contains("a.attgenerated") {
+        let col = |num: &str,
+                   name: &'static str,
+                   ty: &'static str,
+                   identity: &'static str,
+                   generated: &'static str,
+                   default: Option<&'static str>| {
+            row(&[
+                Some("100"),
+                Some(num),
+                Some(name),
+                Some(ty),
+                Some("t"),
+                Some(identity),
+                Some(generated),
+                Some("t"),
+                None,
+                None,
+                default.map(|_| "200"),
+                default,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            ])
+        };
+        return vec![
+            col("1", "id", "integer", "a", "", None),
+            col("2", "twice", "integer", "", "s", Some("(id * 2)")),
+            col("3", "note", "text", "", "", None),
+        ];
+    }
+    if sql.contains("pg_catalog.pg_sequence s") {
+        return vec![row(&[
+            Some("101"),
+            Some("select"),
+            Some("a\"b_id_seq"),
+            Some("integer"),
+            Some("1"),
+            Some("1"),
+            Some("2147483647"),
+            Some("1"),
+            Some("1"),
+            Some("f"),
+            Some("100"),
+            Some("id"),
+            Some("i"),
+            Some("p"),
+        ])];
+    }
+    if sql.contains("last_value, is_called") {
+        return vec![row(&[Some("101"), Some("42"), Some("t")])];
+    }
+    if sql.contains("n.nspname, pg_catalog.pg_get_userbyid(n.nspowner)") {
+        return vec![row(&[Some("99"), Some("select"), Some("postgres")])];
+    }
+    if sql.contains("SELECT DISTINCT") {
+        return vec![row(&[Some("c:100"), Some("n:99")])];
+    }
+    Vec::new()
+}
+
+/// Pumps a dump with [`answer`], returning the steps it asked for.
+fn pump(options: NativeOptions) -> (Vec<Step>, super::NativeSummary) {
+    let mut dump = NativeDump::new(options, 150_004).unwrap();
+    let mut steps = Vec::new();
+    loop {
+        let step = dump.next_step();
+        match &step {
+            Step::Query { sql } => dump.handle_rows(answer(sql)).unwrap(),
+            Step::Copy { .. } => dump.handle_copy_done(3).unwrap(),
+            Step::Write(_) => {}
+            Step::Done => break,
+        }
+        steps.push(step);
+    }
+    (steps, dump.finish().unwrap())
+}
+
+fn output(steps: &[Step]) -> String {
+    steps
+        .iter()
+        .map(|s| match s {
+            Step::Write(bytes) => String::from_utf8(bytes.clone()).unwrap(),
+            Step::Copy { sql, .. } => format!("<{sql}>\n"),
+            _ => String::new(),
+        })
+        .collect()
+}
+
+#[test]
+fn a_dump_sets_up_one_snapshot_then_writes_sections_in_order() {
+    let (steps, summary) = pump(NativeOptions::default());
+    let queries: Vec<&str> = steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Query { sql } => Some(sql.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        queries[0],
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+    );
+    assert!(queries.contains(&"SET row_security = off"));
+    assert!(queries.contains(&"LOCK TABLE \"select\".\"a\"\"b\" IN ACCESS SHARE MODE"));
+    assert_eq!(queries.last(), Some(&"COMMIT"));
+    assert_eq!(summary.snapshot.as_deref(), Some("00000003-1"));
+    assert_eq!((summary.tables, summary.rows), (1, 3));
+
+    let text = output(&steps);
+    let schema = text.find("CREATE SCHEMA \"select\";").unwrap();
+    let table = text
+        .find(
+            "CREATE TABLE \"select\".\"a\"\"b\" (\n    \"id\" integer GENERATED ALWAYS AS IDENTITY",
+        )
+        .unwrap();
+    let copy = text
+        .find("COPY \"select\".\"a\"\"b\" (\"id\", \"note\") FROM stdin;\n<COPY \"select\".\"a\"\"b\" (\"id\", \"note\") TO STDOUT>\n\\.\n")
+        .unwrap();
+    let setval = text
+        .find("SELECT pg_catalog.setval('\"select\".\"a\"\"b_id_seq\"', 42, true);")
+        .unwrap();
+    assert!(schema < table && table < copy && copy < setval, "{text}");
+    assert!(
+        text.contains("ALTER TABLE \"select\".\"a\"\"b\" OWNER TO \"o w\"\"ner\";"),
+        "{text}"
+    );
+    assert!(
+        text.starts_with("--\n-- PostgreSQL database dump\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("-- Dumped from database version 15.4\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("SET standard_conforming_strings = on;\n"),
+        "{text}"
+    );
+    assert!(!text.contains("transaction_timeout"), "not on 15: {text}");
+}
+
+#[test]
+fn modes_leave_out_their_parts() {
+    let (steps, _) = pump(NativeOptions {
+        schema_only: true,
+        no_owner: true,
+        ..NativeOptions::default()
+    });
+    assert!(!steps.iter().any(|s| matches!(s, Step::Copy { .. })));
+    let text = output(&steps);
+    assert!(
+        text.contains("CREATE TABLE") && !text.contains("setval") && !text.contains("OWNER TO"),
+        "{text}"
+    );
+
+    let (steps, _) = pump(NativeOptions {
+        data_only: true,
+        ..NativeOptions::default()
+    });
+    let text = output(&steps);
+    assert!(
+        !text.contains("CREATE ") && text.contains("FROM stdin;") && text.contains("setval"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_server_error_ends_the_dump_with_what_it_was_doing() {
+    let mut dump = NativeDump::new(NativeOptions::default(), 180_000).unwrap();
+    assert!(matches!(dump.next_step(), Step::Query { .. }));
+    dump.handle_error("permission denied");
+    assert_eq!(dump.next_step(), Step::Done);
+    let err = dump.finish().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the native backup failed while setting up the session: permission denied"
+    );
+}
+
+#[test]
+fn answers_out_of_order_are_refused() {
+    let mut dump = NativeDump::new(NativeOptions::default(), 160_000).unwrap();
+    assert!(matches!(
+        dump.handle_copy_done(1),
+        Err(NativeError::OutOfOrder(_))
+    ));
+    let mut dump = NativeDump::new(NativeOptions::default(), 160_000).unwrap();
+    let first = dump.next_step();
+    assert_eq!(
+        dump.next_step(),
+        first,
+        "asking again repeats the pending step"
+    );
+    assert!(matches!(dump.handle_rows(vec![row(&[Some("x")])]), Ok(())));
+    let bad = NativeDump::new(NativeOptions::default(), 160_000)
+        .unwrap()
+        .finish();
+    assert!(matches!(bad, Err(NativeError::OutOfOrder(_))));
+}
+
+#[test]
+fn a_malformed_row_is_a_bug_report_not_a_panic() {
+    let mut dump = NativeDump::new(NativeOptions::default(), 170_000).unwrap();
+    loop {
+        match dump.next_step() {
+            Step::Query { sql } if sql.contains("c.relispopulated") => {
+                let err = dump
+                    .handle_rows(vec![row(&[Some("not an oid")])])
+                    .unwrap_err();
+                assert!(
+                    err.to_string().contains("listing relations")
+                        || err.to_string().contains("reading relations"),
+                    "{err}"
+                );
+                break;
+            }
+            Step::Query { .. } => dump.handle_rows(Vec::new()).unwrap(),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn workers_join_the_snapshot_right_after_begin() {
+    let statements = worker_setup("00000003-0000001B-1");
+    assert_eq!(
+        statements[0],
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+    );
+    assert_eq!(
+        statements[1],
+        "SET TRANSACTION SNAPSHOT '00000003-0000001B-1'"
+    );
+    assert!(statements.iter().any(|s| s == "SET extra_float_digits = 3"));
+}
+
+#[test]
+fn a_lock_wait_timeout_bounds_only_the_locks() {
+    let options = NativeOptions {
+        lock_wait_timeout_ms: Some(1500),
+        ..NativeOptions::default()
+    };
+    let (steps, _) = pump(options);
+    let queries: Vec<&str> = steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Query { sql } => Some(sql.as_str()),
+            _ => None,
+        })
+        .collect();
+    let lock = queries
+        .iter()
+        .position(|q| q.starts_with("LOCK TABLE"))
+        .unwrap();
+    assert_eq!(queries[lock - 1], "SET lock_timeout = '1500ms'");
+    assert_eq!(queries[lock + 1], "SET lock_timeout = 0");
+}

@@ -1,0 +1,407 @@
+//! The native dump against real servers: a fixture with awkward names and
+//! every supported object kind is dumped through `NativeDump`, restored
+//! with the server's own psql into an empty database, and must then give
+//! the same `pg_dump --schema-only` and the same rows, on PostgreSQL 15
+//! and 18.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use sequelae_core::backup::native::{NativeDump, NativeError, NativeOptions, NativeSummary, Step};
+use sequelae_core::config::{ConnectSettings, Environment};
+use sequelae_std::Client;
+use sequelae_tests::{Cluster, ClusterOptions};
+
+const FIXTURE: &str = include_str!("../fixtures/native_dump.sql");
+/// PostgreSQL 18 features on top of [`FIXTURE`].
+const FIXTURE_18: &str = include_str!("../fixtures/native_dump_18.sql");
+
+fn cluster(version: u32) -> &'static Cluster {
+    static V18: OnceLock<Cluster> = OnceLock::new();
+    match version {
+        15 => Cluster::shared(),
+        18 => V18.get_or_init(|| {
+            Cluster::start(ClusterOptions {
+                version: Some(18),
+                ..ClusterOptions::default()
+            })
+            .unwrap()
+        }),
+        other => panic!("no cluster for {other}"),
+    }
+}
+
+fn connect(cluster: &Cluster, database: &str) -> Client {
+    let settings = ConnectSettings::resolve(
+        Some(&cluster.superuser_conninfo(database)),
+        &Environment::new().with_os_user("nobody"),
+    )
+    .unwrap();
+    Client::connect(&settings).unwrap()
+}
+
+/// The test's runtime: pumps the dump through one session, streaming
+/// every COPY straight into `out`.
+fn dump(
+    cluster: &Cluster,
+    database: &str,
+    options: NativeOptions,
+    out: &mut dyn Write,
+) -> NativeSummary {
+    try_dump(cluster, database, options, out).unwrap()
+}
+
+/// [`dump`], returning the dump's error instead of panicking.
+fn try_dump(
+    cluster: &Cluster,
+    database: &str,
+    options: NativeOptions,
+    out: &mut dyn Write,
+) -> Result<NativeSummary, NativeError> {
+    let mut client = connect(cluster, database);
+    let mut dump = NativeDump::new(options, client.server_version_num().unwrap()).unwrap();
+    loop {
+        match dump.next_step() {
+            Step::Query { sql } => match client.simple_query(&sql) {
+                Ok(results) => {
+                    let rows = results
+                        .into_iter()
+                        .last()
+                        .map(|r| r.rows)
+                        .unwrap_or_default();
+                    dump.handle_rows(rows).unwrap();
+                }
+                Err(e) => {
+                    dump.handle_error(&e.to_string());
+                }
+            },
+            Step::Write(bytes) => out.write_all(&bytes).unwrap(),
+            Step::Copy { sql, .. } => match client.copy_out(&sql, out) {
+                Ok(outcome) => dump.handle_copy_done(outcome.rows).unwrap(),
+                Err(e) => {
+                    dump.handle_error(&e.to_string());
+                }
+            },
+            Step::Done => break,
+        }
+    }
+    dump.finish()
+}
+
+fn run(program: &Path, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .env_remove("PGPASSWORD")
+        .env_remove("PGSERVICE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{program:?} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `psql -v ON_ERROR_STOP=1 -f file` into `database`.
+fn restore(cluster: &Cluster, database: &str, file: &Path) {
+    let psql = cluster.bin_dir().join("psql");
+    let conninfo = cluster.superuser_conninfo(database);
+    run(
+        psql.as_std_path(),
+        &[
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-f",
+            file.to_str().unwrap(),
+            "-d",
+            &conninfo,
+        ],
+    );
+}
+
+/// `pg_dump --schema-only` without comments and `\restrict` lines.
+fn schema_of(cluster: &Cluster, database: &str) -> String {
+    let pg_dump = cluster.bin_dir().join("pg_dump");
+    let conninfo = cluster.superuser_conninfo(database);
+    run(pg_dump.as_std_path(), &["--schema-only", "-d", &conninfo])
+        .lines()
+        .filter(|l| {
+            !l.starts_with("--") && !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Per table and materialized view: row count and a hash of every row's
+/// text; per sequence: its value and is_called.
+fn data_of(cluster: &Cluster, database: &str) -> Vec<String> {
+    let relations = cluster
+        .psql(
+            database,
+            "SELECT c.relkind, format('%I.%I', n.nspname, c.relname) FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r', 'S', 'm') AND n.nspname <> 'information_schema' \
+             AND n.nspname !~ '^pg_' AND (c.relkind <> 'm' OR c.relispopulated) ORDER BY 2;",
+        )
+        .unwrap();
+    let mut sql = String::new();
+    for line in relations.lines().filter(|l| !l.is_empty()) {
+        let (kind, name) = line.split_once('|').unwrap();
+        let literal = name.replace('\'', "''");
+        if kind == "S" {
+            sql.push_str(&format!(
+                "SELECT '{literal}', last_value || ',' || is_called FROM {name};\n"
+            ));
+        } else {
+            sql.push_str(&format!(
+                "SELECT '{literal}', count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '') FROM {name} t;\n"
+            ));
+        }
+    }
+    sql.push_str(
+        "SELECT 'large object ' || oid, pg_get_userbyid(lomowner) || ',' || coalesce(lomacl::text, '') \
+         || ',' || md5(lo_get(oid)) || ',' || coalesce(obj_description(oid, 'pg_largeobject'), '') \
+         FROM pg_largeobject_metadata ORDER BY oid;\n",
+    );
+    cluster
+        .psql(database, &sql)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn diff(a: &str, b: &str) -> String {
+    let left: Vec<&str> = a.lines().collect();
+    let right: Vec<&str> = b.lines().collect();
+    let only_left: Vec<String> = left
+        .iter()
+        .filter(|l| !right.contains(l))
+        .map(|l| format!("- {l}"))
+        .collect();
+    let only_right: Vec<String> = right
+        .iter()
+        .filter(|l| !left.contains(l))
+        .map(|l| format!("+ {l}"))
+        .collect();
+    format!("{}\n{}", only_left.join("\n"), only_right.join("\n"))
+}
+
+#[rstest::rstest]
+#[case::postgres_15(15)]
+#[case::postgres_18(18)]
+fn native_dump_restores_with_nothing_lost(#[case] version: u32) {
+    let cluster = cluster(version);
+    let source = cluster.create_database("native_src");
+    cluster.psql(&source, FIXTURE).unwrap();
+    if version >= 18 {
+        cluster.psql(&source, FIXTURE_18).unwrap();
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dump.sql");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let summary = dump(cluster, &source, NativeOptions::default(), &mut file);
+    file.flush().unwrap();
+    drop(file);
+    assert_eq!(summary.unsupported, Vec::new(), "{summary:#?}");
+    assert_eq!(summary.warnings, Vec::<String>::new());
+    assert!(summary.snapshot.is_some());
+    let text = std::fs::read_to_string(&path).unwrap();
+    if let Ok(keep) = std::env::var("NATIVE_DUMP_KEEP") {
+        std::fs::write(format!("{keep}.{version}.sql"), &text).unwrap();
+    }
+    assert!(
+        text.contains("sequelae"),
+        "{}",
+        &text[..400.min(text.len())]
+    );
+    assert!(text.contains("COPY \"Mixed Case\".\"Mixed Case\" (\"id\", \"a\"\"b\""));
+    assert!(
+        !text.contains("\"twice\") FROM stdin"),
+        "generated columns are not copied"
+    );
+
+    let target = cluster.create_database("native_dst");
+    restore(cluster, &target, &path);
+    let (a, b) = (schema_of(cluster, &source), schema_of(cluster, &target));
+    assert!(a == b, "schemas differ:\n{}", diff(&a, &b));
+    assert_eq!(data_of(cluster, &source), data_of(cluster, &target));
+}
+
+/// Writes a native dump of `database` with `options` to `path`.
+fn dump_to(
+    cluster: &Cluster,
+    database: &str,
+    options: NativeOptions,
+    path: &Path,
+) -> NativeSummary {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let summary = dump(cluster, database, options, &mut file);
+    file.flush().unwrap();
+    summary
+}
+
+#[test]
+fn schema_only_then_data_only_restore_the_whole_database() {
+    let cluster = cluster(15);
+    let source = cluster.create_database("native_modes");
+    cluster.psql(&source, FIXTURE).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.sql");
+    let data = dir.path().join("data.sql");
+    let schema_only = NativeOptions {
+        schema_only: true,
+        ..NativeOptions::default()
+    };
+    let data_only = NativeOptions {
+        data_only: true,
+        ..NativeOptions::default()
+    };
+    dump_to(cluster, &source, schema_only, &schema);
+    dump_to(cluster, &source, data_only, &data);
+    let schema_text = std::fs::read_to_string(&schema).unwrap();
+    assert!(
+        !schema_text.contains("FROM stdin"),
+        "schema only has no data"
+    );
+    assert!(
+        !schema_text.contains("setval"),
+        "schema only has no sequence values"
+    );
+    let data_text = std::fs::read_to_string(&data).unwrap();
+    assert!(
+        !data_text.contains("CREATE "),
+        "data only has no definitions"
+    );
+
+    let target = cluster.create_database("native_modes_dst");
+    restore(cluster, &target, &schema);
+    let (a, b) = (schema_of(cluster, &source), schema_of(cluster, &target));
+    assert!(a == b, "schemas differ:\n{}", diff(&a, &b));
+    restore(cluster, &target, &data);
+    assert_eq!(data_of(cluster, &source), data_of(cluster, &target));
+}
+
+#[test]
+fn no_owner_and_no_privileges_leave_them_out() {
+    let cluster = cluster(15);
+    let source = cluster.create_database("native_noown");
+    cluster.psql(&source, FIXTURE).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dump.sql");
+    let options = NativeOptions {
+        no_owner: true,
+        no_privileges: true,
+        ..NativeOptions::default()
+    };
+    dump_to(cluster, &source, options, &path);
+    let text = std::fs::read_to_string(&path).unwrap();
+    for word in ["OWNER TO", "GRANT ", "REVOKE "] {
+        assert!(
+            !text.contains(word),
+            "{word} in a dump without owners and privileges"
+        );
+    }
+    let target = cluster.create_database("native_noown_dst");
+    restore(cluster, &target, &path);
+    // Large objects' lines hold owners and grants, which this dump leaves out.
+    let rows = |db: &str| -> Vec<String> {
+        data_of(cluster, db)
+            .into_iter()
+            .filter(|l| !l.starts_with("large object"))
+            .collect()
+    };
+    assert_eq!(rows(&source), rows(&target));
+    let owner = cluster
+        .psql(
+            &target,
+            "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'select';",
+        )
+        .unwrap();
+    assert_eq!(
+        owner.trim(),
+        "postgres",
+        "restored objects belong to whoever restores"
+    );
+}
+
+#[test]
+fn objects_it_cannot_write_are_reported_by_kind_and_name() {
+    let cluster = cluster(15);
+    let source = cluster.create_database("native_unsupported");
+    cluster
+        .psql(
+            &source,
+            "CREATE SCHEMA \"select\";\n\
+             CREATE TABLE \"select\".t (a int, b int);\n\
+             CREATE AGGREGATE \"select\".\"my sum\"(int) (SFUNC = int4pl, STYPE = int);\n\
+             CREATE TYPE public.floatrange AS RANGE (subtype = float8);\n\
+             CREATE OPERATOR \"select\".=== (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq);\n\
+             COMMENT ON OPERATOR \"select\".=== (int, int) IS 'not dumped';\n\
+             CREATE TYPE public.typ AS (x int);\n\
+             CREATE TABLE public.typed OF public.typ;\n",
+        )
+        .unwrap();
+    let mut out = Vec::new();
+    let summary = dump(cluster, &source, NativeOptions::default(), &mut out);
+    let found: Vec<(String, String)> = summary
+        .unsupported
+        .iter()
+        .map(|o| (o.kind.clone(), o.name.clone()))
+        .collect();
+    for expected in [
+        ("aggregate", "\"select\".\"my sum\""),
+        ("range type", "public.floatrange"),
+        ("operator", "\"select\".==="),
+        ("typed table", "public.typed"),
+    ] {
+        assert!(
+            found.contains(&(expected.0.to_string(), expected.1.to_string())),
+            "{expected:?} not reported in {found:?}"
+        );
+    }
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("--   aggregate \"select\".\"my sum\""),
+        "the file says what it lacks"
+    );
+}
+
+#[test]
+fn a_table_locked_by_another_session_fails_after_the_lock_wait_timeout() {
+    let cluster = cluster(15);
+    let source = cluster.create_database("native_locked");
+    cluster
+        .psql(&source, "CREATE TABLE \"select\" (x int);")
+        .unwrap();
+    let mut holder = connect(cluster, &source);
+    holder
+        .simple_query("BEGIN; LOCK TABLE public.\"select\" IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let options = NativeOptions {
+        lock_wait_timeout_ms: Some(200),
+        ..NativeOptions::default()
+    };
+    let mut out = Vec::new();
+    let err = try_dump(cluster, &source, options, &mut out).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("while locking the tables") && text.contains("lock timeout"),
+        "{text}"
+    );
+    assert!(
+        out.is_empty(),
+        "nothing is written before the locks are held"
+    );
+    holder.simple_query("ROLLBACK").unwrap();
+}
