@@ -3,8 +3,6 @@
 //! reach a different database than psql?" questions; never shows the
 //! password.
 
-use std::io::{self, Write};
-
 use sequelae_core::config::{ConnectSettings, ConnectionReport};
 use sequelae_std::{
     environment_with_dotenv, load_pgpass, pgpass_path, process_environment, read_service_file,
@@ -34,17 +32,11 @@ pub(crate) fn run(global: &GlobalOptions) -> Result<(), Failure> {
         json(&report, &settings, &warnings)
     } else {
         for warning in &warnings {
-            eprintln!("sequelae: warning: {warning}");
+            crate::output::note(&format!("sequelae: warning: {warning}"));
         }
         text(&report)
     };
-    let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        // A reader that went away (`| head`) wanted no more.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::Usage(format!("cannot write output: {e}"))),
-    }
+    crate::output::print(&text)
 }
 
 fn text(report: &ConnectionReport) -> String {

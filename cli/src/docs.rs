@@ -4,8 +4,6 @@
 //! than the repository carrying generated files) so that the completions
 //! and the page installed always come from the version installed.
 
-use std::io::{self, Write};
-
 use clap::CommandFactory;
 
 use crate::Cli;
@@ -15,7 +13,7 @@ use crate::exit::Failure;
 pub(crate) fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "sequelae", &mut script);
-    write_stdout(&script)
+    crate::output::write(&script)
 }
 
 /// Writes the manual page of sequelae, or of one of its commands
@@ -40,19 +38,5 @@ pub(crate) fn man(command: Option<&str>) -> Result<(), Failure> {
     clap_mangen::Man::new(page)
         .render(&mut roff)
         .map_err(|e| Failure::Usage(format!("cannot render the manual page: {e}")))?;
-    write_stdout(&roff)
-}
-
-/// Writes `bytes` to stdout. A reader that went away (`| head`) is not an
-/// error; any other write failure is reported.
-fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
-    let mut out = io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => {
-            eprintln!("sequelae: cannot write to stdout: {e}");
-            Err(Failure::Reported(1))
-        }
-    }
+    crate::output::write(&roff)
 }

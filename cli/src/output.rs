@@ -23,8 +23,13 @@ pub(crate) fn failure(e: &io::Error) -> Failure {
 
 /// Writes `text` to stdout and flushes it.
 pub(crate) fn print(text: &str) -> Result<(), Failure> {
+    write(text.as_bytes())
+}
+
+/// Writes `bytes` to stdout and flushes it.
+pub(crate) fn write(bytes: &[u8]) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())
+    out.write_all(bytes)
         .and_then(|()| out.flush())
         .map_err(|e| failure(&e))
 }

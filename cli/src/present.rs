@@ -80,22 +80,45 @@ fn error_message(
     }
 }
 
-/// Flushes `buf` to stdout when it is large (or always, with `force`).
-fn drain(out: &mut io::StdoutLock<'static>, buf: &mut String, force: bool) -> io::Result<()> {
-    if force || buf.len() >= FLUSH_AT {
-        out.write_all(buf.as_bytes())?;
-        buf.clear();
-        if force {
-            out.flush()?;
+/// Stdout with a buffer: results leave in large writes, and a line for
+/// stderr first flushes what is pending, so the two streams stay in order.
+struct Output {
+    out: io::StdoutLock<'static>,
+    buf: String,
+}
+
+impl Output {
+    fn new() -> Output {
+        Output {
+            out: io::stdout().lock(),
+            buf: String::new(),
         }
     }
-    Ok(())
+
+    /// Writes the buffer out when it is large (or always, with `force`).
+    fn drain(&mut self, force: bool) -> io::Result<()> {
+        if force || self.buf.len() >= FLUSH_AT {
+            self.out.write_all(self.buf.as_bytes())?;
+            self.buf.clear();
+            if force {
+                self.out.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes stdout, then says `text` on stderr (a stderr that is gone
+    /// is ignored: there is nowhere left to say it).
+    fn say(&mut self, text: &str) -> io::Result<()> {
+        self.drain(true)?;
+        crate::output::note(text);
+        Ok(())
+    }
 }
 
 /// psql-like text for people.
 pub(crate) struct Human {
-    out: io::StdoutLock<'static>,
-    buf: String,
+    out: Output,
     table: Option<TableWriter>,
     source: String,
     timing: bool,
@@ -105,8 +128,7 @@ pub(crate) struct Human {
 impl Human {
     pub(crate) fn new(source: String, expanded: bool) -> Human {
         Human {
-            out: io::stdout().lock(),
-            buf: String::new(),
+            out: Output::new(),
             table: None,
             source,
             timing: io::stderr().is_terminal(),
@@ -119,8 +141,8 @@ impl Presenter for Human {
     fn columns(&mut self, description: &RowDescription) -> io::Result<()> {
         // A statement with several result sets: finish the previous table.
         if let Some(mut table) = self.table.take() {
-            table.finish(&mut self.buf, None);
-            self.buf.push('\n');
+            table.finish(&mut self.out.buf, None);
+            self.out.buf.push('\n');
         }
         let options = TableOptions {
             expanded: self.expanded,
@@ -132,41 +154,40 @@ impl Presenter for Human {
 
     fn row(&mut self, row: &DataRow) -> io::Result<()> {
         if let Some(table) = self.table.as_mut() {
-            table.row(row, &mut self.buf);
+            table.row(row, &mut self.out.buf);
         }
-        drain(&mut self.out, &mut self.buf, false)
+        self.out.drain(false)
     }
 
     fn copy_data(&mut self, chunk: &[u8]) -> io::Result<()> {
-        drain(&mut self.out, &mut self.buf, true)?;
-        self.out.write_all(chunk)
+        self.out.drain(true)?;
+        self.out.out.write_all(chunk)
     }
 
     fn complete(&mut self, tag: Option<&CommandTag>, summary: &StatementSummary) -> io::Result<()> {
         match self.table.take() {
             Some(mut table) => {
                 let total = summary.truncated.then_some(summary.row_count).flatten();
-                table.finish(&mut self.buf, total);
-                self.buf.push('\n');
+                table.finish(&mut self.out.buf, total);
+                self.out.buf.push('\n');
             }
             None => {
                 if let Some(tag) = tag {
-                    self.buf.push_str(tag.as_str());
-                    self.buf.push('\n');
+                    self.out.buf.push_str(tag.as_str());
+                    self.out.buf.push('\n');
                 }
             }
         }
-        drain(&mut self.out, &mut self.buf, false)?;
+        self.out.drain(false)?;
         if self.timing {
-            drain(&mut self.out, &mut self.buf, true)?;
-            eprintln!("Time: {:.3} ms", summary.duration_ms);
+            self.out
+                .say(&format!("Time: {:.3} ms", summary.duration_ms))?;
         }
         Ok(())
     }
 
     fn notice(&mut self, notice: &ServerMessage) -> io::Result<()> {
-        drain(&mut self.out, &mut self.buf, true)?;
-        eprintln!("{}", notice_text(notice));
+        self.out.say(&notice_text(notice))?;
         Ok(())
     }
 
@@ -180,28 +201,26 @@ impl Presenter for Human {
         // Rows already printed stay; a table that printed nothing yet is
         // dropped, as psql shows no result for a failed statement.
         self.table = None;
-        drain(&mut self.out, &mut self.buf, true)?;
-        eprintln!(
-            "{}",
-            error_message(&self.source, error, statement, line, hint)
-        );
+        self.out
+            .say(&error_message(&self.source, error, statement, line, hint))?;
         Ok(())
     }
 
     fn failure(&mut self, message: &str) -> io::Result<()> {
-        drain(&mut self.out, &mut self.buf, true)?;
-        eprintln!("sequelae: {message}");
+        self.out.say(&format!("sequelae: {message}"))?;
         Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        drain(&mut self.out, &mut self.buf, true)
+        self.out.drain(true)
     }
 
     fn finish(&mut self, duration_ms: f64, statements: u64) -> io::Result<()> {
-        drain(&mut self.out, &mut self.buf, true)?;
+        self.out.drain(true)?;
         if self.timing && statements > 1 {
-            eprintln!("Total: {statements} statements, {duration_ms:.3} ms");
+            crate::output::note(&format!(
+                "Total: {statements} statements, {duration_ms:.3} ms"
+            ));
         }
         Ok(())
     }
@@ -209,8 +228,7 @@ impl Presenter for Human {
 
 /// The JSON document for scripts and assistants.
 pub(crate) struct Json {
-    out: io::StdoutLock<'static>,
-    buf: String,
+    out: Output,
     results: JsonResults,
     copy_warned: bool,
 }
@@ -218,8 +236,7 @@ pub(crate) struct Json {
 impl Json {
     pub(crate) fn new(multi: bool) -> Json {
         Json {
-            out: io::stdout().lock(),
-            buf: String::new(),
+            out: Output::new(),
             results: JsonResults::new(multi),
             copy_warned: false,
         }
@@ -228,13 +245,13 @@ impl Json {
 
 impl Presenter for Json {
     fn columns(&mut self, description: &RowDescription) -> io::Result<()> {
-        self.results.columns(&mut self.buf, description);
+        self.results.columns(&mut self.out.buf, description);
         Ok(())
     }
 
     fn row(&mut self, row: &DataRow) -> io::Result<()> {
-        self.results.row(&mut self.buf, row);
-        drain(&mut self.out, &mut self.buf, false)
+        self.results.row(&mut self.out.buf, row);
+        self.out.drain(false)
     }
 
     fn copy_data(&mut self, _chunk: &[u8]) -> io::Result<()> {
@@ -242,9 +259,9 @@ impl Presenter for Json {
         // count is reported with the statement. Say so once.
         if !self.copy_warned {
             self.copy_warned = true;
-            eprintln!(
+            crate::output::note(
                 "sequelae: warning: COPY ... TO STDOUT data is not part of --json output \
-                 (its row count is); run without --json to get the data"
+                 (its row count is); run without --json to get the data",
             );
         }
         Ok(())
@@ -255,12 +272,12 @@ impl Presenter for Json {
         _tag: Option<&CommandTag>,
         summary: &StatementSummary,
     ) -> io::Result<()> {
-        self.results.statement_done(&mut self.buf, summary);
-        drain(&mut self.out, &mut self.buf, false)
+        self.results.statement_done(&mut self.out.buf, summary);
+        self.out.drain(false)
     }
 
     fn notice(&mut self, notice: &ServerMessage) -> io::Result<()> {
-        eprintln!("{}", notice_text(notice));
+        crate::output::note(&notice_text(notice));
         Ok(())
     }
 
@@ -272,8 +289,8 @@ impl Presenter for Json {
         hint: Option<&str>,
     ) -> io::Result<()> {
         self.results
-            .failed(&mut self.buf, &ErrorFields::from_server(error, hint));
-        drain(&mut self.out, &mut self.buf, true)
+            .failed(&mut self.out.buf, &ErrorFields::from_server(error, hint));
+        self.out.drain(true)
     }
 
     fn warning(&mut self, text: &str) -> io::Result<()> {
@@ -287,17 +304,17 @@ impl Presenter for Json {
             error: message.to_string(),
             ..ErrorFields::default()
         };
-        self.results.failed(&mut self.buf, &fields);
-        drain(&mut self.out, &mut self.buf, true)
+        self.results.failed(&mut self.out.buf, &fields);
+        self.out.drain(true)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        drain(&mut self.out, &mut self.buf, true)
+        self.out.drain(true)
     }
 
     fn finish(&mut self, duration_ms: f64, _statements: u64) -> io::Result<()> {
-        self.results.finish(&mut self.buf, duration_ms);
-        drain(&mut self.out, &mut self.buf, true)
+        self.results.finish(&mut self.out.buf, duration_ms);
+        self.out.drain(true)
     }
 }
 
@@ -305,8 +322,7 @@ impl Presenter for Json {
 /// that wants only the first rows (`| head -1`) gets them at once and the
 /// run stops when it goes away.
 pub(crate) struct Ndjson {
-    out: io::StdoutLock<'static>,
-    buf: String,
+    out: Output,
     results: NdjsonResults,
     copy_warned: bool,
 }
@@ -314,8 +330,7 @@ pub(crate) struct Ndjson {
 impl Ndjson {
     pub(crate) fn new() -> Ndjson {
         Ndjson {
-            out: io::stdout().lock(),
-            buf: String::new(),
+            out: Output::new(),
             results: NdjsonResults::new(),
             copy_warned: false,
         }
@@ -329,16 +344,16 @@ impl Presenter for Ndjson {
     }
 
     fn row(&mut self, row: &DataRow) -> io::Result<()> {
-        self.results.row(&mut self.buf, row);
-        drain(&mut self.out, &mut self.buf, true)
+        self.results.row(&mut self.out.buf, row);
+        self.out.drain(true)
     }
 
     fn copy_data(&mut self, _chunk: &[u8]) -> io::Result<()> {
         if !self.copy_warned {
             self.copy_warned = true;
-            eprintln!(
+            crate::output::note(
                 "sequelae: warning: COPY ... TO STDOUT data is not part of --format ndjson \
-                 output (its row count is); use --format table or csv to get the data"
+                 output (its row count is); use --format table or csv to get the data",
             );
         }
         Ok(())
@@ -349,12 +364,12 @@ impl Presenter for Ndjson {
         _tag: Option<&CommandTag>,
         summary: &StatementSummary,
     ) -> io::Result<()> {
-        self.results.statement_done(&mut self.buf, summary);
-        drain(&mut self.out, &mut self.buf, true)
+        self.results.statement_done(&mut self.out.buf, summary);
+        self.out.drain(true)
     }
 
     fn notice(&mut self, notice: &ServerMessage) -> io::Result<()> {
-        eprintln!("{}", notice_text(notice));
+        crate::output::note(&notice_text(notice));
         Ok(())
     }
 
@@ -366,8 +381,8 @@ impl Presenter for Ndjson {
         hint: Option<&str>,
     ) -> io::Result<()> {
         self.results
-            .failed(&mut self.buf, &ErrorFields::from_server(error, hint));
-        drain(&mut self.out, &mut self.buf, true)
+            .failed(&mut self.out.buf, &ErrorFields::from_server(error, hint));
+        self.out.drain(true)
     }
 
     fn failure(&mut self, message: &str) -> io::Result<()> {
@@ -375,25 +390,25 @@ impl Presenter for Ndjson {
             error: message.to_string(),
             ..ErrorFields::default()
         };
-        self.results.failed(&mut self.buf, &fields);
-        drain(&mut self.out, &mut self.buf, true)
+        self.results.failed(&mut self.out.buf, &fields);
+        self.out.drain(true)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        drain(&mut self.out, &mut self.buf, true)
+        self.out.drain(true)
     }
 
     fn finish(&mut self, duration_ms: f64, statements: u64) -> io::Result<()> {
-        self.results.finish(&mut self.buf, statements, duration_ms);
-        drain(&mut self.out, &mut self.buf, true)
+        self.results
+            .finish(&mut self.out.buf, statements, duration_ms);
+        self.out.drain(true)
     }
 }
 
 /// CSV on stdout and nothing else there: each result set is a header
 /// and its records; command tags, notices and errors go to stderr.
 pub(crate) struct Csv {
-    out: io::StdoutLock<'static>,
-    buf: String,
+    out: Output,
     columns: Option<usize>,
     source: String,
 }
@@ -401,8 +416,7 @@ pub(crate) struct Csv {
 impl Csv {
     pub(crate) fn new(source: String) -> Csv {
         Csv {
-            out: io::stdout().lock(),
-            buf: String::new(),
+            out: Output::new(),
             columns: None,
             source,
         }
@@ -411,43 +425,41 @@ impl Csv {
 
 impl Presenter for Csv {
     fn columns(&mut self, description: &RowDescription) -> io::Result<()> {
-        csv_header(&mut self.buf, &description.columns);
+        csv_header(&mut self.out.buf, &description.columns);
         self.columns = Some(description.columns.len());
-        drain(&mut self.out, &mut self.buf, false)
+        self.out.drain(false)
     }
 
     fn row(&mut self, row: &DataRow) -> io::Result<()> {
         if let Some(columns) = self.columns {
-            csv_row(&mut self.buf, columns, row);
+            csv_row(&mut self.out.buf, columns, row);
         }
-        drain(&mut self.out, &mut self.buf, false)
+        self.out.drain(false)
     }
 
     fn copy_data(&mut self, chunk: &[u8]) -> io::Result<()> {
-        drain(&mut self.out, &mut self.buf, true)?;
-        self.out.write_all(chunk)
+        self.out.drain(true)?;
+        self.out.out.write_all(chunk)
     }
 
     fn complete(&mut self, tag: Option<&CommandTag>, summary: &StatementSummary) -> io::Result<()> {
         let had_rows = self.columns.take().is_some();
-        drain(&mut self.out, &mut self.buf, false)?;
+        self.out.drain(false)?;
         if summary.truncated {
-            drain(&mut self.out, &mut self.buf, true)?;
-            eprintln!(
+            self.out.say(&format!(
                 "sequelae: {} of {} rows written; the rest were cut by --max-rows",
                 summary.rows_returned,
                 summary.row_count.unwrap_or(summary.rows_returned)
-            );
+            ))?;
         }
         if let (false, Some(tag)) = (had_rows, tag) {
-            eprintln!("{}", tag.as_str());
+            crate::output::note(tag.as_str());
         }
         Ok(())
     }
 
     fn notice(&mut self, notice: &ServerMessage) -> io::Result<()> {
-        drain(&mut self.out, &mut self.buf, true)?;
-        eprintln!("{}", notice_text(notice));
+        self.out.say(&notice_text(notice))?;
         Ok(())
     }
 
@@ -459,25 +471,21 @@ impl Presenter for Csv {
         hint: Option<&str>,
     ) -> io::Result<()> {
         self.columns = None;
-        drain(&mut self.out, &mut self.buf, true)?;
-        eprintln!(
-            "{}",
-            error_message(&self.source, error, statement, line, hint)
-        );
+        self.out
+            .say(&error_message(&self.source, error, statement, line, hint))?;
         Ok(())
     }
 
     fn failure(&mut self, message: &str) -> io::Result<()> {
-        drain(&mut self.out, &mut self.buf, true)?;
-        eprintln!("sequelae: {message}");
+        self.out.say(&format!("sequelae: {message}"))?;
         Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        drain(&mut self.out, &mut self.buf, true)
+        self.out.drain(true)
     }
 
     fn finish(&mut self, _duration_ms: f64, _statements: u64) -> io::Result<()> {
-        drain(&mut self.out, &mut self.buf, true)
+        self.out.drain(true)
     }
 }

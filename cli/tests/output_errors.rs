@@ -46,6 +46,10 @@ fn results_that_cannot_be_written_are_not_committed(#[case] flags: &[&str]) {
 #[case::health_json(&["--json", "health"])]
 #[case::exec_json_select(&["--json", "exec", "SELECT 1"])]
 #[case::exec_select(&["exec", "SELECT 1"])]
+#[case::connection_info(&["connection-info"])]
+#[case::connection_info_json(&["connection-info", "--json"])]
+#[case::man(&["man"])]
+#[case::completions(&["completions", "bash"])]
 fn a_full_disk_is_reported_not_a_panic(#[case] args: &[&str]) {
     let db = Db::new("cli_full2");
     db.psql("CREATE TABLE t(a int)");
