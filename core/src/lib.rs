@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod config;
 pub mod connect;
 pub mod health;
+pub mod hint;
 pub mod json;
 pub mod render;
 pub mod request;

@@ -4,11 +4,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+use std::time::{Duration, Instant};
+
 use rstest::rstest;
 use sequelae_core::config::{Password, SslMode};
 use sequelae_core::request::{
     CopyError, CopyInFold, CopyInStep, CopyOutFold, CopyOutStep, CopyOutcome, QueryFold, QueryItem,
-    QueryStep,
+    QueryStep, read_timeout,
 };
 use sequelae_core::wire::{Connection, Event, Limits, Startup, TlsNegotiation, TransactionStatus};
 
@@ -306,4 +308,29 @@ fn abandoning_a_request_whose_end_is_unread_still_reports_that_end() {
     assert_eq!(events(&mut conn), [Event::Ready(TransactionStatus::Idle)]);
     assert!(!conn.abandon().unwrap());
     conn.query("SELECT 2").unwrap();
+}
+
+#[test]
+fn a_read_waits_until_the_next_deadline_and_never_zero() {
+    let now = Instant::now();
+    let mut unbounded = busy("SELECT 1");
+    assert_eq!(read_timeout(&mut unbounded, now).unwrap(), None);
+
+    let mut conn = busy("SELECT 1");
+    while conn.poll_event().unwrap().is_some() {}
+    conn.handle_input(&ready());
+    while conn.poll_event().unwrap().is_some() {}
+    conn.set_query_deadline(Some(now + Duration::from_secs(3)), Duration::from_secs(5));
+    conn.query("SELECT pg_sleep(10)").unwrap();
+    assert_eq!(
+        read_timeout(&mut conn, now).unwrap(),
+        Some(Duration::from_secs(3))
+    );
+    let late = now + Duration::from_secs(4);
+    assert_eq!(
+        read_timeout(&mut conn, late).unwrap(),
+        Some(Duration::from_millis(1)),
+        "a passed deadline must not read as 'block forever'"
+    );
+    assert_eq!(conn.poll_event().unwrap(), Some(Event::CancelNeeded));
 }

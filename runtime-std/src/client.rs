@@ -5,12 +5,12 @@ use std::time::{Duration, Instant};
 
 use sequelae_core::config::Endpoint;
 use sequelae_core::request::{
-    CopyError, CopyInFold, CopyInStep, CopyOutFold, CopyOutStep, QueryFold, QueryStep,
+    CopyInFold, CopyInStep, CopyOutFold, CopyOutStep, QueryFold, QueryStep, ResultCollector,
+    read_timeout,
 };
-pub use sequelae_core::request::{CopyOutcome, QueryItem};
+pub use sequelae_core::request::{CopyOutcome, QueryItem, QueryResult};
 use sequelae_core::wire::{
-    CancelToken, CommandTag, Connection, DataRow, Error as WireError, Event, RowDescription,
-    Startup, TransactionStatus,
+    CancelToken, Connection, Error as WireError, Event, Startup, TransactionStatus,
 };
 
 use crate::cancel::CancelHandle;
@@ -58,17 +58,6 @@ impl std::fmt::Debug for Client {
             .field("conn", &self.conn)
             .finish_non_exhaustive()
     }
-}
-
-/// One statement's complete result, for callers that want it in memory.
-#[derive(Debug, Clone, Default)]
-pub struct QueryResult {
-    /// Columns, when the statement returns rows.
-    pub columns: Option<RowDescription>,
-    /// All rows.
-    pub rows: Vec<DataRow>,
-    /// The command tag (`SELECT 2`, `CREATE TABLE`); `None` for an empty query.
-    pub tag: Option<CommandTag>,
 }
 
 impl Client {
@@ -157,33 +146,18 @@ impl Client {
     /// Runs `sql` (one or more statements) and collects every result.
     /// Use [`query`](Self::query) to stream instead.
     pub fn simple_query(&mut self, sql: &str) -> Result<Vec<QueryResult>, Error> {
-        let mut results = Vec::new();
-        let mut current = QueryResult::default();
+        let mut collector = ResultCollector::new();
         for item in self.query(sql)? {
-            match item? {
-                QueryItem::Columns(c) => current.columns = Some(c),
-                QueryItem::Row(r) => current.rows.push(r),
-                QueryItem::Complete(tag) => {
-                    current.tag = Some(tag);
-                    results.push(std::mem::take(&mut current));
-                }
-                QueryItem::EmptyQuery => results.push(std::mem::take(&mut current)),
-                QueryItem::CopyData(_) | QueryItem::Notice(_) => {}
-            }
+            collector.push(item?);
         }
-        Ok(results)
+        Ok(collector.finish())
     }
 
     /// Starts `sql` and returns its results as a stream, row by row, as
     /// they arrive. On a statement error the stream yields the error and
     /// ends (the server skips the remaining statements).
     pub fn query(&mut self, sql: &str) -> Result<QueryStream<'_>, Error> {
-        self.send_request(sql, false)?;
-        Ok(QueryStream {
-            client: self,
-            fold: QueryFold::new(),
-            done: false,
-        })
+        self.stream(sql, false)
     }
 
     /// Like [`query`](Self::query) for exactly one statement, sent through
@@ -191,7 +165,11 @@ impl Client {
     /// statements, so a caller that checks the session between statements
     /// (read-only mode) cannot be bypassed by `a; b` in one string.
     pub fn query_single(&mut self, sql: &str) -> Result<QueryStream<'_>, Error> {
-        self.send_request(sql, true)?;
+        self.stream(sql, true)
+    }
+
+    fn stream(&mut self, sql: &str, single: bool) -> Result<QueryStream<'_>, Error> {
+        self.send_request(sql, single)?;
         Ok(QueryStream {
             client: self,
             fold: QueryFold::new(),
@@ -221,7 +199,7 @@ impl Client {
                 CopyOutStep::Finished => break,
             }
         }
-        let outcome = fold.finish(local).map_err(copy_error)?;
+        let outcome = fold.finish(local)?;
         out.flush().map_err(Error::Local)?;
         Ok(outcome)
     }
@@ -244,7 +222,7 @@ impl Client {
                 self.stream_copy_data(input, &mut chunk, &mut copy)?;
             }
         }
-        copy.fold.finish(copy.local).map_err(copy_error)
+        Ok(copy.fold.finish(copy.local)?)
     }
 
     /// Sends `input` until it ends, fails, or the server aborts the COPY.
@@ -424,15 +402,7 @@ impl Client {
             if self.conn.is_closed() {
                 return Err(Error::Protocol(self.conn.handle_eof()));
             }
-            let timeout = match self.conn.poll_timeout() {
-                Some(deadline) => {
-                    let now = Instant::now();
-                    self.conn.handle_timeout(now)?;
-                    // A zero read timeout means "block" to std: round up.
-                    Some((deadline - now).max(Duration::from_millis(1)))
-                }
-                None => None,
-            };
+            let timeout = read_timeout(&mut self.conn, Instant::now())?;
             if timeout != self.read_timeout {
                 self.transport
                     .set_read_timeout(timeout)
@@ -460,14 +430,6 @@ impl Client {
 struct CopyIn {
     fold: CopyInFold,
     local: Option<io::Error>,
-}
-
-fn copy_error(error: CopyError<io::Error>) -> Error {
-    match error {
-        CopyError::Local(e) => Error::Local(e),
-        CopyError::Db(e) => Error::Db(e),
-        CopyError::NotACopy(message) => Error::Usage(message.into()),
-    }
 }
 
 impl Drop for Client {

@@ -4,6 +4,8 @@ use std::io;
 
 use sequelae_core::config::ConfigError;
 use sequelae_core::connect::{ConnectFailed, Failure};
+use sequelae_core::hint::socket_hint;
+use sequelae_core::request::CopyError;
 use sequelae_core::wire::{self, ServerMessage};
 
 /// What went wrong, grouped by what the user must do about it.
@@ -14,7 +16,7 @@ pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// No socket could be opened.
-    #[error("connection to {endpoint} failed: {source}{}", socket_hint(.source, .endpoint))]
+    #[error("connection to {endpoint} failed: {source}{}", socket_hint(.source.kind(), .endpoint))]
     Connect {
         /// The endpoint, as libpq describes it.
         endpoint: String,
@@ -93,6 +95,18 @@ impl Error {
     }
 }
 
+/// A COPY's ending: the caller's own stream failed, the database refused,
+/// or the SQL was not a COPY.
+impl From<CopyError<io::Error>> for Error {
+    fn from(error: CopyError<io::Error>) -> Error {
+        match error {
+            CopyError::Local(e) => Error::Local(e),
+            CopyError::Db(e) => Error::Db(e),
+            CopyError::NotACopy(message) => Error::Usage(message.into()),
+        }
+    }
+}
+
 /// The plan's failed attempts as one error: the single failure, or every
 /// host's, with the warnings that may explain them.
 impl From<ConnectFailed<Error>> for Error {
@@ -121,20 +135,5 @@ impl From<ConnectFailed<Error>> for Error {
                 warnings,
             },
         }
-    }
-}
-
-/// libpq's hint for a refused or missing socket: the most common mistake.
-fn socket_hint(source: &io::Error, endpoint: &str) -> &'static str {
-    match source.kind() {
-        io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound
-            if endpoint.starts_with("server on socket") =>
-        {
-            "\n\tIs the server running locally and accepting connections on that socket?"
-        }
-        io::ErrorKind::ConnectionRefused => {
-            "\n\tIs the server running on that host and accepting TCP/IP connections?"
-        }
-        _ => "",
     }
 }
