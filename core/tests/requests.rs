@@ -334,3 +334,42 @@ fn a_read_waits_until_the_next_deadline_and_never_zero() {
     );
     assert_eq!(conn.poll_event().unwrap(), Some(Event::CancelNeeded));
 }
+
+#[test]
+fn copy_in_sends_what_the_source_gives_and_ends_with_it() {
+    let mut conn = busy("COPY t FROM STDIN");
+    let mut fold = CopyInFold::new();
+    conn.handle_input(&copy_response(b'G'));
+    let steps: Vec<CopyInStep> = events(&mut conn)
+        .into_iter()
+        .map(|e| fold.handle(e))
+        .collect();
+    assert_eq!(steps, [CopyInStep::SendData]);
+    assert!(fold.send(&mut conn, b"1\n2\n").unwrap());
+    assert_eq!(sent(&mut conn)[0], b'd');
+    assert!(!fold.send(&mut conn, b"").unwrap());
+    assert_eq!(sent(&mut conn), [b'c', 0, 0, 0, 4]);
+    assert!(!conn.is_copy_in());
+    conn.handle_input(&complete("COPY 2"));
+    conn.handle_input(&ready());
+    for event in events(&mut conn) {
+        fold.handle(event);
+    }
+    assert_eq!(
+        fold.finish::<()>(None).unwrap(),
+        CopyOutcome { bytes: 4, rows: 2 }
+    );
+}
+
+#[test]
+fn copy_in_whose_source_fails_is_aborted_with_its_words() {
+    let mut conn = busy("COPY t FROM STDIN");
+    let mut fold = CopyInFold::new();
+    conn.handle_input(&copy_response(b'G'));
+    events(&mut conn);
+    fold.source_failed(&mut conn, &"disk on fire").unwrap();
+    let out = sent(&mut conn);
+    assert_eq!(out[0], b'f');
+    assert!(String::from_utf8_lossy(&out).contains("client input failed: disk on fire"));
+    assert!(!conn.is_copy_in());
+}

@@ -236,7 +236,7 @@ impl Client {
         // trigger) stops reading once its socket is full; a write that
         // waits for it must give way to reading, or both sides wait.
         let interleave = self.transport.set_write_timeout(Some(WRITE_SLICE)).is_ok();
-        let sent = self.send_copy_rows(input, chunk, copy, interleave);
+        let sent = self.send_copy_rows(input, chunk, copy);
         if interleave {
             self.transport.set_write_timeout(None).map_err(Error::Io)?;
         }
@@ -249,38 +249,28 @@ impl Client {
         input: &mut dyn Read,
         chunk: &mut [u8],
         copy: &mut CopyIn,
-        interleave: bool,
     ) -> Result<(), Error> {
         while self.conn.is_copy_in() {
             match input.read(chunk) {
-                Ok(0) => {
-                    self.conn.finish_copy_in()?;
-                    break;
-                }
                 Ok(n) => {
-                    self.conn.send_copy_data(&chunk[..n])?;
-                    copy.fold.sent(n);
-                    if interleave {
+                    if copy.fold.send(&mut self.conn, &chunk[..n])? {
                         self.flush_while_reading(copy)?;
-                    } else {
-                        self.flush()?;
+                        self.take_pending_input(copy)?;
                     }
-                    self.take_pending_input(copy)?;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    self.conn
-                        .fail_copy_in(&format!("client input failed: {e}"))?;
+                    copy.fold.source_failed(&mut self.conn, &e)?;
                     copy.local = Some(e);
-                    break;
                 }
             }
         }
         Ok(())
     }
 
-    /// Writes what the core queued; whenever a write times out, takes what
-    /// the server sent meanwhile before trying again.
+    /// Writes what the core queued; whenever a write times out (only when
+    /// the transport bounds writes), takes what the server sent meanwhile
+    /// before trying again.
     fn flush_while_reading(&mut self, copy: &mut CopyIn) -> Result<(), Error> {
         while let Some(bytes) = self.conn.poll_transmit() {
             let mut written = 0;
@@ -334,14 +324,22 @@ impl Client {
     }
 
     fn handle_pending_events(&mut self, copy: &mut CopyIn) -> Result<(), Error> {
-        while let Some(event) = self.conn.poll_event()? {
-            if event == Event::CancelNeeded {
-                self.cancel_running();
-            } else {
-                copy.fold.handle(event);
-            }
+        while let Some(event) = self.poll_event()? {
+            copy.fold.handle(event);
         }
         Ok(())
+    }
+
+    /// The core's next event, once it has one; a cancel it asks for (past
+    /// the query deadline) is sent here and not handed on.
+    fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+        while let Some(event) = self.conn.poll_event()? {
+            if event != Event::CancelNeeded {
+                return Ok(Some(event));
+            }
+            self.cancel_running();
+        }
+        Ok(None)
     }
 
     /// Ends the session politely (Terminate) and closes the socket.
@@ -389,12 +387,7 @@ impl Client {
     fn next_event(&mut self) -> Result<Event, Error> {
         loop {
             self.flush()?;
-            if let Some(event) = self.conn.poll_event()? {
-                if event == Event::CancelNeeded {
-                    // Past the query deadline: the core asks, we dial.
-                    self.cancel_running();
-                    continue;
-                }
+            if let Some(event) = self.poll_event()? {
                 self.flush()?;
                 return Ok(event);
             }

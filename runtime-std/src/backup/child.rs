@@ -12,7 +12,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use sequelae_core::backup::{
-    BackupDriver, CommandEnd, PgDumpPlan, ProcessExit, ProgressEvent, Supervision,
+    BackupDriver, ChildWatch, CommandEnd, PgDumpPlan, ProcessExit, ProgressEvent, Supervision,
+    WatchAction,
 };
 
 /// `program --version` and what it wrote; `None` when `cancel` was raised
@@ -118,8 +119,8 @@ pub(super) fn run_pg_dump(
             }
         })
     });
-    let mut stopping: Option<Instant> = None;
-    let mut exited: Option<(io::Result<ExitStatus>, Instant)> = None;
+    let mut watch = ChildWatch::new(supervision);
+    let mut status = None;
     loop {
         match rx.recv_timeout(supervision.poll) {
             Ok(bytes) => {
@@ -130,42 +131,28 @@ pub(super) fn run_pg_dump(
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
-        if exited.is_none() {
-            match child.try_wait() {
-                Ok(Some(status)) => exited = Some((Ok(status), Instant::now())),
-                Ok(None) => {}
-                Err(e) => exited = Some((Err(e), Instant::now())),
+        if !watch.has_exited() {
+            status = child.try_wait().transpose();
+            if status.is_some() {
+                watch.exited(Instant::now());
             }
         }
-        if exited
-            .as_ref()
-            .is_some_and(|(_, at)| at.elapsed() > supervision.stderr_drain)
-        {
-            break;
-        }
-        if cancel.load(Ordering::SeqCst) && exited.is_none() {
-            match stopping {
-                None => {
-                    terminate(&mut child);
-                    stopping = Some(Instant::now());
-                }
-                Some(since) if since.elapsed() > supervision.term_grace => {
-                    let _ = child.kill();
-                }
-                Some(_) => {}
+        match watch.next(Instant::now(), cancel.load(Ordering::SeqCst)) {
+            WatchAction::Wait => {}
+            WatchAction::Terminate => terminate(&mut child),
+            WatchAction::Kill => {
+                let _ = child.kill();
             }
+            WatchAction::Stop => break,
         }
     }
-    let status = match exited {
-        Some((status, _)) => status,
-        None => {
-            // Standard error closed first; the reader is done.
-            if let Some(reader) = reader {
-                let _ = reader.join();
-            }
-            child.wait()
+    let status = status.unwrap_or_else(|| {
+        // Standard error closed first; the reader is done.
+        if let Some(reader) = reader {
+            let _ = reader.join();
         }
-    };
+        child.wait()
+    });
     if cancel.load(Ordering::SeqCst) {
         driver.cancel();
     }
