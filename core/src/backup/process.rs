@@ -21,6 +21,25 @@ pub enum ProcessExit {
 }
 
 impl ProcessExit {
+    /// Reads what waiting for a child gave: its status, or why waiting
+    /// failed. An exit with neither code nor signal is kept in the
+    /// system's words.
+    pub fn of(status: std::io::Result<std::process::ExitStatus>) -> ProcessExit {
+        let status = match status {
+            Ok(status) => status,
+            Err(e) => return ProcessExit::Unknown(e.to_string()),
+        };
+        #[cfg(unix)]
+        let signal = std::os::unix::process::ExitStatusExt::signal(&status);
+        #[cfg(not(unix))]
+        let signal = None;
+        match (status.code(), signal) {
+            (Some(code), _) => ProcessExit::Code(code),
+            (None, Some(signal)) => ProcessExit::Signal(signal),
+            (None, None) => ProcessExit::Unknown(status.to_string()),
+        }
+    }
+
     /// Exit status 0.
     pub fn success(&self) -> bool {
         *self == ProcessExit::Code(0)
@@ -201,6 +220,21 @@ mod tests {
         assert_eq!(watch.next(start + secs(1), true), WatchAction::Wait);
         assert_eq!(watch.next(start + secs(2), false), WatchAction::Wait);
         assert_eq!(watch.next(start + secs(3), false), WatchAction::Stop);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn wait_statuses_read_as_codes_signals_or_the_systems_words() {
+        use std::os::unix::process::ExitStatusExt;
+        use std::process::ExitStatus;
+        // Raw wait statuses: exit code in the high byte, signal in the low.
+        assert_eq!(ProcessExit::of(Ok(ExitStatus::from_raw(1 << 8))), ProcessExit::Code(1));
+        assert_eq!(ProcessExit::of(Ok(ExitStatus::from_raw(9))), ProcessExit::Signal(9));
+        let failed = std::io::Error::other("no child");
+        assert_eq!(
+            ProcessExit::of(Err(failed)),
+            ProcessExit::Unknown("no child".into())
+        );
     }
 
     #[test]

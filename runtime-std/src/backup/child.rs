@@ -3,9 +3,8 @@
 //! and exit mean is the driver's.
 
 use std::io::{self, Read};
-use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
@@ -36,14 +35,14 @@ pub(super) fn version(
     let deadline = Instant::now() + timeout;
     let exit = loop {
         match child.try_wait() {
-            Ok(Some(status)) => break exit_of(Ok(status)),
+            Ok(Some(status)) => break ProcessExit::of(Ok(status)),
             Ok(None) if cancel.load(Ordering::SeqCst) || Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
                 return (!cancel.load(Ordering::SeqCst)).then_some(CommandEnd::TimedOut);
             }
             Ok(None) => thread::sleep(Duration::from_millis(10)),
-            Err(e) => break exit_of(Err(e)),
+            Err(e) => break ProcessExit::of(Err(e)),
         }
     };
     let mut stdout = String::new();
@@ -156,19 +155,8 @@ pub(super) fn run_pg_dump(
     if cancel.load(Ordering::SeqCst) {
         driver.cancel();
     }
-    for event in driver.handle_pg_dump_exit(Ok(exit_of(status))) {
+    for event in driver.handle_pg_dump_exit(Ok(ProcessExit::of(status))) {
         progress(&event);
-    }
-}
-
-fn exit_of(status: io::Result<ExitStatus>) -> ProcessExit {
-    match status {
-        Ok(status) => match (status.code(), status.signal()) {
-            (Some(code), _) => ProcessExit::Code(code),
-            (None, Some(signal)) => ProcessExit::Signal(signal),
-            (None, None) => ProcessExit::Unknown(status.to_string()),
-        },
-        Err(e) => ProcessExit::Unknown(e.to_string()),
     }
 }
 
