@@ -9,6 +9,7 @@
 
 pub mod backup;
 pub mod catalog;
+pub mod client_error;
 pub mod config;
 pub mod connect;
 pub mod health;

@@ -228,8 +228,14 @@ mod tests {
         use std::os::unix::process::ExitStatusExt;
         use std::process::ExitStatus;
         // Raw wait statuses: exit code in the high byte, signal in the low.
-        assert_eq!(ProcessExit::of(Ok(ExitStatus::from_raw(1 << 8))), ProcessExit::Code(1));
-        assert_eq!(ProcessExit::of(Ok(ExitStatus::from_raw(9))), ProcessExit::Signal(9));
+        assert_eq!(
+            ProcessExit::of(Ok(ExitStatus::from_raw(1 << 8))),
+            ProcessExit::Code(1)
+        );
+        assert_eq!(
+            ProcessExit::of(Ok(ExitStatus::from_raw(9))),
+            ProcessExit::Signal(9)
+        );
         let failed = std::io::Error::other("no child");
         assert_eq!(
             ProcessExit::of(Err(failed)),

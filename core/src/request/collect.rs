@@ -53,7 +53,6 @@ impl ResultCollector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::ServerMessage;
 
     fn tag(text: &str) -> CommandTag {
         CommandTag::new(text.to_string())
@@ -74,16 +73,22 @@ mod tests {
         let results = collector.finish();
         assert_eq!(results.len(), 3);
         assert_eq!(results[0].rows.len(), 2);
-        assert_eq!(results[0].tag.as_ref().map(CommandTag::as_str), Some("SELECT 2"));
+        assert_eq!(
+            results[0].tag.as_ref().map(CommandTag::as_str),
+            Some("SELECT 2")
+        );
         assert!(results[1].tag.is_none() && results[1].rows.is_empty());
-        assert_eq!(results[2].tag.as_ref().map(CommandTag::as_str), Some("CREATE TABLE"));
+        assert_eq!(
+            results[2].tag.as_ref().map(CommandTag::as_str),
+            Some("CREATE TABLE")
+        );
     }
 
     #[test]
     fn copy_data_notices_and_an_unfinished_statement_are_not_kept() {
         let mut collector = ResultCollector::new();
         collector.push(QueryItem::CopyData(bytes::Bytes::from_static(b"1\n")));
-        collector.push(QueryItem::Notice(Box::new(ServerMessage::default())));
+        collector.push(QueryItem::Notice(Box::default()));
         collector.push(QueryItem::Complete(tag("COPY 1")));
         collector.push(QueryItem::Row(row()));
         let results = collector.finish();
