@@ -9,9 +9,11 @@
 
 pub mod backup;
 pub mod catalog;
+pub mod client_error;
 pub mod config;
 pub mod connect;
 pub mod health;
+pub mod hint;
 pub mod json;
 pub mod render;
 pub mod request;

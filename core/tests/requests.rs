@@ -4,11 +4,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+use std::time::{Duration, Instant};
+
 use rstest::rstest;
 use sequelae_core::config::{Password, SslMode};
 use sequelae_core::request::{
     CopyError, CopyInFold, CopyInStep, CopyOutFold, CopyOutStep, CopyOutcome, QueryFold, QueryItem,
-    QueryStep,
+    QueryStep, read_timeout,
 };
 use sequelae_core::wire::{Connection, Event, Limits, Startup, TlsNegotiation, TransactionStatus};
 
@@ -306,4 +308,68 @@ fn abandoning_a_request_whose_end_is_unread_still_reports_that_end() {
     assert_eq!(events(&mut conn), [Event::Ready(TransactionStatus::Idle)]);
     assert!(!conn.abandon().unwrap());
     conn.query("SELECT 2").unwrap();
+}
+
+#[test]
+fn a_read_waits_until_the_next_deadline_and_never_zero() {
+    let now = Instant::now();
+    let mut unbounded = busy("SELECT 1");
+    assert_eq!(read_timeout(&mut unbounded, now).unwrap(), None);
+
+    let mut conn = busy("SELECT 1");
+    while conn.poll_event().unwrap().is_some() {}
+    conn.handle_input(&ready());
+    while conn.poll_event().unwrap().is_some() {}
+    conn.set_query_deadline(Some(now + Duration::from_secs(3)), Duration::from_secs(5));
+    conn.query("SELECT pg_sleep(10)").unwrap();
+    assert_eq!(
+        read_timeout(&mut conn, now).unwrap(),
+        Some(Duration::from_secs(3))
+    );
+    let late = now + Duration::from_secs(4);
+    assert_eq!(
+        read_timeout(&mut conn, late).unwrap(),
+        Some(Duration::from_millis(1)),
+        "a passed deadline must not read as 'block forever'"
+    );
+    assert_eq!(conn.poll_event().unwrap(), Some(Event::CancelNeeded));
+}
+
+#[test]
+fn copy_in_sends_what_the_source_gives_and_ends_with_it() {
+    let mut conn = busy("COPY t FROM STDIN");
+    let mut fold = CopyInFold::new();
+    conn.handle_input(&copy_response(b'G'));
+    let steps: Vec<CopyInStep> = events(&mut conn)
+        .into_iter()
+        .map(|e| fold.handle(e))
+        .collect();
+    assert_eq!(steps, [CopyInStep::SendData]);
+    assert!(fold.send(&mut conn, b"1\n2\n").unwrap());
+    assert_eq!(sent(&mut conn)[0], b'd');
+    assert!(!fold.send(&mut conn, b"").unwrap());
+    assert_eq!(sent(&mut conn), [b'c', 0, 0, 0, 4]);
+    assert!(!conn.is_copy_in());
+    conn.handle_input(&complete("COPY 2"));
+    conn.handle_input(&ready());
+    for event in events(&mut conn) {
+        fold.handle(event);
+    }
+    assert_eq!(
+        fold.finish::<()>(None).unwrap(),
+        CopyOutcome { bytes: 4, rows: 2 }
+    );
+}
+
+#[test]
+fn copy_in_whose_source_fails_is_aborted_with_its_words() {
+    let mut conn = busy("COPY t FROM STDIN");
+    let mut fold = CopyInFold::new();
+    conn.handle_input(&copy_response(b'G'));
+    events(&mut conn);
+    fold.source_failed(&mut conn, &"disk on fire").unwrap();
+    let out = sent(&mut conn);
+    assert_eq!(out[0], b'f');
+    assert!(String::from_utf8_lossy(&out).contains("client input failed: disk on fire"));
+    assert!(!conn.is_copy_in());
 }

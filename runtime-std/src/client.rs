@@ -5,12 +5,12 @@ use std::time::{Duration, Instant};
 
 use sequelae_core::config::Endpoint;
 use sequelae_core::request::{
-    CopyError, CopyInFold, CopyInStep, CopyOutFold, CopyOutStep, QueryFold, QueryStep,
+    CopyInFold, CopyInStep, CopyOutFold, CopyOutStep, QueryFold, QueryStep, ResultCollector,
+    read_timeout,
 };
-pub use sequelae_core::request::{CopyOutcome, QueryItem};
+pub use sequelae_core::request::{CopyOutcome, QueryItem, QueryResult};
 use sequelae_core::wire::{
-    CancelToken, CommandTag, Connection, DataRow, Error as WireError, Event, RowDescription,
-    Startup, TransactionStatus,
+    CancelToken, Connection, Error as WireError, Event, Startup, TransactionStatus,
 };
 
 use crate::cancel::CancelHandle;
@@ -58,17 +58,6 @@ impl std::fmt::Debug for Client {
             .field("conn", &self.conn)
             .finish_non_exhaustive()
     }
-}
-
-/// One statement's complete result, for callers that want it in memory.
-#[derive(Debug, Clone, Default)]
-pub struct QueryResult {
-    /// Columns, when the statement returns rows.
-    pub columns: Option<RowDescription>,
-    /// All rows.
-    pub rows: Vec<DataRow>,
-    /// The command tag (`SELECT 2`, `CREATE TABLE`); `None` for an empty query.
-    pub tag: Option<CommandTag>,
 }
 
 impl Client {
@@ -157,33 +146,18 @@ impl Client {
     /// Runs `sql` (one or more statements) and collects every result.
     /// Use [`query`](Self::query) to stream instead.
     pub fn simple_query(&mut self, sql: &str) -> Result<Vec<QueryResult>, Error> {
-        let mut results = Vec::new();
-        let mut current = QueryResult::default();
+        let mut collector = ResultCollector::new();
         for item in self.query(sql)? {
-            match item? {
-                QueryItem::Columns(c) => current.columns = Some(c),
-                QueryItem::Row(r) => current.rows.push(r),
-                QueryItem::Complete(tag) => {
-                    current.tag = Some(tag);
-                    results.push(std::mem::take(&mut current));
-                }
-                QueryItem::EmptyQuery => results.push(std::mem::take(&mut current)),
-                QueryItem::CopyData(_) | QueryItem::Notice(_) => {}
-            }
+            collector.push(item?);
         }
-        Ok(results)
+        Ok(collector.finish())
     }
 
     /// Starts `sql` and returns its results as a stream, row by row, as
     /// they arrive. On a statement error the stream yields the error and
     /// ends (the server skips the remaining statements).
     pub fn query(&mut self, sql: &str) -> Result<QueryStream<'_>, Error> {
-        self.send_request(sql, false)?;
-        Ok(QueryStream {
-            client: self,
-            fold: QueryFold::new(),
-            done: false,
-        })
+        self.stream(sql, false)
     }
 
     /// Like [`query`](Self::query) for exactly one statement, sent through
@@ -191,7 +165,11 @@ impl Client {
     /// statements, so a caller that checks the session between statements
     /// (read-only mode) cannot be bypassed by `a; b` in one string.
     pub fn query_single(&mut self, sql: &str) -> Result<QueryStream<'_>, Error> {
-        self.send_request(sql, true)?;
+        self.stream(sql, true)
+    }
+
+    fn stream(&mut self, sql: &str, single: bool) -> Result<QueryStream<'_>, Error> {
+        self.send_request(sql, single)?;
         Ok(QueryStream {
             client: self,
             fold: QueryFold::new(),
@@ -221,7 +199,7 @@ impl Client {
                 CopyOutStep::Finished => break,
             }
         }
-        let outcome = fold.finish(local).map_err(copy_error)?;
+        let outcome = fold.finish(local)?;
         out.flush().map_err(Error::Local)?;
         Ok(outcome)
     }
@@ -244,7 +222,7 @@ impl Client {
                 self.stream_copy_data(input, &mut chunk, &mut copy)?;
             }
         }
-        copy.fold.finish(copy.local).map_err(copy_error)
+        Ok(copy.fold.finish(copy.local)?)
     }
 
     /// Sends `input` until it ends, fails, or the server aborts the COPY.
@@ -258,7 +236,7 @@ impl Client {
         // trigger) stops reading once its socket is full; a write that
         // waits for it must give way to reading, or both sides wait.
         let interleave = self.transport.set_write_timeout(Some(WRITE_SLICE)).is_ok();
-        let sent = self.send_copy_rows(input, chunk, copy, interleave);
+        let sent = self.send_copy_rows(input, chunk, copy);
         if interleave {
             self.transport.set_write_timeout(None).map_err(Error::Io)?;
         }
@@ -271,38 +249,28 @@ impl Client {
         input: &mut dyn Read,
         chunk: &mut [u8],
         copy: &mut CopyIn,
-        interleave: bool,
     ) -> Result<(), Error> {
         while self.conn.is_copy_in() {
             match input.read(chunk) {
-                Ok(0) => {
-                    self.conn.finish_copy_in()?;
-                    break;
-                }
                 Ok(n) => {
-                    self.conn.send_copy_data(&chunk[..n])?;
-                    copy.fold.sent(n);
-                    if interleave {
+                    if copy.fold.send(&mut self.conn, &chunk[..n])? {
                         self.flush_while_reading(copy)?;
-                    } else {
-                        self.flush()?;
+                        self.take_pending_input(copy)?;
                     }
-                    self.take_pending_input(copy)?;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    self.conn
-                        .fail_copy_in(&format!("client input failed: {e}"))?;
+                    copy.fold.source_failed(&mut self.conn, &e)?;
                     copy.local = Some(e);
-                    break;
                 }
             }
         }
         Ok(())
     }
 
-    /// Writes what the core queued; whenever a write times out, takes what
-    /// the server sent meanwhile before trying again.
+    /// Writes what the core queued; whenever a write times out (only when
+    /// the transport bounds writes), takes what the server sent meanwhile
+    /// before trying again.
     fn flush_while_reading(&mut self, copy: &mut CopyIn) -> Result<(), Error> {
         while let Some(bytes) = self.conn.poll_transmit() {
             let mut written = 0;
@@ -356,14 +324,22 @@ impl Client {
     }
 
     fn handle_pending_events(&mut self, copy: &mut CopyIn) -> Result<(), Error> {
-        while let Some(event) = self.conn.poll_event()? {
-            if event == Event::CancelNeeded {
-                self.cancel_running();
-            } else {
-                copy.fold.handle(event);
-            }
+        while let Some(event) = self.poll_event()? {
+            copy.fold.handle(event);
         }
         Ok(())
+    }
+
+    /// The core's next event, once it has one; a cancel it asks for (past
+    /// the query deadline) is sent here and not handed on.
+    fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+        while let Some(event) = self.conn.poll_event()? {
+            if event != Event::CancelNeeded {
+                return Ok(Some(event));
+            }
+            self.cancel_running();
+        }
+        Ok(None)
     }
 
     /// Ends the session politely (Terminate) and closes the socket.
@@ -411,12 +387,7 @@ impl Client {
     fn next_event(&mut self) -> Result<Event, Error> {
         loop {
             self.flush()?;
-            if let Some(event) = self.conn.poll_event()? {
-                if event == Event::CancelNeeded {
-                    // Past the query deadline: the core asks, we dial.
-                    self.cancel_running();
-                    continue;
-                }
+            if let Some(event) = self.poll_event()? {
                 self.flush()?;
                 return Ok(event);
             }
@@ -424,15 +395,7 @@ impl Client {
             if self.conn.is_closed() {
                 return Err(Error::Protocol(self.conn.handle_eof()));
             }
-            let timeout = match self.conn.poll_timeout() {
-                Some(deadline) => {
-                    let now = Instant::now();
-                    self.conn.handle_timeout(now)?;
-                    // A zero read timeout means "block" to std: round up.
-                    Some((deadline - now).max(Duration::from_millis(1)))
-                }
-                None => None,
-            };
+            let timeout = read_timeout(&mut self.conn, Instant::now())?;
             if timeout != self.read_timeout {
                 self.transport
                     .set_read_timeout(timeout)
@@ -460,14 +423,6 @@ impl Client {
 struct CopyIn {
     fold: CopyInFold,
     local: Option<io::Error>,
-}
-
-fn copy_error(error: CopyError<io::Error>) -> Error {
-    match error {
-        CopyError::Local(e) => Error::Local(e),
-        CopyError::Db(e) => Error::Db(e),
-        CopyError::NotACopy(message) => Error::Usage(message.into()),
-    }
 }
 
 impl Drop for Client {

@@ -71,7 +71,10 @@ pub use output::{
 pub use pg_dump_plan::{
     PassfileRequest, PgDumpInputs, PgDumpPlan, passfile_dir, passfile_dir_pid, passfile_parent,
 };
-pub use process::{CommandEnd, ProcessExit, SIGPIPE, Supervision, VERSION_TIMEOUT, is_executable};
+pub use process::{
+    ChildWatch, CommandEnd, ProcessExit, SIGPIPE, Supervision, VERSION_TIMEOUT, WatchAction,
+    is_executable,
+};
 pub use progress::{PgDumpStderr, ProgressEvent};
 pub use redact::{REDACTED, Redactor};
 pub use report::{BackupReport, MethodUsed, human_size};

@@ -3,7 +3,7 @@
 //! the numbers and readings it applies, so every runtime supervises
 //! pg_dump alike.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The signal a writer to a pipe without readers gets.
 pub const SIGPIPE: i32 = 13;
@@ -21,6 +21,25 @@ pub enum ProcessExit {
 }
 
 impl ProcessExit {
+    /// Reads what waiting for a child gave: its status, or why waiting
+    /// failed. An exit with neither code nor signal is kept in the
+    /// system's words.
+    pub fn of(status: std::io::Result<std::process::ExitStatus>) -> ProcessExit {
+        let status = match status {
+            Ok(status) => status,
+            Err(e) => return ProcessExit::Unknown(e.to_string()),
+        };
+        #[cfg(unix)]
+        let signal = std::os::unix::process::ExitStatusExt::signal(&status);
+        #[cfg(not(unix))]
+        let signal = None;
+        match (status.code(), signal) {
+            (Some(code), _) => ProcessExit::Code(code),
+            (None, Some(signal)) => ProcessExit::Signal(signal),
+            (None, None) => ProcessExit::Unknown(status.to_string()),
+        }
+    }
+
     /// Exit status 0.
     pub fn success(&self) -> bool {
         *self == ProcessExit::Code(0)
@@ -92,6 +111,75 @@ impl Supervision {
     };
 }
 
+/// What to do with a supervised pg_dump at one look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchAction {
+    /// Keep reading its standard error.
+    Wait,
+    /// Ask it to stop (SIGTERM).
+    Terminate,
+    /// Stop it for good (SIGKILL).
+    Kill,
+    /// Stop reading: it is gone and its standard error had its time.
+    Stop,
+}
+
+/// The [`Supervision`] of one pg_dump run as a state machine: the runtime
+/// says when the process exited and whether the user cancelled, and is
+/// told at each look whether to signal it or stop watching.
+#[derive(Debug, Clone)]
+pub struct ChildWatch {
+    supervision: Supervision,
+    terminated_at: Option<Instant>,
+    exited_at: Option<Instant>,
+}
+
+impl ChildWatch {
+    /// A watch over a process just started.
+    pub fn new(supervision: Supervision) -> ChildWatch {
+        ChildWatch {
+            supervision,
+            terminated_at: None,
+            exited_at: None,
+        }
+    }
+
+    /// The process was reaped at `now`.
+    pub fn exited(&mut self, now: Instant) {
+        self.exited_at.get_or_insert(now);
+    }
+
+    /// True once [`exited`](Self::exited) was called.
+    pub fn has_exited(&self) -> bool {
+        self.exited_at.is_some()
+    }
+
+    /// What to do at `now`, `cancelled` when the user asked to stop.
+    pub fn next(&mut self, now: Instant, cancelled: bool) -> WatchAction {
+        if let Some(at) = self.exited_at {
+            let drained = now.saturating_duration_since(at) > self.supervision.stderr_drain;
+            return if drained {
+                WatchAction::Stop
+            } else {
+                WatchAction::Wait
+            };
+        }
+        if !cancelled {
+            return WatchAction::Wait;
+        }
+        match self.terminated_at {
+            None => {
+                self.terminated_at = Some(now);
+                WatchAction::Terminate
+            }
+            Some(since) if now.saturating_duration_since(since) > self.supervision.term_grace => {
+                WatchAction::Kill
+            }
+            Some(_) => WatchAction::Wait,
+        }
+    }
+}
+
 /// How long `pg_dump --version` may take.
 pub const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -104,6 +192,56 @@ pub fn is_executable(mode: Option<u32>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    #[test]
+    fn a_cancelled_run_is_terminated_then_killed_after_the_grace() {
+        let start = Instant::now();
+        let mut watch = ChildWatch::new(Supervision::PG_DUMP);
+        assert_eq!(watch.next(start, false), WatchAction::Wait);
+        assert_eq!(watch.next(start, true), WatchAction::Terminate);
+        assert_eq!(watch.next(start + secs(1), true), WatchAction::Wait);
+        assert_eq!(watch.next(start + secs(4), true), WatchAction::Kill);
+        assert_eq!(watch.next(start + secs(5), true), WatchAction::Kill);
+    }
+
+    #[test]
+    fn after_the_exit_standard_error_is_read_for_the_drain_time_only() {
+        let start = Instant::now();
+        let mut watch = ChildWatch::new(Supervision::PG_DUMP);
+        assert!(!watch.has_exited());
+        watch.exited(start);
+        watch.exited(start + secs(1));
+        assert!(watch.has_exited());
+        // A gone process is never signalled, cancelled or not.
+        assert_eq!(watch.next(start + secs(1), true), WatchAction::Wait);
+        assert_eq!(watch.next(start + secs(2), false), WatchAction::Wait);
+        assert_eq!(watch.next(start + secs(3), false), WatchAction::Stop);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn wait_statuses_read_as_codes_signals_or_the_systems_words() {
+        use std::os::unix::process::ExitStatusExt;
+        use std::process::ExitStatus;
+        // Raw wait statuses: exit code in the high byte, signal in the low.
+        assert_eq!(
+            ProcessExit::of(Ok(ExitStatus::from_raw(1 << 8))),
+            ProcessExit::Code(1)
+        );
+        assert_eq!(
+            ProcessExit::of(Ok(ExitStatus::from_raw(9))),
+            ProcessExit::Signal(9)
+        );
+        let failed = std::io::Error::other("no child");
+        assert_eq!(
+            ProcessExit::of(Err(failed)),
+            ProcessExit::Unknown("no child".into())
+        );
+    }
 
     #[test]
     fn exits_read_as_people_say_them() {

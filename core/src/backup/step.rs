@@ -139,6 +139,18 @@ pub enum FsFailure {
     Other(String),
 }
 
+/// The system's error as the driver reads it: a taken name, a missing
+/// one, or anything else in the system's words.
+impl From<std::io::Error> for FsFailure {
+    fn from(e: std::io::Error) -> FsFailure {
+        match e.kind() {
+            std::io::ErrorKind::AlreadyExists => FsFailure::Exists,
+            std::io::ErrorKind::NotFound => FsFailure::Missing(e.to_string()),
+            _ => FsFailure::Other(e.to_string()),
+        }
+    }
+}
+
 /// How publishing ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PublishEnd {
@@ -149,4 +161,23 @@ pub enum PublishEnd {
     Taken,
     /// The file system refused: its words.
     Failed(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error, ErrorKind};
+
+    #[test]
+    fn system_errors_read_as_taken_missing_or_other() {
+        let taken = Error::from(ErrorKind::AlreadyExists);
+        assert_eq!(FsFailure::from(taken), FsFailure::Exists);
+        let missing = Error::new(ErrorKind::NotFound, "no such folder");
+        assert_eq!(
+            FsFailure::from(missing),
+            FsFailure::Missing("no such folder".into())
+        );
+        let denied = Error::new(ErrorKind::PermissionDenied, "denied");
+        assert_eq!(FsFailure::from(denied), FsFailure::Other("denied".into()));
+    }
 }

@@ -179,6 +179,38 @@ impl CopyInFold {
         self.outcome.bytes += bytes as u64;
     }
 
+    /// Hands one read of the caller's source to `conn`: a chunk is sent
+    /// and counted, an empty read (the end of the source) ends the data.
+    /// True when a chunk was sent, so that the runtime flushes it.
+    ///
+    /// # Errors
+    ///
+    /// The connection's error when the data cannot be queued.
+    pub fn send(&mut self, conn: &mut Connection, chunk: &[u8]) -> Result<bool, Error> {
+        if chunk.is_empty() {
+            conn.finish_copy_in()?;
+            return Ok(false);
+        }
+        conn.send_copy_data(chunk)?;
+        self.sent(chunk.len());
+        Ok(true)
+    }
+
+    /// Aborts the COPY because the caller's source failed: the server is
+    /// told why and commits nothing. The runtime keeps its own error for
+    /// [`finish`](Self::finish).
+    ///
+    /// # Errors
+    ///
+    /// The connection's error when the abort cannot be queued.
+    pub fn source_failed(
+        &mut self,
+        conn: &mut Connection,
+        error: &dyn std::fmt::Display,
+    ) -> Result<(), Error> {
+        conn.fail_copy_in(&format!("client input failed: {error}"))
+    }
+
     /// True once ReadyForQuery ended the request.
     pub fn is_finished(&self) -> bool {
         self.finished

@@ -10,8 +10,12 @@
 //! is over — are made here once, so a blocking and an async runtime behave
 //! the same by construction.
 
+mod collect;
 mod copy;
+mod pump;
 mod query;
 
+pub use collect::{QueryResult, ResultCollector};
 pub use copy::{CopyError, CopyInFold, CopyInStep, CopyOutFold, CopyOutStep, CopyOutcome};
+pub use pump::read_timeout;
 pub use query::{QueryFold, QueryItem, QueryStep};

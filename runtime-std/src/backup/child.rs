@@ -3,16 +3,16 @@
 //! and exit mean is the driver's.
 
 use std::io::{self, Read};
-use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use sequelae_core::backup::{
-    BackupDriver, CommandEnd, PgDumpPlan, ProcessExit, ProgressEvent, Supervision,
+    BackupDriver, ChildWatch, CommandEnd, PgDumpPlan, ProcessExit, ProgressEvent, Supervision,
+    WatchAction,
 };
 
 /// `program --version` and what it wrote; `None` when `cancel` was raised
@@ -35,14 +35,14 @@ pub(super) fn version(
     let deadline = Instant::now() + timeout;
     let exit = loop {
         match child.try_wait() {
-            Ok(Some(status)) => break exit_of(Ok(status)),
+            Ok(Some(status)) => break ProcessExit::of(Ok(status)),
             Ok(None) if cancel.load(Ordering::SeqCst) || Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
                 return (!cancel.load(Ordering::SeqCst)).then_some(CommandEnd::TimedOut);
             }
             Ok(None) => thread::sleep(Duration::from_millis(10)),
-            Err(e) => break exit_of(Err(e)),
+            Err(e) => break ProcessExit::of(Err(e)),
         }
     };
     let mut stdout = String::new();
@@ -118,8 +118,8 @@ pub(super) fn run_pg_dump(
             }
         })
     });
-    let mut stopping: Option<Instant> = None;
-    let mut exited: Option<(io::Result<ExitStatus>, Instant)> = None;
+    let mut watch = ChildWatch::new(supervision);
+    let mut status = None;
     loop {
         match rx.recv_timeout(supervision.poll) {
             Ok(bytes) => {
@@ -130,58 +130,33 @@ pub(super) fn run_pg_dump(
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
-        if exited.is_none() {
-            match child.try_wait() {
-                Ok(Some(status)) => exited = Some((Ok(status), Instant::now())),
-                Ok(None) => {}
-                Err(e) => exited = Some((Err(e), Instant::now())),
+        if !watch.has_exited() {
+            status = child.try_wait().transpose();
+            if status.is_some() {
+                watch.exited(Instant::now());
             }
         }
-        if exited
-            .as_ref()
-            .is_some_and(|(_, at)| at.elapsed() > supervision.stderr_drain)
-        {
-            break;
-        }
-        if cancel.load(Ordering::SeqCst) && exited.is_none() {
-            match stopping {
-                None => {
-                    terminate(&mut child);
-                    stopping = Some(Instant::now());
-                }
-                Some(since) if since.elapsed() > supervision.term_grace => {
-                    let _ = child.kill();
-                }
-                Some(_) => {}
+        match watch.next(Instant::now(), cancel.load(Ordering::SeqCst)) {
+            WatchAction::Wait => {}
+            WatchAction::Terminate => terminate(&mut child),
+            WatchAction::Kill => {
+                let _ = child.kill();
             }
+            WatchAction::Stop => break,
         }
     }
-    let status = match exited {
-        Some((status, _)) => status,
-        None => {
-            // Standard error closed first; the reader is done.
-            if let Some(reader) = reader {
-                let _ = reader.join();
-            }
-            child.wait()
+    let status = status.unwrap_or_else(|| {
+        // Standard error closed first; the reader is done.
+        if let Some(reader) = reader {
+            let _ = reader.join();
         }
-    };
+        child.wait()
+    });
     if cancel.load(Ordering::SeqCst) {
         driver.cancel();
     }
-    for event in driver.handle_pg_dump_exit(Ok(exit_of(status))) {
+    for event in driver.handle_pg_dump_exit(Ok(ProcessExit::of(status))) {
         progress(&event);
-    }
-}
-
-fn exit_of(status: io::Result<ExitStatus>) -> ProcessExit {
-    match status {
-        Ok(status) => match (status.code(), status.signal()) {
-            (Some(code), _) => ProcessExit::Code(code),
-            (None, Some(signal)) => ProcessExit::Signal(signal),
-            (None, None) => ProcessExit::Unknown(status.to_string()),
-        },
-        Err(e) => ProcessExit::Unknown(e.to_string()),
     }
 }
 

@@ -83,7 +83,7 @@ pub(super) fn create_private(path: &Path, directory: bool) -> Result<(), FsFailu
             .open(path)
             .map(drop)
     };
-    created.map_err(failure)
+    created.map_err(FsFailure::from)
 }
 
 /// Creates the private directory, then the password file in it. A taken
@@ -99,14 +99,6 @@ pub(super) fn write_private(request: &PassfileRequest) -> Result<(), FsFailure> 
         .map_err(|e| FsFailure::Other(e.to_string()))?;
     file.write_all(request.contents.expose().as_bytes())
         .map_err(|e| FsFailure::Other(e.to_string()))
-}
-
-pub(super) fn failure(e: io::Error) -> FsFailure {
-    match e.kind() {
-        io::ErrorKind::AlreadyExists => FsFailure::Exists,
-        io::ErrorKind::NotFound => FsFailure::Missing(e.to_string()),
-        _ => FsFailure::Other(e.to_string()),
-    }
 }
 
 /// Flushes a folder, so that a name made in it is durable (the contents

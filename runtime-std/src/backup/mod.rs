@@ -26,7 +26,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use sequelae_core::backup::{
-    BackupDriver, BackupJob, BackupOptions, BackupReport, ProgressEvent, Step,
+    BackupDriver, BackupJob, BackupOptions, BackupReport, FsFailure, ProgressEvent, Step,
 };
 use sequelae_core::config::{ConnectSettings, Environment};
 
@@ -108,10 +108,10 @@ pub fn run(
                 driver.handle_fs(files::create_private(&path, directory));
             }
             Step::HardLink { from, to } => {
-                driver.handle_fs(std::fs::hard_link(from, to).map_err(files::failure));
+                driver.handle_fs(std::fs::hard_link(from, to).map_err(FsFailure::from));
             }
             Step::Rename { from, to } => {
-                driver.handle_fs(std::fs::rename(from, to).map_err(files::failure));
+                driver.handle_fs(std::fs::rename(from, to).map_err(FsFailure::from));
             }
             Step::Exists { path } => driver.handle_exists(path.symlink_metadata().is_ok()),
             Step::SyncFolder { path } => files::sync(&path),
