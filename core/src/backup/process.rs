@@ -21,22 +21,19 @@ pub enum ProcessExit {
 }
 
 impl ProcessExit {
-    /// Reads what waiting for a child gave: its status, or why waiting
-    /// failed. An exit with neither code nor signal is kept in the
-    /// system's words.
-    pub fn of(status: std::io::Result<std::process::ExitStatus>) -> ProcessExit {
-        let status = match status {
-            Ok(status) => status,
-            Err(e) => return ProcessExit::Unknown(e.to_string()),
-        };
-        #[cfg(unix)]
-        let signal = std::os::unix::process::ExitStatusExt::signal(&status);
-        #[cfg(not(unix))]
-        let signal = None;
-        match (status.code(), signal) {
+    /// Reads a finished child's status, given as its parts (what
+    /// `ExitStatus::code` and, on Unix, `ExitStatusExt::signal` return,
+    /// and how the system shows it): an exit code wins, then the signal;
+    /// an exit with neither is kept in the system's words.
+    pub fn of(
+        code: Option<i32>,
+        signal: Option<i32>,
+        shown: &dyn std::fmt::Display,
+    ) -> ProcessExit {
+        match (code, signal) {
             (Some(code), _) => ProcessExit::Code(code),
             (None, Some(signal)) => ProcessExit::Signal(signal),
-            (None, None) => ProcessExit::Unknown(status.to_string()),
+            (None, None) => ProcessExit::Unknown(shown.to_string()),
         }
     }
 
@@ -193,53 +190,23 @@ pub fn is_executable(mode: Option<u32>) -> bool {
 mod tests {
     use super::*;
 
-    fn secs(n: u64) -> Duration {
-        Duration::from_secs(n)
-    }
-
     #[test]
-    fn a_cancelled_run_is_terminated_then_killed_after_the_grace() {
-        let start = Instant::now();
-        let mut watch = ChildWatch::new(Supervision::PG_DUMP);
-        assert_eq!(watch.next(start, false), WatchAction::Wait);
-        assert_eq!(watch.next(start, true), WatchAction::Terminate);
-        assert_eq!(watch.next(start + secs(1), true), WatchAction::Wait);
-        assert_eq!(watch.next(start + secs(4), true), WatchAction::Kill);
-        assert_eq!(watch.next(start + secs(5), true), WatchAction::Kill);
-    }
-
-    #[test]
-    fn after_the_exit_standard_error_is_read_for_the_drain_time_only() {
-        let start = Instant::now();
-        let mut watch = ChildWatch::new(Supervision::PG_DUMP);
-        assert!(!watch.has_exited());
-        watch.exited(start);
-        watch.exited(start + secs(1));
-        assert!(watch.has_exited());
-        // A gone process is never signalled, cancelled or not.
-        assert_eq!(watch.next(start + secs(1), true), WatchAction::Wait);
-        assert_eq!(watch.next(start + secs(2), false), WatchAction::Wait);
-        assert_eq!(watch.next(start + secs(3), false), WatchAction::Stop);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn wait_statuses_read_as_codes_signals_or_the_systems_words() {
-        use std::os::unix::process::ExitStatusExt;
-        use std::process::ExitStatus;
-        // Raw wait statuses: exit code in the high byte, signal in the low.
+    fn statuses_read_as_codes_signals_or_the_systems_words() {
         assert_eq!(
-            ProcessExit::of(Ok(ExitStatus::from_raw(1 << 8))),
+            ProcessExit::of(Some(1), None, &"exit 1"),
             ProcessExit::Code(1)
         );
         assert_eq!(
-            ProcessExit::of(Ok(ExitStatus::from_raw(9))),
+            ProcessExit::of(Some(0), Some(9), &"?"),
+            ProcessExit::Code(0)
+        );
+        assert_eq!(
+            ProcessExit::of(None, Some(9), &"signal 9"),
             ProcessExit::Signal(9)
         );
-        let failed = std::io::Error::other("no child");
         assert_eq!(
-            ProcessExit::of(Err(failed)),
-            ProcessExit::Unknown("no child".into())
+            ProcessExit::of(None, None, &"stopped"),
+            ProcessExit::Unknown("stopped".into())
         );
     }
 

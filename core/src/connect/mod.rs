@@ -13,6 +13,3 @@ pub use password_file::{FileStat, PasswordFileLoad, PasswordFileStep};
 pub use plan::{
     AttemptFailure, ConnectFailed, ConnectPlan, ConnectStep, Connected, Failure, TlsRequirements,
 };
-
-#[cfg(test)]
-mod tests;

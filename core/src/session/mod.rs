@@ -16,6 +16,3 @@ mod policy;
 
 pub use driver::{Output, RunFailure, RunReport, ScriptAction, ScriptDriver};
 pub use policy::{RunEnd, ScriptOptions, ScriptOptionsError};
-
-#[cfg(test)]
-mod tests;

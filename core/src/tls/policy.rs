@@ -1,7 +1,7 @@
 //! What sslmode means for one connection, decided from the settings and
 //! from facts the runtime gathers (which files exist, their permissions).
 
-use std::net::IpAddr;
+use core::net::IpAddr;
 
 use crate::config::{ConnectSettings, Endpoint, Host, SslMode};
 

@@ -3,8 +3,9 @@
 //! and exit mean is the driver's.
 
 use std::io::{self, Read};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
@@ -35,14 +36,14 @@ pub(super) fn version(
     let deadline = Instant::now() + timeout;
     let exit = loop {
         match child.try_wait() {
-            Ok(Some(status)) => break ProcessExit::of(Ok(status)),
+            Ok(Some(status)) => break exit_of(Ok(status)),
             Ok(None) if cancel.load(Ordering::SeqCst) || Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
                 return (!cancel.load(Ordering::SeqCst)).then_some(CommandEnd::TimedOut);
             }
             Ok(None) => thread::sleep(Duration::from_millis(10)),
-            Err(e) => break ProcessExit::of(Err(e)),
+            Err(e) => break exit_of(Err(e)),
         }
     };
     let mut stdout = String::new();
@@ -155,7 +156,7 @@ pub(super) fn run_pg_dump(
     if cancel.load(Ordering::SeqCst) {
         driver.cancel();
     }
-    for event in driver.handle_pg_dump_exit(Ok(ProcessExit::of(status))) {
+    for event in driver.handle_pg_dump_exit(Ok(exit_of(status))) {
         progress(&event);
     }
 }
@@ -231,5 +232,13 @@ fn terminate(child: &mut Child) {
         .is_ok_and(|s| s.success());
     if !sent {
         let _ = child.kill();
+    }
+}
+
+/// What waiting for a child gave, in the core's terms.
+fn exit_of(status: io::Result<ExitStatus>) -> ProcessExit {
+    match status {
+        Ok(status) => ProcessExit::of(status.code(), status.signal(), &status),
+        Err(e) => ProcessExit::Unknown(e.to_string()),
     }
 }

@@ -2,13 +2,17 @@
 //! answers are made up per statement and the transaction status follows
 //! what PostgreSQL would report.
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use super::{Output, RunFailure, RunReport, ScriptAction, ScriptDriver, ScriptOptions};
-use crate::request::QueryItem;
-use crate::sql::{ScriptItem, ScriptSplitter};
-use crate::wire::{CommandTag, DataRow, RowDescription, ServerMessage, TransactionStatus};
+use sequelae_core::request::QueryItem;
+use sequelae_core::session::{
+    Output, RunFailure, RunReport, ScriptAction, ScriptDriver, ScriptOptions,
+};
+use sequelae_core::sql::{ScriptItem, ScriptSplitter};
+use sequelae_core::wire::{CommandTag, DataRow, RowDescription, ServerMessage, TransactionStatus};
 
 /// How the scripted server answers a user statement.
 #[derive(Debug, Clone)]

@@ -1,12 +1,14 @@
 //! The connect plan driven with scripted answers: no socket, no file.
 
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
 use rstest::rstest;
 
-use super::*;
-use crate::config::{ConnectSettings, Environment, Password};
-use crate::wire::{self, DataRow};
+use sequelae_core::config::{ConnectSettings, Environment, Password};
+use sequelae_core::connect::*;
+use sequelae_core::wire::{self, DataRow};
 
 fn settings(conn: &str) -> ConnectSettings {
     let env = Environment::new()
