@@ -29,6 +29,30 @@ pub struct StatementSummary {
     pub duration_ms: f64,
 }
 
+impl StatementSummary {
+    /// `"command":...,"rowCount":...,"duration":...` (and the truncation
+    /// keys when rows were cut): the keys every JSON shape gives a
+    /// finished statement, without braces.
+    pub(super) fn write_keys(&self, out: &mut String) {
+        out.push_str("\"command\":");
+        out.push_str(&match &self.command {
+            Some(c) => escape(c),
+            None => "null".into(),
+        });
+        out.push_str(&format!(
+            ",\"rowCount\":{},\"duration\":{}",
+            self.row_count.unwrap_or(self.rows_returned),
+            round_ms(self.duration_ms)
+        ));
+        if self.truncated {
+            out.push_str(&format!(
+                ",\"truncated\":true,\"rowsReturned\":{}",
+                self.rows_returned
+            ));
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Object {
     /// No statement object open.
@@ -151,22 +175,8 @@ impl JsonResults {
         let Object::InRows { extra, .. } = self.object else {
             return;
         };
-        out.push_str("],\"command\":");
-        out.push_str(&match &summary.command {
-            Some(c) => escape(c),
-            None => "null".into(),
-        });
-        out.push_str(&format!(
-            ",\"rowCount\":{},\"duration\":{}",
-            summary.row_count.unwrap_or(summary.rows_returned),
-            round_ms(summary.duration_ms)
-        ));
-        if summary.truncated {
-            out.push_str(&format!(
-                ",\"truncated\":true,\"rowsReturned\":{}",
-                summary.rows_returned
-            ));
-        }
+        out.push_str("],");
+        summary.write_keys(out);
         match (self.multi, extra) {
             (true, false) => {
                 out.push_str(",\"success\":true}");

@@ -12,7 +12,7 @@
 //! - `{"success":false,"error":...,"code":...}`: the last line of a run
 //!   that failed, with the keys of the `--json` error.
 
-use super::json_result::{ErrorFields, StatementSummary, escape, round_ms};
+use super::json_result::{ErrorFields, StatementSummary, round_ms};
 use crate::json::RowObjectWriter;
 use crate::wire::{DataRow, RowDescription};
 
@@ -54,22 +54,8 @@ impl NdjsonResults {
     pub fn statement_done(&mut self, out: &mut String, summary: &StatementSummary) {
         self.statements += 1;
         self.writer = RowObjectWriter::new(&[]);
-        out.push_str("{\"command\":");
-        out.push_str(&match &summary.command {
-            Some(c) => escape(c),
-            None => "null".into(),
-        });
-        out.push_str(&format!(
-            ",\"rowCount\":{},\"duration\":{}",
-            summary.row_count.unwrap_or(summary.rows_returned),
-            round_ms(summary.duration_ms)
-        ));
-        if summary.truncated {
-            out.push_str(&format!(
-                ",\"truncated\":true,\"rowsReturned\":{}",
-                summary.rows_returned
-            ));
-        }
+        out.push('{');
+        summary.write_keys(out);
         out.push_str("}\n");
     }
 
