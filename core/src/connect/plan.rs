@@ -361,7 +361,8 @@ impl<E> ConnectPlan<E> {
         // A socket that would not open fails the host; anything later
         // (a handshake, the server's refusal) leaves the host's other
         // attempts: prefer then goes in the clear, allow tries TLS.
-        let next_attempt = !matches!(self.stage, Stage::Open)
+        let next_attempt = self.runtime_has_tls
+            && !matches!(self.stage, Stage::Open)
             && self.attempt + 1 < self.policy.attempts(&endpoint).len();
         self.failures.push(AttemptFailure { endpoint, failure });
         if moves_on && next_attempt {
