@@ -17,7 +17,7 @@ use crate::cancel::CancelHandle;
 use crate::error::Error;
 use crate::tls::TlsHandshakeError;
 use crate::transport::Transport;
-use sequelae_core::tls::TlsRequirements;
+use sequelae_core::tls::{TlsError, TlsRequirements};
 
 /// Size of one socket read. Large enough that COPY moves in few syscalls,
 /// small enough that memory stays flat.
@@ -91,7 +91,7 @@ impl Client {
         startup: Startup,
         transport: Box<dyn Transport>,
         endpoint: Endpoint,
-        tls: Option<&TlsRequirements>,
+        tls: Option<&Result<TlsRequirements, TlsError>>,
     ) -> Result<Client, Error> {
         let mode = startup.ssl_mode.to_string();
         let mut client = Client {
@@ -107,9 +107,16 @@ impl Client {
             match client.next_event() {
                 Ok(Event::Ready(_)) => return Ok(client),
                 Ok(Event::StartTls) => {
-                    let Some(req) = tls else {
-                        let source = WireError::TlsUnavailable { mode };
-                        return Err(Error::Startup { endpoint, source });
+                    let req = match tls {
+                        Some(Ok(req)) => req,
+                        Some(Err(e)) => {
+                            let source = WireError::Tls(e.clone());
+                            return Err(Error::Startup { endpoint, source });
+                        }
+                        None => {
+                            let source = WireError::TlsUnavailable { mode };
+                            return Err(Error::Startup { endpoint, source });
+                        }
                     };
                     let host = client.endpoint.host.as_str().to_string();
                     let deadline = client.conn.poll_timeout();

@@ -47,8 +47,10 @@ pub enum ConnectStep<'a> {
         /// The host the socket leads to.
         endpoint: &'a Endpoint,
         /// The handshake to run if TLS starts; `None` when this attempt
-        /// never asks for TLS.
-        tls: Option<&'a TlsRequirements>,
+        /// never asks for TLS. An error (a missing root file...) is this
+        /// attempt's failure once the server agrees to TLS: as in libpq,
+        /// a server without TLS is reported as such first.
+        tls: Option<&'a Result<TlsRequirements, tls::TlsError>>,
     },
     /// Run this query on the new session and answer with its first row
     /// ([`ConnectPlan::handle_check_answer`]), or
@@ -126,7 +128,10 @@ enum Stage {
     PasswordFile,
     TlsFiles,
     Open,
-    Start(Box<Startup>, Option<Box<TlsRequirements>>),
+    Start(
+        Box<Startup>,
+        Option<Box<Result<TlsRequirements, tls::TlsError>>>,
+    ),
     Check(&'static str),
     Close,
     Connected,
@@ -305,10 +310,7 @@ impl<E> ConnectPlan<E> {
                         .and_then(|(_, s)| s.clone())
                         .unwrap_or(tls::FileStat::Missing)
                 };
-                match self.policy.requirements(endpoint, &stat) {
-                    Ok(req) => Some(Box::new(req)),
-                    Err(e) => return self.handle_failure(Failure::Startup(wire::Error::Tls(e))),
-                }
+                Some(Box::new(self.policy.requirements(endpoint, &stat)))
             }
         };
         match Startup::from_settings(&self.settings, self.runtime_has_tls, started) {

@@ -411,7 +411,12 @@ fn tls_attempts(conn: &str) -> (Vec<(String, TlsNegotiation, bool)>, Vec<String>
                 tls,
             } => {
                 seen.push((endpoint.host.as_str().to_string(), startup.tls, tls.is_some()));
-                p.handle_failure(Failure::Runtime("refused".into()));
+                // The server says yes to TLS: a requirement that failed is the failure.
+                let failure = match tls {
+                    Some(Err(e)) => Failure::Startup(wire::Error::Tls(e.clone())),
+                    _ => Failure::Runtime("refused".into()),
+                };
+                p.handle_failure(failure);
             }
             ConnectStep::Finished => break,
             other => panic!("unexpected {other:?}"),
@@ -452,10 +457,10 @@ fn each_host_is_tried_in_the_order_of_its_sslmode(
 }
 
 #[test]
-fn a_missing_root_file_under_verify_full_stops_before_any_startup() {
+fn a_missing_root_file_under_verify_full_fails_once_tls_starts_and_stops() {
     let (seen, failures) =
         tls_attempts("host=a,b sslmode=verify-full sslrootcert=/missing.pem password=pw");
-    assert_eq!(seen, []);
+    assert_eq!(seen, [("a".to_string(), TlsNegotiation::Required, true)]);
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert!(
         failures[0].starts_with("root certificate file \"/missing.pem\" does not exist"),
@@ -481,7 +486,10 @@ fn the_root_file_makes_require_verify_the_chain() {
         p.handle_tls_file_stat(stat);
     }
     p.handle_opened(Instant::now());
-    let ConnectStep::Start { tls: Some(tls), .. } = p.next_step() else {
+    let ConnectStep::Start {
+        tls: Some(Ok(tls)), ..
+    } = p.next_step()
+    else {
         panic!("expected a TLS startup");
     };
     assert_eq!(tls.roots, tls::Roots::File("/ca.pem".into()));
