@@ -75,6 +75,8 @@ fn connection_info_says_where_each_value_came_from() {
         .env("PGSERVICE", "app")
         .env("PGPORT", "1")
         .env("PGHOSTADDR", "127.0.0.1")
+        .env("PGSSLROOTCERT", "/etc/team-ca.pem")
+        .env("PGCHANNELBINDING", "require")
         .env("PGPASSFILE", &passfile);
     let out = run(cmd).ok();
     assert!(!out.stdout.contains("pa55-w0rd"), "{}", out.stdout);
@@ -99,6 +101,12 @@ fn connection_info_says_where_each_value_came_from() {
         format!(".pgpass {}", passfile.display()).as_str()
     );
     assert_eq!(json["sources"]["target_session_attrs"], "default");
+    assert_eq!(json["tls"]["sslrootcert"], "/etc/team-ca.pem");
+    assert_eq!(json["sources"]["sslrootcert"], "PGSSLROOTCERT");
+    assert_eq!(json["tls"]["channel_binding"], "require");
+    assert_eq!(json["sources"]["channel_binding"], "PGCHANNELBINDING");
+    assert_eq!(json["tls"]["sslsni"], "1");
+    assert_eq!(json["sources"]["sslsni"], "default");
 
     // Text for people, and the password given in the flag is never shown.
     let mut cmd = bare(&db, home.path(), &["connection-info"]);
