@@ -213,7 +213,11 @@ fn tls_only_sslmode_against_a_server_without_tls_fails_as_psql(#[case] mode: &st
         cluster.port(),
         db.name
     );
-    let out = run(bare(&db, home.path(), &["--database-url", &url, "exec", "SELECT 1"]));
+    let out = run(bare(
+        &db,
+        home.path(),
+        &["--database-url", &url, "exec", "SELECT 1"],
+    ));
     assert_ne!(out.code, 0, "{out:?}");
     assert!(
         out.stderr.contains(&format!(
@@ -323,7 +327,10 @@ fn outcome(ok: bool, stdout: &str, stderr: &str) -> String {
         };
     }
     for (needle, kind) in [
-        ("server does not support SSL", "refused: no TLS on the server"),
+        (
+            "server does not support SSL",
+            "refused: no TLS on the server",
+        ),
         ("certificate verify failed", "refused: unknown issuer"),
         ("does not match", "refused: host name mismatch"),
     ] {
@@ -349,7 +356,14 @@ fn exec_with_a_url_agrees_with_psql_on_every_sslmode_and_server() {
     let home = tempfile::tempdir().unwrap();
     let mut mismatches = Vec::new();
     for (server, cluster) in &clusters {
-        for mode in ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] {
+        for mode in [
+            "disable",
+            "allow",
+            "prefer",
+            "require",
+            "verify-ca",
+            "verify-full",
+        ] {
             let url = format!(
                 "postgresql://postgres@localhost:{}/postgres?sslmode={mode}&sslrootcert={}",
                 cluster.port(),
@@ -402,7 +416,10 @@ fn backup_over_verified_tls_reaches_a_hostssl_only_server() {
         .unwrap();
     let cluster = Cluster::start(opts).unwrap();
     cluster
-        .psql("postgres", "CREATE TABLE over_tls (id int); INSERT INTO over_tls VALUES (42)")
+        .psql(
+            "postgres",
+            "CREATE TABLE over_tls (id int); INSERT INTO over_tls VALUES (42)",
+        )
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let url = format!(

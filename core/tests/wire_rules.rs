@@ -230,8 +230,9 @@ fn channel_binding_required_refuses_a_server_that_lets_us_in_unbound() {
     conn.handle_input(&message(b'R', &0u32.to_be_bytes()));
     let err = conn.poll_event().unwrap_err();
     assert!(
-        err.to_string()
-            .starts_with("channel binding required, but server authenticated client without channel binding"),
+        err.to_string().starts_with(
+            "channel binding required, but server authenticated client without channel binding"
+        ),
         "{err}"
     );
 }
@@ -244,7 +245,8 @@ fn channel_binding_required_without_tls_refuses_plain_scram() {
     conn.handle_input(&message(b'R', &body));
     let err = conn.poll_event().unwrap_err();
     assert!(
-        err.to_string().starts_with("channel binding is required, but server did not offer"),
+        err.to_string()
+            .starts_with("channel binding is required, but server did not offer"),
         "{err}"
     );
     assert_eq!(conn.poll_transmit(), None);

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use rustls::{ClientConnection, StreamOwned};
 use sequelae_core::tls::TlsRequirements;
-pub use sequelae_tls::{TlsHandshakeError, file_stat};
 use sequelae_tls::TlsClient;
+pub use sequelae_tls::{TlsHandshakeError, file_stat};
 
 use crate::transport::Transport;
 

@@ -538,7 +538,11 @@ fn channel_binding_required_binds_over_tls_and_is_refused_without() {
             .expect("TLS options"),
     )
     .expect("TLS cluster");
-    let bound = scram_conninfo(&cluster, &pki, "sslmode=verify-full channel_binding=require");
+    let bound = scram_conninfo(
+        &cluster,
+        &pki,
+        "sslmode=verify-full channel_binding=require",
+    );
     assert_eq!(through_client(&bound), Ok("encrypted".to_owned()));
     assert_eq!(
         psql(&cluster, &bound, ENCRYPTED_SQL),

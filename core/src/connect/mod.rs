@@ -9,8 +9,8 @@
 mod password_file;
 mod plan;
 
-pub use password_file::{FileStat, PasswordFileLoad, PasswordFileStep};
 pub use crate::tls::TlsRequirements;
+pub use password_file::{FileStat, PasswordFileLoad, PasswordFileStep};
 pub use plan::{AttemptFailure, ConnectFailed, ConnectPlan, ConnectStep, Connected, Failure};
 
 #[cfg(test)]

@@ -410,7 +410,11 @@ fn tls_attempts(conn: &str) -> (Vec<(String, TlsNegotiation, bool)>, Vec<String>
                 endpoint,
                 tls,
             } => {
-                seen.push((endpoint.host.as_str().to_string(), startup.tls, tls.is_some()));
+                seen.push((
+                    endpoint.host.as_str().to_string(),
+                    startup.tls,
+                    tls.is_some(),
+                ));
                 // The server says yes to TLS: a requirement that failed is the failure.
                 let failure = match tls {
                     Some(Err(e)) => Failure::Startup(wire::Error::Tls(e.clone())),
@@ -505,9 +509,20 @@ fn a_runtime_without_tls_goes_in_the_clear_and_refuses_modes_that_need_tls() {
     let ConnectStep::Start { startup, tls, .. } = p.next_step() else {
         panic!("expected the startup");
     };
-    assert_eq!((startup.tls, tls.is_none()), (TlsNegotiation::Disabled, true));
+    assert_eq!(
+        (startup.tls, tls.is_none()),
+        (TlsNegotiation::Disabled, true)
+    );
     assert!(ConnectPlan::<String>::new(&settings("host=a sslmode=require"), false).is_err());
     assert!(ConnectPlan::<String>::new(&settings("host=a sslmode=require"), true).is_ok());
+    // libpq: direct TLS cannot fall back to the clear, so weak modes are refused.
+    let err = ConnectPlan::<String>::new(&settings("host=a sslnegotiation=direct"), true)
+        .expect_err("prefer with direct");
+    assert!(
+        err.to_string()
+            .starts_with("weak sslmode \"prefer\" may not be used with sslnegotiation=direct"),
+        "{err}"
+    );
 }
 
 #[test]
