@@ -535,3 +535,16 @@ fn a_nul_in_a_password_names_the_password_never_its_value() {
     assert!(!text.contains("SQL"), "{text}");
     assert!(!text.contains("cret"), "the value leaked: {text}");
 }
+
+#[test]
+fn an_http_answer_to_ssl_request_is_named_as_not_postgres() {
+    let mut conn = Connection::new(startup(None, TlsNegotiation::Optional));
+    conn.poll_transmit().unwrap();
+    conn.handle_input(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+    let err = conn.poll_event().unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("expected an authentication request from the server, but received 'H'"),
+        "{err}"
+    );
+}

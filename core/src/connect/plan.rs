@@ -158,12 +158,16 @@ enum Stage {
 /// assert!(matches!(plan.next_step(), ConnectStep::Start { .. }));
 /// ```
 ///
-/// The order: the password file (when no password is configured), then
-/// for each pass of `target_session_attrs` (two for prefer-standby: a
-/// standby anywhere, then any server) each host of the list in order:
-/// open, start (with the password for that host: the configured one, else
-/// its `.pgpass` line), check the kind of session (from the parameters the
-/// server reported, or by a query on older servers), keep it or close it.
+/// The order: the password file (when no password is configured), the
+/// certificate and key files the TLS policy names (when TLS may be used),
+/// then for each pass of `target_session_attrs` (two for prefer-standby: a
+/// standby anywhere, then any server) each host of the list in order, and
+/// for each host the attempts its sslmode allows ([`TlsPolicy::attempts`]:
+/// prefer tries TLS then the clear, allow the reverse, a Unix socket only
+/// the clear): open, start (with the password for that host: the
+/// configured one, else its `.pgpass` line), check the kind of session
+/// (from the parameters the server reported, or by a query on older
+/// servers), keep it or close it.
 #[derive(Debug)]
 pub struct ConnectPlan<E> {
     settings: ConnectSettings,

@@ -577,12 +577,19 @@ impl Connection {
                 // session is clear text anyway.
                 self.send_startup();
             }
+            // An 'E' is an old server's refusal; anything else (an HTTP
+            // server's 'H') is not PostgreSQL, said as for the startup.
+            b'E' => {
+                self.state = State::Closed;
+                return Err(Error::Malformed(
+                    "server answered SSLRequest with an error; PostgreSQL 7.0 and older are \
+                     not supported"
+                        .to_string(),
+                ));
+            }
             other => {
                 self.state = State::Closed;
-                return Err(Error::Malformed(format!(
-                    "server answered SSLRequest with byte 0x{other:02x}, expected 'S' or 'N'; \
-                     is this a PostgreSQL server (7.0 or older servers are not supported)?"
-                )));
+                return Err(Error::NotPostgres { byte: other });
             }
         }
         Ok(true)
