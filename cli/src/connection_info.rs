@@ -80,6 +80,10 @@ fn text(report: &ConnectionReport) -> String {
     for (name, value, key) in rows {
         s.push_str(&format!("{name:<21} {value}  ({})\n", source(key)));
     }
+    for (key, value) in &report.tls {
+        let value = if value.is_empty() { "-" } else { value };
+        s.push_str(&format!("{key:<21} {value}  ({})\n", source(key)));
+    }
     s
 }
 
@@ -107,6 +111,11 @@ fn json(report: &ConnectionReport, settings: &ConnectSettings, warnings: &[Strin
         "user": report.user,
         "dbname": report.dbname,
         "sslmode": report.sslmode,
+        "tls": report
+            .tls
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), serde_json::Value::from(v.as_str())))
+            .collect::<serde_json::Map<String, serde_json::Value>>(),
         "targetSessionAttrs": report.target_session_attrs,
         "passwordSet": report.password_set,
         "serviceFile": settings.service_file,

@@ -75,6 +75,8 @@ fn connection_info_says_where_each_value_came_from() {
         .env("PGSERVICE", "app")
         .env("PGPORT", "1")
         .env("PGHOSTADDR", "127.0.0.1")
+        .env("PGSSLROOTCERT", "/etc/team-ca.pem")
+        .env("PGCHANNELBINDING", "require")
         .env("PGPASSFILE", &passfile);
     let out = run(cmd).ok();
     assert!(!out.stdout.contains("pa55-w0rd"), "{}", out.stdout);
@@ -99,6 +101,12 @@ fn connection_info_says_where_each_value_came_from() {
         format!(".pgpass {}", passfile.display()).as_str()
     );
     assert_eq!(json["sources"]["target_session_attrs"], "default");
+    assert_eq!(json["tls"]["sslrootcert"], "/etc/team-ca.pem");
+    assert_eq!(json["sources"]["sslrootcert"], "PGSSLROOTCERT");
+    assert_eq!(json["tls"]["channel_binding"], "require");
+    assert_eq!(json["sources"]["channel_binding"], "PGCHANNELBINDING");
+    assert_eq!(json["tls"]["sslsni"], "1");
+    assert_eq!(json["sources"]["sslsni"], "default");
 
     // Text for people, and the password given in the flag is never shown.
     let mut cmd = bare(&db, home.path(), &["connection-info"]);
@@ -196,18 +204,33 @@ fn pgtargetsessionattrs_is_checked_after_connecting() {
 #[rstest]
 #[case::require("require")]
 #[case::verify_full("verify-full")]
-fn tls_only_sslmode_is_a_usage_error(#[case] mode: &str) {
+fn tls_only_sslmode_against_a_server_without_tls_fails_as_psql(#[case] mode: &str) {
     let db = Db::new("cli_tls");
-    let mut cmd = db.command(&["exec", "SELECT 1"]);
-    cmd.env("PGSSLMODE", mode);
-    let out = run(cmd);
-    assert_eq!(out.code, 2, "{out:?}");
+    let home = tempfile::tempdir().unwrap();
+    let cluster = Cluster::shared();
+    let url = format!(
+        "postgresql://postgres@127.0.0.1:{}/{}?sslmode={mode}",
+        cluster.port(),
+        db.name
+    );
+    let out = run(bare(
+        &db,
+        home.path(),
+        &["--database-url", &url, "exec", "SELECT 1"],
+    ));
+    assert_ne!(out.code, 0, "{out:?}");
     assert!(
-        out.stderr
-            .contains(&format!("sslmode={mode} (from PGSSLMODE) requires TLS")),
+        out.stderr.contains(&format!(
+            "server does not support SSL, but sslmode={mode}: enable ssl on the server, or use \
+             sslmode=prefer"
+        )),
         "{}",
         out.stderr
     );
+    // A Unix socket never uses TLS, whatever sslmode says (libpq's rule).
+    let mut cmd = bare(&db, home.path(), &["exec", "SELECT 1"]);
+    cmd.env("DATABASE_URL", &db.url).env("PGSSLMODE", mode);
+    run(cmd).ok();
 }
 
 #[test]
@@ -267,12 +290,163 @@ fn an_http_server_on_the_port_is_not_postgres() {
 }
 
 #[test]
-fn tls_only_sslmode_is_a_usage_error_for_backup_too() {
+fn tls_required_of_a_server_without_tls_fails_the_backup_too() {
     let db = Db::new("cli_tls_backup");
     let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "postgresql://postgres@127.0.0.1:{}/{}",
+        Cluster::shared().port(),
+        db.name
+    );
     let mut cmd = db.command(&["backup"]);
-    cmd.env("PGSSLMODE", "require").current_dir(dir.path());
+    cmd.env("DATABASE_URL", &url)
+        .env("PGSSLMODE", "require")
+        .current_dir(dir.path());
     let out = run(cmd);
-    assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.contains("requires TLS"), "{}", out.stderr);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("server does not support SSL, but sslmode=require"),
+        "{}",
+        out.stderr
+    );
+}
+
+const ENCRYPTED_SQL: &str = "SELECT CASE WHEN ssl THEN 'encrypted' ELSE 'clear' END AS tls \
+                             FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+
+/// What a connection came to: encrypted, clear, or the kind of failure.
+fn outcome(ok: bool, stdout: &str, stderr: &str) -> String {
+    if ok {
+        return if stdout.contains("encrypted") {
+            "encrypted".into()
+        } else if stdout.contains("clear") {
+            "clear".into()
+        } else {
+            format!("connected, but printed {stdout:?}")
+        };
+    }
+    for (needle, kind) in [
+        (
+            "server does not support SSL",
+            "refused: no TLS on the server",
+        ),
+        ("certificate verify failed", "refused: unknown issuer"),
+        ("does not match", "refused: host name mismatch"),
+    ] {
+        if stderr.contains(needle) {
+            return kind.into();
+        }
+    }
+    format!("failed: {stderr}")
+}
+
+/// sslmode × server through `sequelae exec` with a URL, against psql with the same URL.
+#[test]
+fn exec_with_a_url_agrees_with_psql_on_every_sslmode_and_server() {
+    use sequelae_tests::tls::{ServerCert, TestPki};
+    let pki = TestPki::create().unwrap();
+    let tls = |which| Cluster::start(pki.cluster_options(which, &[]).unwrap()).unwrap();
+    let clusters = [
+        ("no TLS", Cluster::start(Default::default()).unwrap()),
+        ("trusted CA", tls(ServerCert::Trusted)),
+        ("unknown CA", tls(ServerCert::UnknownCa)),
+        ("wrong host", tls(ServerCert::WrongHost)),
+    ];
+    let home = tempfile::tempdir().unwrap();
+    let mut mismatches = Vec::new();
+    for (server, cluster) in &clusters {
+        for mode in [
+            "disable",
+            "allow",
+            "prefer",
+            "require",
+            "verify-ca",
+            "verify-full",
+        ] {
+            let url = format!(
+                "postgresql://postgres@localhost:{}/postgres?sslmode={mode}&sslrootcert={}",
+                cluster.port(),
+                pki.ca.cert
+            );
+            let ours = Command::new(env!("CARGO_BIN_EXE_sequelae"))
+                .args(["--database-url", &url, "exec", ENCRYPTED_SQL])
+                .env_remove("DATABASE_URL")
+                .env("HOME", home.path())
+                .current_dir(home.path())
+                .output()
+                .unwrap();
+            let theirs = Command::new(cluster.bin_dir().join("psql"))
+                .args(["-X", "-A", "-t", "-c", ENCRYPTED_SQL, &url])
+                .env("HOME", home.path())
+                .output()
+                .unwrap();
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            let ours = outcome(
+                ours.status.success(),
+                &text(&ours.stdout),
+                &text(&ours.stderr),
+            );
+            let theirs = outcome(
+                theirs.status.success(),
+                &text(&theirs.stdout),
+                &text(&theirs.stderr),
+            );
+            if ours != theirs || ours.starts_with("failed") || ours.starts_with("connected") {
+                mismatches.push(format!(
+                    "{server} sslmode={mode}: sequelae {ours}, psql {theirs}"
+                ));
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+/// pg_dump gets the TLS settings: a hostssl-only server refuses it anything else.
+#[test]
+fn backup_over_verified_tls_reaches_a_hostssl_only_server() {
+    use sequelae_tests::server_bin;
+    use sequelae_tests::tls::{ServerCert, TestPki};
+    let pki = TestPki::create().unwrap();
+    let opts = pki
+        .cluster_options(
+            ServerCert::Trusted,
+            &["hostnossl all all 127.0.0.1/32 reject"],
+        )
+        .unwrap();
+    let cluster = Cluster::start(opts).unwrap();
+    cluster
+        .psql(
+            "postgres",
+            "CREATE TABLE over_tls (id int); INSERT INTO over_tls VALUES (42)",
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "postgresql://postgres@localhost:{}/postgres?sslmode=verify-full&sslrootcert={}",
+        cluster.port(),
+        pki.ca.cert
+    );
+    let pg_dump = server_bin("pg_dump").unwrap().to_string();
+    let out = Run::from(
+        Command::new(env!("CARGO_BIN_EXE_sequelae"))
+            .args([
+                "--database-url",
+                &url,
+                "backup",
+                "-o",
+                "tls.sql",
+                "--pg-dump-path",
+                &pg_dump,
+            ])
+            .env_remove("DATABASE_URL")
+            .env("HOME", dir.path())
+            .current_dir(dir.path())
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    let dump = std::fs::read_to_string(dir.path().join("tls.sql")).unwrap();
+    assert!(dump.contains("over_tls"), "{out:?}");
+    assert!(dump.contains("42"), "{out:?}");
 }

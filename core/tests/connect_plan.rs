@@ -8,7 +8,8 @@ use rstest::rstest;
 
 use sequelae_core::config::{ConnectSettings, Environment, Password};
 use sequelae_core::connect::*;
-use sequelae_core::wire::{self, DataRow};
+use sequelae_core::tls;
+use sequelae_core::wire::{self, DataRow, TlsNegotiation};
 
 fn settings(conn: &str) -> ConnectSettings {
     let env = Environment::new()
@@ -107,7 +108,7 @@ fn drive(
                 seen.push(Seen::Close);
                 plan.handle_closed();
             }
-            ConnectStep::StartTls(_) => panic!("no TLS in these tests"),
+            ConnectStep::StatTlsFile(_) => panic!("no TLS in these tests"),
             ConnectStep::Finished => return seen,
         }
     }
@@ -383,27 +384,147 @@ fn prefer_standby_takes_a_standby_anywhere_then_any_server() {
     assert_eq!(p.finish().expect("any").endpoint.host.as_str(), "b");
 }
 
-#[test]
-fn tls_is_asked_for_only_by_a_runtime_that_has_it() {
-    let s = settings("host=db.example sslmode=prefer sslrootcert=/ca.pem password=pw");
-    let mut p: ConnectPlan<String> = ConnectPlan::new(&s, true).expect("plan");
-    p.handle_opened(Instant::now());
-    p.handle_tls_offered();
-    let ConnectStep::StartTls(tls) = p.next_step() else {
-        panic!("expected the handshake");
-    };
-    assert_eq!(tls.server_name, "db.example");
-    assert_eq!(tls.root_cert.as_deref(), Some("/ca.pem"));
+/// What a runtime with TLS is asked to do for `conn`, each TCP attempt
+/// failing after the server answered; `/ca.pem` exists, nothing else.
+fn tls_attempts(conn: &str) -> (Vec<(String, TlsNegotiation, bool)>, Vec<String>) {
+    let mut p: ConnectPlan<String> = ConnectPlan::new(&settings(conn), true).expect("plan");
+    let (mut seen, mut examined) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        match p.next_step() {
+            ConnectStep::StatTlsFile(path) => {
+                examined.push(path.to_string());
+                let present = tls::FileStat::Present {
+                    regular: true,
+                    mode: 0o644,
+                    owned_by_us: true,
+                    owned_by_root: false,
+                };
+                let stat = if path == "/ca.pem" {
+                    present
+                } else {
+                    tls::FileStat::Missing
+                };
+                p.handle_tls_file_stat(stat);
+            }
+            ConnectStep::Open { .. } => p.handle_opened(Instant::now()),
+            ConnectStep::Start {
+                startup,
+                endpoint,
+                tls,
+            } => {
+                seen.push((
+                    endpoint.host.as_str().to_string(),
+                    startup.tls,
+                    tls.is_some(),
+                ));
+                // The server says yes to TLS: a requirement that failed is the failure.
+                let failure = match tls {
+                    Some(Err(e)) => Failure::Startup(wire::Error::Tls(e.clone())),
+                    _ => Failure::Runtime("refused".into()),
+                };
+                p.handle_failure(failure);
+            }
+            ConnectStep::Finished => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let failed = p.finish().expect_err("every attempt failed");
+    let failures = failed
+        .attempts
+        .iter()
+        .map(|a| match &a.failure {
+            Failure::Startup(e) => e.to_string(),
+            Failure::Runtime(e) => e.clone(),
+            Failure::WrongSession(r) => r.to_string(),
+        })
+        .collect();
+    (seen, failures)
+}
 
+#[rstest]
+#[case::disable("host=a sslmode=disable", &[("a", TlsNegotiation::Disabled, false)])]
+#[case::allow("host=a sslmode=allow", &[("a", TlsNegotiation::Disabled, false), ("a", TlsNegotiation::Optional, true)])]
+#[case::prefer("host=a,b", &[("a", TlsNegotiation::Optional, true), ("a", TlsNegotiation::Disabled, false), ("b", TlsNegotiation::Optional, true), ("b", TlsNegotiation::Disabled, false)])]
+#[case::require("host=a,b sslmode=require", &[("a", TlsNegotiation::Required, true), ("b", TlsNegotiation::Required, true)])]
+#[case::verify_full("host=a sslmode=verify-full sslrootcert=/ca.pem", &[("a", TlsNegotiation::Required, true)])]
+#[case::direct("host=a sslmode=require sslnegotiation=direct", &[("a", TlsNegotiation::Direct, true)])]
+#[case::socket_never_tls("host=/tmp sslmode=prefer", &[("/tmp", TlsNegotiation::Disabled, false)])]
+#[case::socket_even_required("host=/tmp sslmode=require", &[("/tmp", TlsNegotiation::Disabled, false)])]
+fn each_host_is_tried_in_the_order_of_its_sslmode(
+    #[case] conn: &str,
+    #[case] expected: &[(&str, TlsNegotiation, bool)],
+) {
+    let (seen, _) = tls_attempts(&format!("{conn} password=pw"));
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(h, n, t)| (h.to_string(), *n, *t))
+        .collect();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn a_missing_root_file_under_verify_full_fails_once_tls_starts_and_stops() {
+    let (seen, failures) =
+        tls_attempts("host=a,b sslmode=verify-full sslrootcert=/missing.pem password=pw");
+    assert_eq!(seen, [("a".to_string(), TlsNegotiation::Required, true)]);
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        failures[0].starts_with("root certificate file \"/missing.pem\" does not exist"),
+        "{failures:?}"
+    );
+}
+
+#[test]
+fn the_root_file_makes_require_verify_the_chain() {
+    let s = settings("host=a sslmode=require sslrootcert=/ca.pem password=pw");
+    let mut p: ConnectPlan<String> = ConnectPlan::new(&s, true).expect("plan");
+    while let ConnectStep::StatTlsFile(path) = p.next_step() {
+        let stat = if path == "/ca.pem" {
+            tls::FileStat::Present {
+                regular: true,
+                mode: 0o644,
+                owned_by_us: true,
+                owned_by_root: false,
+            }
+        } else {
+            tls::FileStat::Missing
+        };
+        p.handle_tls_file_stat(stat);
+    }
+    p.handle_opened(Instant::now());
+    let ConnectStep::Start {
+        tls: Some(Ok(tls)), ..
+    } = p.next_step()
+    else {
+        panic!("expected a TLS startup");
+    };
+    assert_eq!(tls.roots, tls::Roots::File("/ca.pem".into()));
+    assert_eq!(tls.verification, tls::Verification::Chain);
+    assert_eq!(tls.sni.as_deref(), Some("a"));
+}
+
+#[test]
+fn a_runtime_without_tls_goes_in_the_clear_and_refuses_modes_that_need_tls() {
+    let s = settings("host=a sslmode=prefer password=pw");
     let mut p: ConnectPlan<String> = ConnectPlan::new(&s, false).expect("plan");
     p.handle_opened(Instant::now());
-    p.handle_tls_offered();
-    let failed = p.finish().expect_err("no TLS here");
-    assert!(matches!(
-        failed.attempts[0].failure,
-        Failure::Startup(wire::Error::TlsUnavailable { .. })
-    ));
+    let ConnectStep::Start { startup, tls, .. } = p.next_step() else {
+        panic!("expected the startup");
+    };
+    assert_eq!(
+        (startup.tls, tls.is_none()),
+        (TlsNegotiation::Disabled, true)
+    );
     assert!(ConnectPlan::<String>::new(&settings("host=a sslmode=require"), false).is_err());
+    assert!(ConnectPlan::<String>::new(&settings("host=a sslmode=require"), true).is_ok());
+    // libpq: direct TLS cannot fall back to the clear, so weak modes are refused.
+    let err = ConnectPlan::<String>::new(&settings("host=a sslnegotiation=direct"), true)
+        .expect_err("prefer with direct");
+    assert!(
+        err.to_string()
+            .starts_with("weak sslmode \"prefer\" may not be used with sslnegotiation=direct"),
+        "{err}"
+    );
 }
 
 #[test]

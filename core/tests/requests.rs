@@ -74,6 +74,7 @@ fn busy(sql: &str) -> Connection {
         options: None,
         tls: TlsNegotiation::Disabled,
         ssl_mode: SslMode::Disable,
+        channel_binding: sequelae_core::tls::ChannelBindingMode::Prefer,
         deadline: None,
         connect_timeout: None,
         limits: Limits::default(),

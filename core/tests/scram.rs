@@ -71,6 +71,7 @@ fn scram_startup(password: &str) -> Startup {
         options: None,
         tls: TlsNegotiation::Disabled,
         ssl_mode: SslMode::Disable,
+        channel_binding: sequelae_core::tls::ChannelBindingMode::Prefer,
         deadline: None,
         connect_timeout: None,
         limits: Limits::default(),

@@ -20,6 +20,7 @@ fn startup(password: Option<&str>, tls: TlsNegotiation) -> Startup {
         options: None,
         tls,
         ssl_mode: SslMode::Require,
+        channel_binding: sequelae_core::tls::ChannelBindingMode::Prefer,
         deadline: None,
         connect_timeout: None,
         limits: Limits::default(),
@@ -188,8 +189,67 @@ fn required_tls_refused_by_the_server_fails() {
     let err = conn.poll_event().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "server does not support TLS, but sslmode=require requires it"
+        "server does not support SSL, but sslmode=require: enable ssl on the server, or use \
+         sslmode=prefer to accept an unencrypted connection"
     );
+}
+
+#[test]
+fn direct_tls_starts_with_the_handshake_and_sends_nothing_first() {
+    let mut conn = Connection::new(startup(None, TlsNegotiation::Direct));
+    assert_eq!(conn.poll_transmit(), None);
+    assert_eq!(conn.poll_event().unwrap(), Some(Event::StartTls));
+    conn.tls_established(Some(vec![0; 32])).unwrap();
+    assert_eq!(&conn.poll_transmit().unwrap()[4..8], &[0, 3, 0, 0]);
+}
+
+fn binding_required(password: Option<&str>) -> Connection {
+    let mut s = startup(password, TlsNegotiation::Disabled);
+    s.channel_binding = sequelae_core::tls::ChannelBindingMode::Require;
+    let mut conn = Connection::new(s);
+    conn.poll_transmit().unwrap();
+    conn
+}
+
+#[test]
+fn channel_binding_required_refuses_a_password_request_without_sending_it() {
+    let mut conn = binding_required(Some("secret"));
+    conn.handle_input(&message(b'R', &3u32.to_be_bytes()));
+    let err = conn.poll_event().unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("channel binding required but not supported by server's authentication request (password)"),
+        "{err}"
+    );
+    assert_eq!(conn.poll_transmit(), None);
+}
+
+#[test]
+fn channel_binding_required_refuses_a_server_that_lets_us_in_unbound() {
+    let mut conn = binding_required(None);
+    conn.handle_input(&message(b'R', &0u32.to_be_bytes()));
+    let err = conn.poll_event().unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "channel binding required, but server authenticated client without channel binding"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn channel_binding_required_without_tls_refuses_plain_scram() {
+    let mut conn = binding_required(Some("secret"));
+    let mut body = 10u32.to_be_bytes().to_vec();
+    body.extend_from_slice(b"SCRAM-SHA-256\0\0");
+    conn.handle_input(&message(b'R', &body));
+    let err = conn.poll_event().unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("channel binding is required, but server did not offer"),
+        "{err}"
+    );
+    assert_eq!(conn.poll_transmit(), None);
 }
 
 #[test]
@@ -474,4 +534,17 @@ fn a_nul_in_a_password_names_the_password_never_its_value() {
     assert!(text.contains("password for user \"alice\""), "{text}");
     assert!(!text.contains("SQL"), "{text}");
     assert!(!text.contains("cret"), "the value leaked: {text}");
+}
+
+#[test]
+fn an_http_answer_to_ssl_request_is_named_as_not_postgres() {
+    let mut conn = Connection::new(startup(None, TlsNegotiation::Optional));
+    conn.poll_transmit().unwrap();
+    conn.handle_input(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+    let err = conn.poll_event().unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("expected an authentication request from the server, but received 'H'"),
+        "{err}"
+    );
 }

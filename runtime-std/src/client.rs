@@ -15,7 +15,9 @@ use sequelae_core::wire::{
 
 use crate::cancel::CancelHandle;
 use crate::error::Error;
+use crate::tls::TlsHandshakeError;
 use crate::transport::Transport;
+use sequelae_core::tls::{TlsError, TlsRequirements};
 
 /// Size of one socket read. Large enough that COPY moves in few syscalls,
 /// small enough that memory stays flat.
@@ -68,6 +70,19 @@ impl Client {
         transport: Box<dyn Transport>,
         endpoint: Endpoint,
     ) -> Result<Client, Error> {
+        Client::start_with_tls(startup, transport, endpoint, None)
+    }
+
+    /// [`start`](Self::start), running the TLS handshake `tls` describes
+    /// when the startup asks for TLS (the server said `S`, or direct TLS):
+    /// the connect plan decided both.
+    pub fn start_with_tls(
+        startup: Startup,
+        transport: Box<dyn Transport>,
+        endpoint: Endpoint,
+        tls: Option<&Result<TlsRequirements, TlsError>>,
+    ) -> Result<Client, Error> {
+        let mode = startup.ssl_mode.to_string();
         let mut client = Client {
             conn: Connection::new(startup),
             transport,
@@ -80,12 +95,37 @@ impl Client {
         loop {
             match client.next_event() {
                 Ok(Event::Ready(_)) => return Ok(client),
-                // No TLS here: a startup that asks for it cannot go on.
                 Ok(Event::StartTls) => {
-                    let source = WireError::TlsUnavailable {
-                        mode: "require".into(),
+                    let req = match tls {
+                        Some(Ok(req)) => req,
+                        Some(Err(e)) => {
+                            let source = WireError::Tls(e.clone());
+                            return Err(Error::Startup { endpoint, source });
+                        }
+                        None => {
+                            let source = WireError::TlsUnavailable { mode };
+                            return Err(Error::Startup { endpoint, source });
+                        }
                     };
-                    return Err(Error::Startup { endpoint, source });
+                    let host = client.endpoint.host.as_str().to_string();
+                    let deadline = client.conn.poll_timeout();
+                    match crate::tls::upgrade(&mut client.transport, req, &host, deadline) {
+                        Ok((binding, timeout)) => {
+                            client.read_timeout = timeout;
+                            client.conn.tls_established(binding)?;
+                        }
+                        Err(TlsHandshakeError::Policy(source)) => {
+                            let source = WireError::Tls(source);
+                            return Err(Error::Startup { endpoint, source });
+                        }
+                        Err(TlsHandshakeError::Handshake(source)) => {
+                            return Err(Error::Connect { endpoint, source });
+                        }
+                        Err(other) => {
+                            let source = io::Error::other(other.to_string());
+                            return Err(Error::Connect { endpoint, source });
+                        }
+                    }
                 }
                 Ok(_) => {}
                 Err(Error::Protocol(source)) => return Err(Error::Startup { endpoint, source }),

@@ -10,6 +10,7 @@ use sequelae_core::connect::{ConnectPlan, ConnectStep, Failure};
 use crate::client::Client;
 use crate::environment::{read_text, stat};
 use crate::error::Error;
+use crate::tls::file_stat as tls_file_stat;
 use crate::transport;
 
 impl Client {
@@ -24,7 +25,7 @@ impl Client {
     /// the session ([`Client::warnings`]), or with the error when every
     /// host failed.
     pub fn connect(settings: &ConnectSettings) -> Result<Client, Error> {
-        let mut plan = ConnectPlan::new(settings, false)?;
+        let mut plan = ConnectPlan::new(settings, true)?;
         let (mut socket, mut session) = (None, None::<Client>);
         loop {
             let now = Instant::now();
@@ -44,9 +45,15 @@ impl Client {
                         plan.handle_failure(Failure::Runtime(Error::Connect { endpoint, source }));
                     }
                 },
-                ConnectStep::Start { startup, endpoint } => {
+                ConnectStep::StatTlsFile(path) => plan.handle_tls_file_stat(tls_file_stat(path)),
+                ConnectStep::Start {
+                    startup,
+                    endpoint,
+                    tls,
+                } => {
                     let transport = socket.take().ok_or_else(off_plan)?;
-                    match Client::start(startup.clone(), transport, endpoint.clone()) {
+                    match Client::start_with_tls(startup.clone(), transport, endpoint.clone(), tls)
+                    {
                         Ok(client) => {
                             plan.handle_started(&|name| client.parameter(name).map(str::to_string));
                             session = Some(client);
@@ -57,9 +64,6 @@ impl Client {
                         Err(other) => plan.handle_failure(Failure::Runtime(other)),
                     }
                 }
-                // The plan asks for TLS only of a runtime that has it; a
-                // startup that asks for it fails in `Client::start`.
-                ConnectStep::StartTls(_) => return Err(off_plan()),
                 ConnectStep::Check(sql) => {
                     match session.as_mut().ok_or_else(off_plan)?.simple_query(sql) {
                         Ok(results) => {

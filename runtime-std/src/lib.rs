@@ -46,14 +46,11 @@ use sequelae_core::config::ConnectSettings;
 /// libpq's defaults, with `service=` / `PGSERVICE` read from the service
 /// files, and `~/.pgpass` located from `HOME`. A `.env` file in the
 /// working directory adds the variables the environment does not set.
-/// Settings this runtime cannot honour (an
-/// sslmode that demands TLS) are refused as [`Error::Config`].
 pub fn settings_from_env(explicit: Option<&str>) -> Result<ConnectSettings, Error> {
     let env = environment_with_dotenv();
     let settings = ConnectSettings::resolve_with_files(explicit, &env, &read_service_file)?;
-    // This runtime has no TLS: settings that demand it are refused here,
-    // with the other configuration problems, before any command starts.
-    settings.check_runtime(false)?;
+    // This runtime does TLS: every sslmode is honoured.
+    settings.check_runtime(true)?;
     Ok(settings)
 }
 

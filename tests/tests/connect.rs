@@ -397,15 +397,27 @@ fn an_ignored_password_file_is_reported_when_connecting_fails() {
 #[case::require("require")]
 #[case::verify_ca("verify-ca")]
 #[case::verify_full("verify-full")]
-fn tls_only_modes_are_refused_as_configuration(#[case] mode: &str) {
-    // Port 1: nothing is contacted; the settings are refused first.
+fn tls_only_modes_fail_as_libpq_against_a_server_without_tls(#[case] mode: &str) {
+    let cluster = Cluster::shared();
     let err = Client::connect(&settings(&format!(
-        "host=127.0.0.1 port=1 user=x dbname=x sslmode={mode}"
+        "host=127.0.0.1 port={} user=postgres dbname=postgres sslmode={mode}",
+        cluster.port()
     )))
     .unwrap_err();
-    assert!(matches!(err, Error::Config(_)), "{err:?}");
-    assert!(!err.is_connect());
-    assert!(err.to_string().contains("requires TLS"), "{err}");
+    assert!(!matches!(err, Error::Config(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains(&format!("server does not support SSL, but sslmode={mode}")),
+        "{err}"
+    );
+    // Over a Unix socket, libpq never uses TLS: the same mode connects.
+    let socket = format!(
+        "host={} port={} user=postgres dbname=postgres sslmode={mode}",
+        cluster.socket_dir(),
+        cluster.port()
+    );
+    let mut client = Client::connect(&settings(&socket)).unwrap();
+    assert_eq!(current_user(&mut client), "postgres");
 }
 
 #[test]

@@ -396,3 +396,196 @@ fn direct_tls_negotiates_alpn_with_postgresql_18() {
     assert_eq!(tls.alpn_protocol(), Some(&b"postgresql"[..]));
     assert_eq!(startup_answer(&mut tls, "postgres"), b'R');
 }
+
+/// What a connection came to, in terms psql and sequelae can both be judged by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reached {
+    /// Connected; whether the session is encrypted.
+    Session { encrypted: bool },
+    /// "server does not support SSL, but sslmode=..."
+    Refused,
+    /// The certificate does not chain to the given roots.
+    UnknownIssuer,
+    /// verify-full, and the certificate is for another host.
+    HostMismatch,
+    /// verify-ca/verify-full with a root file that does not exist.
+    RootMissing,
+    /// Anything else, with its text.
+    Other(String),
+}
+
+const ENCRYPTED_SQL: &str = "SELECT CASE WHEN ssl THEN 'encrypted' ELSE 'clear' END \
+                             FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+
+fn reached_by_psql(answer: Result<String, String>) -> Reached {
+    match answer {
+        Ok(out) => Reached::Session {
+            encrypted: out == "encrypted",
+        },
+        Err(e) if e.contains("server does not support SSL") => Reached::Refused,
+        Err(e) if e.contains("certificate verify failed") => Reached::UnknownIssuer,
+        Err(e) if e.contains("does not match host name") => Reached::HostMismatch,
+        Err(e) if e.contains("root certificate file") => Reached::RootMissing,
+        Err(e) => Reached::Other(e),
+    }
+}
+
+fn reached_by_sequelae(answer: Result<String, String>) -> Reached {
+    match answer {
+        Ok(out) => Reached::Session {
+            encrypted: out == "encrypted",
+        },
+        Err(e) if e.contains("server does not support SSL, but sslmode=") => Reached::Refused,
+        Err(e) if e.contains("certificate verify failed: unknown issuer (set sslrootcert=") => {
+            Reached::UnknownIssuer
+        }
+        Err(e) if e.contains("hostname localhost does not match certificate for") => {
+            Reached::HostMismatch
+        }
+        Err(e) if e.contains("root certificate file") && e.contains("does not exist") => {
+            Reached::RootMissing
+        }
+        Err(e) => Reached::Other(e),
+    }
+}
+
+/// `conninfo` through `Client::connect`, as the library's users connect.
+fn through_client(conninfo: &str) -> Result<String, String> {
+    let env = Environment::new().with_os_user("postgres");
+    let settings = ConnectSettings::resolve(Some(conninfo), &env).map_err(|e| e.to_string())?;
+    let mut client = sequelae_std::Client::connect(&settings).map_err(|e| e.to_string())?;
+    let results = client
+        .simple_query(ENCRYPTED_SQL)
+        .map_err(|e| e.to_string())?;
+    Ok(results[0].rows[0].get_str(0).unwrap_or_default().to_owned())
+}
+
+/// The servers of the matrix: none of them refuses the clear, so that a fallback shows.
+fn matrix_clusters(pki: &TestPki) -> Vec<(&'static str, Cluster)> {
+    let tls = |which| {
+        let opts = pki.cluster_options(which, &[]).expect("TLS options");
+        Cluster::start(opts).expect("TLS cluster")
+    };
+    vec![
+        (
+            "no TLS",
+            Cluster::start(sequelae_tests::ClusterOptions::default()).expect("cluster"),
+        ),
+        ("trusted CA", tls(ServerCert::Trusted)),
+        ("unknown CA", tls(ServerCert::UnknownCa)),
+        ("wrong host", tls(ServerCert::WrongHost)),
+    ]
+}
+
+const MODES: [&str; 6] = [
+    "disable",
+    "allow",
+    "prefer",
+    "require",
+    "verify-ca",
+    "verify-full",
+];
+
+/// sslmode × server × (the CA given, or a root file that does not exist), through
+/// `Client::connect`, against psql on the same cluster with the same settings.
+#[test]
+fn connect_matrix_agrees_with_psql() {
+    let pki = TestPki::create().expect("certificates");
+    let missing = format!("{}/no-such-root.crt", pki.dir().display());
+    let roots = [pki.ca.cert.to_string(), missing];
+    let clusters = matrix_clusters(&pki);
+    let (mut mismatches, mut table) = (Vec::new(), Vec::new());
+    for (server, cluster) in &clusters {
+        for mode in MODES {
+            for root in &roots {
+                let conninfo = format!(
+                    "host=localhost port={} user=postgres dbname=postgres sslmode={mode} \
+                     sslrootcert={root}",
+                    cluster.port()
+                );
+                let theirs = reached_by_psql(psql(cluster, &conninfo, ENCRYPTED_SQL));
+                let ours = reached_by_sequelae(through_client(&conninfo));
+                table.push(format!("{server:<10} {mode:<11} {root}: {ours:?}"));
+                if ours != theirs || matches!(ours, Reached::Other(_)) {
+                    mismatches.push(format!(
+                        "{server} sslmode={mode} sslrootcert={root}: sequelae {ours:?}, psql {theirs:?}"
+                    ));
+                }
+            }
+        }
+    }
+    println!("{}", table.join("\n"));
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+/// A role that logs in with SCRAM, on a TLS cluster.
+fn scram_conninfo(cluster: &Cluster, pki: &TestPki, extra: &str) -> String {
+    let scram = role(AuthMethod::ScramSha256);
+    format!(
+        "host=localhost port={} user={} password='{}' dbname=postgres sslrootcert={} {extra}",
+        cluster.port(),
+        scram.name,
+        scram.password.replace('\\', "\\\\").replace('\'', "\\'"),
+        pki.ca.cert
+    )
+}
+
+#[test]
+fn channel_binding_required_binds_over_tls_and_is_refused_without() {
+    let pki = TestPki::create().expect("certificates");
+    let cluster = Cluster::start(
+        pki.cluster_options(ServerCert::Trusted, &[])
+            .expect("TLS options"),
+    )
+    .expect("TLS cluster");
+    let bound = scram_conninfo(
+        &cluster,
+        &pki,
+        "sslmode=verify-full channel_binding=require",
+    );
+    assert_eq!(through_client(&bound), Ok("encrypted".to_owned()));
+    assert_eq!(
+        psql(&cluster, &bound, ENCRYPTED_SQL),
+        Ok("encrypted".to_owned())
+    );
+
+    let clear = scram_conninfo(&cluster, &pki, "sslmode=disable channel_binding=require");
+    let ours = through_client(&clear).expect_err("no TLS, no binding");
+    assert!(
+        ours.contains("channel binding is required, but server did not offer an authentication method that supports channel binding"),
+        "{ours}"
+    );
+    let theirs = psql(&cluster, &clear, "SELECT 1").expect_err("psql refuses too");
+    assert!(theirs.contains("channel binding"), "{theirs}");
+}
+
+#[test]
+fn client_certificate_logs_in_through_client_connect() {
+    use sequelae_tests::tls::CLIENT_CERT_USER;
+    let pki = TestPki::create().expect("certificates");
+    let hba = format!("hostssl all {CLIENT_CERT_USER} 127.0.0.1/32 cert");
+    let opts = pki
+        .cluster_options(ServerCert::Trusted, &[TLS_ONLY[0], &hba])
+        .expect("options");
+    let cluster = Cluster::start(opts).expect("TLS cluster");
+    cluster
+        .psql("postgres", &format!("CREATE ROLE {CLIENT_CERT_USER} LOGIN"))
+        .expect("role");
+    let base = format!(
+        "host=localhost port={} user={CLIENT_CERT_USER} dbname=postgres sslmode=verify-full \
+         sslrootcert={}",
+        cluster.port(),
+        pki.ca.cert
+    );
+    let with_cert = format!(
+        "{base} sslcert={} sslkey={}",
+        pki.client.cert, pki.client.key
+    );
+    assert_eq!(through_client(&with_cert), Ok("encrypted".to_owned()));
+    let without = format!(
+        "{base} sslcert={0}/none.crt sslkey={0}/none.key",
+        pki.dir().display()
+    );
+    let err = through_client(&without).expect_err("the cert method needs a certificate");
+    assert!(err.contains(CLIENT_CERT_USER), "{err}");
+}

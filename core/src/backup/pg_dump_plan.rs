@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use super::catalog::Selection;
 use super::options::{BackupOptions, Compression, PasswordChannel};
 use crate::config::{ConnectSettings, Endpoint, Environment, Password};
+use crate::tls::SslNegotiation;
 
 /// libpq variables that choose the server, the user or the credentials.
 /// All are removed from pg_dump's environment, then those sequelae
@@ -37,6 +38,9 @@ const CONNECTION_VARS: &[&str] = &[
     "PGSSLCERT",
     "PGSSLKEY",
     "PGSSLROOTCERT",
+    "PGSSLSNI",
+    "PGSSLNEGOTIATION",
+    "PGCHANNELBINDING",
     "PGCONNECT_TIMEOUT",
     "PGTARGETSESSIONATTRS",
     "PGLOADBALANCEHOSTS",
@@ -175,8 +179,25 @@ impl PgDumpPlan {
             ("PGUSER".into(), settings.user.clone()),
             ("PGDATABASE".into(), settings.database.clone()),
             ("PGSSLMODE".into(), settings.ssl_mode.to_string()),
+            (
+                "PGSSLSNI".into(),
+                if settings.tls.sni { "1" } else { "0" }.into(),
+            ),
+            (
+                "PGCHANNELBINDING".into(),
+                settings.tls.channel_binding.as_str().into(),
+            ),
         ];
+        // libpq before 17 does not know sslnegotiation: only the
+        // non-default value is passed, for a pg_dump that can honour it.
+        if settings.tls.negotiation != SslNegotiation::Postgres {
+            env_set.push((
+                "PGSSLNEGOTIATION".into(),
+                settings.tls.negotiation.as_str().into(),
+            ));
+        }
         let optional = [
+            ("PGHOSTADDR", &endpoint.hostaddr),
             ("PGSSLROOTCERT", &settings.ssl_root_cert),
             ("PGSSLCERT", &settings.ssl_cert),
             ("PGSSLKEY", &settings.ssl_key),
@@ -417,6 +438,10 @@ mod tests {
         assert_eq!(set(&plan, "PGSSLMODE"), Some("prefer"));
         assert_eq!(set(&plan, "PGSSLROOTCERT"), Some("/etc/ca.pem"));
         assert_eq!(set(&plan, "PGCONNECT_TIMEOUT"), Some("7"));
+        assert_eq!(set(&plan, "PGSSLSNI"), Some("1"));
+        assert_eq!(set(&plan, "PGCHANNELBINDING"), Some("prefer"));
+        assert_eq!(set(&plan, "PGSSLNEGOTIATION"), None);
+        assert_eq!(set(&plan, "PGHOSTADDR"), None);
         assert_eq!(set(&plan, "LC_MESSAGES"), Some("C"));
         assert_eq!(set(&plan, "PGPASSWORD"), None);
         assert_eq!(
@@ -430,6 +455,42 @@ mod tests {
         assert!(!args(&plan).concat().contains("sc@ram"));
         assert!(!format!("{plan:?}").contains("sc@ram"));
         assert_eq!(plan.secrets(), vec![SECRET.to_string()]);
+    }
+
+    #[test]
+    fn tls_settings_and_hostaddr_reach_pg_dump() {
+        let env = Environment::new().with_os_user("nobody");
+        let s = ConnectSettings::parse(
+            "host=db.example hostaddr=10.0.0.9 user=alice sslmode=verify-full \
+             sslrootcert=/ca.pem sslcert=/c.crt sslkey=/c.key sslsni=0 \
+             sslnegotiation=direct channel_binding=require",
+            &env,
+        )
+        .expect("settings");
+        let (plan, _) = PgDumpPlan::build(PgDumpInputs {
+            program: Path::new("/usr/bin/pg_dump"),
+            options: &BackupOptions::default(),
+            selection: &Selection::default(),
+            settings: &s,
+            endpoint: &s.endpoints[0],
+            output: None,
+            env: &env,
+            pid: 77,
+            passfile_attempt: 1,
+        });
+        for (var, value) in [
+            ("PGHOST", "db.example"),
+            ("PGHOSTADDR", "10.0.0.9"),
+            ("PGSSLMODE", "verify-full"),
+            ("PGSSLROOTCERT", "/ca.pem"),
+            ("PGSSLCERT", "/c.crt"),
+            ("PGSSLKEY", "/c.key"),
+            ("PGSSLSNI", "0"),
+            ("PGSSLNEGOTIATION", "direct"),
+            ("PGCHANNELBINDING", "require"),
+        ] {
+            assert_eq!(set(&plan, var), Some(value), "{var}");
+        }
     }
 
     #[test]

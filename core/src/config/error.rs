@@ -434,6 +434,18 @@ pub enum ConfigError {
         /// Where it came from.
         origin: Origin,
     },
+    /// sslnegotiation or channel_binding spelled in a way libpq rejects.
+    #[error("{source} (from {origin})")]
+    InvalidTlsSetting {
+        /// What is wrong with the value.
+        source: crate::tls::TlsSettingError,
+        /// Where it came from.
+        origin: Origin,
+    },
+    /// TLS settings that cannot work together against any server
+    /// (sslnegotiation=direct with a mode that may go in the clear).
+    #[error("{0}")]
+    Tls(crate::tls::TlsError),
     /// A `?` parameter without `=`.
     #[error(
         "missing \"=\" in {} in connection URI ({origin}): write ?key=value&key=value",

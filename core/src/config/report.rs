@@ -31,14 +31,18 @@ pub struct ConnectionReport {
     pub dbname: String,
     /// The sslmode in force.
     pub sslmode: String,
+    /// The TLS settings besides sslmode, by libpq key, with their values
+    /// (an empty value: not set): sslrootcert, sslcert, sslkey, sslsni,
+    /// sslnegotiation, channel_binding.
+    pub tls: Vec<(&'static str, String)>,
     /// Which kind of server the session must reach.
     pub target_session_attrs: String,
     /// Whether a password will be offered (from the settings, or the
     /// password file for at least one host).
     pub password_set: bool,
     /// Where each value came from, by libpq key, in a fixed order: host,
-    /// hostaddr, port, user, dbname, sslmode, target_session_attrs,
-    /// password.
+    /// hostaddr, port, user, dbname, sslmode, the keys of
+    /// [`tls`](Self::tls), target_session_attrs, password.
     pub sources: Vec<(&'static str, String)>,
 }
 
@@ -72,6 +76,12 @@ impl ConnectionReport {
             ("user", user_label(settings, label("user"))),
             ("dbname", dbname_label(settings, label("dbname"))),
             ("sslmode", label("sslmode")),
+            ("sslrootcert", label("sslrootcert")),
+            ("sslcert", label("sslcert")),
+            ("sslkey", label("sslkey")),
+            ("sslsni", label("sslsni")),
+            ("sslnegotiation", label("sslnegotiation")),
+            ("channel_binding", label("channel_binding")),
             ("target_session_attrs", label("target_session_attrs")),
             ("password", password_source),
         ];
@@ -80,6 +90,7 @@ impl ConnectionReport {
             user: settings.user.clone(),
             dbname: settings.database.clone(),
             sslmode: settings.ssl_mode.to_string(),
+            tls: tls_values(settings),
             target_session_attrs: settings.target_session_attrs.to_string(),
             password_set: settings.password.is_some() || from_file,
             sources,
@@ -93,6 +104,19 @@ impl ConnectionReport {
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v.as_str())
     }
+}
+
+fn tls_values(settings: &ConnectSettings) -> Vec<(&'static str, String)> {
+    let file = |v: &Option<String>| v.clone().unwrap_or_default();
+    let tls = &settings.tls;
+    vec![
+        ("sslrootcert", file(&settings.ssl_root_cert)),
+        ("sslcert", file(&settings.ssl_cert)),
+        ("sslkey", file(&settings.ssl_key)),
+        ("sslsni", if tls.sni { "1" } else { "0" }.to_string()),
+        ("sslnegotiation", tls.negotiation.as_str().to_string()),
+        ("channel_binding", tls.channel_binding.as_str().to_string()),
+    ]
 }
 
 fn host_report(endpoint: &Endpoint) -> HostReport {
@@ -182,5 +206,43 @@ mod tests {
         let report = ConnectionReport::new(&settings, None, None);
         assert!(!report.password_set);
         assert_eq!(report.source("password"), Some("none"));
+    }
+
+    #[test]
+    fn reports_the_tls_settings_and_their_sources() {
+        let env = Environment::new()
+            .with_os_user("osuser")
+            .with_var("PGSSLROOTCERT", "/ca.pem")
+            .with_var("PGSSLSNI", "0")
+            .with_var("PGCHANNELBINDING", "require")
+            .with_var("PGSSLNEGOTIATION", "direct")
+            .with_var("PGSSLCERT", "/c.crt")
+            .with_var("PGSSLKEY", "/c.key");
+        let settings = ConnectSettings::resolve(Some("host=db.example sslmode=verify-full"), &env)
+            .expect("valid");
+        let report = ConnectionReport::new(&settings, None, None);
+        let expected: Vec<(&str, String)> = [
+            ("sslrootcert", "/ca.pem"),
+            ("sslcert", "/c.crt"),
+            ("sslkey", "/c.key"),
+            ("sslsni", "0"),
+            ("sslnegotiation", "direct"),
+            ("channel_binding", "require"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect();
+        assert_eq!(report.tls, expected);
+        for (key, var) in [
+            ("sslrootcert", "PGSSLROOTCERT"),
+            ("sslcert", "PGSSLCERT"),
+            ("sslkey", "PGSSLKEY"),
+            ("sslsni", "PGSSLSNI"),
+            ("sslnegotiation", "PGSSLNEGOTIATION"),
+            ("channel_binding", "PGCHANNELBINDING"),
+        ] {
+            assert_eq!(report.source(key), Some(var), "{key}");
+        }
+        assert_eq!(report.source("sslmode"), Some("flag --database-url"));
     }
 }

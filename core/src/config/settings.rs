@@ -27,6 +27,7 @@ use super::service;
 use super::ssl_mode::SslMode;
 use super::target::TargetSessionAttrs;
 use super::uri;
+use crate::tls::{TlsSettingError, TlsSettings};
 
 /// Fully resolved settings: everything a runtime needs to open a session,
 /// with every libpq rule already applied so that runtimes cannot disagree.
@@ -59,6 +60,12 @@ pub struct ConnectSettings {
     pub ssl_cert: Option<String>,
     /// Client private key file.
     pub ssl_key: Option<String>,
+    /// `sslnegotiation`, `sslsni` and `channel_binding`.
+    pub tls: TlsSettings,
+    /// The home directory, where libpq looks for `~/.postgresql/root.crt`
+    /// and the default client certificate; found when the settings were
+    /// resolved, so that connecting reads no environment.
+    pub home: Option<String>,
     /// The password file named by `passfile=` or `PGPASSFILE`; `None`
     /// means the default, [`default_passfile`](Self::default_passfile).
     pub passfile: Option<String>,
@@ -370,13 +377,6 @@ impl<'a> Sources<'a> {
         };
         let sslmode_found = self.pick("sslmode", "PGSSLMODE");
         note("sslmode", sslmode_found.as_ref());
-        if self.service_file.is_some() {
-            origins.insert(
-                "service",
-                self.pick_plain("service", "PGSERVICE")
-                    .map_or(Origin::Default, |(_, o)| o),
-            );
-        }
         let password = password_found.map(|(p, _)| Password::new(p));
         let application_name = self
             .pick("application_name", "PGAPPNAME")
@@ -389,6 +389,42 @@ impl<'a> Sources<'a> {
         let text = |key, var| self.pick(key, var).map(|(v, _)| v);
         let ssl_root_cert = text("sslrootcert", "PGSSLROOTCERT");
         let ssl_mode = self.ssl_mode(ssl_root_cert.as_deref())?;
+        for (key, var) in [
+            ("sslrootcert", "PGSSLROOTCERT"),
+            ("sslcert", "PGSSLCERT"),
+            ("sslkey", "PGSSLKEY"),
+        ] {
+            note(key, self.pick(key, var).as_ref());
+        }
+        let negotiation = self.pick("sslnegotiation", "PGSSLNEGOTIATION");
+        let sni = self.pick("sslsni", "PGSSLSNI");
+        let binding = self.pick("channel_binding", "PGCHANNELBINDING");
+        note("sslnegotiation", negotiation.as_ref());
+        note("sslsni", sni.as_ref());
+        note("channel_binding", binding.as_ref());
+        if self.service_file.is_some() {
+            origins.insert(
+                "service",
+                self.pick_plain("service", "PGSERVICE")
+                    .map_or(Origin::Default, |(_, o)| o),
+            );
+        }
+        let value = |found: &Option<(String, Origin)>| found.as_ref().map(|(v, _)| v.clone());
+        let tls = TlsSettings::parse(
+            value(&negotiation).as_deref(),
+            value(&sni).as_deref(),
+            value(&binding).as_deref(),
+        )
+        .map_err(|source| {
+            let origin = match source {
+                TlsSettingError::Negotiation(_) => &negotiation,
+                TlsSettingError::ChannelBinding(_) => &binding,
+            };
+            ConfigError::InvalidTlsSetting {
+                source,
+                origin: origin.as_ref().map_or(Origin::Default, |(_, o)| *o),
+            }
+        })?;
         Ok(ConnectSettings {
             endpoints,
             user,
@@ -401,6 +437,8 @@ impl<'a> Sources<'a> {
             ssl_root_cert,
             ssl_cert: text("sslcert", "PGSSLCERT"),
             ssl_key: text("sslkey", "PGSSLKEY"),
+            tls,
+            home: self.env.and_then(|env| env.var("HOME")).map(str::to_string),
             passfile: text("passfile", "PGPASSFILE"),
             default_passfile,
             target_session_attrs,

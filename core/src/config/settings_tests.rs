@@ -775,3 +775,40 @@ fn the_default_password_file_is_found_at_resolution_and_never_shown() {
     let parsed = ConnectSettings::parse("host=h", &home).expect("valid");
     assert_eq!(parsed.password_file(), None);
 }
+
+#[rstest]
+#[case(
+    "host=h sslnegotiation=Direct",
+    "invalid sslnegotiation value \"Direct\": expected postgres or direct (from connection string)"
+)]
+#[case(
+    "host=h channel_binding=required",
+    "invalid channel_binding value \"required\": expected disable, prefer or require (from connection string)"
+)]
+fn tls_settings_are_checked_with_their_origin(#[case] text: &str, #[case] message: &str) {
+    let err = ConnectSettings::resolve(Some(text), &env()).expect_err("refused");
+    assert_eq!(err.to_string(), message);
+}
+
+#[test]
+fn tls_settings_come_from_the_string_then_the_variables() {
+    let env = env()
+        .with_var("PGSSLSNI", "0")
+        .with_var("PGCHANNELBINDING", "disable")
+        .with_var("HOME", "/home/alice");
+    let s = resolve(
+        Some("host=h sslnegotiation=direct channel_binding=require"),
+        &env,
+    );
+    assert_eq!(
+        s.tls,
+        crate::tls::TlsSettings {
+            negotiation: crate::tls::SslNegotiation::Direct,
+            sni: false,
+            channel_binding: crate::tls::ChannelBindingMode::Require,
+        }
+    );
+    assert_eq!(s.origin("sslsni"), Origin::EnvVar("PGSSLSNI"));
+    assert_eq!(s.origin("channel_binding"), Origin::ConnectionString);
+    assert_eq!(s.home.as_deref(), Some("/home/alice"));
+}

@@ -9,7 +9,6 @@
 mod password_file;
 mod plan;
 
+pub use crate::tls::TlsRequirements;
 pub use password_file::{FileStat, PasswordFileLoad, PasswordFileStep};
-pub use plan::{
-    AttemptFailure, ConnectFailed, ConnectPlan, ConnectStep, Connected, Failure, TlsRequirements,
-};
+pub use plan::{AttemptFailure, ConnectFailed, ConnectPlan, ConnectStep, Connected, Failure};

@@ -3,9 +3,10 @@
 use std::time::{Duration, Instant};
 
 use crate::config::{
-    ConfigError, ConnectSettings, Endpoint, PgPass, SessionCheck, SslMode, TargetSessionAttrs,
+    ConfigError, ConnectSettings, Endpoint, PgPass, SessionCheck, TargetSessionAttrs,
 };
-use crate::wire::{self, DataRow, Startup};
+use crate::tls::{self, Attempt, TlsPolicy, TlsRequirements};
+use crate::wire::{self, DataRow, Startup, TlsNegotiation};
 
 use super::password_file::{FileStat, PasswordFileLoad, PasswordFileStep};
 
@@ -28,24 +29,29 @@ pub enum ConnectStep<'a> {
         /// `connect_timeout`, per address.
         timeout: Option<Duration>,
     },
+    /// Examine a certificate or key file the TLS policy names
+    /// ([`crate::tls::FileStat`]); answer with
+    /// [`ConnectPlan::handle_tls_file_stat`].
+    StatTlsFile(&'a str),
     /// Run a [`Connection`](crate::wire::Connection) with this startup over the socket until it is
     /// ready; answer with [`ConnectPlan::handle_started`] or
-    /// [`ConnectPlan::handle_failure`]. If the connection asks for TLS
-    /// ([`Event::StartTls`](crate::wire::Event::StartTls)), call
-    /// [`ConnectPlan::handle_tls_offered`] and do the step that follows.
+    /// [`ConnectPlan::handle_failure`]. When the connection asks for TLS
+    /// ([`Event::StartTls`](crate::wire::Event::StartTls): the server said
+    /// `S`, or at once for direct TLS), run the handshake `tls` describes
+    /// and call `Connection::tls_established`; a failed handshake is this
+    /// attempt's failure.
     Start {
-        /// What the session starts with (the password for this host).
+        /// What the session starts with (the password for this host, and
+        /// whether to ask for TLS).
         startup: &'a Startup,
         /// The host the socket leads to.
         endpoint: &'a Endpoint,
+        /// The handshake to run if TLS starts; `None` when this attempt
+        /// never asks for TLS. An error (a missing root file...) is this
+        /// attempt's failure once the server agrees to TLS: as in libpq,
+        /// a server without TLS is reported as such first.
+        tls: Option<&'a Result<TlsRequirements, tls::TlsError>>,
     },
-    /// The server agreed to TLS: run the handshake on this socket with
-    /// these requirements, then `Connection::tls_established`, and go on
-    /// with the startup of [`ConnectStep::Start`], reporting its end with
-    /// [`ConnectPlan::handle_started`] or [`ConnectPlan::handle_failure`].
-    /// (No runtime does TLS yet: the plan only asks for it when built with
-    /// `runtime_has_tls`.)
-    StartTls(TlsRequirements),
     /// Run this query on the new session and answer with its first row
     /// ([`ConnectPlan::handle_check_answer`]), or
     /// [`ConnectPlan::handle_failure`].
@@ -55,20 +61,6 @@ pub enum ConnectStep<'a> {
     Close,
     /// Nothing left: [`ConnectPlan::finish`] says how it ended.
     Finished,
-}
-
-/// What a TLS handshake must establish; the runtime performs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsRequirements {
-    /// The sslmode in force: how much to verify.
-    pub ssl_mode: SslMode,
-    /// The host name to present (SNI) and to verify the certificate
-    /// against.
-    pub server_name: String,
-    /// CA certificates to trust (`sslrootcert`).
-    pub root_cert: Option<String>,
-    /// Client certificate and key files.
-    pub client_cert: Option<(String, String)>,
 }
 
 /// Why one attempt failed. `E` is the runtime's own error (a socket that
@@ -93,10 +85,13 @@ impl<E> Failure<E> {
     /// failure that every host would repeat, because it comes from the
     /// settings, stops the search.
     pub fn moves_on(&self) -> bool {
-        !matches!(
-            self,
-            Failure::Startup(wire::Error::NulInParameters | wire::Error::TlsUnavailable { .. })
-        )
+        match self {
+            Failure::Startup(wire::Error::NulInParameters | wire::Error::TlsUnavailable { .. }) => {
+                false
+            }
+            Failure::Startup(wire::Error::Tls(e)) => !e.is_setting(),
+            _ => true,
+        }
     }
 }
 
@@ -131,9 +126,12 @@ pub struct Connected {
 #[derive(Debug)]
 enum Stage {
     PasswordFile,
+    TlsFiles,
     Open,
-    Start(Box<Startup>),
-    Tls,
+    Start(
+        Box<Startup>,
+        Option<Box<Result<TlsRequirements, tls::TlsError>>>,
+    ),
     Check(&'static str),
     Close,
     Connected,
@@ -160,16 +158,25 @@ enum Stage {
 /// assert!(matches!(plan.next_step(), ConnectStep::Start { .. }));
 /// ```
 ///
-/// The order: the password file (when no password is configured), then
-/// for each pass of `target_session_attrs` (two for prefer-standby: a
-/// standby anywhere, then any server) each host of the list in order:
-/// open, start (with the password for that host: the configured one, else
-/// its `.pgpass` line), check the kind of session (from the parameters the
-/// server reported, or by a query on older servers), keep it or close it.
+/// The order: the password file (when no password is configured), the
+/// certificate and key files the TLS policy names (when TLS may be used),
+/// then for each pass of `target_session_attrs` (two for prefer-standby: a
+/// standby anywhere, then any server) each host of the list in order, and
+/// for each host the attempts its sslmode allows ([`TlsPolicy::attempts`]:
+/// prefer tries TLS then the clear, allow the reverse, a Unix socket only
+/// the clear): open, start (with the password for that host: the
+/// configured one, else its `.pgpass` line), check the kind of session
+/// (from the parameters the server reported, or by a query on older
+/// servers), keep it or close it.
 #[derive(Debug)]
 pub struct ConnectPlan<E> {
     settings: ConnectSettings,
     runtime_has_tls: bool,
+    policy: TlsPolicy,
+    /// The files the policy names, and what the runtime found there.
+    tls_files: Vec<(String, Option<tls::FileStat>)>,
+    /// Index into the policy's attempts for the current host.
+    attempt: usize,
     password_file: PasswordFileLoad,
     pgpass: Option<PgPass>,
     warnings: Vec<String>,
@@ -194,6 +201,22 @@ impl<E> ConnectPlan<E> {
         runtime_has_tls: bool,
     ) -> Result<ConnectPlan<E>, ConfigError> {
         settings.check_runtime(runtime_has_tls)?;
+        let policy = TlsPolicy::new(settings, settings.tls, settings.home.as_deref())
+            .map_err(ConfigError::Tls)?;
+        let uses_tls = runtime_has_tls
+            && settings
+                .endpoints
+                .iter()
+                .any(|e| policy.attempts(e).iter().any(|a| *a != Attempt::Clear));
+        let tls_files = if uses_tls {
+            policy
+                .files_to_examine()
+                .into_iter()
+                .map(|f| (f, None))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let path = settings
             .password
             .is_none()
@@ -202,6 +225,9 @@ impl<E> ConnectPlan<E> {
         let mut plan = ConnectPlan {
             settings: settings.clone(),
             runtime_has_tls,
+            policy,
+            tls_files,
+            attempt: 0,
             password_file: PasswordFileLoad::new(path),
             pgpass: None,
             warnings: Vec::new(),
@@ -229,11 +255,18 @@ impl<E> ConnectPlan<E> {
                 },
                 None => ConnectStep::Finished,
             },
-            Stage::Start(startup) => match self.endpoint() {
-                Some(endpoint) => ConnectStep::Start { startup, endpoint },
+            Stage::TlsFiles => match self.tls_files.iter().find(|(_, stat)| stat.is_none()) {
+                Some((path, _)) => ConnectStep::StatTlsFile(path),
                 None => ConnectStep::Finished,
             },
-            Stage::Tls => ConnectStep::StartTls(self.tls_requirements()),
+            Stage::Start(startup, tls) => match self.endpoint() {
+                Some(endpoint) => ConnectStep::Start {
+                    startup,
+                    endpoint,
+                    tls: tls.as_deref(),
+                },
+                None => ConnectStep::Finished,
+            },
             Stage::Check(sql) => ConnectStep::Check(sql),
             Stage::Close => ConnectStep::Close,
             Stage::Connected | Stage::Finished => ConnectStep::Finished,
@@ -254,31 +287,50 @@ impl<E> ConnectPlan<E> {
         self.after_password_file();
     }
 
+    /// What the runtime found at the file of [`ConnectStep::StatTlsFile`].
+    pub fn handle_tls_file_stat(&mut self, stat: tls::FileStat) {
+        if let Some(slot) = self.tls_files.iter_mut().find(|(_, s)| s.is_none()) {
+            slot.1 = Some(stat);
+        }
+        if self.tls_files.iter().all(|(_, s)| s.is_some()) {
+            self.stage = Stage::Open;
+        }
+    }
+
     /// The socket of [`ConnectStep::Open`] is open; `started` is when the
     /// runtime began opening it (connect_timeout counts from there).
     pub fn handle_opened(&mut self, started: Instant) {
         let Some(endpoint) = self.endpoint() else {
             return;
         };
+        let attempt = self.current_attempt(endpoint);
+        let tls = match attempt {
+            Attempt::Clear => None,
+            Attempt::SslRequest | Attempt::DirectTls => {
+                let stat = |path: &str| {
+                    self.tls_files
+                        .iter()
+                        .find(|(p, _)| p == path)
+                        .and_then(|(_, s)| s.clone())
+                        .unwrap_or(tls::FileStat::Missing)
+                };
+                Some(Box::new(self.policy.requirements(endpoint, &stat)))
+            }
+        };
         match Startup::from_settings(&self.settings, self.runtime_has_tls, started) {
             Ok(mut startup) => {
                 startup.password = self.settings.password_for(endpoint, self.pgpass.as_ref());
-                self.stage = Stage::Start(Box::new(startup));
+                startup.tls = match attempt {
+                    Attempt::Clear => TlsNegotiation::Disabled,
+                    Attempt::DirectTls => TlsNegotiation::Direct,
+                    Attempt::SslRequest if self.policy.on_refused().is_ok() => {
+                        TlsNegotiation::Optional
+                    }
+                    Attempt::SslRequest => TlsNegotiation::Required,
+                };
+                self.stage = Stage::Start(Box::new(startup), tls);
             }
             Err(e) => self.handle_failure(Failure::Startup(e)),
-        }
-    }
-
-    /// The server agreed to TLS during [`ConnectStep::Start`]: the next
-    /// step is the handshake, or, for a runtime without TLS, this attempt
-    /// fails.
-    pub fn handle_tls_offered(&mut self) {
-        if self.runtime_has_tls {
-            self.stage = Stage::Tls;
-        } else {
-            self.handle_failure(Failure::Startup(wire::Error::TlsUnavailable {
-                mode: self.settings.ssl_mode.to_string(),
-            }));
         }
     }
 
@@ -312,8 +364,17 @@ impl<E> ConnectPlan<E> {
             return;
         };
         let moves_on = failure.moves_on();
+        // A socket that would not open fails the host; anything later
+        // (a handshake, the server's refusal) leaves the host's other
+        // attempts: prefer then goes in the clear, allow tries TLS.
+        let next_attempt = self.runtime_has_tls
+            && !matches!(self.stage, Stage::Open)
+            && self.attempt + 1 < self.policy.attempts(&endpoint).len();
         self.failures.push(AttemptFailure { endpoint, failure });
-        if moves_on {
+        if moves_on && next_attempt {
+            self.attempt += 1;
+            self.stage = Stage::Open;
+        } else if moves_on {
             self.next_host();
         } else {
             self.stage = Stage::Finished;
@@ -340,18 +401,18 @@ impl<E> ConnectPlan<E> {
         }
     }
 
-    /// Where the TLS handshake of the current attempt must lead.
-    fn tls_requirements(&self) -> TlsRequirements {
-        let s = &self.settings;
-        TlsRequirements {
-            ssl_mode: s.ssl_mode,
-            server_name: self
-                .endpoint()
-                .map(|e| e.host.as_str().to_string())
-                .unwrap_or_default(),
-            root_cert: s.ssl_root_cert.clone(),
-            client_cert: s.ssl_cert.clone().zip(s.ssl_key.clone()),
+    /// The attempt to make now on `endpoint`. A runtime without TLS only
+    /// ever goes in the clear (its plan refused the modes that need TLS).
+    fn current_attempt(&self, endpoint: &Endpoint) -> Attempt {
+        if !self.runtime_has_tls {
+            return Attempt::Clear;
         }
+        let attempts = self.policy.attempts(endpoint);
+        attempts
+            .get(self.attempt)
+            .or(attempts.last())
+            .copied()
+            .unwrap_or(Attempt::Clear)
     }
 
     fn after_password_file(&mut self) {
@@ -360,7 +421,11 @@ impl<E> ConnectPlan<E> {
             let (file, warnings) = load.finish();
             self.pgpass = file;
             self.warnings.extend(warnings);
-            self.stage = Stage::Open;
+            self.stage = if self.tls_files.is_empty() {
+                Stage::Open
+            } else {
+                Stage::TlsFiles
+            };
         }
     }
 
@@ -404,6 +469,7 @@ impl<E> ConnectPlan<E> {
     /// The next host of this pass, else the first of the next pass, else
     /// the end.
     fn next_host(&mut self) {
+        self.attempt = 0;
         self.host += 1;
         if self.host >= self.settings.endpoints.len() {
             self.host = 0;

@@ -185,6 +185,25 @@ pub enum TlsError {
     MalformedCertificate(String),
 }
 
+impl TlsError {
+    /// Whether the error comes from the settings or the files they name,
+    /// so that every host would fail the same way: trying the next one is
+    /// pointless.
+    pub fn is_setting(&self) -> bool {
+        matches!(
+            self,
+            TlsError::RootCertMissing { .. }
+                | TlsError::NoHomeForRootCert { .. }
+                | TlsError::CertificateFile { .. }
+                | TlsError::KeyMissing { .. }
+                | TlsError::KeyUnreadable { .. }
+                | TlsError::KeyNotRegular { .. }
+                | TlsError::KeyPermissions { .. }
+                | TlsError::DirectNeedsStrongMode { .. }
+        )
+    }
+}
+
 fn others_text(others: usize) -> String {
     match others {
         0 => String::new(),

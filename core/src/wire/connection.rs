@@ -154,6 +154,7 @@ impl Connection {
         let auth = Authenticator::new(
             startup.user.clone(),
             startup.password.as_ref().map(|p| p.expose().to_string()),
+            startup.channel_binding,
         );
         let mut conn = Connection {
             state: State::Authenticating,
@@ -175,11 +176,17 @@ impl Connection {
             abandoned: false,
             answered: false,
         };
-        if conn.startup.tls == TlsNegotiation::Disabled {
-            conn.send_startup();
-        } else {
-            frontend::ssl_request(&mut conn.output);
-            conn.state = State::AwaitingSslResponse;
+        match conn.startup.tls {
+            TlsNegotiation::Disabled => conn.send_startup(),
+            TlsNegotiation::Optional | TlsNegotiation::Required => {
+                frontend::ssl_request(&mut conn.output);
+                conn.state = State::AwaitingSslResponse;
+            }
+            // Direct TLS: the handshake is the first thing on the socket.
+            TlsNegotiation::Direct => {
+                conn.state = State::AwaitingTls;
+                conn.events.push_back(Event::StartTls);
+            }
         }
         conn
     }
@@ -276,12 +283,13 @@ impl Connection {
     /// Call after the runtime finished the TLS handshake that
     /// [`Event::StartTls`] asked for. `channel_binding` is the
     /// tls-server-end-point hash of the server certificate, for
-    /// SCRAM-SHA-256-PLUS.
+    /// SCRAM-SHA-256-PLUS (`None` when binding is disabled or impossible
+    /// with this certificate).
     pub fn tls_established(&mut self, channel_binding: Option<Vec<u8>>) -> Result<(), Error> {
         if self.state != State::AwaitingTls {
             return Err(self.invalid("start TLS"));
         }
-        self.auth.0.set_channel_binding(channel_binding);
+        self.auth.0.set_tls(channel_binding);
         self.send_startup();
         Ok(())
     }
@@ -569,12 +577,19 @@ impl Connection {
                 // session is clear text anyway.
                 self.send_startup();
             }
+            // An 'E' is an old server's refusal; anything else (an HTTP
+            // server's 'H') is not PostgreSQL, said as for the startup.
+            b'E' => {
+                self.state = State::Closed;
+                return Err(Error::Malformed(
+                    "server answered SSLRequest with an error; PostgreSQL 7.0 and older are \
+                     not supported"
+                        .to_string(),
+                ));
+            }
             other => {
                 self.state = State::Closed;
-                return Err(Error::Malformed(format!(
-                    "server answered SSLRequest with byte 0x{other:02x}, expected 'S' or 'N'; \
-                     is this a PostgreSQL server (7.0 or older servers are not supported)?"
-                )));
+                return Err(Error::NotPostgres { byte: other });
             }
         }
         Ok(true)
@@ -733,10 +748,16 @@ impl Connection {
                 self.auth.0.sasl_continue(body.data(), &mut self.output)
             }
             Message::AuthenticationSaslFinal(body) => self.auth.0.sasl_final(body.data()),
-            Message::AuthenticationGss | Message::AuthenticationGssContinue(_) => {
-                Err(self.unsupported("GSSAPI"))
-            }
-            Message::AuthenticationSspi => Err(self.unsupported("SSPI")),
+            Message::AuthenticationGss | Message::AuthenticationGssContinue(_) => self
+                .auth
+                .0
+                .other("GSSAPI")
+                .and_then(|()| Err(self.unsupported("GSSAPI"))),
+            Message::AuthenticationSspi => self
+                .auth
+                .0
+                .other("SSPI")
+                .and_then(|()| Err(self.unsupported("SSPI"))),
             Message::AuthenticationKerberosV5 => Err(self.unsupported("Kerberos V5")),
             Message::AuthenticationScmCredential => Err(self.unsupported("SCM credential")),
             Message::ErrorResponse(body) => Err(self.rejected(body)?),

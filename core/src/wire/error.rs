@@ -87,11 +87,15 @@ pub enum Error {
         reason: String,
     },
     /// sslmode requires TLS and the server does not offer it.
-    #[error("server does not support TLS, but sslmode={mode} requires it")]
+    #[error("{}", crate::tls::TlsError::ServerRefused { mode: mode.clone() })]
     TlsRefused {
         /// The sslmode in force.
         mode: String,
     },
+    /// A TLS or channel-binding rule refused the session (see
+    /// [`TlsError`](crate::tls::TlsError)).
+    #[error("{0}")]
+    Tls(#[from] crate::tls::TlsError),
     /// sslmode requires TLS and this runtime cannot do it.
     #[error(
         "sslmode={mode} requires TLS, which this build of sequelae does not support yet; \

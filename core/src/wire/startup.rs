@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::config::{ConnectSettings, SslMode};
+use crate::tls::ChannelBindingMode;
 
 use super::error::Error;
 
@@ -16,6 +17,9 @@ pub enum TlsNegotiation {
     Optional,
     /// Send SSLRequest; fail if the server says no.
     Required,
+    /// Start the TLS handshake at once, without SSLRequest
+    /// (`sslnegotiation=direct`).
+    Direct,
 }
 
 impl TlsNegotiation {
@@ -74,6 +78,8 @@ pub struct Startup {
     pub tls: TlsNegotiation,
     /// The sslmode the TLS decision came from, for error messages.
     pub ssl_mode: SslMode,
+    /// Whether SCRAM must, may or must not bind to the TLS channel.
+    pub channel_binding: ChannelBindingMode,
     /// When to give up waiting for the server to become ready.
     pub deadline: Option<Instant>,
     /// The configured connect_timeout, for the timeout message.
@@ -98,6 +104,7 @@ impl Startup {
             options: settings.options.clone(),
             tls: TlsNegotiation::for_mode(settings.ssl_mode, runtime_has_tls)?,
             ssl_mode: settings.ssl_mode,
+            channel_binding: settings.tls.channel_binding,
             deadline: settings.connect_timeout.map(|t| now + t),
             connect_timeout: settings.connect_timeout,
             limits: Limits::default(),

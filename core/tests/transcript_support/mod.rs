@@ -92,6 +92,7 @@ impl Transcript {
             options: None,
             tls: self.tls,
             ssl_mode: SslMode::Prefer,
+            channel_binding: sequelae_core::tls::ChannelBindingMode::Prefer,
             deadline: None,
             connect_timeout: None,
             limits: Limits::default(),
