@@ -15,7 +15,6 @@ use sequelae_core::wire::{
 
 use crate::cancel::CancelHandle;
 use crate::error::Error;
-use crate::tls::TlsHandshakeError;
 use crate::transport::Transport;
 use sequelae_core::tls::{TlsError, TlsRequirements};
 
@@ -107,25 +106,13 @@ impl Client {
                             return Err(Error::Startup { endpoint, source });
                         }
                     };
+                    // The handshake is bounded by connect_timeout too.
+                    let timeout = read_timeout(&mut client.conn, Instant::now())?;
                     let host = client.endpoint.host.as_str().to_string();
-                    let deadline = client.conn.poll_timeout();
-                    match crate::tls::upgrade(&mut client.transport, req, &host, deadline) {
-                        Ok((binding, timeout)) => {
-                            client.read_timeout = timeout;
-                            client.conn.tls_established(binding)?;
-                        }
-                        Err(TlsHandshakeError::Policy(source)) => {
-                            let source = WireError::Tls(source);
-                            return Err(Error::Startup { endpoint, source });
-                        }
-                        Err(TlsHandshakeError::Handshake(source)) => {
-                            return Err(Error::Connect { endpoint, source });
-                        }
-                        Err(other) => {
-                            let source = io::Error::other(other.to_string());
-                            return Err(Error::Connect { endpoint, source });
-                        }
-                    }
+                    let binding = crate::tls::upgrade(&mut client.transport, req, &host, timeout)
+                        .map_err(|e| e.into_client_error(endpoint.clone()))?;
+                    client.read_timeout = timeout;
+                    client.conn.tls_established(binding)?;
                 }
                 Ok(_) => {}
                 Err(Error::Protocol(source)) => return Err(Error::Startup { endpoint, source }),

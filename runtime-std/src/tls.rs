@@ -99,66 +99,23 @@ pub fn handshake(
     })
 }
 
-/// Stands in for the socket while the handshake owns it; never used for
-/// I/O (a failed handshake ends the attempt, and its socket with it).
-struct Detached;
-
-impl Read for Detached {
-    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-        Err(detached())
-    }
-}
-
-impl Write for Detached {
-    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
-        Err(detached())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Err(detached())
-    }
-}
-
-impl Transport for Detached {
-    fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
-        Err(detached())
-    }
-
-    fn set_nonblocking(&mut self, _: bool) -> io::Result<()> {
-        Err(detached())
-    }
-
-    fn set_write_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
-        Err(detached())
-    }
-}
-
-fn detached() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotConnected,
-        "the TLS handshake failed and took the socket with it",
-    )
-}
-
-/// Replaces `transport` by a TLS session over it, the handshake bounded
-/// by `deadline` (connect_timeout); returns the channel-binding data and
-/// the read timeout left on the socket.
+/// Replaces `transport` by a TLS session over it, each handshake read
+/// bounded by `timeout` (what is left of connect_timeout); returns the
+/// channel-binding data.
 pub(crate) fn upgrade(
     transport: &mut Box<dyn Transport>,
     req: &TlsRequirements,
     host: &str,
-    deadline: Option<std::time::Instant>,
-) -> Result<(Option<Vec<u8>>, Option<Duration>), TlsHandshakeError> {
-    let timeout = deadline.map(|d| {
-        d.saturating_duration_since(std::time::Instant::now())
-            .max(Duration::from_millis(1))
-    });
+    timeout: Option<Duration>,
+) -> Result<Option<Vec<u8>>, TlsHandshakeError> {
     transport
         .set_read_timeout(timeout)
         .map_err(TlsHandshakeError::Handshake)?;
-    let socket = std::mem::replace(transport, Box::new(Detached));
+    // The handshake owns the socket; an empty stand-in holds its place
+    // (a failed handshake ends the attempt, and the client with it).
+    let socket = std::mem::replace(transport, Box::new(io::empty()));
     let stream = handshake(socket, req, host)?;
     let binding = stream.channel_binding().map(<[u8]>::to_vec);
     *transport = Box::new(stream);
-    Ok((binding, timeout))
+    Ok(binding)
 }

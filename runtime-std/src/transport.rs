@@ -68,6 +68,14 @@ impl Transport for UnixStream {
     }
 }
 
+/// Nothing to read or write: the place-holder of a socket that a TLS
+/// handshake took over.
+impl Transport for io::Empty {
+    fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Opens a socket to `endpoint`. For a host name every resolved address is
 /// tried in turn, as libpq does; `timeout` bounds each attempt.
 pub fn open(endpoint: &Endpoint, timeout: Option<Duration>) -> io::Result<Box<dyn Transport>> {

@@ -21,10 +21,12 @@ use rustls::{
 };
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use sequelae_core::client_error::ClientError;
 use sequelae_core::tls::{
     ChannelBindingMode, FileStat, Roots, ServerIdentity, TlsError, TlsRequirements, Verification,
     host_mismatch, tls_server_end_point, unknown_issuer,
 };
+use sequelae_core::wire::Error as WireError;
 
 /// Why the handshake did not give a TLS session.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +51,26 @@ pub enum TlsHandshakeError {
     /// The handshake failed on the wire (server closed, protocol error).
     #[error("TLS handshake failed: {0}")]
     Handshake(io::Error),
+}
+
+impl TlsHandshakeError {
+    /// What a failed handshake is for a caller of a runtime's client:
+    /// the core policy's refusal (unknown issuer, host mismatch, ALPN) is
+    /// a startup failure whose message says what to change; anything else
+    /// is a connection failure.
+    pub fn into_client_error(self, endpoint: String) -> ClientError {
+        match self {
+            TlsHandshakeError::Policy(source) => ClientError::Startup {
+                endpoint,
+                source: WireError::Tls(source),
+            },
+            TlsHandshakeError::Handshake(source) => ClientError::Connect { endpoint, source },
+            other => ClientError::Connect {
+                endpoint,
+                source: io::Error::other(other.to_string()),
+            },
+        }
+    }
 }
 
 /// A client ready to shake hands: the rustls configuration and the name
