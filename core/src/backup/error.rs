@@ -220,6 +220,35 @@ pub enum BackupError {
         /// the native method).
         reasons: Vec<PgDumpProblem>,
     },
+    /// The native method would run with an option it cannot honour yet;
+    /// nothing was done.
+    #[error(
+        "the native backup cannot {what} yet: install pg_dump {server_major} (apt-get install postgresql-client-{server_major}) or {fix}"
+    )]
+    NativeCannot {
+        /// What it cannot do ("filter tables").
+        what: String,
+        /// The other way out ("drop --tables").
+        fix: String,
+        /// The server's major version ("18"), the pg_dump that can.
+        server_major: String,
+    },
+    /// The native dump failed (the server's or the output's words).
+    #[error("the native backup failed: {message}; no backup was kept")]
+    NativeDump {
+        /// What failed and why.
+        message: String,
+    },
+    /// The database holds objects the native method cannot dump yet.
+    #[error(
+        "the native backup cannot dump {} object(s) of this database yet ({}); no backup was kept: install pg_dump {server_major} (apt-get install postgresql-client-{server_major}), or pass --allow-incomplete to take the backup without them", .objects.len(), .objects.join(", ")
+    )]
+    Incomplete {
+        /// Kind and name of each.
+        objects: Vec<String>,
+        /// The server's major version ("18").
+        server_major: String,
+    },
     /// The explicit output appeared while the backup ran.
     #[error(
         "{} was created by someone else while this backup ran; it was left as it is and this backup was discarded: run it again with another --output", .path.display()
@@ -257,6 +286,8 @@ impl BackupError {
             E::Catalog { .. }
             | E::PgDump(_)
             | E::NativeUnavailable { .. }
+            | E::NativeDump { .. }
+            | E::Incomplete { .. }
             | E::OutputTaken { .. }
             | E::Io { .. } => ErrorKind::Dump,
             E::Interrupted | E::InterruptedMidStream => ErrorKind::Interrupted,
@@ -283,7 +314,8 @@ impl BackupError {
             | E::FolderNotDirectory { .. }
             | E::FolderNotWritable { .. }
             | E::UnknownTable { .. }
-            | E::UnknownSchema { .. } => ErrorKind::Usage,
+            | E::UnknownSchema { .. }
+            | E::NativeCannot { .. } => ErrorKind::Usage,
         }
     }
 }

@@ -45,6 +45,7 @@ mod format;
 mod method;
 mod names;
 pub mod native;
+mod native_run;
 mod options;
 pub mod output;
 mod pg_dump_plan;

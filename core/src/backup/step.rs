@@ -124,6 +124,28 @@ pub enum Step {
         /// The backup.
         path: PathBuf,
     },
+    /// Open the native backup's output: `path` (created already, empty),
+    /// or standard output when `None`; gzip at `gzip_level` when given.
+    /// Answer [`BackupDriver::handle_sink`](super::BackupDriver::handle_sink).
+    OpenSink {
+        /// The temporary output, or standard output.
+        path: Option<PathBuf>,
+        /// A gzip level (0 to 9), or plain bytes.
+        gzip_level: Option<u32>,
+    },
+    /// Append to the open output; answer
+    /// [`BackupDriver::handle_sink`](super::BackupDriver::handle_sink).
+    Write(Vec<u8>),
+    /// Run `sql` (a `COPY ... TO STDOUT`) on the session and stream its
+    /// data straight into the open output; answer
+    /// [`BackupDriver::handle_copied`](super::BackupDriver::handle_copied).
+    CopyOut {
+        /// The statement.
+        sql: String,
+    },
+    /// Flush and close the output (the gzip trailer, and fsync for a
+    /// file); answer [`BackupDriver::handle_sink`](super::BackupDriver::handle_sink).
+    CloseSink,
     /// Nothing more: call [`BackupDriver::finish`](super::BackupDriver::finish).
     Done,
 }

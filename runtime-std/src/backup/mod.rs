@@ -18,7 +18,9 @@
 
 mod child;
 mod files;
+mod sink;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -92,9 +94,13 @@ pub fn run(
         pid: std::process::id(),
     });
     let mut session: Option<Client> = None;
+    let mut output: Option<sink::Sink> = None;
     loop {
         if cancel.load(Ordering::SeqCst) {
             driver.cancel();
+        }
+        for event in driver.take_progress() {
+            progress(&event);
         }
         match driver.next_step() {
             Step::ProbeOutput { folder, target } => {
@@ -168,6 +174,49 @@ pub fn run(
                 to_stdout,
                 supervision,
             } => child::run_pg_dump(&plan, to_stdout, supervision, &mut driver, progress, cancel),
+            Step::OpenSink { path, gzip_level } => match sink::open(path.as_deref(), gzip_level) {
+                Ok(opened) => {
+                    output = Some(opened);
+                    driver.handle_sink(Ok(()));
+                }
+                Err(e) => driver.handle_sink(Err(e.to_string())),
+            },
+            Step::Write(bytes) => driver.handle_sink(match &mut output {
+                Some(out) => out.write_all(&bytes).map_err(|e| e.to_string()),
+                None => Err("the output is not open".to_string()),
+            }),
+            Step::CloseSink => {
+                driver.handle_sink(
+                    output
+                        .take()
+                        .map_or(Ok(()), |o| o.close().map_err(|e| e.to_string())),
+                );
+            }
+            Step::CopyOut { sql } => {
+                let (Some(mut client), Some(mut out)) = (session.take(), output.take()) else {
+                    driver.handle_copied(Err("no session or output for COPY".to_string()));
+                    continue;
+                };
+                let stop = client.cancel_handle();
+                match watched(cancel, move || {
+                    let copied = client.copy_out(&sql, &mut out);
+                    (client, out, copied)
+                }) {
+                    None => {
+                        // The server stops the COPY; the thread then ends.
+                        let _ = stop.map(|s| s.cancel());
+                        driver.cancel();
+                    }
+                    Some(Err(lost)) => driver.handle_copied(Err(lost)),
+                    Some(Ok((client, out, copied))) => {
+                        session = Some(client);
+                        output = Some(out);
+                        driver.handle_copied(
+                            copied.map(|c| (c.rows, c.bytes)).map_err(|e| e.to_string()),
+                        );
+                    }
+                }
+            }
             Step::Measure { path } => driver.handle_size(files::size_of(&path).ok()),
             Step::Done => break,
         }
