@@ -200,10 +200,10 @@ fn finish(
     for warning in &report.warnings {
         crate::output::note(&format!("sequelae: warning: {warning}"));
     }
-    if report.succeeded() {
-        for reason in &report.fallback_reasons {
-            crate::output::note(&format!("sequelae: pg_dump was not used: {reason}"));
-        }
+    // Said on failure too: the native method's error alone would not
+    // tell why pg_dump was not used.
+    for reason in &report.fallback_reasons {
+        crate::output::note(&format!("sequelae: pg_dump was not used: {reason}"));
     }
     let result = if global.json {
         Some(report.to_json().to_string())

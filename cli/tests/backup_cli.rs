@@ -134,7 +134,7 @@ fn plain_backup_with_a_default_name_in_the_working_directory() {
         run.stdout
     );
     let text = std::fs::read_to_string(dir.path().join(&files[0])).unwrap();
-    assert!(text.contains("COPY public.users (id, name) FROM stdin;"));
+    assert!(text.contains("COPY \"public\".\"users\" (\"id\", \"name\") FROM stdin;"));
 }
 
 #[test]
@@ -236,16 +236,59 @@ fn exit_codes_for_no_server_and_no_pg_dump() {
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert_eq!(run.json()["errorKind"], "connect");
 
-    // pg_dump missing from PATH: auto mode says why and that the native
-    // method is not there yet; exit 1.
+    // pg_dump missing from PATH: auto mode takes the native backup and
+    // says why; --pg-dump fails (exit 1) and leaves nothing.
     let empty = tempfile::tempdir().unwrap();
-    let mut cmd = db.command(&["backup"]);
+    let mut cmd = db.command(&["backup", "--pg-dump"]);
     cmd.current_dir(dir.path()).env("PATH", empty.path());
     let run = Run::from(cmd.output().unwrap());
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("no pg_dump in PATH"), "{}", run.stderr);
+    assert!(names(dir.path()).is_empty());
+
+    let mut cmd = db.command(&["backup", "-o", "app.sql"]);
+    cmd.current_dir(dir.path()).env("PATH", empty.path());
+    let run = Run::from(cmd.output().unwrap());
+    assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stderr.contains("native backup method"),
+        run.stderr
+            .contains("sequelae: pg_dump was not used: pg_dump was not found (no pg_dump in PATH"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("by the native method"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(names(dir.path()), vec!["app.sql"]);
+}
+
+/// `--no-pg-dump --output -` streams plain SQL to standard output, the
+/// result line going to stderr, and makes no file.
+#[test]
+fn native_backup_streams_to_stdout() {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(
+        &db,
+        dir.path(),
+        &["backup", "--no-pg-dump", "--output", "-"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("COPY \"public\".\"users\" (\"id\", \"name\") FROM stdin;"),
+        "{}",
+        &run.stdout[..run.stdout.len().min(2000)]
+    );
+    assert!(run.stdout.contains("\n200\tuser 200\n"), "all rows");
+    assert!(
+        run.stdout.trim_end().ends_with("-- end of dump\n--"),
+        "complete"
+    );
+    assert!(
+        run.stderr.contains("by the native method"),
         "{}",
         run.stderr
     );
