@@ -212,8 +212,8 @@ pub enum BackupError {
     /// `--pg-dump` was given and pg_dump cannot be used or failed.
     #[error("{0}")]
     PgDump(PgDumpProblem),
-    /// The native method was chosen (or is all that is left), and it does
-    /// not exist yet.
+    /// pg_dump failed after it had started writing to standard output:
+    /// the native method cannot take over a stream already begun.
     #[error("{}", native_unavailable(.reasons))]
     NativeUnavailable {
         /// Why pg_dump was not used (empty when `--no-pg-dump` asked for
@@ -416,7 +416,7 @@ fn native_unavailable(reasons: &[PgDumpProblem]) -> String {
     }
     let why: Vec<String> = reasons.iter().map(ToString::to_string).collect();
     format!(
-        "no backup was made: pg_dump was not used because {}; and the native backup method that would replace it is not available yet in this version of sequelae",
+        "no complete backup was made: pg_dump was not used because {}; and the native backup method cannot take over once pg_dump has written to standard output: run again with --no-pg-dump",
         why.join("; then ")
     )
 }
@@ -455,8 +455,8 @@ mod tests {
             }],
         };
         let text = e.to_string();
-        assert!(text.starts_with("no backup was made: pg_dump was not used because pg_dump was not found (no pg_dump in PATH (/usr/bin))"), "{text}");
-        assert!(text.ends_with("native backup method that would replace it is not available yet in this version of sequelae"), "{text}");
+        assert!(text.starts_with("no complete backup was made: pg_dump was not used because pg_dump was not found (no pg_dump in PATH (/usr/bin))"), "{text}");
+        assert!(text.ends_with("run again with --no-pg-dump"), "{text}");
         assert_eq!(e.kind(), ErrorKind::Dump);
         let asked = BackupError::NativeUnavailable { reasons: vec![] };
         assert!(asked.to_string().contains("--no-pg-dump"));

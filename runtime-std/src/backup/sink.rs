@@ -14,7 +14,7 @@ type Out = Box<dyn Write + Send>;
 pub(super) struct Sink(Writer, Option<File>);
 
 enum Writer {
-    Gzip(GzEncoder<Out>),
+    Gzip(Box<GzEncoder<Out>>),
     Plain(Out),
 }
 
@@ -34,7 +34,7 @@ pub(super) fn open(path: Option<&Path>, level: Option<u32>) -> io::Result<Sink> 
     };
     Ok(match level {
         Some(level) => Sink(
-            Writer::Gzip(GzEncoder::new(out, Compression::new(level))),
+            Writer::Gzip(Box::new(GzEncoder::new(out, Compression::new(level)))),
             file,
         ),
         None => Sink(Writer::Plain(out), file),
