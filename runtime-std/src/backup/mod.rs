@@ -20,7 +20,6 @@ mod child;
 mod files;
 mod sink;
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -174,24 +173,12 @@ pub fn run(
                 to_stdout,
                 supervision,
             } => child::run_pg_dump(&plan, to_stdout, supervision, &mut driver, progress, cancel),
-            Step::OpenSink { path, gzip_level } => match sink::open(path.as_deref(), gzip_level) {
-                Ok(opened) => {
-                    output = Some(opened);
-                    driver.handle_sink(Ok(()));
-                }
-                Err(e) => driver.handle_sink(Err(e.to_string())),
-            },
-            Step::Write(bytes) => driver.handle_sink(match &mut output {
-                Some(out) => out.write_all(&bytes).map_err(|e| e.to_string()),
-                None => Err("the output is not open".to_string()),
-            }),
-            Step::CloseSink => {
-                driver.handle_sink(
-                    output
-                        .take()
-                        .map_or(Ok(()), |o| o.close().map_err(|e| e.to_string())),
-                );
+            Step::OpenSink { path, gzip_level } => {
+                driver
+                    .handle_sink(sink::open(path.as_deref(), gzip_level).map(|o| output = Some(o)));
             }
+            Step::Write(bytes) => driver.handle_sink(sink::write(output.as_mut(), &bytes)),
+            Step::CloseSink => driver.handle_sink(output.take().map_or(Ok(()), sink::Sink::close)),
             Step::CopyOut { sql } => {
                 let (Some(mut client), Some(mut out)) = (session.take(), output.take()) else {
                     driver.handle_copied(Err("no session or output for COPY".to_string()));
@@ -199,7 +186,7 @@ pub fn run(
                 };
                 let stop = client.cancel_handle();
                 match watched(cancel, move || {
-                    let copied = client.copy_out(&sql, &mut out);
+                    let copied = client.copy_out(&sql, out.writer());
                     (client, out, copied)
                 }) {
                     None => {

@@ -1,5 +1,6 @@
 //! The native backup's output: a file or standard output, plain or
-//! gzip. What goes in it and when is the driver's.
+//! gzip. What goes in it and when is the driver's; failures are answered
+//! in the system's words.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -20,17 +21,15 @@ enum Writer {
 
 /// Opens `path` (made empty and private by the driver; written over) or
 /// standard output, gzip at `level` when given.
-pub(super) fn open(path: Option<&Path>, level: Option<u32>) -> io::Result<Sink> {
-    let (out, file): (Out, _) = match path {
-        Some(path) => {
-            let file = OpenOptions::new().write(true).truncate(true).open(path)?;
-            let out = BufWriter::with_capacity(1 << 18, file.try_clone()?);
-            (Box::new(out), Some(file))
-        }
-        None => (
-            Box::new(BufWriter::with_capacity(1 << 18, io::stdout())),
-            None,
-        ),
+pub(super) fn open(path: Option<&Path>, level: Option<u32>) -> Result<Sink, String> {
+    let opened = path.map(|p| OpenOptions::new().write(true).truncate(true).open(p));
+    let file = opened.transpose().map_err(|e| e.to_string())?;
+    let out: Out = match &file {
+        Some(file) => Box::new(BufWriter::with_capacity(
+            1 << 18,
+            file.try_clone().map_err(|e| e.to_string())?,
+        )),
+        None => Box::new(BufWriter::with_capacity(1 << 18, io::stdout())),
     };
     Ok(match level {
         Some(level) => Sink(
@@ -41,31 +40,30 @@ pub(super) fn open(path: Option<&Path>, level: Option<u32>) -> io::Result<Sink> 
     })
 }
 
-impl Sink {
-    /// Writes the gzip trailer, flushes, and syncs a file.
-    pub(super) fn close(self) -> io::Result<()> {
-        let mut out = match self.0 {
-            Writer::Gzip(gzip) => gzip.finish()?,
-            Writer::Plain(plain) => plain,
-        };
-        out.flush()?;
-        self.1.as_ref().map_or(Ok(()), File::sync_all)
-    }
+/// Appends `bytes` to the open output.
+pub(super) fn write(sink: Option<&mut Sink>, bytes: &[u8]) -> Result<(), String> {
+    let sink = sink.ok_or("the output is not open")?;
+    sink.writer().write_all(bytes).map_err(|e| e.to_string())
+}
 
-    fn inner(&mut self) -> &mut dyn Write {
+impl Sink {
+    /// Where COPY data goes.
+    pub(super) fn writer(&mut self) -> &mut dyn Write {
         match &mut self.0 {
             Writer::Gzip(gzip) => gzip,
             Writer::Plain(plain) => plain,
         }
     }
-}
 
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner().write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner().flush()
+    /// Writes the gzip trailer, flushes, and syncs a file.
+    pub(super) fn close(self) -> Result<(), String> {
+        let closed = match self.0 {
+            Writer::Gzip(gzip) => gzip.finish(),
+            Writer::Plain(plain) => Ok(plain),
+        };
+        let flushed = closed.and_then(|mut out| out.flush());
+        flushed
+            .and_then(|()| self.1.as_ref().map_or(Ok(()), File::sync_all))
+            .map_err(|e| e.to_string())
     }
 }
