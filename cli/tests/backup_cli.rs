@@ -134,7 +134,7 @@ fn plain_backup_with_a_default_name_in_the_working_directory() {
         run.stdout
     );
     let text = std::fs::read_to_string(dir.path().join(&files[0])).unwrap();
-    assert!(text.contains("COPY \"public\".\"users\" (\"id\", \"name\") FROM stdin;"));
+    assert!(text.contains("COPY public.users (id, name) FROM stdin;"));
 }
 
 #[test]
