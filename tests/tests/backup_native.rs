@@ -255,3 +255,41 @@ fn stopped_mid_backup_leaves_nothing(#[case] interrupt: bool) {
     }
     assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
 }
+
+/// `--schema-only` then `--data-only`, restored one after the other, give
+/// the whole database; `--no-owner` and `--no-privileges` leave owners
+/// and grants out of the file.
+#[test]
+fn schema_only_then_data_only_and_no_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = fixture(15);
+    let take = |name: &str, edit: fn(&mut sequelae_core::backup::BackupOptions)| {
+        let request = native_request(15, source, dir.path(), |o| {
+            o.method = BackupMethod::Native;
+            o.output = Some(name.into());
+            edit(o);
+        });
+        backup_ok(&request).1
+    };
+    let schema = take("schema.sql", |o| o.schema_only = true);
+    let data = take("data.sql", |o| o.data_only = true);
+    let bare = take("bare.sql", |o| {
+        o.no_owner = true;
+        o.no_privileges = true;
+    });
+    let schema_text = std::fs::read_to_string(&schema).unwrap();
+    assert!(!schema_text.contains("FROM stdin;"), "no data");
+    assert!(schema_text.contains("OWNER TO") && schema_text.contains("GRANT "));
+    let data_text = std::fs::read_to_string(&data).unwrap();
+    assert!(data_text.contains("FROM stdin;") && !data_text.contains("CREATE TABLE"));
+    let bare_text = std::fs::read_to_string(&bare).unwrap();
+    assert!(!bare_text.contains("OWNER TO") && !bare_text.contains("GRANT "));
+
+    let cluster = cluster(15);
+    let target = cluster.create_database("native_split");
+    restore(cluster, &target, &schema);
+    restore(cluster, &target, &data);
+    let (a, b) = (schema_of(cluster, source), schema_of(cluster, &target));
+    assert!(a == b, "schemas differ:\n{}", diff(&a, &b));
+    assert_eq!(data_of(cluster, source), data_of(cluster, &target));
+}
