@@ -723,9 +723,12 @@ fn refusals_without_a_useless_force_hint(#[case] args: &[&str], #[case] text: &s
 }
 
 /// `backup -o - | head`: the reader leaves mid-stream; sequelae ends
-/// quietly with 141 (as SIGPIPE would), no panic, no pg_dump complaint.
-#[test]
-fn a_streamed_backup_whose_reader_leaves_ends_quietly() {
+/// quietly with 141 (as SIGPIPE would), no panic, no pg_dump complaint;
+/// by pg_dump and by the native method.
+#[rstest::rstest]
+#[case::pg_dump(false)]
+#[case::native(true)]
+fn a_streamed_backup_whose_reader_leaves_ends_quietly(#[case] native: bool) {
     use std::io::Read;
     let db = Db::new("cli_backup_stream");
     // Well past a pipe's buffer, so that pg_dump is still writing.
@@ -735,7 +738,8 @@ fn a_streamed_backup_whose_reader_leaves_ends_quietly() {
     );
     let dir = tempfile::tempdir().unwrap();
     let pg = pg_dump();
-    let mut cmd = db.command(&["backup", "-o", "-", "--pg-dump-path", &pg]);
+    let method = if native { "--no-pg-dump" } else { "--pg-dump" };
+    let mut cmd = db.command(&["backup", "-o", "-", method, "--pg-dump-path", &pg]);
     cmd.current_dir(dir.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());

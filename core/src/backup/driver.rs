@@ -67,7 +67,7 @@ use super::process::{
 use super::progress::{PgDumpStderr, ProgressEvent};
 use super::publish::Publication;
 use super::report::{BackupReport, MethodUsed};
-use super::step::{FsFailure, PublishEnd, Step};
+use super::step::{FsFailure, OutputFailure, PublishEnd, Step};
 use crate::config::{ConnectSettings, Endpoint, Environment};
 use crate::wire::DataRow;
 
@@ -397,19 +397,23 @@ impl BackupDriver {
     }
 
     /// Answers [`Step::OpenSink`], [`Step::Write`] and [`Step::CloseSink`]:
-    /// `Err` with the system's words.
-    pub fn handle_sink(&mut self, result: Result<(), String>) {
+    /// `Err` with what failed.
+    pub fn handle_sink(&mut self, result: Result<(), OutputFailure>) {
         let doing = match self.stage {
             Stage::OpenSink => "cannot open the output",
             Stage::NativeRun => "cannot write the output",
             Stage::CloseSink => "cannot finish the output",
             _ => return,
         };
-        if let Err(reason) = result {
-            return self.fail(BackupError::Io {
-                context: format!("{doing} {}", self.output_shown()),
-                reason,
-            });
+        match result {
+            Ok(()) => {}
+            Err(OutputFailure::ReaderGone) => return self.fail(BackupError::ReaderGone),
+            Err(OutputFailure::Other(reason)) => {
+                return self.fail(BackupError::Io {
+                    context: format!("{doing} {}", self.output_shown()),
+                    reason,
+                });
+            }
         }
         match self.stage {
             Stage::OpenSink => self.stage = Stage::NativeRun,
@@ -427,8 +431,9 @@ impl BackupDriver {
     }
 
     /// Answers [`Step::CopyOut`]: the rows and bytes copied, or what
-    /// failed (the server's or the output's words).
-    pub fn handle_copied(&mut self, result: Result<(u64, u64), String>) {
+    /// failed (the output's reader gone, or the server's or the output's
+    /// words).
+    pub fn handle_copied(&mut self, result: Result<(u64, u64), OutputFailure>) {
         if self.stage != Stage::NativeRun {
             return;
         }
@@ -437,7 +442,8 @@ impl BackupDriver {
         };
         let outcome = match result {
             Ok((rows, bytes)) => native.copied(rows, bytes),
-            Err(message) => Err(native.failed(&message)),
+            Err(OutputFailure::ReaderGone) => Err(BackupError::ReaderGone),
+            Err(OutputFailure::Other(message)) => Err(native.failed(&message)),
         };
         match outcome {
             Ok(event) => self.events.push(event),

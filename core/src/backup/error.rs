@@ -234,7 +234,7 @@ pub enum BackupError {
         server_major: String,
     },
     /// The native dump failed (the server's or the output's words).
-    #[error("the native backup failed: {message}; no backup was kept")]
+    #[error("{message}; no backup was kept")]
     NativeDump {
         /// What failed and why.
         message: String,

@@ -79,7 +79,7 @@ pub use process::{
 pub use progress::{PgDumpStderr, ProgressEvent};
 pub use redact::{REDACTED, Redactor};
 pub use report::{BackupReport, MethodUsed, human_size};
-pub use step::{FsFailure, PublishEnd, Step};
+pub use step::{FsFailure, OutputFailure, PublishEnd, Step};
 pub use timestamp::utc_stamp;
 pub use version::{Compatibility, PgDumpVersion, ServerVersion};
 

@@ -173,6 +173,26 @@ impl From<std::io::Error> for FsFailure {
     }
 }
 
+/// Why writing the native backup's output failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputFailure {
+    /// Standard output's reader went away (EPIPE).
+    ReaderGone,
+    /// Anything else: the system's (or the server's) words.
+    Other(String),
+}
+
+/// The system's error as the driver reads it: a closed pipe is a reader
+/// that left, anything else is said as it is.
+impl From<std::io::Error> for OutputFailure {
+    fn from(e: std::io::Error) -> OutputFailure {
+        match e.kind() {
+            std::io::ErrorKind::BrokenPipe => OutputFailure::ReaderGone,
+            _ => OutputFailure::Other(e.to_string()),
+        }
+    }
+}
+
 /// How publishing ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PublishEnd {

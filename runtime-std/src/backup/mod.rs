@@ -26,8 +26,10 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::error::Error as ClientError;
 use sequelae_core::backup::{
-    BackupDriver, BackupJob, BackupOptions, BackupReport, FsFailure, ProgressEvent, Step,
+    BackupDriver, BackupJob, BackupOptions, BackupReport, FsFailure, OutputFailure, ProgressEvent,
+    Step,
 };
 use sequelae_core::config::{ConnectSettings, Environment};
 
@@ -181,7 +183,9 @@ pub fn run(
             Step::CloseSink => driver.handle_sink(output.take().map_or(Ok(()), sink::Sink::close)),
             Step::CopyOut { sql } => {
                 let (Some(mut client), Some(mut out)) = (session.take(), output.take()) else {
-                    driver.handle_copied(Err("no session or output for COPY".to_string()));
+                    driver.handle_copied(Err(OutputFailure::Other(
+                        "no session or output for COPY".into(),
+                    )));
                     continue;
                 };
                 let stop = client.cancel_handle();
@@ -194,13 +198,16 @@ pub fn run(
                         let _ = stop.map(|s| s.cancel());
                         driver.cancel();
                     }
-                    Some(Err(lost)) => driver.handle_copied(Err(lost)),
+                    Some(Err(lost)) => driver.handle_copied(Err(OutputFailure::Other(lost))),
                     Some(Ok((client, out, copied))) => {
                         session = Some(client);
                         output = Some(out);
-                        driver.handle_copied(
-                            copied.map(|c| (c.rows, c.bytes)).map_err(|e| e.to_string()),
-                        );
+                        driver.handle_copied(copied.map(|c| (c.rows, c.bytes)).map_err(
+                            |e| match e {
+                                ClientError::Local(e) => OutputFailure::from(e),
+                                e => OutputFailure::Other(e.to_string()),
+                            },
+                        ));
                     }
                 }
             }

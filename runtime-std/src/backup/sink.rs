@@ -8,6 +8,7 @@ use std::path::Path;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use sequelae_core::backup::OutputFailure;
 
 type Out = Box<dyn Write + Send>;
 
@@ -21,14 +22,11 @@ enum Writer {
 
 /// Opens `path` (made empty and private by the driver; written over) or
 /// standard output, gzip at `level` when given.
-pub(super) fn open(path: Option<&Path>, level: Option<u32>) -> Result<Sink, String> {
+pub(super) fn open(path: Option<&Path>, level: Option<u32>) -> Result<Sink, OutputFailure> {
     let opened = path.map(|p| OpenOptions::new().write(true).truncate(true).open(p));
-    let file = opened.transpose().map_err(|e| e.to_string())?;
+    let file = opened.transpose()?;
     let out: Out = match &file {
-        Some(file) => Box::new(BufWriter::with_capacity(
-            1 << 18,
-            file.try_clone().map_err(|e| e.to_string())?,
-        )),
+        Some(file) => Box::new(BufWriter::with_capacity(1 << 18, file.try_clone()?)),
         None => Box::new(BufWriter::with_capacity(1 << 18, io::stdout())),
     };
     Ok(match level {
@@ -41,9 +39,9 @@ pub(super) fn open(path: Option<&Path>, level: Option<u32>) -> Result<Sink, Stri
 }
 
 /// Appends `bytes` to the open output.
-pub(super) fn write(sink: Option<&mut Sink>, bytes: &[u8]) -> Result<(), String> {
-    let sink = sink.ok_or("the output is not open")?;
-    sink.writer().write_all(bytes).map_err(|e| e.to_string())
+pub(super) fn write(sink: Option<&mut Sink>, bytes: &[u8]) -> Result<(), OutputFailure> {
+    let sink = sink.ok_or_else(|| OutputFailure::Other("the output is not open".into()))?;
+    Ok(sink.writer().write_all(bytes)?)
 }
 
 impl Sink {
@@ -56,7 +54,7 @@ impl Sink {
     }
 
     /// Writes the gzip trailer, flushes, and syncs a file.
-    pub(super) fn close(self) -> Result<(), String> {
+    pub(super) fn close(self) -> Result<(), OutputFailure> {
         let closed = match self.0 {
             Writer::Gzip(gzip) => gzip.finish(),
             Writer::Plain(plain) => Ok(plain),
@@ -64,6 +62,6 @@ impl Sink {
         let flushed = closed.and_then(|mut out| out.flush());
         flushed
             .and_then(|()| self.1.as_ref().map_or(Ok(()), File::sync_all))
-            .map_err(|e| e.to_string())
+            .map_err(OutputFailure::from)
     }
 }
