@@ -1,5 +1,4 @@
-//! `sequelae backup`: a backup through pg_dump (or, later, the native
-//! method), written atomically, with progress on stderr and the result on
+//! `sequelae backup`: a backup through pg_dump or the native method, written atomically, with progress on stderr and the result on
 //! stdout (one line, or JSON with `--json`).
 
 mod progress;
@@ -83,6 +82,20 @@ pub(crate) struct BackupArgs {
     #[arg(long, value_name = "PATH")]
     pub(crate) pg_dump_path: Option<String>,
 
+    /// No ALTER ... OWNER TO: restored objects belong to whoever restores.
+    #[arg(long, short = 'O')]
+    pub(crate) no_owner: bool,
+
+    /// No GRANT or REVOKE.
+    #[arg(long, short = 'x')]
+    pub(crate) no_privileges: bool,
+
+    /// Keep a native backup that lacks objects the native method cannot
+    /// dump yet (each is named in the warnings); without it such a backup
+    /// fails before writing.
+    #[arg(long)]
+    pub(crate) allow_incomplete: bool,
+
     /// How the password reaches pg_dump: env (PGPASSWORD) or passfile (a
     /// private file removed afterwards). Never its arguments.
     #[arg(long, value_name = "CHANNEL", default_value = "env", value_parser = parse_channel, hide = true)]
@@ -121,6 +134,9 @@ impl BackupArgs {
             },
             pg_dump_path: self.pg_dump_path,
             password_channel: self.pg_dump_password_via,
+            no_owner: self.no_owner,
+            no_privileges: self.no_privileges,
+            allow_incomplete: self.allow_incomplete,
         }
     }
 }
@@ -184,10 +200,10 @@ fn finish(
     for warning in &report.warnings {
         crate::output::note(&format!("sequelae: warning: {warning}"));
     }
-    if report.succeeded() {
-        for reason in &report.fallback_reasons {
-            crate::output::note(&format!("sequelae: pg_dump was not used: {reason}"));
-        }
+    // Said on failure too: the native method's error alone would not
+    // tell why pg_dump was not used.
+    for reason in &report.fallback_reasons {
+        crate::output::note(&format!("sequelae: pg_dump was not used: {reason}"));
     }
     let result = if global.json {
         Some(report.to_json().to_string())
@@ -310,6 +326,9 @@ mod tests {
             "/opt/pg_dump",
             "--pg-dump-password-via",
             "passfile",
+            "--no-owner",
+            "-x",
+            "--allow-incomplete",
         ])
         .expect("parses");
         assert_eq!(
@@ -328,6 +347,9 @@ mod tests {
                 method: BackupMethod::PgDump,
                 pg_dump_path: Some("/opt/pg_dump".into()),
                 password_channel: PasswordChannel::Passfile,
+                no_owner: true,
+                no_privileges: true,
+                allow_incomplete: true,
             }
         );
     }

@@ -236,16 +236,59 @@ fn exit_codes_for_no_server_and_no_pg_dump() {
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert_eq!(run.json()["errorKind"], "connect");
 
-    // pg_dump missing from PATH: auto mode says why and that the native
-    // method is not there yet; exit 1.
+    // pg_dump missing from PATH: auto mode takes the native backup and
+    // says why; --pg-dump fails (exit 1) and leaves nothing.
     let empty = tempfile::tempdir().unwrap();
-    let mut cmd = db.command(&["backup"]);
+    let mut cmd = db.command(&["backup", "--pg-dump"]);
     cmd.current_dir(dir.path()).env("PATH", empty.path());
     let run = Run::from(cmd.output().unwrap());
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("no pg_dump in PATH"), "{}", run.stderr);
+    assert!(names(dir.path()).is_empty());
+
+    let mut cmd = db.command(&["backup", "-o", "app.sql"]);
+    cmd.current_dir(dir.path()).env("PATH", empty.path());
+    let run = Run::from(cmd.output().unwrap());
+    assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stderr.contains("native backup method"),
+        run.stderr
+            .contains("sequelae: pg_dump was not used: pg_dump was not found (no pg_dump in PATH"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("by the native method"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(names(dir.path()), vec!["app.sql"]);
+}
+
+/// `--no-pg-dump --output -` streams plain SQL to standard output, the
+/// result line going to stderr, and makes no file.
+#[test]
+fn native_backup_streams_to_stdout() {
+    let db = db();
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(
+        &db,
+        dir.path(),
+        &["backup", "--no-pg-dump", "--output", "-"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("COPY \"public\".\"users\" (\"id\", \"name\") FROM stdin;"),
+        "{}",
+        &run.stdout[..run.stdout.len().min(2000)]
+    );
+    assert!(run.stdout.contains("\n200\tuser 200\n"), "all rows");
+    assert!(
+        run.stdout.trim_end().ends_with("-- end of dump\n--"),
+        "complete"
+    );
+    assert!(
+        run.stderr.contains("by the native method"),
         "{}",
         run.stderr
     );
@@ -680,9 +723,12 @@ fn refusals_without_a_useless_force_hint(#[case] args: &[&str], #[case] text: &s
 }
 
 /// `backup -o - | head`: the reader leaves mid-stream; sequelae ends
-/// quietly with 141 (as SIGPIPE would), no panic, no pg_dump complaint.
-#[test]
-fn a_streamed_backup_whose_reader_leaves_ends_quietly() {
+/// quietly with 141 (as SIGPIPE would), no panic, no pg_dump complaint;
+/// by pg_dump and by the native method.
+#[rstest::rstest]
+#[case::pg_dump(false)]
+#[case::native(true)]
+fn a_streamed_backup_whose_reader_leaves_ends_quietly(#[case] native: bool) {
     use std::io::Read;
     let db = Db::new("cli_backup_stream");
     // Well past a pipe's buffer, so that pg_dump is still writing.
@@ -692,7 +738,8 @@ fn a_streamed_backup_whose_reader_leaves_ends_quietly() {
     );
     let dir = tempfile::tempdir().unwrap();
     let pg = pg_dump();
-    let mut cmd = db.command(&["backup", "-o", "-", "--pg-dump-path", &pg]);
+    let method = if native { "--no-pg-dump" } else { "--pg-dump" };
+    let mut cmd = db.command(&["backup", "-o", "-", method, "--pg-dump-path", &pg]);
     cmd.current_dir(dir.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
@@ -749,4 +796,45 @@ fn ctrl_c_while_streaming_says_the_stream_is_incomplete() {
         run.stderr
     );
     assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+}
+
+/// An object the native method cannot dump yet fails the backup before it
+/// writes (exit 1, no file), naming it; `--allow-incomplete` keeps the
+/// backup and names it in a warning.
+#[test]
+fn native_backup_names_what_it_cannot_dump() {
+    let db = db();
+    db.psql("CREATE AGGREGATE public.my_sum(int) (SFUNC = int4pl, STYPE = int);");
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(
+        &db,
+        dir.path(),
+        &["backup", "--no-pg-dump", "-o", "app.sql", "--json"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let error = run.json()["error"].as_str().unwrap().to_string();
+    assert!(error.contains("aggregate public.my_sum"), "{error}");
+    assert!(error.contains("--allow-incomplete"), "{error}");
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+
+    let run = run_in(
+        &db,
+        dir.path(),
+        &[
+            "backup",
+            "--no-pg-dump",
+            "-o",
+            "app.sql",
+            "--allow-incomplete",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "sequelae: warning: not in the backup (the native method cannot dump it yet): aggregate public.my_sum"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(names(dir.path()), vec!["app.sql"]);
 }

@@ -70,6 +70,9 @@ impl ProgressDisplay {
                 }
                 ProgressEvent::TableDone {
                     finished, total, ..
+                }
+                | ProgressEvent::TableCopied {
+                    finished, total, ..
                 } => {
                     bar.set_length(*total as u64);
                     bar.set_position(bar.position().max(*finished as u64));
@@ -86,6 +89,16 @@ impl ProgressDisplay {
                     total,
                 } => crate::output::note(&format!(
                     "sequelae: dumping table {table} ({started}/{total})"
+                )),
+                ProgressEvent::TableCopied {
+                    finished,
+                    total,
+                    rows,
+                    bytes,
+                    ..
+                } => crate::output::note(&format!(
+                    "sequelae: {finished}/{total} tables copied, {rows} rows, {}",
+                    sequelae_core::backup::human_size(*bytes)
                 )),
                 _ => {}
             },

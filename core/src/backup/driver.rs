@@ -38,7 +38,13 @@
 //!
 //! A failure or [`BackupDriver::cancel`] at any point turns the rest into
 //! cleanup: the temporary output and the password file, if they exist.
-//! The native method (the next change) adds its own steps after step 5.
+//!
+//! The native method, after step 5 (checked first for what it cannot do
+//! yet): create the temporary output (not when streaming), connect a
+//! session for the dump, open the output (plain or gzip), pump
+//! [`NativeDump`](super::native::NativeDump) (its queries on that
+//! session, its bytes to the output, its COPYs streamed into the output),
+//! close the output, disconnect, publish and measure as above.
 
 use std::collections::VecDeque;
 use std::mem;
@@ -48,6 +54,7 @@ use std::time::{Duration, SystemTime};
 use super::catalog::{CATALOG_QUERY, Catalog, Selection};
 use super::error::{BackupError, PgDumpProblem};
 use super::method::{MethodChoice, PgDumpLocation, native_unavailable, read_version};
+use super::native_run::{NativeRun, check_native, gzip_level};
 use super::options::BackupOptions;
 use super::output::{
     OutputDecision, OutputProbe, OutputTarget, leftover_removed_warning, stale_leftovers,
@@ -60,7 +67,7 @@ use super::process::{
 use super::progress::{PgDumpStderr, ProgressEvent};
 use super::publish::Publication;
 use super::report::{BackupReport, MethodUsed};
-use super::step::{FsFailure, PublishEnd, Step};
+use super::step::{FsFailure, OutputFailure, PublishEnd, Step};
 use crate::config::{ConnectSettings, Endpoint, Environment};
 use crate::wire::DataRow;
 
@@ -108,6 +115,11 @@ enum Stage {
     CreateTemp,
     Passfile,
     RunPgDump,
+    NativeConnect,
+    OpenSink,
+    NativeRun,
+    CloseSink,
+    NativeDisconnect,
     Publish,
     Measure,
     Done,
@@ -153,6 +165,10 @@ pub struct BackupDriver {
     /// pg_dump was started and its exit has not come.
     running: bool,
     cancelled: bool,
+    /// The native dump, once the method is native.
+    native: Option<NativeRun>,
+    /// Progress not yet taken by the runtime.
+    events: Vec<ProgressEvent>,
 }
 
 impl BackupDriver {
@@ -187,6 +203,8 @@ impl BackupDriver {
             stream_started: false,
             running: false,
             cancelled: false,
+            native: None,
+            events: Vec::new(),
         }
     }
 
@@ -317,6 +335,32 @@ impl BackupDriver {
                         }
                     }
                 }
+                Stage::NativeConnect => {
+                    return Step::Connect {
+                        settings: Box::new(self.job.settings.clone()),
+                    };
+                }
+                Stage::OpenSink => {
+                    self.stream_started = self.streaming;
+                    return Step::OpenSink {
+                        path: self.temp.clone(),
+                        gzip_level: gzip_level(self.job.options.compression),
+                    };
+                }
+                Stage::NativeRun => {
+                    if let Some(step) = self.native_step() {
+                        return step;
+                    }
+                }
+                Stage::CloseSink => return Step::CloseSink,
+                Stage::NativeDisconnect => {
+                    self.stage = if self.streaming {
+                        Stage::Done
+                    } else {
+                        Stage::Publish
+                    };
+                    return Step::Disconnect;
+                }
                 Stage::Measure => {
                     return Step::Measure {
                         path: self.target().path().to_path_buf(),
@@ -344,6 +388,97 @@ impl BackupDriver {
             return;
         }
         self.fail(self.interrupted());
+    }
+
+    /// Progress since the last call (the native method's tables), for the
+    /// runtime to pass on.
+    pub fn take_progress(&mut self) -> Vec<ProgressEvent> {
+        mem::take(&mut self.events)
+    }
+
+    /// Answers [`Step::OpenSink`], [`Step::Write`] and [`Step::CloseSink`]:
+    /// `Err` with what failed.
+    pub fn handle_sink(&mut self, result: Result<(), OutputFailure>) {
+        let doing = match self.stage {
+            Stage::OpenSink => "cannot open the output",
+            Stage::NativeRun => "cannot write the output",
+            Stage::CloseSink => "cannot finish the output",
+            _ => return,
+        };
+        match result {
+            Ok(()) => {}
+            Err(OutputFailure::ReaderGone) => return self.fail(BackupError::ReaderGone),
+            Err(OutputFailure::Other(reason)) => {
+                return self.fail(BackupError::Io {
+                    context: format!("{doing} {}", self.output_shown()),
+                    reason,
+                });
+            }
+        }
+        match self.stage {
+            Stage::OpenSink => self.stage = Stage::NativeRun,
+            Stage::CloseSink => match self.native.take().map(NativeRun::finish) {
+                Some(Ok((warnings, rows))) => {
+                    self.report.warnings.extend(warnings);
+                    self.report.rows = Some(rows);
+                    self.stage = Stage::NativeDisconnect;
+                }
+                Some(Err(e)) => self.fail(e),
+                None => self.fail(out_of_order("the output closed without a dump")),
+            },
+            _ => {}
+        }
+    }
+
+    /// Answers [`Step::CopyOut`]: the rows and bytes copied, or what
+    /// failed (the output's reader gone, or the server's or the output's
+    /// words).
+    pub fn handle_copied(&mut self, result: Result<(u64, u64), OutputFailure>) {
+        if self.stage != Stage::NativeRun {
+            return;
+        }
+        let Some(native) = &mut self.native else {
+            return self.fail(out_of_order("a COPY without a dump"));
+        };
+        let outcome = match result {
+            Ok((rows, bytes)) => native.copied(rows, bytes),
+            Err(OutputFailure::ReaderGone) => Err(BackupError::ReaderGone),
+            Err(OutputFailure::Other(message)) => Err(native.failed(&message)),
+        };
+        match outcome {
+            Ok(event) => self.events.push(event),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// The native dump's next step, or `None` after a stage change.
+    fn native_step(&mut self) -> Option<Step> {
+        let server = self.catalog.as_ref().map(|c| c.server_version)?;
+        let Some(native) = &mut self.native else {
+            self.fail(out_of_order("the native dump without a plan"));
+            return None;
+        };
+        match native.next(server) {
+            Ok((Some(step), event)) => {
+                self.events.extend(event);
+                Some(step)
+            }
+            Ok((None, _)) => {
+                self.stage = Stage::CloseSink;
+                None
+            }
+            Err(e) => {
+                self.fail(e);
+                None
+            }
+        }
+    }
+
+    fn output_shown(&self) -> String {
+        match &self.temp {
+            Some(path) => path.display().to_string(),
+            None => "(standard output)".to_string(),
+        }
     }
 
     /// The report, once [`Step::Done`] came; `duration` is the time from
@@ -442,7 +577,11 @@ impl BackupDriver {
                     self.stage = Stage::Connect;
                 } else {
                     self.temp = Some(path);
-                    self.stage = Stage::Passfile;
+                    self.stage = if self.native.is_some() {
+                        Stage::NativeConnect
+                    } else {
+                        Stage::Passfile
+                    };
                 }
             }
             Err(FsFailure::Exists) => {}
@@ -469,6 +608,10 @@ impl BackupDriver {
     /// Answers [`Step::Connect`]: where the session is, and its warnings
     /// (e.g. about the password file).
     pub fn handle_connected(&mut self, endpoint: Endpoint, warnings: Vec<String>) {
+        if self.stage == Stage::NativeConnect {
+            self.stage = Stage::OpenSink;
+            return;
+        }
         if self.stage != Stage::Connect {
             return;
         }
@@ -480,7 +623,7 @@ impl BackupDriver {
     /// Answers [`Step::Connect`]: no session. `connecting` is false when a
     /// session was opened and failed afterwards.
     pub fn handle_connect_error(&mut self, message: String, connecting: bool) {
-        if self.stage != Stage::Connect {
+        if !matches!(self.stage, Stage::Connect | Stage::NativeConnect) {
             return;
         }
         self.fail(if connecting {
@@ -492,6 +635,12 @@ impl BackupDriver {
 
     /// Answers [`Step::Query`]: the rows of each statement, in order.
     pub fn handle_rows(&mut self, results: &[Vec<DataRow>]) {
+        if self.stage == Stage::NativeRun {
+            if let Some(Err(e)) = self.native.as_mut().map(|n| n.rows(results)) {
+                self.fail(e);
+            }
+            return;
+        }
         if self.stage != Stage::Query {
             return;
         }
@@ -513,6 +662,13 @@ impl BackupDriver {
 
     /// Answers [`Step::Query`]: the query failed.
     pub fn handle_query_error(&mut self, message: String) {
+        if self.stage == Stage::NativeRun {
+            let error = match &mut self.native {
+                Some(native) => native.failed(&message),
+                None => BackupError::NativeDump { message },
+            };
+            return self.fail(error);
+        }
         if self.stage == Stage::Query {
             self.fail(BackupError::Catalog { message });
         }
@@ -647,7 +803,13 @@ impl BackupDriver {
         let error = match MethodChoice::after_failure(self.job.options.method, problem) {
             Ok(reasons) => {
                 self.report.fallback_reasons = reasons.iter().map(ToString::to_string).collect();
-                native_unavailable(reasons)
+                if self.stream_started {
+                    // pg_dump may have written to standard output already.
+                    native_unavailable(reasons)
+                } else {
+                    self.start_native();
+                    return events;
+                }
             }
             Err(e) => e,
         };
@@ -770,9 +932,34 @@ impl BackupDriver {
                 };
             }
             Ok(MethodChoice::Native { reasons }) => {
-                self.report.method = Some(MethodUsed::Native);
                 self.report.fallback_reasons = reasons.iter().map(ToString::to_string).collect();
-                self.fail(native_unavailable(reasons));
+                self.start_native();
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// The native method takes over (chosen, or after pg_dump failed
+    /// before writing): checked for what it cannot do, then its own steps.
+    fn start_native(&mut self) {
+        self.report.method = Some(MethodUsed::Native);
+        let (Some(catalog), Some(selection)) = (&self.catalog, &self.selection) else {
+            return self.fail(out_of_order("the native method without a catalog"));
+        };
+        let server = catalog.server_version;
+        let total = selection.data_tables;
+        let run = check_native(&self.job.options, server)
+            .and_then(|()| NativeRun::new(&self.job.options, server, total));
+        match run {
+            Ok(run) => {
+                self.native = Some(run);
+                // After a failed pg_dump its temporary output is ours
+                // still, and is written over.
+                self.stage = if self.streaming || self.temp.is_some() {
+                    Stage::NativeConnect
+                } else {
+                    Stage::CreateTemp
+                };
             }
             Err(e) => self.fail(e),
         }

@@ -75,7 +75,10 @@ impl World {
             let cancel = self.cancel_at == Some(index);
             let waits = matches!(
                 step,
-                Step::Connect { .. } | Step::Query { .. } | Step::AskVersion { .. }
+                Step::Connect { .. }
+                    | Step::Query { .. }
+                    | Step::AskVersion { .. }
+                    | Step::CopyOut { .. }
             );
             if cancel && waits {
                 driver.cancel();
@@ -107,10 +110,17 @@ impl World {
                     driver.handle_fs(Ok(()));
                 }
                 Step::Connect { .. } => driver.handle_connected(endpoint(), vec![]),
-                Step::Query { sql } => {
-                    assert_eq!(sql, CATALOG_QUERY);
-                    driver.handle_rows(&catalog_rows(self.server));
+                // The native dump's queries find an empty database.
+                Step::Query { sql } if sql != CATALOG_QUERY => driver.handle_rows(&[vec![]]),
+                Step::Query { .. } => driver.handle_rows(&catalog_rows(self.server)),
+                Step::OpenSink { path, .. } => {
+                    if let Some(path) = path {
+                        assert!(self.created.contains(&path), "writes {path:?}");
+                    }
+                    driver.handle_sink(Ok(()));
                 }
+                Step::Write(_) | Step::CloseSink => driver.handle_sink(Ok(())),
+                Step::CopyOut { .. } => driver.handle_copied(Ok((3, 30))),
                 Step::Disconnect => {}
                 Step::InspectProgram { path } => {
                     driver.handle_program(self.programs.get(&path).copied());
@@ -208,6 +218,10 @@ fn describe(step: &Step) -> String {
         Step::Exists { path } => format!("exists {}", path.display()),
         Step::SyncFolder { path } => format!("sync {}", path.display()),
         Step::Measure { path } => format!("measure {}", path.display()),
+        Step::OpenSink { path, gzip_level } => format!("open {path:?} gzip={gzip_level:?}"),
+        Step::Write(_) => "write".into(),
+        Step::CopyOut { .. } => "copy".into(),
+        Step::CloseSink => "close".into(),
         Step::Done => "done".into(),
     }
 }
@@ -359,27 +373,65 @@ fn password_file_is_written_for_pg_dump_and_removed_after() {
 #[case::too_old(|w: &mut World| w.version = "pg_dump (PostgreSQL) 15.4".into(), "pg_dump 15.4 (/usr/bin/pg_dump) cannot dump PostgreSQL 17.2, a newer major version")]
 #[case::not_pg_dump(|w: &mut World| w.version = "hello".into(), "/usr/bin/pg_dump cannot be used as pg_dump")]
 #[case::failed(|w: &mut World| { w.exit = ProcessExit::Code(1); w.stderr = b"pg_dump: error: boom\n"; }, "exit status 1")]
-fn unusable_pg_dump_ends_in_native_unavailable(#[case] edit: fn(&mut World), #[case] reason: &str) {
+fn unusable_pg_dump_falls_back_to_native(#[case] edit: fn(&mut World), #[case] reason: &str) {
     let mut world = World::new();
     edit(&mut world);
-    let (report, _) = world.run(BackupDriver::new(job(|_| {})));
-    let error = report.error.as_ref().expect("no backup");
-    assert!(
-        matches!(error, BackupError::NativeUnavailable { reasons } if reasons.len() == 1),
-        "{error:?}"
-    );
-    let text = error.to_string();
-    assert!(
-        text.starts_with("no backup was made: pg_dump was not used because"),
-        "{text}"
-    );
-    assert!(text.contains(reason), "{text}");
-    assert!(text.contains("not available yet"), "{text}");
+    let (report, _) = world.run(BackupDriver::new(job(plain)));
+    assert!(report.succeeded(), "{report:?}");
+    assert_eq!(report.method, Some(MethodUsed::Native));
     assert_eq!(report.fallback_reasons.len(), 1);
     assert!(report.fallback_reasons[0].contains(reason));
+    assert!(report.to_json()["method"] == "native");
+    // One temporary output, written by the native dump, then published.
+    let opened: Vec<_> = world
+        .log
+        .iter()
+        .filter(|l| l.starts_with("open "))
+        .collect();
+    assert_eq!(opened.len(), 1, "{:?}", world.log);
+    assert!(world.published.is_some());
+    assert_eq!(world.log.last().map(String::as_str), Some("done"));
+}
+
+/// The native method writes plain SQL (the tests' default is custom).
+fn plain(o: &mut BackupOptions) {
+    o.format = BackupFormat::Plain;
+}
+
+/// The native method with an option it cannot honour yet fails before
+/// any output is made, naming both ways out.
+#[rstest]
+#[case::tables(|o: &mut BackupOptions| o.tables = vec!["users".into()], "filter tables yet: install pg_dump 17 (apt-get install postgresql-client-17) or drop --tables")]
+#[case::exclude(|o: &mut BackupOptions| o.exclude_tables = vec!["users".into()], "drop --exclude-tables")]
+#[case::jobs(|o: &mut BackupOptions| { o.format = BackupFormat::Directory; o.jobs = 2; }, "use --format plain")]
+#[case::custom(|o: &mut BackupOptions| o.format = BackupFormat::Custom, "cannot write the custom format yet: install pg_dump 17")]
+fn native_limits_fail_before_any_work(#[case] edit: fn(&mut BackupOptions), #[case] says: &str) {
+    let mut world = World::new();
+    world.programs.clear();
+    let (report, _) = world.run(BackupDriver::new(job(|o| {
+        plain(o);
+        edit(o);
+    })));
+    let text = report.error.as_ref().expect("fails").to_string();
+    assert!(text.contains(says), "{text}");
+    assert!(!world.log.iter().any(|l| l.starts_with("open ")));
+    assert!(world.created.is_empty(), "{:?}", world.created);
+}
+
+/// Cancelled while the native dump writes: the temporary output goes.
+#[test]
+fn native_cancel_removes_the_temporary_output() {
+    let mut world = World::new();
+    world.programs.clear();
+    world.run(BackupDriver::new(job(plain)));
+    let at = world.log.iter().position(|l| l == "write").expect("writes");
+    let mut world = World::new();
+    world.programs.clear();
+    world.cancel_at = Some(at);
+    let (report, _) = world.run(BackupDriver::new(job(plain)));
+    assert_eq!(report.error, Some(BackupError::Interrupted));
     assert!(world.created.is_empty(), "{:?}", world.created);
     assert_eq!(world.published, None);
-    assert_eq!(world.log.last().map(String::as_str), Some("done"));
 }
 
 #[test]
@@ -408,11 +460,11 @@ fn forced_pg_dump_fails_with_its_own_reason() {
 #[test]
 fn native_method_never_looks_for_pg_dump() {
     let mut world = World::new();
-    let (report, _) = world.run(BackupDriver::new(job(|o| o.method = BackupMethod::Native)));
-    assert_eq!(
-        report.error,
-        Some(BackupError::NativeUnavailable { reasons: vec![] })
-    );
+    let (report, _) = world.run(BackupDriver::new(job(|o| {
+        plain(o);
+        o.method = BackupMethod::Native;
+    })));
+    assert!(report.succeeded(), "{report:?}");
     assert_eq!(report.method, Some(MethodUsed::Native));
     assert!(!world.log.iter().any(|l| l.starts_with("inspect")));
 }

@@ -212,13 +212,42 @@ pub enum BackupError {
     /// `--pg-dump` was given and pg_dump cannot be used or failed.
     #[error("{0}")]
     PgDump(PgDumpProblem),
-    /// The native method was chosen (or is all that is left), and it does
-    /// not exist yet.
+    /// pg_dump failed after it had started writing to standard output:
+    /// the native method cannot take over a stream already begun.
     #[error("{}", native_unavailable(.reasons))]
     NativeUnavailable {
         /// Why pg_dump was not used (empty when `--no-pg-dump` asked for
         /// the native method).
         reasons: Vec<PgDumpProblem>,
+    },
+    /// The native method would run with an option it cannot honour yet;
+    /// nothing was done.
+    #[error(
+        "the native backup cannot {what} yet: install pg_dump {server_major} (apt-get install postgresql-client-{server_major}) or {fix}"
+    )]
+    NativeCannot {
+        /// What it cannot do ("filter tables").
+        what: String,
+        /// The other way out ("drop --tables").
+        fix: String,
+        /// The server's major version ("18"), the pg_dump that can.
+        server_major: String,
+    },
+    /// The native dump failed (the server's or the output's words).
+    #[error("{message}; no backup was kept")]
+    NativeDump {
+        /// What failed and why.
+        message: String,
+    },
+    /// The database holds objects the native method cannot dump yet.
+    #[error(
+        "the native backup cannot dump {} object(s) of this database yet ({}); no backup was kept: install pg_dump {server_major} (apt-get install postgresql-client-{server_major}), or pass --allow-incomplete to take the backup without them", .objects.len(), .objects.join(", ")
+    )]
+    Incomplete {
+        /// Kind and name of each.
+        objects: Vec<String>,
+        /// The server's major version ("18").
+        server_major: String,
     },
     /// The explicit output appeared while the backup ran.
     #[error(
@@ -257,6 +286,8 @@ impl BackupError {
             E::Catalog { .. }
             | E::PgDump(_)
             | E::NativeUnavailable { .. }
+            | E::NativeDump { .. }
+            | E::Incomplete { .. }
             | E::OutputTaken { .. }
             | E::Io { .. } => ErrorKind::Dump,
             E::Interrupted | E::InterruptedMidStream => ErrorKind::Interrupted,
@@ -283,7 +314,8 @@ impl BackupError {
             | E::FolderNotDirectory { .. }
             | E::FolderNotWritable { .. }
             | E::UnknownTable { .. }
-            | E::UnknownSchema { .. } => ErrorKind::Usage,
+            | E::UnknownSchema { .. }
+            | E::NativeCannot { .. } => ErrorKind::Usage,
         }
     }
 }
@@ -384,7 +416,7 @@ fn native_unavailable(reasons: &[PgDumpProblem]) -> String {
     }
     let why: Vec<String> = reasons.iter().map(ToString::to_string).collect();
     format!(
-        "no backup was made: pg_dump was not used because {}; and the native backup method that would replace it is not available yet in this version of sequelae",
+        "no complete backup was made: pg_dump was not used because {}; and the native backup method cannot take over once pg_dump has written to standard output: run again with --no-pg-dump",
         why.join("; then ")
     )
 }
@@ -423,8 +455,8 @@ mod tests {
             }],
         };
         let text = e.to_string();
-        assert!(text.starts_with("no backup was made: pg_dump was not used because pg_dump was not found (no pg_dump in PATH (/usr/bin))"), "{text}");
-        assert!(text.ends_with("native backup method that would replace it is not available yet in this version of sequelae"), "{text}");
+        assert!(text.starts_with("no complete backup was made: pg_dump was not used because pg_dump was not found (no pg_dump in PATH (/usr/bin))"), "{text}");
+        assert!(text.ends_with("run again with --no-pg-dump"), "{text}");
         assert_eq!(e.kind(), ErrorKind::Dump);
         let asked = BackupError::NativeUnavailable { reasons: vec![] };
         assert!(asked.to_string().contains("--no-pg-dump"));

@@ -199,9 +199,9 @@ impl MethodChoice {
     }
 }
 
-/// The native method is the subject of a later change; until then
-/// choosing it ends the backup with this error, which says why pg_dump was
-/// not used.
+/// The native method cannot take over (pg_dump failed after it had
+/// started writing to standard output): the error says why pg_dump was not
+/// used.
 pub fn native_unavailable(reasons: Vec<PgDumpProblem>) -> BackupError {
     BackupError::NativeUnavailable { reasons }
 }

@@ -32,11 +32,11 @@
 //!   error into [`ProgressEvent`]s and keeps its warnings and errors,
 //!   redacted and bounded.
 //!
-//! The native method (`Native` in [`MethodChoice`]) is a later change; it
-//! adds its own steps to the driver (a catalog query on a held session,
-//! a COPY streamed into the output, rendered bytes, workers on an exported
-//! snapshot). Until it lands, choosing it ends the backup with
-//! [`BackupError::NativeUnavailable`], which says why pg_dump was not used.
+//! The native method (`Native` in [`MethodChoice`]) adds its own steps to
+//! the driver: a session for [`native::NativeDump`], the output opened
+//! (plain or gzip), rendered bytes written, each COPY streamed into the
+//! output, the output closed. What it cannot do yet (other formats,
+//! filters, `--jobs`) fails before any work, naming both ways out.
 
 mod catalog;
 mod driver;
@@ -45,6 +45,7 @@ mod format;
 mod method;
 mod names;
 pub mod native;
+mod native_run;
 mod options;
 pub mod output;
 mod pg_dump_plan;
@@ -78,7 +79,7 @@ pub use process::{
 pub use progress::{PgDumpStderr, ProgressEvent};
 pub use redact::{REDACTED, Redactor};
 pub use report::{BackupReport, MethodUsed, human_size};
-pub use step::{FsFailure, PublishEnd, Step};
+pub use step::{FsFailure, OutputFailure, PublishEnd, Step};
 pub use timestamp::utc_stamp;
 pub use version::{Compatibility, PgDumpVersion, ServerVersion};
 

@@ -166,6 +166,14 @@ pub struct BackupOptions {
     pub pg_dump_path: Option<String>,
     /// How the password reaches pg_dump.
     pub password_channel: PasswordChannel,
+    /// No `ALTER ... OWNER TO` (`--no-owner`): objects belong to whoever
+    /// restores.
+    pub no_owner: bool,
+    /// No GRANT or REVOKE (`--no-privileges`).
+    pub no_privileges: bool,
+    /// Keep a native backup that lacks objects the native method cannot
+    /// dump yet (`--allow-incomplete`); without it such a backup fails.
+    pub allow_incomplete: bool,
 }
 
 impl Default for BackupOptions {
@@ -184,6 +192,9 @@ impl Default for BackupOptions {
             method: BackupMethod::Auto,
             pg_dump_path: None,
             password_channel: PasswordChannel::Environment,
+            no_owner: false,
+            no_privileges: false,
+            allow_incomplete: false,
         }
     }
 }

@@ -157,6 +157,12 @@ impl PgDumpPlan {
         if options.data_only {
             args.push("--data-only".into());
         }
+        if options.no_owner {
+            args.push("--no-owner".into());
+        }
+        if options.no_privileges {
+            args.push("--no-privileges".into());
+        }
         if !selection.tables.is_empty() || !selection.schemas.is_empty() {
             // The names were resolved, but a table may be dropped before
             // pg_dump looks: then fail rather than dump less than asked.

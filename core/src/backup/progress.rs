@@ -66,6 +66,19 @@ pub enum ProgressEvent {
         /// Tables expected in all.
         total: usize,
     },
+    /// The native method copied a table's rows.
+    TableCopied {
+        /// `schema.name`, quoted as SQL needs.
+        table: String,
+        /// Tables copied so far, this one included.
+        finished: usize,
+        /// Tables expected in all.
+        total: usize,
+        /// Rows copied so far, all tables.
+        rows: u64,
+        /// Bytes of COPY text so far (before compression), all tables.
+        bytes: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

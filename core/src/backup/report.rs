@@ -7,7 +7,7 @@
 //! ```json
 //! {"success": true, "method": "pg_dump", "pgDumpVersion": "15.18",
 //!  "format": "custom", "outputPath": "/srv/db.dump", "size": 1234567,
-//!  "tables": 12, "duration": 2345, "warnings": [], "fallbackReasons": [],
+//!  "tables": 12, "rows": null, "duration": 2345, "warnings": [], "fallbackReasons": [],
 //!  "error": null, "errorKind": null}
 //! ```
 //!
@@ -60,6 +60,8 @@ pub struct BackupReport {
     pub size: Option<u64>,
     /// Tables in the backup.
     pub tables: Option<usize>,
+    /// Rows copied (the native method counts them; pg_dump does not say).
+    pub rows: Option<u64>,
     /// From start to end.
     pub duration: Duration,
     /// Everything the user should know that did not stop the backup.
@@ -78,6 +80,7 @@ impl BackupReport {
             format,
             output_path: None,
             size: None,
+            rows: None,
             tables: None,
             duration: Duration::ZERO,
             warnings: Vec::new(),
@@ -118,6 +121,7 @@ impl BackupReport {
             "outputPath": self.output_path.as_ref().map(|p| p.display().to_string()),
             "size": self.size,
             "tables": self.tables,
+            "rows": self.rows,
             "duration": u64::try_from(self.duration.as_millis()).unwrap_or(u64::MAX),
             "warnings": self.warnings,
             "fallbackReasons": self.fallback_reasons,
@@ -152,6 +156,9 @@ impl BackupReport {
                 "{tables} {}",
                 if tables == 1 { "table" } else { "tables" }
             ));
+        }
+        if let Some(rows) = self.rows {
+            details.push(format!("{rows} {}", if rows == 1 { "row" } else { "rows" }));
         }
         let by = match &self.method {
             Some(MethodUsed::PgDump { version, .. }) => format!(" by pg_dump {version}"),
@@ -207,8 +214,8 @@ mod tests {
             success().to_json(),
             json!({"success": true, "method": "pg_dump", "pgDumpVersion": "15.18",
                    "format": "custom", "outputPath": "/srv/db.dump", "size": 1_234_567,
-                   "tables": 12, "duration": 2345, "warnings": [], "fallbackReasons": [],
-                   "error": null, "errorKind": null})
+                   "tables": 12, "rows": null, "duration": 2345, "warnings": [],
+                   "fallbackReasons": [], "error": null, "errorKind": null})
         );
         assert_eq!(
             success().summary(),

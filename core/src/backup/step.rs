@@ -124,6 +124,28 @@ pub enum Step {
         /// The backup.
         path: PathBuf,
     },
+    /// Open the native backup's output: `path` (created already, empty),
+    /// or standard output when `None`; gzip at `gzip_level` when given.
+    /// Answer [`BackupDriver::handle_sink`](super::BackupDriver::handle_sink).
+    OpenSink {
+        /// The temporary output, or standard output.
+        path: Option<PathBuf>,
+        /// A gzip level (0 to 9), or plain bytes.
+        gzip_level: Option<u32>,
+    },
+    /// Append to the open output; answer
+    /// [`BackupDriver::handle_sink`](super::BackupDriver::handle_sink).
+    Write(Vec<u8>),
+    /// Run `sql` (a `COPY ... TO STDOUT`) on the session and stream its
+    /// data straight into the open output; answer
+    /// [`BackupDriver::handle_copied`](super::BackupDriver::handle_copied).
+    CopyOut {
+        /// The statement.
+        sql: String,
+    },
+    /// Flush and close the output (the gzip trailer, and fsync for a
+    /// file); answer [`BackupDriver::handle_sink`](super::BackupDriver::handle_sink).
+    CloseSink,
     /// Nothing more: call [`BackupDriver::finish`](super::BackupDriver::finish).
     Done,
 }
@@ -147,6 +169,26 @@ impl From<std::io::Error> for FsFailure {
             std::io::ErrorKind::AlreadyExists => FsFailure::Exists,
             std::io::ErrorKind::NotFound => FsFailure::Missing(e.to_string()),
             _ => FsFailure::Other(e.to_string()),
+        }
+    }
+}
+
+/// Why writing the native backup's output failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputFailure {
+    /// Standard output's reader went away (EPIPE).
+    ReaderGone,
+    /// Anything else: the system's (or the server's) words.
+    Other(String),
+}
+
+/// The system's error as the driver reads it: a closed pipe is a reader
+/// that left, anything else is said as it is.
+impl From<std::io::Error> for OutputFailure {
+    fn from(e: std::io::Error) -> OutputFailure {
+        match e.kind() {
+            std::io::ErrorKind::BrokenPipe => OutputFailure::ReaderGone,
+            _ => OutputFailure::Other(e.to_string()),
         }
     }
 }

@@ -18,6 +18,7 @@
 
 mod child;
 mod files;
+mod sink;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,8 +26,10 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::error::Error as ClientError;
 use sequelae_core::backup::{
-    BackupDriver, BackupJob, BackupOptions, BackupReport, FsFailure, ProgressEvent, Step,
+    BackupDriver, BackupJob, BackupOptions, BackupReport, FsFailure, OutputFailure, ProgressEvent,
+    Step,
 };
 use sequelae_core::config::{ConnectSettings, Environment};
 
@@ -92,9 +95,13 @@ pub fn run(
         pid: std::process::id(),
     });
     let mut session: Option<Client> = None;
+    let mut output: Option<sink::Sink> = None;
     loop {
         if cancel.load(Ordering::SeqCst) {
             driver.cancel();
+        }
+        for event in driver.take_progress() {
+            progress(&event);
         }
         match driver.next_step() {
             Step::ProbeOutput { folder, target } => {
@@ -168,6 +175,42 @@ pub fn run(
                 to_stdout,
                 supervision,
             } => child::run_pg_dump(&plan, to_stdout, supervision, &mut driver, progress, cancel),
+            Step::OpenSink { path, gzip_level } => {
+                driver
+                    .handle_sink(sink::open(path.as_deref(), gzip_level).map(|o| output = Some(o)));
+            }
+            Step::Write(bytes) => driver.handle_sink(sink::write(output.as_mut(), &bytes)),
+            Step::CloseSink => driver.handle_sink(output.take().map_or(Ok(()), sink::Sink::close)),
+            Step::CopyOut { sql } => {
+                let (Some(mut client), Some(mut out)) = (session.take(), output.take()) else {
+                    driver.handle_copied(Err(OutputFailure::Other(
+                        "no session or output for COPY".into(),
+                    )));
+                    continue;
+                };
+                let stop = client.cancel_handle();
+                match watched(cancel, move || {
+                    let copied = client.copy_out(&sql, out.writer());
+                    (client, out, copied)
+                }) {
+                    None => {
+                        // The server stops the COPY; the thread then ends.
+                        let _ = stop.map(|s| s.cancel());
+                        driver.cancel();
+                    }
+                    Some(Err(lost)) => driver.handle_copied(Err(OutputFailure::Other(lost))),
+                    Some(Ok((client, out, copied))) => {
+                        session = Some(client);
+                        output = Some(out);
+                        driver.handle_copied(copied.map(|c| (c.rows, c.bytes)).map_err(
+                            |e| match e {
+                                ClientError::Local(e) => OutputFailure::from(e),
+                                e => OutputFailure::Other(e.to_string()),
+                            },
+                        ));
+                    }
+                }
+            }
             Step::Measure { path } => driver.handle_size(files::size_of(&path).ok()),
             Step::Done => break,
         }

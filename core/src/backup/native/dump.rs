@@ -306,6 +306,12 @@ impl NativeDump {
         })
     }
 
+    /// The objects this dump will not write, known once the catalog is
+    /// read (before the first [`Step::Write`]).
+    pub fn unsupported(&self) -> &[UnsupportedObject] {
+        &self.summary.unsupported
+    }
+
     fn fail(&mut self, error: NativeError) -> NativeError {
         self.failed.get_or_insert(error).clone()
     }
