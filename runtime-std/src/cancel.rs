@@ -1,17 +1,12 @@
 //! Cancelling a running query from another thread.
 
 use std::io::{Read, Write};
-use std::time::Duration;
 
 use sequelae_core::config::Endpoint;
-use sequelae_core::wire::CancelToken;
+use sequelae_core::wire::{CANCEL_CONNECT_TIMEOUT, CancelToken};
 
 use crate::error::Error;
 use crate::transport;
-
-/// How long a cancel may take to connect: a cancel that hangs is worse
-/// than one that fails.
-const CANCEL_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Cancels the query of one session. Cheap to clone, `Send`, usable from a
 /// signal-handling thread while the session's thread blocks in a read.

@@ -10,7 +10,7 @@ use sequelae_core::request::{
 };
 pub use sequelae_core::request::{CopyOutcome, QueryItem, QueryResult};
 use sequelae_core::wire::{
-    CancelToken, Connection, Error as WireError, Event, Startup, TransactionStatus,
+    COPY_WRITE_SLICE, CancelToken, Connection, Event, Startup, TransactionStatus, tls_requirements,
 };
 
 use crate::cancel::CancelHandle;
@@ -25,10 +25,6 @@ const READ_CHUNK: usize = 64 * 1024;
 /// How long a server gets to honour a cancel request sent because a
 /// deadline passed, before the session is given up.
 pub const CANCEL_GRACE: Duration = Duration::from_secs(5);
-
-/// How long one write of COPY data may wait before the runtime stops to
-/// read what the server sent.
-const WRITE_SLICE: Duration = Duration::from_millis(20);
 
 /// A connected PostgreSQL session.
 ///
@@ -81,7 +77,7 @@ impl Client {
         endpoint: Endpoint,
         tls: Option<&Result<TlsRequirements, TlsError>>,
     ) -> Result<Client, Error> {
-        let mode = startup.ssl_mode.to_string();
+        let mode = startup.ssl_mode;
         let mut client = Client {
             conn: Connection::new(startup),
             transport,
@@ -95,17 +91,10 @@ impl Client {
             match client.next_event() {
                 Ok(Event::Ready(_)) => return Ok(client),
                 Ok(Event::StartTls) => {
-                    let req = match tls {
-                        Some(Ok(req)) => req,
-                        Some(Err(e)) => {
-                            let source = WireError::Tls(e.clone());
-                            return Err(Error::Startup { endpoint, source });
-                        }
-                        None => {
-                            let source = WireError::TlsUnavailable { mode };
-                            return Err(Error::Startup { endpoint, source });
-                        }
-                    };
+                    let req = tls_requirements(mode, tls).map_err(|source| Error::Startup {
+                        endpoint: endpoint.clone(),
+                        source,
+                    })?;
                     // The handshake is bounded by connect_timeout too.
                     let timeout = read_timeout(&mut client.conn, Instant::now())?;
                     let host = client.endpoint.host.as_str().to_string();
@@ -259,10 +248,11 @@ impl Client {
         chunk: &mut [u8],
         copy: &mut CopyIn,
     ) -> Result<(), Error> {
-        // A server that talks while we send (a notice per row from a
-        // trigger) stops reading once its socket is full; a write that
-        // waits for it must give way to reading, or both sides wait.
-        let interleave = self.transport.set_write_timeout(Some(WRITE_SLICE)).is_ok();
+        // See COPY_WRITE_SLICE: a write must give way to reading.
+        let interleave = self
+            .transport
+            .set_write_timeout(Some(COPY_WRITE_SLICE))
+            .is_ok();
         let sent = self.send_copy_rows(input, chunk, copy);
         if interleave {
             self.transport.set_write_timeout(None).map_err(Error::Io)?;
@@ -281,7 +271,7 @@ impl Client {
             match input.read(chunk) {
                 Ok(n) => {
                     if copy.fold.send(&mut self.conn, &chunk[..n])? {
-                        self.flush_while_reading(copy)?;
+                        self.flush_during(Some(copy))?;
                         self.take_pending_input(copy)?;
                     }
                 }
@@ -295,10 +285,10 @@ impl Client {
         Ok(())
     }
 
-    /// Writes what the core queued; whenever a write times out (only when
-    /// the transport bounds writes), takes what the server sent meanwhile
-    /// before trying again.
-    fn flush_while_reading(&mut self, copy: &mut CopyIn) -> Result<(), Error> {
+    /// Writes what the core queued. During a COPY IN (`copy`), whenever a
+    /// write times out (only when the transport bounds writes), takes what
+    /// the server sent meanwhile before trying again.
+    fn flush_during(&mut self, mut copy: Option<&mut CopyIn>) -> Result<(), Error> {
         while let Some(bytes) = self.conn.poll_transmit() {
             let mut written = 0;
             while written < bytes.len() {
@@ -308,12 +298,15 @@ impl Client {
                     }
                     Ok(n) => written += n,
                     Err(e)
-                        if matches!(
-                            e.kind(),
-                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                        ) =>
+                        if copy.is_some()
+                            && matches!(
+                                e.kind(),
+                                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                            ) =>
                     {
-                        self.take_pending_input(copy)?;
+                        if let Some(copy) = copy.as_deref_mut() {
+                            self.take_pending_input(copy)?;
+                        }
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(Error::Io(e)),
@@ -403,10 +396,7 @@ impl Client {
     }
 
     fn flush(&mut self) -> Result<(), Error> {
-        while let Some(bytes) = self.conn.poll_transmit() {
-            self.transport.write_all(&bytes).map_err(Error::Io)?;
-        }
-        self.transport.flush().map_err(Error::Io)
+        self.flush_during(None)
     }
 
     /// The runtime's whole job: write what the core wants written, hand

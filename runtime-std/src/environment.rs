@@ -22,20 +22,17 @@ pub fn process_environment() -> Environment {
     }
 }
 
-/// The password file for `settings`: `passfile=` / `PGPASSFILE`, else the
-/// `~/.pgpass` found when they were resolved, else `env`'s (for settings
-/// resolved without the environment).
+/// The password file for `settings`, as a path
+/// ([`ConnectSettings::password_file_in`] decides which).
 pub fn pgpass_path(settings: &ConnectSettings, env: &Environment) -> Option<PathBuf> {
-    let path = settings.password_file().map(str::to_string);
-    path.or_else(|| env.default_passfile()).map(PathBuf::from)
+    settings.password_file_in(env).map(PathBuf::from)
 }
 
 /// The password file for `settings` ([`pgpass_path`]), parsed, plus any
 /// warning about it; whether a file must be ignored is the core's rule
 /// ([`PgPass::refusal`]), as `Client::connect` applies it.
 pub fn load_pgpass(settings: &ConnectSettings, env: &Environment) -> (Option<PgPass>, Vec<String>) {
-    let path = pgpass_path(settings, env).map(|p| p.display().to_string());
-    let mut load = PasswordFileLoad::new(path);
+    let mut load = PasswordFileLoad::new(settings.password_file_in(env));
     loop {
         match load.next_step() {
             PasswordFileStep::Stat(path) => {

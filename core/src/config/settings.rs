@@ -185,6 +185,14 @@ impl ConnectSettings {
             .or(self.default_passfile.as_deref())
     }
 
+    /// [`password_file`](Self::password_file), else `env`'s `~/.pgpass`
+    /// (for settings resolved without the environment): which file wins is
+    /// libpq's rule, the same for every runtime.
+    pub fn password_file_in(&self, env: &Environment) -> Option<String> {
+        let path = self.password_file().map(str::to_string);
+        path.or_else(|| env.default_passfile())
+    }
+
     /// Where the value of libpq option `key` came from.
     pub fn origin(&self, key: &str) -> Origin {
         self.origins.get(key).copied().unwrap_or(Origin::Default)

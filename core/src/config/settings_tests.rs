@@ -812,3 +812,22 @@ fn tls_settings_come_from_the_string_then_the_variables() {
     assert_eq!(s.origin("channel_binding"), Origin::ConnectionString);
     assert_eq!(s.home.as_deref(), Some("/home/alice"));
 }
+
+#[rstest]
+#[case::configured_file_wins(Some("host=h passfile=/etc/pgpass"), true, Some("/etc/pgpass"))]
+#[case::home_found_at_resolve(Some("host=h"), true, Some("/home/a/.pgpass"))]
+#[case::home_of_the_given_env(Some("host=h"), false, Some("/home/b/.pgpass"))]
+fn password_file_in_picks_the_file_libpq_would(
+    #[case] conninfo: Option<&str>,
+    #[case] resolve_with_home: bool,
+    #[case] expected: Option<&str>,
+) {
+    let at_resolve = if resolve_with_home {
+        env().with_var("HOME", "/home/a")
+    } else {
+        env()
+    };
+    let s = resolve(conninfo, &at_resolve);
+    let later = env().with_var("HOME", "/home/b");
+    assert_eq!(s.password_file_in(&later).as_deref(), expected);
+}

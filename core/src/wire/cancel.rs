@@ -1,7 +1,13 @@
 //! Cancelling a running query from outside the session.
 
+use std::time::Duration;
+
 use bytes::{Bytes, BytesMut};
 use postgres_protocol::message::frontend;
+
+/// How long a cancel may take to connect (and to be answered): a
+/// cancel that hangs is worse than one that fails.
+pub const CANCEL_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The key the server gave us (BackendKeyData) to cancel our own queries.
 ///

@@ -15,11 +15,17 @@ mod server_error;
 mod startup;
 
 pub use auth_method::AuthMethod;
-pub use cancel::CancelToken;
+pub use cancel::{CANCEL_CONNECT_TIMEOUT, CancelToken};
 pub use connection::Connection;
 pub use error::Error;
 pub use event::{
     Column, CommandTag, CopyFormat, DataRow, Event, RowDescription, TransactionStatus,
 };
 pub use server_error::ServerMessage;
-pub use startup::{Limits, Startup, TlsNegotiation};
+pub use startup::{Limits, Startup, TlsNegotiation, tls_requirements};
+
+/// How long one write of COPY data may wait before a runtime stops to
+/// read what the server sent: a server that talks while we send (a notice
+/// per row) stops reading once its socket is full, so a write that waits
+/// for it must give way to reading, or both sides wait.
+pub const COPY_WRITE_SLICE: std::time::Duration = std::time::Duration::from_millis(20);

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::config::{ConnectSettings, SslMode};
-use crate::tls::ChannelBindingMode;
+use crate::tls::{ChannelBindingMode, TlsError, TlsRequirements};
 
 use super::error::Error;
 
@@ -126,5 +126,47 @@ impl Startup {
             params.push(("options", options));
         }
         params
+    }
+}
+
+/// What to run the TLS handshake with once the server agreed to it (or
+/// direct TLS began): the connect plan's requirements, or why there are
+/// none — a policy that failed, or a runtime built without TLS while
+/// `mode` asked for it.
+///
+/// # Errors
+///
+/// [`Error::Tls`] for a refused policy, [`Error::TlsUnavailable`] when
+/// `tls` is `None`.
+pub fn tls_requirements(
+    mode: SslMode,
+    tls: Option<&Result<TlsRequirements, TlsError>>,
+) -> Result<&TlsRequirements, Error> {
+    match tls {
+        Some(Ok(req)) => Ok(req),
+        Some(Err(e)) => Err(Error::Tls(e.clone())),
+        None => Err(Error::TlsUnavailable {
+            mode: mode.to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_requirements_names_the_sslmode_when_the_runtime_has_no_tls() {
+        let err = tls_requirements(SslMode::Require, None).expect_err("no TLS available");
+        assert!(matches!(&err, Error::TlsUnavailable { mode } if mode == "require"));
+    }
+
+    #[test]
+    fn tls_requirements_passes_a_refused_policy_on() {
+        let refused = Err(TlsError::ServerRefused {
+            mode: "verify-full".to_string(),
+        });
+        let err = tls_requirements(SslMode::VerifyFull, Some(&refused)).expect_err("refused");
+        assert!(matches!(err, Error::Tls(TlsError::ServerRefused { .. })));
     }
 }
