@@ -46,19 +46,20 @@ pub(super) fn version(
             Err(e) => break exit_of(Err(e)),
         }
     };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let Some(mut s) = child.stdout.take() {
-        let _ = s.read_to_string(&mut stdout);
-    }
-    if let Some(mut s) = child.stderr.take() {
-        let _ = s.read_to_string(&mut stderr);
-    }
     Some(CommandEnd::Exited {
         exit,
-        stdout,
-        stderr,
+        stdout: read_all(child.stdout.take()),
+        stderr: read_all(child.stderr.take()),
     })
+}
+
+/// What is left in a child's pipe, as text (empty when unreadable).
+fn read_all(pipe: Option<impl Read>) -> String {
+    let mut text = String::new();
+    if let Some(mut pipe) = pipe {
+        let _ = pipe.read_to_string(&mut text);
+    }
+    text
 }
 
 /// Runs `plan` (its standard output is ours when `to_stdout`: the backup
@@ -94,15 +95,7 @@ pub(super) fn run_pg_dump(
     die_with_parent(&mut cmd);
     let mut child = match cmd.spawn() {
         Ok(child) => child,
-        Err(e) => {
-            if cancel.load(Ordering::SeqCst) {
-                driver.cancel();
-            }
-            for event in driver.handle_pg_dump_exit(Err(e.to_string())) {
-                progress(&event);
-            }
-            return;
-        }
+        Err(e) => return report_exit(Err(e.to_string()), driver, progress, cancel),
     };
     let (tx, rx) = mpsc::channel::<Vec<u8>>();
     let reader = child.stderr.take().map(|mut pipe| {
@@ -153,10 +146,21 @@ pub(super) fn run_pg_dump(
         }
         child.wait()
     });
+    report_exit(Ok(exit_of(status)), driver, progress, cancel);
+}
+
+/// Tells the driver how pg_dump ended (a cancel first, if one was
+/// raised) and hands on the progress that gives.
+fn report_exit(
+    end: Result<ProcessExit, String>,
+    driver: &mut BackupDriver,
+    progress: &mut dyn FnMut(&ProgressEvent),
+    cancel: &AtomicBool,
+) {
     if cancel.load(Ordering::SeqCst) {
         driver.cancel();
     }
-    for event in driver.handle_pg_dump_exit(Ok(exit_of(status))) {
+    for event in driver.handle_pg_dump_exit(end) {
         progress(&event);
     }
 }

@@ -76,14 +76,15 @@ pub(super) fn create_private(path: &Path, directory: bool) -> Result<(), FsFailu
     let created = if directory {
         DirBuilder::new().mode(0o700).create(path)
     } else {
-        OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-            .map(drop)
+        new_private_file(path).map(drop)
     };
     created.map_err(FsFailure::from)
+}
+
+/// A new file of mode 0600; fails when `path` is taken.
+fn new_private_file(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true).mode(0o600).open(path)
 }
 
 /// Creates the private directory, then the password file in it. A taken
@@ -91,13 +92,8 @@ pub(super) fn create_private(path: &Path, directory: bool) -> Result<(), FsFailu
 /// was made is another failure (the driver then removes both).
 pub(super) fn write_private(request: &PassfileRequest) -> Result<(), FsFailure> {
     create_private(&request.dir, true)?;
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&request.path)
-        .map_err(|e| FsFailure::Other(e.to_string()))?;
-    file.write_all(request.contents.expose().as_bytes())
+    new_private_file(&request.path)
+        .and_then(|mut file| file.write_all(request.contents.expose().as_bytes()))
         .map_err(|e| FsFailure::Other(e.to_string()))
 }
 
