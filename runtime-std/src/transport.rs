@@ -40,36 +40,28 @@ pub trait Transport: Read + Write + Send {
     }
 }
 
-impl Transport for TcpStream {
-    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        TcpStream::set_read_timeout(self, timeout)
-    }
+/// TCP and Unix sockets bound reads and writes alike: each method is the
+/// socket's own.
+macro_rules! socket_transport {
+    ($($socket:ty),*) => {$(
+        impl Transport for $socket {
+            fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+                <$socket>::set_read_timeout(self, timeout)
+            }
 
-    fn set_nonblocking(&mut self, nonblocking: bool) -> io::Result<()> {
-        TcpStream::set_nonblocking(self, nonblocking)
-    }
+            fn set_nonblocking(&mut self, nonblocking: bool) -> io::Result<()> {
+                <$socket>::set_nonblocking(self, nonblocking)
+            }
 
-    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        TcpStream::set_write_timeout(self, timeout)
-    }
+            fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+                <$socket>::set_write_timeout(self, timeout)
+            }
+        }
+    )*};
 }
 
-impl Transport for UnixStream {
-    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        UnixStream::set_read_timeout(self, timeout)
-    }
+socket_transport!(TcpStream, UnixStream);
 
-    fn set_nonblocking(&mut self, nonblocking: bool) -> io::Result<()> {
-        UnixStream::set_nonblocking(self, nonblocking)
-    }
-
-    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        UnixStream::set_write_timeout(self, timeout)
-    }
-}
-
-/// Nothing to read or write: the place-holder of a socket that a TLS
-/// handshake took over.
 impl Transport for io::Empty {
     fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
         Ok(())
