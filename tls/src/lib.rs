@@ -7,6 +7,10 @@
 //! (rustls's `ClientConnection` here is sans-IO, so the blocking runtime
 //! uses it with `complete_io` and the async one through futures-rustls).
 
+mod blocking;
+
+pub use blocking::{TlsStream, handshake};
+
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::sync::{Arc, Mutex, PoisonError};
