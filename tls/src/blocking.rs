@@ -88,3 +88,26 @@ pub fn handshake<S: Read + Write>(
         channel_binding,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use sequelae_core::config::{ConnectSettings, Environment};
+    use sequelae_core::tls::{TlsPolicy, TlsSettings};
+
+    use super::*;
+
+    /// A server that closes at once: the handshake fails instead of
+    /// waiting, and says it was the handshake.
+    #[test]
+    fn a_socket_closed_before_the_handshake_fails_it() {
+        let env = Environment::new().with_os_user("postgres");
+        let settings =
+            ConnectSettings::parse("host=db.example sslmode=require", &env).expect("settings");
+        let policy = TlsPolicy::new(&settings, TlsSettings::default(), None).expect("policy");
+        let req = policy
+            .requirements(&settings.endpoints[0], &|p| crate::file_stat(p))
+            .expect("requirements");
+        let err = handshake(io::empty(), &req, "db.example").expect_err("no server");
+        assert!(matches!(err, TlsHandshakeError::Handshake(_)), "{err:?}");
+    }
+}
