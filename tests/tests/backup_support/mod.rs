@@ -208,43 +208,11 @@ pub fn schema_of(db: &str) -> String {
         .join("\n")
 }
 
-/// Per table: `schema.name|md5 of every row's text, in order`; per
-/// sequence: `schema.name|last_value,is_called`.
+/// Per table and populated materialized view: row count and a hash of
+/// every row's text; per sequence: its value and is_called; per large
+/// object: owner, grants, contents and comment (see [`native::data_of`]).
 pub fn data_of(db: &str) -> Vec<String> {
-    let cluster = Cluster::shared();
-    let relations = cluster
-        .psql(
-            db,
-            "SELECT c.relkind, format('%I.%I', n.nspname, c.relname) FROM pg_class c \
-             JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'S') AND n.nspname <> 'information_schema' \
-             AND n.nspname !~ '^pg_' ORDER BY 2;",
-        )
-        .unwrap();
-    let mut sql = String::new();
-    for line in relations.lines().filter(|l| !l.is_empty()) {
-        let (kind, name) = line.split_once('|').unwrap();
-        let literal = name.replace('\'', "''");
-        if kind == "S" {
-            sql.push_str(&format!(
-                "SELECT '{literal}', last_value || ',' || is_called FROM {name};\n"
-            ));
-        } else {
-            sql.push_str(&format!(
-                "SELECT '{literal}', count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '') FROM {name} t;\n"
-            ));
-        }
-    }
-    if sql.is_empty() {
-        return Vec::new();
-    }
-    cluster
-        .psql(db, &sql)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect()
+    native::data_of(Cluster::shared(), db)
 }
 
 /// Asserts that `restored` has the schema and data of `source`.
