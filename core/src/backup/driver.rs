@@ -665,7 +665,10 @@ impl BackupDriver {
         if self.stage == Stage::NativeRun {
             let error = match &mut self.native {
                 Some(native) => native.failed(&message),
-                None => BackupError::NativeDump { message },
+                None => BackupError::NativeDump {
+                    message,
+                    streamed: self.stream_started,
+                },
             };
             return self.fail(error);
         }

@@ -234,10 +234,16 @@ pub enum BackupError {
         server_major: String,
     },
     /// The native dump failed (the server's or the output's words).
-    #[error("{message}; no backup was kept")]
+    #[error(
+        "{message}; {}",
+        if *.streamed { "what reached standard output is an incomplete backup" } else { "no backup was kept" }
+    )]
     NativeDump {
         /// What failed and why.
         message: String,
+        /// The dump was going to standard output: the reader has part of
+        /// it (there is no file to withhold).
+        streamed: bool,
     },
     /// The database holds objects the native method cannot dump yet.
     #[error(
@@ -460,5 +466,21 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Dump);
         let asked = BackupError::NativeUnavailable { reasons: vec![] };
         assert!(asked.to_string().contains("--no-pg-dump"));
+    }
+
+    #[test]
+    fn a_failed_native_dump_says_what_the_user_is_left_with() {
+        let failed = |streamed| BackupError::NativeDump {
+            message: "the server closed the connection".into(),
+            streamed,
+        };
+        assert_eq!(
+            failed(false).to_string(),
+            "the server closed the connection; no backup was kept"
+        );
+        assert_eq!(
+            failed(true).to_string(),
+            "the server closed the connection; what reached standard output is an incomplete backup"
+        );
     }
 }

@@ -63,6 +63,9 @@ pub(super) struct NativeRun {
     bytes: u64,
     /// The table being copied (`None`: large objects).
     copying: Option<String>,
+    /// The dump goes to standard output: a failure leaves the reader an
+    /// incomplete backup rather than no file.
+    streaming: bool,
 }
 
 impl NativeRun {
@@ -78,7 +81,8 @@ impl NativeRun {
             no_privileges: options.no_privileges,
             lock_wait_timeout_ms: None,
         };
-        let dump = NativeDump::new(native, server.0).map_err(native_error)?;
+        // Nothing is written before the dump exists.
+        let dump = NativeDump::new(native, server.0).map_err(|e| native_error(e, false))?;
         Ok(NativeRun {
             dump,
             allow_incomplete: options.allow_incomplete,
@@ -88,6 +92,7 @@ impl NativeRun {
             finished: 0,
             rows: 0,
             bytes: 0,
+            streaming: options.streams_to_stdout(),
             copying: None,
         })
     }
@@ -153,17 +158,21 @@ impl NativeRun {
     /// The rows of the last query: the last statement's.
     pub(super) fn rows(&mut self, results: &[Vec<DataRow>]) -> Result<(), BackupError> {
         let rows = results.last().cloned().unwrap_or_default();
-        self.dump.handle_rows(rows).map_err(native_error)
+        self.dump
+            .handle_rows(rows)
+            .map_err(|e| native_error(e, self.streaming))
     }
 
     /// The last query or COPY failed.
     pub(super) fn failed(&mut self, message: &str) -> BackupError {
-        native_error(self.dump.handle_error(message))
+        native_error(self.dump.handle_error(message), self.streaming)
     }
 
     /// The last COPY streamed `rows` rows, `bytes` bytes.
     pub(super) fn copied(&mut self, rows: u64, bytes: u64) -> Result<ProgressEvent, BackupError> {
-        self.dump.handle_copy_done(rows).map_err(native_error)?;
+        self.dump
+            .handle_copy_done(rows)
+            .map_err(|e| native_error(e, self.streaming))?;
         self.rows += rows;
         self.bytes += bytes;
         if let Some(table) = self.copying.take() {
@@ -189,8 +198,9 @@ impl NativeRun {
     /// included), and the rows it copied.
     pub(super) fn finish(self) -> Result<(Vec<String>, u64), BackupError> {
         let left_out = self.unsupported();
-        let rows = self.rows;
-        let NativeSummary { warnings, .. } = self.dump.finish().map_err(native_error)?;
+        let (rows, streaming) = (self.rows, self.streaming);
+        let NativeSummary { warnings, .. } =
+            self.dump.finish().map_err(|e| native_error(e, streaming))?;
         let mut all: Vec<String> = left_out
             .into_iter()
             .map(|o| format!("not in the backup (the native method cannot dump it yet): {o}"))
@@ -200,8 +210,9 @@ impl NativeRun {
     }
 }
 
-fn native_error(e: super::native::NativeError) -> BackupError {
+fn native_error(e: super::native::NativeError, streamed: bool) -> BackupError {
     BackupError::NativeDump {
         message: e.to_string(),
+        streamed,
     }
 }
