@@ -229,7 +229,9 @@ fn objects_it_cannot_write_are_reported_by_kind_and_name() {
              CREATE OPERATOR \"select\".=== (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq);\n\
              COMMENT ON OPERATOR \"select\".=== (int, int) IS 'not dumped';\n\
              CREATE TYPE public.typ AS (x int);\n\
-             CREATE TABLE public.typed OF public.typ;\n",
+             CREATE TABLE public.typed OF public.typ;\n\
+             CREATE COLLATION public.\"my C\" FROM \"C\";\n\
+             CREATE TEXT SEARCH CONFIGURATION public.cfg (COPY = english);\n",
         )
         .unwrap();
     let mut out = Vec::new();
@@ -244,6 +246,8 @@ fn objects_it_cannot_write_are_reported_by_kind_and_name() {
         ("range type", "public.floatrange"),
         ("operator", "\"select\".==="),
         ("typed table", "public.typed"),
+        ("collation", "public.\"my C\""),
+        ("text search configuration", "public.cfg"),
     ] {
         assert!(
             found.contains(&(expected.0.to_string(), expected.1.to_string())),

@@ -353,6 +353,85 @@ pub(crate) fn privileges() -> String {
 pub(crate) fn unsupported() -> String {
     let ns = user_schema("n");
     let user = FIRST_USER_OID;
+    // Objects that live in a schema, the same query for each catalog:
+    // (kind, catalog, its name column, its schema column, how the name is
+    // shown: operators are symbols, not identifiers).
+    let namespaced: Vec<String> = [
+        (
+            "collation",
+            "pg_collation",
+            "collname",
+            "collnamespace",
+            "%I.%I",
+        ),
+        (
+            "operator",
+            "pg_operator",
+            "oprname",
+            "oprnamespace",
+            "%I.%s",
+        ),
+        (
+            "operator class",
+            "pg_opclass",
+            "opcname",
+            "opcnamespace",
+            "%I.%I",
+        ),
+        (
+            "operator family",
+            "pg_opfamily",
+            "opfname",
+            "opfnamespace",
+            "%I.%I",
+        ),
+        (
+            "conversion",
+            "pg_conversion",
+            "conname",
+            "connamespace",
+            "%I.%I",
+        ),
+        (
+            "text search configuration",
+            "pg_ts_config",
+            "cfgname",
+            "cfgnamespace",
+            "%I.%I",
+        ),
+        (
+            "text search dictionary",
+            "pg_ts_dict",
+            "dictname",
+            "dictnamespace",
+            "%I.%I",
+        ),
+        (
+            "text search parser",
+            "pg_ts_parser",
+            "prsname",
+            "prsnamespace",
+            "%I.%I",
+        ),
+        (
+            "text search template",
+            "pg_ts_template",
+            "tmplname",
+            "tmplnamespace",
+            "%I.%I",
+        ),
+    ]
+    .iter()
+    .map(|(kind, catalog, name, schema, shown)| {
+        format!(
+            "UNION ALL SELECT '{kind}', pg_catalog.format('{shown}', n.nspname, x.{name}) \
+             FROM pg_catalog.{catalog} x JOIN pg_catalog.pg_namespace n ON n.oid = x.{schema} \
+             WHERE x.oid >= {user} AND {ns} AND {}",
+            not_extension_member(&format!("pg_catalog.{catalog}"), "x.oid")
+        )
+    })
+    .collect();
+    let namespaced = namespaced.join(" ");
     format!(
         "SELECT 'aggregate', pg_catalog.format('%I.%I', n.nspname, p.proname) \
            FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
@@ -365,33 +444,7 @@ pub(crate) fn unsupported() -> String {
              pg_catalog.format('%I.%I', n.nspname, c.relname) \
            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
            WHERE c.relkind = 'f' AND {ns} AND {} \
-         UNION ALL SELECT 'collation', pg_catalog.format('%I.%I', n.nspname, co.collname) \
-           FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace \
-           WHERE co.oid >= {user} AND {ns} AND {} \
-         UNION ALL SELECT 'operator', pg_catalog.format('%I.%s', n.nspname, o.oprname) \
-           FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace \
-           WHERE o.oid >= {user} AND {ns} AND {} \
-         UNION ALL SELECT 'operator class', pg_catalog.format('%I.%I', n.nspname, oc.opcname) \
-           FROM pg_catalog.pg_opclass oc JOIN pg_catalog.pg_namespace n ON n.oid = oc.opcnamespace \
-           WHERE oc.oid >= {user} AND {ns} AND {} \
-         UNION ALL SELECT 'operator family', pg_catalog.format('%I.%I', n.nspname, f.opfname) \
-           FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace \
-           WHERE f.oid >= {user} AND {ns} AND {} \
-         UNION ALL SELECT 'conversion', pg_catalog.format('%I.%I', n.nspname, cv.conname) \
-           FROM pg_catalog.pg_conversion cv JOIN pg_catalog.pg_namespace n ON n.oid = cv.connamespace \
-           WHERE cv.oid >= {user} AND {ns} AND {} \
-         UNION ALL SELECT 'text search configuration', pg_catalog.format('%I.%I', n.nspname, x.cfgname) \
-           FROM pg_catalog.pg_ts_config x JOIN pg_catalog.pg_namespace n ON n.oid = x.cfgnamespace \
-           WHERE x.oid >= {user} AND {ns} AND {} \
-         UNION ALL SELECT 'text search dictionary', pg_catalog.format('%I.%I', n.nspname, x.dictname) \
-           FROM pg_catalog.pg_ts_dict x JOIN pg_catalog.pg_namespace n ON n.oid = x.dictnamespace \
-           WHERE x.oid >= {user} AND {ns} AND {} \
-         UNION ALL SELECT 'text search parser', pg_catalog.format('%I.%I', n.nspname, x.prsname) \
-           FROM pg_catalog.pg_ts_parser x JOIN pg_catalog.pg_namespace n ON n.oid = x.prsnamespace \
-           WHERE x.oid >= {user} AND {ns} AND {} \
-         UNION ALL SELECT 'text search template', pg_catalog.format('%I.%I', n.nspname, x.tmplname) \
-           FROM pg_catalog.pg_ts_template x JOIN pg_catalog.pg_namespace n ON n.oid = x.tmplnamespace \
-           WHERE x.oid >= {user} AND {ns} AND {} \
+         {namespaced} \
          UNION ALL SELECT 'cast', pg_catalog.format('(%s AS %s)', pg_catalog.format_type(c.castsource, NULL), \
              pg_catalog.format_type(c.casttarget, NULL)) \
            FROM pg_catalog.pg_cast c WHERE c.oid >= {user} AND {} \
@@ -420,15 +473,6 @@ pub(crate) fn unsupported() -> String {
         not_extension_member("pg_catalog.pg_proc", "p.oid"),
         not_extension_member("pg_catalog.pg_type", "t.oid"),
         not_extension_member("pg_catalog.pg_class", "c.oid"),
-        not_extension_member("pg_catalog.pg_collation", "co.oid"),
-        not_extension_member("pg_catalog.pg_operator", "o.oid"),
-        not_extension_member("pg_catalog.pg_opclass", "oc.oid"),
-        not_extension_member("pg_catalog.pg_opfamily", "f.oid"),
-        not_extension_member("pg_catalog.pg_conversion", "cv.oid"),
-        not_extension_member("pg_catalog.pg_ts_config", "x.oid"),
-        not_extension_member("pg_catalog.pg_ts_dict", "x.oid"),
-        not_extension_member("pg_catalog.pg_ts_parser", "x.oid"),
-        not_extension_member("pg_catalog.pg_ts_template", "x.oid"),
         not_extension_member("pg_catalog.pg_cast", "c.oid"),
         not_extension_member("pg_catalog.pg_language", "l.oid"),
         not_extension_member("pg_catalog.pg_transform", "t.oid"),
