@@ -118,6 +118,14 @@ enum Command {
         /// A command's own page instead of the overview.
         command: Option<String>,
     },
+    /// Serve the MCP tools (sql_exec, sql_file, sql_schema, sql_health,
+    /// sql_backup) on stdio for an AI assistant; also `sequelae --mcp`.
+    Mcp {
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        #[command(flatten)]
+        read_only: ReadOnlyArg,
+    },
 }
 
 impl Command {
@@ -198,6 +206,17 @@ impl Command {
                     ..Given::default()
                 },
             ),
+            Command::Mcp {
+                connection,
+                read_only,
+            } => (
+                "mcp",
+                Given {
+                    connection: Some(connection),
+                    read_only: Some(read_only),
+                    ..Given::default()
+                },
+            ),
             Command::Completions { .. } => ("completions", Given::default()),
             Command::Man { .. } => ("man", Given::default()),
         }
@@ -206,7 +225,7 @@ impl Command {
 
 fn main() -> ExitCode {
     interrupt::install();
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(mcp_alias(std::env::args_os())) {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
@@ -228,6 +247,7 @@ fn main() -> ExitCode {
         Command::Backup { args, .. } => backup::run(&global, args),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { command } => docs::man(command.as_deref()),
+        Command::Mcp { .. } => mcp(&global),
     };
     report_peak_memory();
     match outcome {
@@ -237,6 +257,33 @@ fn main() -> ExitCode {
             failure.exit_code()
         }
     }
+}
+
+/// `sequelae --mcp` is the original sequelae-mcp's way to start the
+/// server: the same as the `mcp` command, when no command comes before it.
+fn mcp_alias(
+    args: impl Iterator<Item = std::ffi::OsString>,
+) -> impl Iterator<Item = std::ffi::OsString> {
+    let mut seen_command = false;
+    args.enumerate().map(move |(i, arg)| {
+        if i > 0 && !seen_command {
+            if arg == "--mcp" {
+                seen_command = true;
+                return "mcp".into();
+            }
+            seen_command = !arg.to_string_lossy().starts_with('-');
+        }
+        arg
+    })
+}
+
+/// `sequelae mcp`: serves until stdin closes.
+fn mcp(global: &GlobalOptions) -> Result<(), exit::Failure> {
+    let options = sequelae_mcp::ServerOptions {
+        read_only: global.read_only,
+        database_url: global.database_url.clone(),
+    };
+    sequelae_mcp::serve(options).map_err(|e| exit::Failure::Usage(e.to_string()))
 }
 
 /// With `SEQUELAE_REPORT_PEAK_RSS=1`, prints this process's peak resident

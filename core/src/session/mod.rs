@@ -13,6 +13,8 @@
 
 mod driver;
 mod policy;
+mod reuse;
 
 pub use driver::{Output, RunFailure, RunReport, ScriptAction, ScriptDriver};
 pub use policy::{RunEnd, ScriptOptions, ScriptOptionsError};
+pub use reuse::{Reuse, SESSION_RESET_SQL, after_call};

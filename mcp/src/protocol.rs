@@ -1,0 +1,184 @@
+//! The two eras of MCP this server speaks, and what each asks of a
+//! request and a result.
+//!
+//! Legacy (handshake) era: `initialize` picks a version for the whole
+//! stdio session; requests carry no version. Modern era (2026-07-28):
+//! every request carries `_meta` `io.modelcontextprotocol/protocolVersion`
+//! and `.../clientCapabilities`, every result `resultType`.
+
+use serde_json::{Map, Value, json};
+
+use crate::jsonrpc::{ErrorAnswer, INVALID_PARAMS, Id, UNSUPPORTED_PROTOCOL_VERSION};
+
+/// The per-request versions.
+pub(crate) const MODERN_VERSIONS: [&str; 1] = ["2026-07-28"];
+/// The versions `initialize` accepts, newest first.
+pub(crate) const LEGACY_VERSIONS: [&str; 4] = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
+
+pub(crate) const PROTOCOL_VERSION_KEY: &str = "io.modelcontextprotocol/protocolVersion";
+pub(crate) const CLIENT_CAPABILITIES_KEY: &str = "io.modelcontextprotocol/clientCapabilities";
+pub(crate) const SERVER_INFO_KEY: &str = "io.modelcontextprotocol/serverInfo";
+
+/// How long a client may keep `tools/list` and `server/discover`: the
+/// tools of a running server never change.
+pub(crate) const LIST_TTL_MS: u64 = 3_600_000;
+
+/// Which era a request belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Era {
+    /// The version `initialize` agreed on.
+    Legacy,
+    /// A request stamped with a modern version.
+    Modern,
+}
+
+/// Every version, modern first: what an unsupported-version error lists.
+pub(crate) fn all_versions() -> Vec<&'static str> {
+    MODERN_VERSIONS
+        .iter()
+        .chain(LEGACY_VERSIONS.iter())
+        .copied()
+        .collect()
+}
+
+/// The server's name and version.
+pub(crate) fn server_info() -> Value {
+    json!({
+        "name": "sequelae",
+        "title": "sequelae (PostgreSQL)",
+        "version": env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// What the server offers: tools, whose list never changes.
+pub(crate) fn capabilities() -> Value {
+    json!({"tools": {"listChanged": false}})
+}
+
+pub(crate) const INSTRUCTIONS: &str = "sequelae runs SQL against one PostgreSQL database. \
+    Use sql_schema to see tables before querying, sql_exec for queries (results are capped: \
+    aggregate or page large ones), sql_health to check the server, sql_backup for a backup file.";
+
+/// The era of a request from its `_meta`: a modern request must carry
+/// both required keys with a version this server speaks.
+///
+/// `Ok(None)`: no version key, so not a modern request.
+pub(crate) fn modern_meta(id: &Id, params: &Map<String, Value>) -> Result<Option<()>, ErrorAnswer> {
+    let meta = match params.get("_meta") {
+        None => return Ok(None),
+        Some(Value::Object(meta)) => meta,
+        Some(_) => {
+            return Err(ErrorAnswer::new(
+                Some(id.clone()),
+                INVALID_PARAMS,
+                "Invalid params: \"_meta\" must be an object",
+            ));
+        }
+    };
+    let Some(version) = meta.get(PROTOCOL_VERSION_KEY) else {
+        return Ok(None);
+    };
+    let Some(version) = version.as_str() else {
+        return Err(ErrorAnswer::new(
+            Some(id.clone()),
+            INVALID_PARAMS,
+            format!("Invalid params: _meta \"{PROTOCOL_VERSION_KEY}\" must be a string"),
+        ));
+    };
+    if !MODERN_VERSIONS.contains(&version) {
+        return Err(unsupported(id, version));
+    }
+    match meta.get(CLIENT_CAPABILITIES_KEY) {
+        Some(Value::Object(_)) => Ok(Some(())),
+        Some(_) => Err(ErrorAnswer::new(
+            Some(id.clone()),
+            INVALID_PARAMS,
+            format!("Invalid params: _meta \"{CLIENT_CAPABILITIES_KEY}\" must be an object"),
+        )),
+        None => Err(ErrorAnswer::new(
+            Some(id.clone()),
+            INVALID_PARAMS,
+            format!(
+                "Invalid params: every request must carry _meta \"{CLIENT_CAPABILITIES_KEY}\" \
+                 (protocol version {version})"
+            ),
+        )),
+    }
+}
+
+/// -32022 for a version this server does not speak.
+pub(crate) fn unsupported(id: &Id, requested: &str) -> ErrorAnswer {
+    let mut answer = ErrorAnswer::new(
+        Some(id.clone()),
+        UNSUPPORTED_PROTOCOL_VERSION,
+        format!(
+            "Unsupported protocol version \"{requested}\"; this server speaks {}",
+            all_versions().join(", ")
+        ),
+    );
+    answer.data = Some(json!({"supported": all_versions(), "requested": requested}));
+    answer
+}
+
+/// The version `initialize` answers with: the client's when supported,
+/// else our newest.
+pub(crate) fn negotiate(requested: &str) -> &'static str {
+    LEGACY_VERSIONS
+        .iter()
+        .find(|v| **v == requested)
+        .copied()
+        .unwrap_or(LEGACY_VERSIONS[0])
+}
+
+/// Stamps a modern result: `resultType` and who answered.
+pub(crate) fn complete(mut result: Value, era: Era) -> Value {
+    if era == Era::Modern {
+        if let Value::Object(fields) = &mut result {
+            fields.insert("resultType".into(), json!("complete"));
+            let meta = fields
+                .entry("_meta")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(meta) = meta {
+                meta.insert(SERVER_INFO_KEY.into(), server_info());
+            }
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initialize_answers_the_clients_version_or_our_newest() {
+        assert_eq!(negotiate("2025-03-26"), "2025-03-26");
+        assert_eq!(negotiate("2024-11-05"), "2024-11-05");
+        assert_eq!(negotiate("2099-01-01"), "2025-11-25");
+        assert_eq!(negotiate("2026-07-28"), "2025-11-25");
+    }
+
+    #[test]
+    fn a_modern_request_needs_a_known_version_and_capabilities() {
+        let id = Id::Signed(1);
+        let params = |meta: Value| json!({"_meta": meta}).as_object().cloned().expect("object");
+        assert_eq!(modern_meta(&id, &Map::new()), Ok(None));
+        assert_eq!(
+            modern_meta(
+                &id,
+                &params(json!({PROTOCOL_VERSION_KEY: "2026-07-28", CLIENT_CAPABILITIES_KEY: {}}))
+            ),
+            Ok(Some(()))
+        );
+        let e = modern_meta(&id, &params(json!({PROTOCOL_VERSION_KEY: "2026-07-28"})))
+            .expect_err("no capabilities");
+        assert_eq!(e.code, INVALID_PARAMS);
+        let e = modern_meta(
+            &id,
+            &params(json!({PROTOCOL_VERSION_KEY: "1900-01-01", CLIENT_CAPABILITIES_KEY: {}})),
+        )
+        .expect_err("old");
+        assert_eq!(e.code, UNSUPPORTED_PROTOCOL_VERSION);
+        assert_eq!(e.data.as_ref().map(|d| d["requested"].clone()), Some(json!("1900-01-01")));
+    }
+}
