@@ -123,8 +123,10 @@ enum Command {
     Mcp {
         #[command(flatten)]
         connection: ConnectionArgs,
-        #[command(flatten)]
-        read_only: ReadOnlyArg,
+        /// sql_exec and sql_file run in READ ONLY transactions: the
+        /// database refuses writes, whatever a call asks.
+        #[arg(long)]
+        read_only: bool,
     },
 }
 
@@ -206,14 +208,10 @@ impl Command {
                     ..Given::default()
                 },
             ),
-            Command::Mcp {
-                connection,
-                read_only,
-            } => (
+            Command::Mcp { connection, .. } => (
                 "mcp",
                 Given {
                     connection: Some(connection),
-                    read_only: Some(read_only),
                     ..Given::default()
                 },
             ),
@@ -247,7 +245,7 @@ fn main() -> ExitCode {
         Command::Backup { args, .. } => backup::run(&global, args),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { command } => docs::man(command.as_deref()),
-        Command::Mcp { .. } => mcp(&global),
+        Command::Mcp { read_only, .. } => mcp(&global, read_only),
     };
     report_peak_memory();
     match outcome {
@@ -278,9 +276,9 @@ fn mcp_alias(
 }
 
 /// `sequelae mcp`: serves until stdin closes.
-fn mcp(global: &GlobalOptions) -> Result<(), exit::Failure> {
+fn mcp(global: &GlobalOptions, read_only: bool) -> Result<(), exit::Failure> {
     let options = sequelae_mcp::ServerOptions {
-        read_only: global.read_only,
+        read_only,
         database_url: global.database_url.clone(),
     };
     sequelae_mcp::serve(options).map_err(|e| exit::Failure::Usage(e.to_string()))
