@@ -495,7 +495,10 @@ struct Call {
 /// a failure is `isError` with the document as text (it does not follow
 /// the output schema, which describes success).
 fn tool_result(outcome: &Outcome) -> Value {
-    let text = outcome.document.to_string();
+    let text = outcome
+        .text
+        .clone()
+        .unwrap_or_else(|| outcome.document.to_string());
     if outcome.failed {
         json!({"content": [{"type": "text", "text": text}], "isError": true})
     } else {

@@ -27,6 +27,11 @@ use crate::log::{self, Level};
 use crate::sandbox;
 use crate::tools::DEFAULT_MAX_ROWS;
 
+/// Said when rows were cut.
+const TRUNCATED_HINT: &str = "Rows were cut at maxRows (truncated: true; rowCount says how many \
+    there were). Aggregate (COUNT, GROUP BY), page with LIMIT/OFFSET or a WHERE on a key, or \
+    raise maxRows.";
+
 /// The largest SQL file sql_file reads (it is split in memory).
 const MAX_SQL_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
@@ -35,6 +40,10 @@ const MAX_SQL_FILE_BYTES: u64 = 256 * 1024 * 1024;
 pub(crate) struct Outcome {
     pub(crate) document: Value,
     pub(crate) failed: bool,
+    /// The document as the core wrote it, when it was written as text:
+    /// sent as is, so numbers keep every digit (a `numeric` wider than a
+    /// double stays exact in the text content).
+    pub(crate) text: Option<String>,
 }
 
 impl Outcome {
@@ -43,12 +52,17 @@ impl Outcome {
         Outcome {
             document: json!({"success": false, "error": message.into()}),
             failed: true,
+            text: None,
         }
     }
 
     fn from_document(document: Value) -> Outcome {
         let failed = document.get("success") != Some(&Value::Bool(true));
-        Outcome { document, failed }
+        Outcome {
+            document,
+            failed,
+            text: None,
+        }
     }
 }
 
@@ -263,7 +277,8 @@ fn pump_script(
         }
     }
     let report = driver.finish();
-    let mut document = match serde_json::from_str::<Value>(doc.out.trim()) {
+    let mut text = doc.out.trim_end().to_string();
+    let mut document = match serde_json::from_str::<Value>(&text) {
         Ok(document) => document,
         // The run failed before the document could say so (no statement
         // yet): the failure itself.
@@ -271,22 +286,21 @@ fn pump_script(
             let message = report
                 .failure
                 .map_or_else(|| "the run produced no result".to_string(), |f| format!("{f:?}"));
-            json!({"success": false, "error": message})
+            let document = json!({"success": false, "error": message});
+            text = document.to_string();
+            document
         }
     };
     if doc.truncated {
-        if let Value::Object(fields) = &mut document {
-            fields.insert(
-                "hint".into(),
-                json!(
-                    "Rows were cut at maxRows (truncated: true; rowCount says how many there \
-                     were). Aggregate (COUNT, GROUP BY), page with LIMIT/OFFSET or a WHERE on a \
-                     key, or raise maxRows."
-                ),
-            );
+        if let (Value::Object(fields), Some(open)) = (&mut document, text.strip_suffix('}')) {
+            let hint = json!(TRUNCATED_HINT);
+            text = format!("{open},\"hint\":{hint}}}");
+            fields.insert("hint".into(), hint);
         }
     }
-    Outcome::from_document(document)
+    let mut outcome = Outcome::from_document(document);
+    outcome.text = Some(text);
+    outcome
 }
 
 fn statement_failed(driver: &mut ScriptDriver<String>, e: Error) {
@@ -440,9 +454,13 @@ pub(crate) fn sql_health(pool: &Pool, work: &Work, args: &Map<String, Value>) ->
     let connect_latency = started.elapsed();
     let outcome = health(&mut client, connect_latency);
     pool.release(client, work);
-    let Outcome { mut document, failed } = outcome;
+    let Outcome {
+        mut document,
+        failed,
+        ..
+    } = outcome;
     if failed {
-        return Outcome { document, failed };
+        return Outcome::from_document(document);
     }
     if let Value::Object(fields) = &mut document {
         if !flag(args, "includeVersion").unwrap_or(true) {
@@ -455,7 +473,7 @@ pub(crate) fn sql_health(pool: &Pool, work: &Work, args: &Map<String, Value>) ->
             }
         }
     }
-    Outcome { document, failed }
+    Outcome::from_document(document)
 }
 
 fn health(client: &mut Client, connect_latency: Duration) -> Outcome {
@@ -473,10 +491,7 @@ fn health(client: &mut Client, connect_latency: Duration) -> Outcome {
     };
     match HealthReport::from_row(row, connect_latency, query_latency) {
         // An unhealthy server is a finding, not a failed call.
-        Ok(report) => Outcome {
-            document: report.to_json(),
-            failed: false,
-        },
+        Ok(report) => Outcome::from_document(report.to_json()),
         Err(e) => Outcome::failure(e.to_string()),
     }
 }
