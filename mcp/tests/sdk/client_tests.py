@@ -103,7 +103,7 @@ async def progress(session):
     doc = structured(
         await session.call_tool(
             "sql_backup",
-            {"outputPath": "progress.sql", "usePgDump": False, "tables": ["t1", "t2", "t3"]},
+            {"outputPath": "progress.sql", "usePgDump": True, "tables": ["t1", "t2", "t3"]},
             progress_callback=on_progress,
         ),
         "sql_backup with progress",
@@ -163,7 +163,7 @@ async def cancel_backup(session):
     call = asyncio.create_task(
         session.call_tool(
             "sql_backup",
-            {"outputPath": "cancelled.sql", "usePgDump": False, "tables": ["t1", "big", "t2", "t3"]},
+            {"outputPath": "cancelled.sql", "usePgDump": False},
             progress_callback=on_progress,
         )
     )
@@ -191,6 +191,9 @@ async def main():
 if __name__ == "__main__":
     try:
         asyncio.run(main())
-    except Exception as e:  # noqa: BLE001 - the harness reads the message
+    except BaseException as e:  # noqa: BLE001 - the harness reads the message
+        import traceback
+
+        traceback.print_exception(e, file=sys.stdout)
         print(f"FAILED: {type(e).__name__}: {e}", flush=True)
         sys.exit(1)
