@@ -35,18 +35,33 @@ fn sql_exec_returns_the_clis_json_with_typed_rows() {
     let db = shop();
     let dir = tempfile::tempdir().unwrap();
     let mut s = start(&db, &[], &[], dir.path());
-    let result = s.call("sql_exec", json!({"query": "SELECT id, name, price, tags FROM items WHERE id = 2"}));
+    let result = s.call(
+        "sql_exec",
+        json!({"query": "SELECT id, name, price, tags FROM items WHERE id = 2"}),
+    );
     let (doc, is_error) = document(&result);
     assert!(!is_error, "{doc}");
     let cli = db
-        .run(&["exec", "--json", "SELECT id, name, price, tags FROM items WHERE id = 2"])
+        .run(&[
+            "exec",
+            "--json",
+            "SELECT id, name, price, tags FROM items WHERE id = 2",
+        ])
         .ok()
         .json();
     assert_eq!(doc["rows"], cli["rows"]);
     assert_eq!(doc["columns"], cli["columns"]);
-    assert_eq!(doc["rows"][0], json!({"id": 2, "name": "item 2", "price": 3.0, "tags": {"n": 2}}));
+    assert_eq!(
+        doc["rows"][0],
+        json!({"id": 2, "name": "item 2", "price": 3.0, "tags": {"n": 2}})
+    );
     // The text keeps numeric digits exactly as the server sent them.
-    assert!(result["content"][0]["text"].as_str().unwrap().contains("\"price\":3.00"));
+    assert!(
+        result["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("\"price\":3.00")
+    );
     assert_eq!(doc["success"], true);
     // Several statements: the results shape.
     let (doc, _) = document(&s.call("sql_exec", json!({"query": "SELECT 1 AS a; SELECT 2 AS b"})));
@@ -58,12 +73,22 @@ fn rows_are_capped_with_truncated_and_a_hint() {
     let db = shop();
     let dir = tempfile::tempdir().unwrap();
     let mut s = start(&db, &[], &[], dir.path());
-    let (doc, _) = document(&s.call("sql_exec", json!({"query": "SELECT id FROM items ORDER BY id"})));
+    let (doc, _) = document(&s.call(
+        "sql_exec",
+        json!({"query": "SELECT id FROM items ORDER BY id"}),
+    ));
     assert_eq!(doc["rows"].as_array().unwrap().len(), 1000, "default cap");
     assert_eq!(doc["truncated"], true);
     assert_eq!(doc["rowCount"], 2500);
-    assert!(doc["hint"].as_str().unwrap().contains("maxRows"), "{}", doc["hint"]);
-    let (doc, _) = document(&s.call("sql_exec", json!({"query": "SELECT id FROM items", "maxRows": 3000})));
+    assert!(
+        doc["hint"].as_str().unwrap().contains("maxRows"),
+        "{}",
+        doc["hint"]
+    );
+    let (doc, _) = document(&s.call(
+        "sql_exec",
+        json!({"query": "SELECT id FROM items", "maxRows": 3000}),
+    ));
     assert_eq!(doc["rows"].as_array().unwrap().len(), 2500);
     assert!(doc.get("truncated").is_none() && doc.get("hint").is_none());
 }
@@ -73,11 +98,17 @@ fn a_database_error_has_sqlstate_message_detail_and_hint() {
     let db = shop();
     let dir = tempfile::tempdir().unwrap();
     let mut s = start(&db, &[], &[], dir.path());
-    let (doc, is_error) = document(&s.call("sql_exec", json!({"query": "INSERT INTO items(id) VALUES (1)"})));
+    let (doc, is_error) = document(&s.call(
+        "sql_exec",
+        json!({"query": "INSERT INTO items(id) VALUES (1)"}),
+    ));
     assert!(is_error);
     assert_eq!(doc["code"], "23505", "{doc}");
     assert!(doc["error"].as_str().unwrap().contains("duplicate key"));
-    assert!(doc["detail"].as_str().unwrap().contains("(id)=(1)"), "{doc}");
+    assert!(
+        doc["detail"].as_str().unwrap().contains("(id)=(1)"),
+        "{doc}"
+    );
     let (doc, _) = document(&s.call("sql_exec", json!({"query": "SELECT nme FROM items"})));
     assert_eq!(doc["code"], "42703");
     assert!(doc["hint"].as_str().unwrap().contains("name"), "{doc}");
@@ -89,7 +120,10 @@ fn the_timeout_applies_to_its_call_only_and_nothing_leaks_between_pooled_calls()
     let dir = tempfile::tempdir().unwrap();
     // One session for every call: what one call changes, the next would see.
     let mut s = start(&db, &[], &[("POSTGRES_MAX_CONNECTIONS", "1")], dir.path());
-    let (doc, is_error) = document(&s.call("sql_exec", json!({"query": "SELECT pg_sleep(5)", "timeout": 100})));
+    let (doc, is_error) = document(&s.call(
+        "sql_exec",
+        json!({"query": "SELECT pg_sleep(5)", "timeout": 100}),
+    ));
     assert!(is_error);
     assert_eq!(doc["code"], "57014", "{doc}");
     let (doc, _) = document(&s.call(
@@ -132,14 +166,21 @@ fn read_only_mode_has_the_database_refuse_writes() {
         "COMMIT; DELETE FROM items",
         "SET TRANSACTION READ WRITE; DELETE FROM items",
     ] {
-        let (doc, is_error) = document(&s.call("sql_exec", json!({"query": sql, "readOnly": false})));
+        let (doc, is_error) =
+            document(&s.call("sql_exec", json!({"query": sql, "readOnly": false})));
         assert!(is_error, "{sql}: {doc}");
     }
     assert_eq!(db.psql("SELECT count(*) FROM items").trim(), "2500");
-    let (doc, _) = document(&s.call("sql_exec", json!({"query": "SELECT count(*) AS n FROM items"})));
+    let (doc, _) = document(&s.call(
+        "sql_exec",
+        json!({"query": "SELECT count(*) AS n FROM items"}),
+    ));
     assert_eq!(doc["rows"][0]["n"], 2500);
     // Backups stay available.
-    let (doc, is_error) = document(&s.call("sql_backup", json!({"outputPath": "ro.sql", "usePgDump": false})));
+    let (doc, is_error) = document(&s.call(
+        "sql_backup",
+        json!({"outputPath": "ro.sql", "usePgDump": false}),
+    ));
     assert!(!is_error, "{doc}");
 }
 
@@ -156,8 +197,10 @@ fn a_cancelled_query_stops_on_the_server_and_gets_no_answer() {
     assert!(list["result"]["tools"].is_array());
     let (doc, _) = document(&s.call("sql_exec", json!({"query": "SELECT 1 AS one"})));
     assert_eq!(doc["rows"][0]["one"], 1);
-    s.send(&json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
-                   "params": {"requestId": "slow", "reason": "test"}}));
+    s.send(
+        &json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                   "params": {"requestId": "slow", "reason": "test"}}),
+    );
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while db
         .psql("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'")
@@ -182,14 +225,20 @@ fn stdin_closing_cancels_work_in_flight() {
     db.wait_for_session("query = 'SELECT pg_sleep(31)' AND state = 'active'");
     let started = std::time::Instant::now();
     assert!(s.close().success());
-    assert!(started.elapsed() < Duration::from_secs(20), "exit waited for the query");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "exit waited for the query"
+    );
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while db
         .psql("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(31)'")
         .trim()
         != "0"
     {
-        assert!(std::time::Instant::now() < deadline, "the query outlived the server");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the query outlived the server"
+        );
     }
 }
 
@@ -199,9 +248,17 @@ fn sql_file_reads_inside_its_root_only() {
     let root = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();
     std::fs::create_dir(root.path().join("q")).unwrap();
-    std::fs::write(root.path().join("q/count.sql"), "-- count\nSELECT count(*) AS n FROM items;\n").unwrap();
+    std::fs::write(
+        root.path().join("q/count.sql"),
+        "-- count\nSELECT count(*) AS n FROM items;\n",
+    )
+    .unwrap();
     std::fs::write(outside.path().join("secret.sql"), "SELECT 'secret' AS s;").unwrap();
-    std::os::unix::fs::symlink(outside.path().join("secret.sql"), root.path().join("link.sql")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.sql"),
+        root.path().join("link.sql"),
+    )
+    .unwrap();
     let cwd = tempfile::tempdir().unwrap();
     let root_str = root.path().to_str().unwrap();
     let mut s = start(&db, &[], &[("SEQUELAE_SQL_ROOT", root_str)], cwd.path());
@@ -209,7 +266,13 @@ fn sql_file_reads_inside_its_root_only() {
     assert!(!is_error, "{doc}");
     assert_eq!(doc["rows"][0]["n"], 2500);
     let secret = outside.path().join("secret.sql");
-    for bad in ["../x.sql", "q/../../x.sql", "/etc/passwd", secret.to_str().unwrap(), "link.sql"] {
+    for bad in [
+        "../x.sql",
+        "q/../../x.sql",
+        "/etc/passwd",
+        secret.to_str().unwrap(),
+        "link.sql",
+    ] {
         let (doc, is_error) = document(&s.call("sql_file", json!({"filepath": bad})));
         assert!(is_error, "{bad}: {doc}");
         let message = doc["error"].as_str().unwrap();
@@ -224,12 +287,21 @@ fn sql_backup_writes_inside_its_folder_only() {
     let cwd = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();
     let mut s = start(&db, &[], &[], cwd.path());
-    let (doc, is_error) = document(&s.call("sql_backup", json!({"outputPath": "a.sql", "usePgDump": false})));
+    let (doc, is_error) = document(&s.call(
+        "sql_backup",
+        json!({"outputPath": "a.sql", "usePgDump": false}),
+    ));
     assert!(!is_error, "{doc}");
     let folder = cwd.path().join("backups");
-    assert!(folder.join("a.sql").is_file(), "created in ./backups on demand");
+    assert!(
+        folder.join("a.sql").is_file(),
+        "created in ./backups on demand"
+    );
     // An existing file is refused unless overwrite.
-    let (doc, is_error) = document(&s.call("sql_backup", json!({"outputPath": "a.sql", "usePgDump": false})));
+    let (doc, is_error) = document(&s.call(
+        "sql_backup",
+        json!({"outputPath": "a.sql", "usePgDump": false}),
+    ));
     assert!(is_error, "{doc}");
     let (doc, is_error) = document(&s.call(
         "sql_backup",
@@ -238,20 +310,43 @@ fn sql_backup_writes_inside_its_folder_only() {
     assert!(!is_error, "{doc}");
     std::os::unix::fs::symlink(outside.path(), folder.join("out")).unwrap();
     std::os::unix::fs::symlink(outside.path().join("x.sql"), folder.join("x.sql")).unwrap();
-    for bad in ["../x.sql", "/tmp/x.sql", "/etc/x", "out/x.sql", "x.sql", "sub/../../x.sql"] {
-        let (doc, is_error) = document(&s.call("sql_backup", json!({"outputPath": bad, "usePgDump": false})));
+    for bad in [
+        "../x.sql",
+        "/tmp/x.sql",
+        "/etc/x",
+        "out/x.sql",
+        "x.sql",
+        "sub/../../x.sql",
+    ] {
+        let (doc, is_error) =
+            document(&s.call("sql_backup", json!({"outputPath": bad, "usePgDump": false})));
         assert!(is_error, "{bad}: {doc}");
-        assert!(doc["error"].as_str().unwrap().contains("outputPath"), "{bad}: {doc}");
+        assert!(
+            doc["error"].as_str().unwrap().contains("outputPath"),
+            "{bad}: {doc}"
+        );
     }
-    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0, "nothing written outside");
+    assert_eq!(
+        std::fs::read_dir(outside.path()).unwrap().count(),
+        0,
+        "nothing written outside"
+    );
     assert!(!cwd.path().join("x.sql").exists());
     // SEQUELAE_BACKUP_DIR moves the folder; default names land in it.
     let elsewhere = cwd.path().join("elsewhere");
-    let mut s = start(&db, &[], &[("SEQUELAE_BACKUP_DIR", elsewhere.to_str().unwrap())], cwd.path());
+    let mut s = start(
+        &db,
+        &[],
+        &[("SEQUELAE_BACKUP_DIR", elsewhere.to_str().unwrap())],
+        cwd.path(),
+    );
     let (doc, is_error) = document(&s.call("sql_backup", json!({"usePgDump": false})));
     assert!(!is_error, "{doc}");
     let path = doc["outputPath"].as_str().unwrap();
-    assert!(Path::new(path).starts_with(elsewhere.canonicalize().unwrap()), "{path}");
+    assert!(
+        Path::new(path).starts_with(elsewhere.canonicalize().unwrap()),
+        "{path}"
+    );
 }
 
 #[test]
@@ -275,14 +370,21 @@ fn two_backups_to_one_path_are_never_interleaved() {
         .iter()
         .map(|a| a["result"]["isError"].as_bool().unwrap())
         .collect();
-    assert_eq!(outcomes.iter().filter(|e| !**e).count(), 1, "exactly one wins: {outcomes:?}");
+    assert_eq!(
+        outcomes.iter().filter(|e| !**e).count(),
+        1,
+        "exactly one wins: {outcomes:?}"
+    );
     let text = std::fs::read_to_string(cwd.path().join("backups/same.sql")).unwrap();
     let copies = text
         .lines()
         .filter(|l| l.starts_with("COPY ") && l.contains("bulk"))
         .count();
     assert_eq!(copies, 1, "one whole backup");
-    let rows = text.lines().filter(|l| l.ends_with(&"x".repeat(200))).count();
+    let rows = text
+        .lines()
+        .filter(|l| l.ends_with(&"x".repeat(200)))
+        .count();
     assert_eq!(rows, 400_000, "every row once");
 }
 
@@ -296,12 +398,71 @@ fn sql_schema_and_sql_health_give_the_clis_documents() {
     let cli = db.run(&["schema", "--json", "items"]).ok().json();
     assert_eq!(doc["tables"], cli["tables"]);
     let (doc, is_error) = document(&s.call("sql_schema", json!({"tables": ["no_such"]})));
-    assert!(is_error && doc["error"].as_str().unwrap().contains("no_such"), "{doc}");
+    assert!(
+        is_error && doc["error"].as_str().unwrap().contains("no_such"),
+        "{doc}"
+    );
     let (doc, _) = document(&s.call("sql_health", json!({})));
     assert_eq!(doc["healthy"], true);
     assert!(doc["version"].is_string() && doc["database"] == db.name.as_str());
-    let (doc, _) = document(&s.call("sql_health", json!({"includeVersion": false, "includeConnectionInfo": false})));
-    assert!(doc.get("version").is_none() && doc.get("database").is_none(), "{doc}");
+    let (doc, _) = document(&s.call(
+        "sql_health",
+        json!({"includeVersion": false, "includeConnectionInfo": false}),
+    ));
+    assert!(
+        doc.get("version").is_none() && doc.get("database").is_none(),
+        "{doc}"
+    );
     assert_eq!(doc["healthy"], true);
     let _ = Value::Null;
+}
+
+/// The server's peak memory for one call, from SEQUELAE_REPORT_PEAK_RSS
+/// at exit, and the call's answer line.
+fn peak_for_call(db: &Db, arguments: Value) -> (u64, Value) {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sequelae"))
+        .arg("--mcp")
+        .env("DATABASE_URL", &db.url)
+        .env("SEQUELAE_REPORT_PEAK_RSS", "1")
+        .current_dir(std::env::temp_dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let request = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                         "params": {"name": "sql_exec", "arguments": arguments, "_meta": modern_meta()}});
+    writeln!(stdin, "{request}").unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    (
+        common::peak_kib(&stderr),
+        serde_json::from_str(&line).unwrap(),
+    )
+}
+
+#[test]
+fn a_large_result_is_streamed_through_the_server_with_flat_memory() {
+    let db = Db::new("mcp_memory");
+    let sql = |n: u32| {
+        format!("SELECT g AS id, md5(g::text) AS h, g * 1.5 AS x FROM generate_series(1, {n}) g")
+    };
+    let (small, _) = peak_for_call(&db, json!({"query": sql(1000), "maxRows": 1000}));
+    let (large, answer) = peak_for_call(&db, json!({"query": sql(300_000), "maxRows": 300_000}));
+    let (doc, is_error) = document(&answer["result"]);
+    assert!(!is_error);
+    assert_eq!(doc["rows"].as_array().unwrap().len(), 300_000);
+    assert_eq!(doc["rows"][299_999]["id"], 300_000);
+    // The document is some 30 MB twice over; the server holds none of it.
+    assert!(
+        large < small + 8 * 1024,
+        "peak {large} KiB for 300,000 rows against {small} KiB for 1,000"
+    );
 }

@@ -39,7 +39,9 @@ pub enum ConfigError {
         reason: String,
     },
     /// The working directory cannot be read.
-    #[error("cannot read the working directory: {0}; start the server from a directory that exists")]
+    #[error(
+        "cannot read the working directory: {0}; start the server from a directory that exists"
+    )]
     NoWorkingDirectory(String),
 }
 
@@ -72,8 +74,9 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let max_connections = match get("POSTGRES_MAX_CONNECTIONS") {
             None => DEFAULT_MAX_CONNECTIONS,
-            Some(v) => positive(&v, "POSTGRES_MAX_CONNECTIONS", "a whole number, 1 or more")?
-                as usize,
+            Some(v) => {
+                positive(&v, "POSTGRES_MAX_CONNECTIONS", "a whole number, 1 or more")? as usize
+            }
         };
         let window = match get("MCP_RATE_LIMIT_WINDOW_MS") {
             None => DEFAULT_WINDOW,

@@ -118,7 +118,10 @@ impl Pool {
             });
         if let Err(e) = spawned {
             // Without the thread, sessions handed back are closed instead.
-            log::say(Level::Warn, &format!("cannot start the session reset thread: {e}"));
+            log::say(
+                Level::Warn,
+                &format!("cannot start the session reset thread: {e}"),
+            );
         }
         Pool { shared, resets }
     }

@@ -191,7 +191,10 @@ mod tests {
     #[case::method_number(br#"{"jsonrpc":"2.0","id":1,"method":7}"#, INVALID_REQUEST)]
     #[case::null_id(br#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#, INVALID_REQUEST)]
     #[case::float_id(br#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#, INVALID_REQUEST)]
-    #[case::array_params(br#"{"jsonrpc":"2.0","id":1,"method":"ping","params":[]}"#, INVALID_PARAMS)]
+    #[case::array_params(
+        br#"{"jsonrpc":"2.0","id":1,"method":"ping","params":[]}"#,
+        INVALID_PARAMS
+    )]
     fn invalid_lines_get_their_code(#[case] line: &[u8], #[case] code: i64) {
         match classify(line) {
             Incoming::Invalid(answer) => assert_eq!(answer.code, code, "{answer:?}"),
@@ -202,8 +205,14 @@ mod tests {
     #[rstest]
     #[case::zero(br#"{"jsonrpc":"2.0","id":0,"method":"ping"}"#, Id::Signed(0))]
     #[case::negative(br#"{"jsonrpc":"2.0","id":-3,"method":"ping"}"#, Id::Signed(-3))]
-    #[case::huge(br#"{"jsonrpc":"2.0","id":18446744073709551615,"method":"ping"}"#, Id::Unsigned(u64::MAX))]
-    #[case::empty_string(br#"{"jsonrpc":"2.0","id":"","method":"ping"}"#, Id::Text(String::new()))]
+    #[case::huge(
+        br#"{"jsonrpc":"2.0","id":18446744073709551615,"method":"ping"}"#,
+        Id::Unsigned(u64::MAX)
+    )]
+    #[case::empty_string(
+        br#"{"jsonrpc":"2.0","id":"","method":"ping"}"#,
+        Id::Text(String::new())
+    )]
     fn ids_of_every_kind_are_requests(#[case] line: &[u8], #[case] id: Id) {
         match classify(line) {
             Incoming::Request { id: got, .. } => assert_eq!(got, id),

@@ -23,6 +23,7 @@ mod protocol;
 mod rate_limit;
 mod sandbox;
 mod server;
+mod spool;
 mod tools;
 mod transport;
 mod work;

@@ -13,7 +13,8 @@ use crate::jsonrpc::{ErrorAnswer, INVALID_PARAMS, Id, UNSUPPORTED_PROTOCOL_VERSI
 /// The per-request versions.
 pub(crate) const MODERN_VERSIONS: [&str; 1] = ["2026-07-28"];
 /// The versions `initialize` accepts, newest first.
-pub(crate) const LEGACY_VERSIONS: [&str; 4] = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
+pub(crate) const LEGACY_VERSIONS: [&str; 4] =
+    ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
 
 pub(crate) const PROTOCOL_VERSION_KEY: &str = "io.modelcontextprotocol/protocolVersion";
 pub(crate) const CLIENT_CAPABILITIES_KEY: &str = "io.modelcontextprotocol/clientCapabilities";
@@ -179,6 +180,9 @@ mod tests {
         )
         .expect_err("old");
         assert_eq!(e.code, UNSUPPORTED_PROTOCOL_VERSION);
-        assert_eq!(e.data.as_ref().map(|d| d["requested"].clone()), Some(json!("1900-01-01")));
+        assert_eq!(
+            e.data.as_ref().map(|d| d["requested"].clone()),
+            Some(json!("1900-01-01"))
+        );
     }
 }

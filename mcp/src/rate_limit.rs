@@ -103,7 +103,10 @@ impl RateLimits {
 /// MCP_RATE_LIMIT_TOOLS: `{"sql_exec": {"maxRequests": 10, "windowMs":
 /// 60000}, "sql_backup": 2}` (a bare number is the count, with the common
 /// window).
-pub(crate) fn parse_tool_limits(text: &str, window: Duration) -> Result<Vec<(String, Limit)>, String> {
+pub(crate) fn parse_tool_limits(
+    text: &str,
+    window: Duration,
+) -> Result<Vec<(String, Limit)>, String> {
     let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
     let Value::Object(tools) = value else {
         return Err("not a JSON object".into());
@@ -153,14 +156,29 @@ mod tests {
         );
         let t0 = Instant::now();
         assert!(limits.admit("sql_exec", t0).is_ok());
-        assert!(limits.admit("sql_exec", t0 + Duration::from_millis(100)).is_ok());
+        assert!(
+            limits
+                .admit("sql_exec", t0 + Duration::from_millis(100))
+                .is_ok()
+        );
         let refusal = limits
             .admit("sql_exec", t0 + Duration::from_millis(400))
             .expect_err("third call refused");
         assert_eq!(refusal.retry_after, Duration::from_millis(600));
-        assert!(refusal.message().contains("Retry in 600 ms"), "{}", refusal.message());
-        assert!(limits.admit("sql_schema", t0).is_ok(), "other tools are free");
-        assert!(limits.admit("sql_exec", t0 + Duration::from_millis(1000)).is_ok());
+        assert!(
+            refusal.message().contains("Retry in 600 ms"),
+            "{}",
+            refusal.message()
+        );
+        assert!(
+            limits.admit("sql_schema", t0).is_ok(),
+            "other tools are free"
+        );
+        assert!(
+            limits
+                .admit("sql_exec", t0 + Duration::from_millis(1000))
+                .is_ok()
+        );
     }
 
     #[test]

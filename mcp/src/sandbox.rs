@@ -11,9 +11,7 @@ use std::path::{Component, Path, PathBuf};
 pub(crate) enum PathRefused {
     #[error("{argument} is empty; give a path")]
     Empty { argument: &'static str },
-    #[error(
-        "{argument} \"{path}\" contains \"..\"; give a path inside {root} without \"..\""
-    )]
+    #[error("{argument} \"{path}\" contains \"..\"; give a path inside {root} without \"..\"")]
     ParentComponent {
         argument: &'static str,
         path: String,
@@ -116,13 +114,19 @@ pub(crate) fn backup_output(
     std::fs::create_dir_all(folder).map_err(|e| {
         unusable(
             given.unwrap_or(""),
-            format!("the backup folder {} cannot be created ({e})", folder.display()),
+            format!(
+                "the backup folder {} cannot be created ({e})",
+                folder.display()
+            ),
         )
     })?;
     let root = folder.canonicalize().map_err(|e| {
         unusable(
             given.unwrap_or(""),
-            format!("the backup folder {} cannot be read ({e})", folder.display()),
+            format!(
+                "the backup folder {} cannot be read ({e})",
+                folder.display()
+            ),
         )
     })?;
     let Some(given) = given else {
@@ -244,11 +248,17 @@ mod tests {
         std::os::unix::fs::symlink(outside.path().join("x.sql"), folder.join("x.sql")).unwrap();
         for bad in ["out/a.sql", "x.sql", "out/new/a.sql"] {
             assert!(
-                matches!(backup_output(&folder, Some(bad)), Err(PathRefused::Outside { .. })),
+                matches!(
+                    backup_output(&folder, Some(bad)),
+                    Err(PathRefused::Outside { .. })
+                ),
                 "{bad}"
             );
         }
-        assert!(!outside.path().join("new").exists(), "nothing created outside");
+        assert!(
+            !outside.path().join("new").exists(),
+            "nothing created outside"
+        );
         assert!(matches!(
             backup_output(&folder, Some("/tmp/a.sql")),
             Err(PathRefused::Absolute { .. })

@@ -19,9 +19,10 @@ use crate::jsonrpc::{
 };
 use crate::log::{self, Level};
 use crate::protocol::{self, Era};
+use crate::spool::Spooled;
 use crate::tools::{self, TOOLS, Tool};
 use crate::transport::{Line, LineReader, MAX_LINE_BYTES, Output};
-use crate::work::{self, Outcome, Progress};
+use crate::work::{self, Body, Outcome, Progress};
 
 /// Why the server stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +42,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Runs the server on stdin and stdout until stdin closes.
 pub fn serve(options: ServerOptions) -> Result<(), ServeError> {
     log::init(std::env::var("LOG_LEVEL").ok().as_deref());
-    let cwd = std::env::current_dir().map_err(|e| ConfigError::NoWorkingDirectory(e.to_string()))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| ConfigError::NoWorkingDirectory(e.to_string()))?;
     let config = Config::from_env(options, &|name| std::env::var(name).ok(), cwd)?;
     let server = Arc::new(Server::new(config, Output::new(Box::new(io::stdout()))));
     log::say(Level::Info, "serving MCP on stdio");
@@ -116,7 +118,10 @@ impl Server {
         }
         match jsonrpc::classify(&text) {
             Incoming::Invalid(answer) => self.send_error(&answer),
-            Incoming::Response => log::say(Level::Debug, "ignored a response: this server sends no requests"),
+            Incoming::Response => log::say(
+                Level::Debug,
+                "ignored a response: this server sends no requests",
+            ),
             Incoming::Notification { method, params } => self.notification(&method, &params),
             Incoming::Request { id, method, params } => self.request(id, &method, params),
         }
@@ -126,17 +131,29 @@ impl Server {
         match method {
             "notifications/cancelled" => {
                 let Some(id) = params.get("requestId").and_then(Id::from_value) else {
-                    log::say(Level::Info, "ignored notifications/cancelled without a valid requestId");
+                    log::say(
+                        Level::Info,
+                        "ignored notifications/cancelled without a valid requestId",
+                    );
                     return;
                 };
                 let work = self.lock_inflight().remove(&id);
                 match work {
                     Some(work) => {
-                        let reason = params.get("reason").and_then(Value::as_str).unwrap_or("no reason given");
-                        log::say(Level::Info, &format!("request {} cancelled: {reason}", id.to_value()));
+                        let reason = params
+                            .get("reason")
+                            .and_then(Value::as_str)
+                            .unwrap_or("no reason given");
+                        log::say(
+                            Level::Info,
+                            &format!("request {} cancelled: {reason}", id.to_value()),
+                        );
                         work.cancel();
                     }
-                    None => log::say(Level::Debug, "ignored a cancellation of a request not in flight"),
+                    None => log::say(
+                        Level::Debug,
+                        "ignored a cancellation of a request not in flight",
+                    ),
                 }
             }
             "notifications/initialized" => log::say(Level::Debug, "client initialized"),
@@ -149,7 +166,13 @@ impl Server {
     }
 
     fn request(self: &Arc<Self>, id: Id, method: &str, params: Map<String, Value>) {
-        const KNOWN: [&str; 5] = ["initialize", "server/discover", "ping", "tools/list", "tools/call"];
+        const KNOWN: [&str; 5] = [
+            "initialize",
+            "server/discover",
+            "ping",
+            "tools/list",
+            "tools/call",
+        ];
         if !KNOWN.contains(&method) {
             return self.send_error(&ErrorAnswer::new(
                 Some(id),
@@ -242,7 +265,10 @@ impl Server {
             .legacy_version
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some(agreed);
-        log::say(Level::Info, &format!("initialized with protocol version {agreed}"));
+        log::say(
+            Level::Info,
+            &format!("initialized with protocol version {agreed}"),
+        );
         self.send(&jsonrpc::result(
             id,
             json!({
@@ -279,7 +305,11 @@ impl Server {
 
     fn tools_call(self: &Arc<Self>, id: Id, params: Map<String, Value>, era: Era) {
         let invalid = |message: String| {
-            ErrorAnswer::new(Some(id.clone()), INVALID_PARAMS, format!("Invalid params: {message}"))
+            ErrorAnswer::new(
+                Some(id.clone()),
+                INVALID_PARAMS,
+                format!("Invalid params: {message}"),
+            )
         };
         let name = match params.get("name") {
             Some(Value::String(name)) => name.clone(),
@@ -303,13 +333,17 @@ impl Server {
             .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
             .cloned();
         if let Err(refusal) = self.config.rate_limits.admit(&name, Instant::now()) {
-            let mut result = tool_result(&Outcome::failure(refusal.message()));
+            let document = json!({"success": false, "error": refusal.message()});
+            let mut result = tool_result(&document, true);
             result["_meta"] = json!({"retryAfterMs": refusal.retry_after.as_millis() as u64});
             return self.send(&jsonrpc::result(&id, protocol::complete(result, era)));
         }
         if let Err(message) = tool.check(&arguments) {
-            let outcome = Outcome::failure(format!("Invalid arguments for {name}: {message}"));
-            return self.send(&jsonrpc::result(&id, protocol::complete(tool_result(&outcome), era)));
+            let document = json!({"success": false, "error": format!("Invalid arguments for {name}: {message}")});
+            return self.send(&jsonrpc::result(
+                &id,
+                protocol::complete(tool_result(&document, true), era),
+            ));
         }
         let work = Arc::new(Work::default());
         {
@@ -375,14 +409,27 @@ impl Server {
             "sql_health" => work::sql_health(&self.pool, &work, &arguments),
             _ => self.backup(&id, &work, &arguments, progress_token.as_ref()),
         };
-        let response = jsonrpc::result(&id, protocol::complete(tool_result(&outcome), era));
+        let Outcome { body, failed } = outcome;
         let mut inflight = self.lock_inflight();
         match inflight.get(&id) {
             Some(current) if Arc::ptr_eq(current, &work) => {
                 inflight.remove(&id);
                 // Sent under the lock: a cancellation cannot slip between
                 // the check and the answer.
-                self.send(&response);
+                match body {
+                    Body::Document(document) => self.send(&jsonrpc::result(
+                        &id,
+                        protocol::complete(tool_result(&document, failed), era),
+                    )),
+                    Body::Spooled(mut spooled) => {
+                        let sent = self
+                            .out
+                            .send_with(|out| write_spooled(out, &id, era, &mut spooled, failed));
+                        if let Err(e) = sent {
+                            log::say(Level::Warn, &format!("cannot write to stdout: {e}"));
+                        }
+                    }
+                }
             }
             _ => log::say(
                 Level::Debug,
@@ -491,21 +538,51 @@ struct Call {
     work: Arc<Work>,
 }
 
-/// A `CallToolResult`: the document as structured content and as text;
-/// a failure is `isError` with the document as text (it does not follow
-/// the output schema, which describes success).
-fn tool_result(outcome: &Outcome) -> Value {
-    let text = outcome
-        .text
-        .clone()
-        .unwrap_or_else(|| outcome.document.to_string());
-    if outcome.failed {
+/// A `CallToolResult` for a document built here: the document as
+/// structured content and as text; a failure is `isError` with the
+/// document as text only (it does not follow the output schema, which
+/// describes success).
+fn tool_result(document: &Value, failed: bool) -> Value {
+    let text = document.to_string();
+    if failed {
         json!({"content": [{"type": "text", "text": text}], "isError": true})
     } else {
         json!({
             "content": [{"type": "text", "text": text}],
-            "structuredContent": outcome.document,
+            "structuredContent": document,
             "isError": false,
         })
     }
+}
+
+/// The same `CallToolResult` for a spooled document, written straight
+/// from the spool into the response line.
+fn write_spooled(
+    out: &mut dyn io::Write,
+    id: &Id,
+    era: Era,
+    spooled: &mut Spooled,
+    failed: bool,
+) -> io::Result<()> {
+    write!(
+        out,
+        "{{\"jsonrpc\":\"2.0\",\"id\":{},\"result\":{{",
+        id.to_value()
+    )?;
+    if era == Era::Modern {
+        write!(
+            out,
+            "\"_meta\":{},\"resultType\":\"complete\",",
+            json!({protocol::SERVER_INFO_KEY: protocol::server_info()})
+        )?;
+    }
+    out.write_all(b"\"content\":[{\"type\":\"text\",\"text\":\"")?;
+    spooled.write_text(out)?;
+    out.write_all(b"\"}],")?;
+    if !failed {
+        out.write_all(b"\"structuredContent\":")?;
+        spooled.write_json(out)?;
+        out.write_all(b",")?;
+    }
+    write!(out, "\"isError\":{failed}}}}}")
 }

@@ -11,7 +11,10 @@ pub(crate) enum Kind {
     Text,
     Flag,
     /// An integer in a range.
-    Integer { min: i64, max: i64 },
+    Integer {
+        min: i64,
+        max: i64,
+    },
     /// A string or an array of strings (table or schema names).
     Names,
     /// One of these strings.
@@ -391,9 +394,9 @@ impl Tool {
             let ok = match param.kind {
                 Kind::Text => value.is_string(),
                 Kind::Flag => value.is_boolean(),
-                Kind::Integer { min, max } => value
-                    .as_i64()
-                    .is_some_and(|n| (min..=max).contains(&n)),
+                Kind::Integer { min, max } => {
+                    value.as_i64().is_some_and(|n| (min..=max).contains(&n))
+                }
                 Kind::Names => {
                     value.is_string()
                         || value
@@ -480,7 +483,13 @@ mod tests {
         let names: Vec<&str> = TOOLS.iter().map(|t| t.name).collect();
         assert_eq!(
             names,
-            ["sql_exec", "sql_file", "sql_schema", "sql_health", "sql_backup"]
+            [
+                "sql_exec",
+                "sql_file",
+                "sql_schema",
+                "sql_health",
+                "sql_backup"
+            ]
         );
     }
 
@@ -501,6 +510,10 @@ mod tests {
         assert!(e.contains("\"limit\""), "{e}");
         let backup = find("sql_backup").expect("exists");
         assert!(backup.check(&args(json!({"format": "zip"}))).is_err());
-        assert!(backup.check(&args(json!({"compress": 9, "tables": ["a"]}))).is_ok());
+        assert!(
+            backup
+                .check(&args(json!({"compress": 9, "tables": ["a"]})))
+                .is_ok()
+        );
     }
 }

@@ -101,6 +101,26 @@ impl Output {
     }
 }
 
+impl Output {
+    /// Writes one message that `write` produces in pieces (a large result
+    /// copied from disk), as one line, under the lock.
+    pub(crate) fn send_with(
+        &self,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let mut out = self
+            .out
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut buffered = io::BufWriter::with_capacity(64 * 1024, &mut *out);
+        write(&mut buffered)?;
+        buffered.write_all(b"\n")?;
+        buffered.flush()?;
+        drop(buffered);
+        out.flush()
+    }
+}
+
 impl std::fmt::Debug for Output {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Output")
@@ -139,6 +159,9 @@ mod tests {
             lines(b"0123456789ABC\nok\n", 10),
             vec![Line::TooLong, Line::Text(b"ok".to_vec())]
         );
-        assert_eq!(lines(b"0123456789\n", 10), vec![Line::Text(b"0123456789".to_vec())]);
+        assert_eq!(
+            lines(b"0123456789\n", 10),
+            vec![Line::Text(b"0123456789".to_vec())]
+        );
     }
 }

@@ -25,6 +25,7 @@ use crate::config::Config;
 use crate::database::{CheckoutError, Pool, Work};
 use crate::log::{self, Level};
 use crate::sandbox;
+use crate::spool::{Spool, Spooled};
 use crate::tools::DEFAULT_MAX_ROWS;
 
 /// Said when rows were cut.
@@ -36,32 +37,36 @@ const TRUNCATED_HINT: &str = "Rows were cut at maxRows (truncated: true; rowCoun
 const MAX_SQL_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// What a call produced: the JSON document, and whether it is a failure.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(crate) struct Outcome {
-    pub(crate) document: Value,
+    pub(crate) body: Body,
     pub(crate) failed: bool,
-    /// The document as the core wrote it, when it was written as text:
-    /// sent as is, so numbers keep every digit (a `numeric` wider than a
-    /// double stays exact in the text content).
-    pub(crate) text: Option<String>,
+}
+
+/// The document of an outcome.
+#[derive(Debug)]
+pub(crate) enum Body {
+    /// A document built here (schema, health, backup, failures).
+    Document(Value),
+    /// A result document as the core wrote it, row by row: sent as is, so
+    /// numbers keep every digit, and from disk when large.
+    Spooled(Spooled),
 }
 
 impl Outcome {
     /// A failure outside the database: `{"success":false,"error":...}`.
     pub(crate) fn failure(message: impl Into<String>) -> Outcome {
         Outcome {
-            document: json!({"success": false, "error": message.into()}),
+            body: Body::Document(json!({"success": false, "error": message.into()})),
             failed: true,
-            text: None,
         }
     }
 
     fn from_document(document: Value) -> Outcome {
         let failed = document.get("success") != Some(&Value::Bool(true));
         Outcome {
-            document,
+            body: Body::Document(document),
             failed,
-            text: None,
         }
     }
 }
@@ -107,8 +112,16 @@ fn script_options(config: &Config, args: &Map<String, Value>) -> ScriptOptions {
 }
 
 /// sql_exec.
-pub(crate) fn sql_exec(config: &Config, pool: &Pool, work: &Work, args: &Map<String, Value>) -> Outcome {
-    let query = args.get("query").and_then(Value::as_str).unwrap_or_default();
+pub(crate) fn sql_exec(
+    config: &Config,
+    pool: &Pool,
+    work: &Work,
+    args: &Map<String, Value>,
+) -> Outcome {
+    let query = args
+        .get("query")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let items = match split(query.as_bytes(), "query") {
         Ok(items) => items,
         Err(message) => return Outcome::failure(message),
@@ -117,8 +130,16 @@ pub(crate) fn sql_exec(config: &Config, pool: &Pool, work: &Work, args: &Map<Str
 }
 
 /// sql_file: the file must lie inside the SQL root.
-pub(crate) fn sql_file(config: &Config, pool: &Pool, work: &Work, args: &Map<String, Value>) -> Outcome {
-    let given = args.get("filepath").and_then(Value::as_str).unwrap_or_default();
+pub(crate) fn sql_file(
+    config: &Config,
+    pool: &Pool,
+    work: &Work,
+    args: &Map<String, Value>,
+) -> Outcome {
+    let given = args
+        .get("filepath")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let path = match sandbox::sql_file(&config.sql_root, given) {
         Ok(path) => path,
         Err(refused) => return Outcome::failure(refused.to_string()),
@@ -131,7 +152,13 @@ pub(crate) fn sql_file(config: &Config, pool: &Pool, work: &Work, args: &Map<Str
         Ok(items) => items,
         Err(message) => return Outcome::failure(message),
     };
-    run_script(pool, work, items, script_options(config, args), Some(given.to_string()))
+    run_script(
+        pool,
+        work,
+        items,
+        script_options(config, args),
+        Some(given.to_string()),
+    )
 }
 
 fn read_sql_file(path: &Path) -> io::Result<Vec<u8>> {
@@ -213,6 +240,8 @@ fn pump_script(
     let mut doc = Document {
         results: JsonResults::new(multi),
         out: String::new(),
+        spool: Spool::default(),
+        spool_failed: None,
         copy_warned: false,
         truncated: false,
     };
@@ -246,17 +275,23 @@ fn pump_script(
                                 Ok(item) => {
                                     if let Some(out) = driver.handle_item(item, Instant::now()) {
                                         doc.show(out);
+                                        if let Err(e) = doc.drain() {
+                                            // Dropping the stream discards the rest.
+                                            failed = Some(Err(e));
+                                            break;
+                                        }
                                     }
                                 }
                                 Err(e) => {
-                                    failed = Some(e);
+                                    failed = Some(Ok(e));
                                     break;
                                 }
                             }
                         }
                         match failed {
                             None => driver.handle_done(),
-                            Some(e) => statement_failed(&mut driver, e),
+                            Some(Ok(e)) => statement_failed(&mut driver, e),
+                            Some(Err(message)) => driver.handle_output_failed(message, false),
                         }
                     }
                     Err(e) => statement_failed(&mut driver, e),
@@ -270,37 +305,42 @@ fn pump_script(
             }
             ScriptAction::ReadParameter(name) => driver.handle_parameter(client.parameter(name)),
             ScriptAction::Show(out) => doc.show(out),
-            ScriptAction::Flush => {}
+            ScriptAction::Flush => {
+                if let Err(message) = doc.drain() {
+                    driver.handle_output_failed(message, false);
+                }
+            }
             ScriptAction::Commit => end(client, &mut driver, "COMMIT"),
             ScriptAction::Rollback => end(client, &mut driver, "ROLLBACK"),
             ScriptAction::Done => break,
         }
     }
     let report = driver.finish();
-    let mut text = doc.out.trim_end().to_string();
-    let mut document = match serde_json::from_str::<Value>(&text) {
-        Ok(document) => document,
-        // The run failed before the document could say so (no statement
-        // yet): the failure itself.
-        Err(_) => {
-            let message = report
-                .failure
-                .map_or_else(|| "the run produced no result".to_string(), |f| format!("{f:?}"));
-            let document = json!({"success": false, "error": message});
-            text = document.to_string();
-            document
-        }
-    };
-    if doc.truncated {
-        if let (Value::Object(fields), Some(open)) = (&mut document, text.strip_suffix('}')) {
-            let hint = json!(TRUNCATED_HINT);
-            text = format!("{open},\"hint\":{hint}}}");
-            fields.insert("hint".into(), hint);
-        }
+    let failed = report.failure.is_some();
+    if doc.out.is_empty() && doc.spool_failed.is_none() && doc.spool.is_empty() {
+        // The run failed before the document could say so.
+        let message = report.failure.map_or_else(
+            || "the run produced no result".to_string(),
+            |f| format!("{f:?}"),
+        );
+        return Outcome::failure(message);
     }
-    let mut outcome = Outcome::from_document(document);
-    outcome.text = Some(text);
-    outcome
+    let out = std::mem::take(&mut doc.out);
+    let hint = doc
+        .truncated
+        .then(|| format!("\"hint\":{}", json!(TRUNCATED_HINT)));
+    let spooled = doc
+        .spool
+        .push(&out)
+        .and_then(|()| doc.spool.finish(hint.as_deref()));
+    match (spooled, doc.spool_failed) {
+        (Ok(spooled), None) => Outcome {
+            body: Body::Spooled(spooled),
+            failed,
+        },
+        (Err(e), _) => Outcome::failure(format!("cannot keep the result: {e}")),
+        (_, Some(message)) => Outcome::failure(message),
+    }
 }
 
 fn statement_failed(driver: &mut ScriptDriver<String>, e: Error) {
@@ -326,12 +366,33 @@ fn end(client: &mut Client, driver: &mut ScriptDriver<String>, sql: &str) {
 /// The JSON document being written.
 struct Document {
     results: JsonResults,
+    /// What the core wrote and the spool has not taken yet.
     out: String,
+    spool: Spool,
+    /// Why the spool could not take the document.
+    spool_failed: Option<String>,
     copy_warned: bool,
     truncated: bool,
 }
 
+/// The core's output is handed to the spool in pieces of about this size.
+const DRAIN_AT: usize = 64 * 1024;
+
 impl Document {
+    /// Hands what was written to the spool once there is enough of it; an
+    /// error (a full disk) is the run's output failure.
+    fn drain(&mut self) -> Result<(), String> {
+        if self.out.len() < DRAIN_AT || self.spool_failed.is_some() {
+            return Ok(());
+        }
+        let out = std::mem::take(&mut self.out);
+        self.spool.push(&out).map_err(|e| {
+            let message = format!("cannot keep the result: {e}");
+            self.spool_failed = Some(message.clone());
+            message
+        })
+    }
+
     fn show(&mut self, out: Output) {
         match out {
             Output::Columns(d) => self.results.columns(&mut self.out, &d),
@@ -350,9 +411,10 @@ impl Document {
             }
             Output::Notice(n) => log::say(Level::Info, &sequelae_core::render::notice_text(&n)),
             Output::Warning(w) => self.results.warning(&w),
-            Output::StatementError { error, hint, .. } => self
-                .results
-                .failed(&mut self.out, &ErrorFields::from_server(&error, hint.as_deref())),
+            Output::StatementError { error, hint, .. } => self.results.failed(
+                &mut self.out,
+                &ErrorFields::from_server(&error, hint.as_deref()),
+            ),
             Output::Failure(message) => {
                 let fields = ErrorFields {
                     error: message,
@@ -455,20 +517,25 @@ pub(crate) fn sql_health(pool: &Pool, work: &Work, args: &Map<String, Value>) ->
     let outcome = health(&mut client, connect_latency);
     pool.release(client, work);
     let Outcome {
-        mut document,
-        failed,
-        ..
-    } = outcome;
-    if failed {
-        return Outcome::from_document(document);
-    }
+        body: Body::Document(mut document),
+        failed: false,
+    } = outcome
+    else {
+        return outcome;
+    };
     if let Value::Object(fields) = &mut document {
         if !flag(args, "includeVersion").unwrap_or(true) {
             fields.remove("version");
             fields.remove("versionNum");
         }
         if !flag(args, "includeConnectionInfo").unwrap_or(true) {
-            for key in ["database", "user", "activeConnections", "totalConnections", "maxConnections"] {
+            for key in [
+                "database",
+                "user",
+                "activeConnections",
+                "totalConnections",
+                "maxConnections",
+            ] {
                 fields.remove(key);
             }
         }
@@ -498,7 +565,10 @@ fn health(client: &mut Client, connect_latency: Duration) -> Outcome {
 
 /// The backup options a call asks for, with `output` already resolved
 /// inside the backup folder.
-pub(crate) fn backup_options(args: &Map<String, Value>, output: Option<std::path::PathBuf>) -> BackupOptions {
+pub(crate) fn backup_options(
+    args: &Map<String, Value>,
+    output: Option<std::path::PathBuf>,
+) -> BackupOptions {
     let format = match args.get("format").and_then(Value::as_str) {
         Some("custom") => BackupFormat::Custom,
         Some("directory") => BackupFormat::Directory,
