@@ -20,7 +20,9 @@ fn server() -> Server {
 }
 
 fn error_code(answer: &Value) -> i64 {
-    answer["error"]["code"].as_i64().unwrap_or_else(|| panic!("not an error: {answer}"))
+    answer["error"]["code"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("not an error: {answer}"))
 }
 
 #[rstest]
@@ -39,7 +41,10 @@ fn legacy_initialize_answers_the_clients_version_else_the_newest(
     assert_eq!(result["protocolVersion"], agreed, "{answer}");
     assert_eq!(result["serverInfo"]["name"], "sequelae");
     assert!(result["capabilities"]["tools"].is_object());
-    assert!(result.get("resultType").is_none(), "legacy results carry no resultType");
+    assert!(
+        result.get("resultType").is_none(),
+        "legacy results carry no resultType"
+    );
     let (pong, _) = s.request("ping", json!({}));
     assert_eq!(pong["result"], json!({}));
     let (list, _) = s.request("tools/list", json!({}));
@@ -49,7 +54,16 @@ fn legacy_initialize_answers_the_clients_version_else_the_newest(
         .iter()
         .map(|t| t["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["sql_exec", "sql_file", "sql_schema", "sql_health", "sql_backup"]);
+    assert_eq!(
+        names,
+        [
+            "sql_exec",
+            "sql_file",
+            "sql_schema",
+            "sql_health",
+            "sql_backup"
+        ]
+    );
     assert!(list["result"].get("ttlMs").is_none());
     assert!(s.close().success());
 }
@@ -61,9 +75,17 @@ fn modern_era_discover_list_and_stamps() {
     let result = &discover["result"];
     assert_eq!(result["resultType"], "complete", "{discover}");
     assert_eq!(result["supportedVersions"][0], "2026-07-28");
-    assert!(result["supportedVersions"].as_array().unwrap().contains(&json!("2024-11-05")));
+    assert!(
+        result["supportedVersions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("2024-11-05"))
+    );
     assert!(result["capabilities"]["tools"].is_object());
-    assert_eq!(result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"], "sequelae");
+    assert_eq!(
+        result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
+        "sequelae"
+    );
     assert!(result["ttlMs"].as_u64().is_some());
     assert_eq!(result["cacheScope"], "public");
     let (list, _) = s.request("tools/list", json!({"_meta": modern_meta()}));
@@ -72,11 +94,26 @@ fn modern_era_discover_list_and_stamps() {
     assert!(result["ttlMs"].as_u64().is_some());
     assert_eq!(result["cacheScope"], "public");
     for tool in result["tools"].as_array().unwrap() {
-        for key in ["title", "description", "inputSchema", "outputSchema", "annotations"] {
+        for key in [
+            "title",
+            "description",
+            "inputSchema",
+            "outputSchema",
+            "annotations",
+        ] {
             assert!(tool.get(key).is_some(), "{} lacks {key}", tool["name"]);
         }
-        for hint in ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] {
-            assert!(tool["annotations"][hint].is_boolean(), "{} lacks {hint}", tool["name"]);
+        for hint in [
+            "readOnlyHint",
+            "destructiveHint",
+            "idempotentHint",
+            "openWorldHint",
+        ] {
+            assert!(
+                tool["annotations"][hint].is_boolean(),
+                "{} lacks {hint}",
+                tool["name"]
+            );
         }
     }
     // The same list, in the same order, every time.
@@ -85,13 +122,20 @@ fn modern_era_discover_list_and_stamps() {
     // No ping and no logging in this era.
     let (ping, _) = s.request("ping", json!({"_meta": modern_meta()}));
     assert_eq!(error_code(&ping), -32601);
-    let (level, _) = s.request("logging/setLevel", json!({"level": "debug", "_meta": modern_meta()}));
+    let (level, _) = s.request(
+        "logging/setLevel",
+        json!({"level": "debug", "_meta": modern_meta()}),
+    );
     assert_eq!(error_code(&level), -32601);
 }
 
 #[test]
 fn read_only_mode_says_so_in_the_annotations() {
-    let mut s = Server::start(&["--read-only"], &[("DATABASE_URL", NOWHERE)], &std::env::temp_dir());
+    let mut s = Server::start(
+        &["--read-only"],
+        &[("DATABASE_URL", NOWHERE)],
+        &std::env::temp_dir(),
+    );
     let (list, _) = s.request("tools/list", json!({"_meta": modern_meta()}));
     let exec = &list["result"]["tools"][0];
     assert_eq!(exec["annotations"]["readOnlyHint"], true);
@@ -131,8 +175,15 @@ fn every_request_error_code_with_the_id_echoed() {
         let (answer, _) = s.request(method, params);
         error_code(&answer)
     };
-    assert_eq!(ask(&mut s, "resources/list", json!({"_meta": modern_meta()})), -32601);
-    assert_eq!(ask(&mut s, "no/such/method", json!({})), -32601, "unknown methods at once, even without _meta");
+    assert_eq!(
+        ask(&mut s, "resources/list", json!({"_meta": modern_meta()})),
+        -32601
+    );
+    assert_eq!(
+        ask(&mut s, "no/such/method", json!({})),
+        -32601,
+        "unknown methods at once, even without _meta"
+    );
     // Missing the required _meta keys.
     assert_eq!(ask(&mut s, "tools/list", json!({})), -32602);
     assert_eq!(ask(&mut s, "server/discover", json!({})), -32602);
@@ -145,18 +196,44 @@ fn every_request_error_code_with_the_id_echoed() {
     let (answer, _) = s.request("server/discover", old);
     assert_eq!(error_code(&answer), -32022);
     assert_eq!(answer["error"]["data"]["requested"], "1900-01-01");
-    assert!(answer["error"]["data"]["supported"].as_array().unwrap().contains(&json!("2026-07-28")));
+    assert!(
+        answer["error"]["data"]["supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("2026-07-28"))
+    );
     // CallToolRequest schema: unknown tool, no name, arguments not an object.
     let meta = modern_meta();
-    assert_eq!(ask(&mut s, "tools/call", json!({"name": "drop_everything", "_meta": meta})), -32602);
-    assert_eq!(ask(&mut s, "tools/call", json!({"_meta": meta})), -32602);
     assert_eq!(
-        ask(&mut s, "tools/call", json!({"name": "sql_exec", "arguments": [1], "_meta": meta})),
+        ask(
+            &mut s,
+            "tools/call",
+            json!({"name": "drop_everything", "_meta": meta})
+        ),
         -32602
     );
-    assert_eq!(ask(&mut s, "tools/list", json!({"cursor": "nope", "_meta": meta})), -32602);
+    assert_eq!(ask(&mut s, "tools/call", json!({"_meta": meta})), -32602);
+    assert_eq!(
+        ask(
+            &mut s,
+            "tools/call",
+            json!({"name": "sql_exec", "arguments": [1], "_meta": meta})
+        ),
+        -32602
+    );
+    assert_eq!(
+        ask(
+            &mut s,
+            "tools/list",
+            json!({"cursor": "nope", "_meta": meta})
+        ),
+        -32602
+    );
     // initialize without its required fields.
-    assert_eq!(ask(&mut s, "initialize", json!({"capabilities": {}})), -32602);
+    assert_eq!(
+        ask(&mut s, "initialize", json!({"capabilities": {}})),
+        -32602
+    );
 }
 
 #[test]
@@ -171,7 +248,10 @@ fn arguments_that_break_the_input_schema_are_a_tool_error_naming_the_argument() 
         let result = s.call("sql_exec", arguments.clone());
         assert_eq!(result["isError"], true, "{arguments}: {result}");
         let text = result["content"][0]["text"].as_str().unwrap();
-        assert!(text.contains(&format!("\\\"{named}\\\"")), "{arguments}: {text}");
+        assert!(
+            text.contains(&format!("\\\"{named}\\\"")),
+            "{arguments}: {text}"
+        );
         assert_eq!(result["resultType"], "complete");
     }
 }
@@ -191,7 +271,10 @@ fn ids_are_echoed_exactly(#[case] id: Value) {
     let line = s.recv_line();
     let answer: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(answer["id"], id, "{line}");
-    assert!(line.contains(&format!("\"id\":{id}")), "raw text keeps the id: {line}");
+    assert!(
+        line.contains(&format!("\"id\":{id}")),
+        "raw text keeps the id: {line}"
+    );
     // The same id on an error.
     s.send(&json!({"jsonrpc": "2.0", "id": id, "method": "nope"}));
     let answer = s.recv();
@@ -249,16 +332,32 @@ impl XorShift {
 
 fn garbage_line(rng: &mut XorShift) -> Vec<u8> {
     const PIECES: [&str; 16] = [
-        "{", "}", "[", "]", "\"jsonrpc\"", ":", "\"2.0\"", ",", "\"id\"", "\"method\"", "null",
-        "\"tools/call\"", "1e999", "\"\\u0000\"", "\"params\"", "-0",
+        "{",
+        "}",
+        "[",
+        "]",
+        "\"jsonrpc\"",
+        ":",
+        "\"2.0\"",
+        ",",
+        "\"id\"",
+        "\"method\"",
+        "null",
+        "\"tools/call\"",
+        "1e999",
+        "\"\\u0000\"",
+        "\"params\"",
+        "-0",
     ];
     match rng.below(4) {
         // Random bytes (no newline), invalid UTF-8 included.
         0 => (0..rng.below(200))
-            .map(|_| loop {
-                let b = rng.below(256) as u8;
-                if b != b'\n' {
-                    break b;
+            .map(|_| {
+                loop {
+                    let b = rng.below(256) as u8;
+                    if b != b'\n' {
+                        break b;
+                    }
                 }
             })
             .collect(),
@@ -315,12 +414,22 @@ fn with_the_database_down_tools_list_works_and_a_call_names_host_and_port_not_th
     let (list, _) = s.request("tools/list", json!({"_meta": modern_meta()}));
     assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 5);
     for tool in ["sql_exec", "sql_health", "sql_schema"] {
-        let arguments = if tool == "sql_exec" { json!({"query": "SELECT 1"}) } else { json!({}) };
+        let arguments = if tool == "sql_exec" {
+            json!({"query": "SELECT 1"})
+        } else {
+            json!({})
+        };
         let result = s.call(tool, arguments);
         assert_eq!(result["isError"], true, "{result}");
         let text = result["content"][0]["text"].as_str().unwrap();
-        assert!(text.contains("127.0.0.1") && text.contains("port 1"), "{tool}: {text}");
-        assert!(!text.contains("s3cret"), "{tool} shows the password: {text}");
+        assert!(
+            text.contains("127.0.0.1") && text.contains("port 1"),
+            "{tool}: {text}"
+        );
+        assert!(
+            !text.contains("s3cret"),
+            "{tool} shows the password: {text}"
+        );
     }
 }
 
@@ -336,20 +445,36 @@ fn a_rate_limited_call_says_when_to_retry() {
         &[],
         &[
             ("DATABASE_URL", NOWHERE),
-            ("MCP_RATE_LIMIT_TOOLS", r#"{"sql_health":{"maxRequests":1,"windowMs":600000}}"#),
+            (
+                "MCP_RATE_LIMIT_TOOLS",
+                r#"{"sql_health":{"maxRequests":1,"windowMs":600000}}"#,
+            ),
         ],
         &std::env::temp_dir(),
     );
     let first = s.call("sql_health", json!({}));
-    assert!(!first["content"][0]["text"].as_str().unwrap().contains("Rate limit"));
+    assert!(
+        !first["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Rate limit")
+    );
     let second = s.call("sql_health", json!({}));
     assert_eq!(second["isError"], true);
     let text = second["content"][0]["text"].as_str().unwrap();
-    assert!(text.contains("Rate limit") && text.contains("Retry in"), "{text}");
+    assert!(
+        text.contains("Rate limit") && text.contains("Retry in"),
+        "{text}"
+    );
     assert!(second["_meta"]["retryAfterMs"].as_u64().unwrap() > 0);
     // Other tools are not limited.
     let other = s.call("sql_schema", json!({}));
-    assert!(!other["content"][0]["text"].as_str().unwrap().contains("Rate limit"));
+    assert!(
+        !other["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Rate limit")
+    );
 }
 
 #[test]

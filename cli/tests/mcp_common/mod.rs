@@ -88,7 +88,8 @@ impl Server {
     /// The next line from stdout, as JSON (every line must be JSON).
     pub fn recv(&mut self) -> Value {
         let line = self.recv_line();
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"))
+        serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"))
     }
 
     /// The next raw line from stdout.
@@ -170,7 +171,10 @@ impl Server {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "the server did not exit after stdin closed");
+            assert!(
+                Instant::now() < deadline,
+                "the server did not exit after stdin closed"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -186,11 +190,16 @@ impl Drop for Server {
 /// The JSON document of a tool result (its text content), and whether it
 /// is an error.
 pub fn document(result: &Value) -> (Value, bool) {
-    let text = result["content"][0]["text"].as_str().unwrap_or_else(|| panic!("no text: {result}"));
+    let text = result["content"][0]["text"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no text: {result}"));
     let doc: Value = serde_json::from_str(text).unwrap();
     let is_error = result["isError"].as_bool().unwrap();
     if !is_error {
-        assert_eq!(result["structuredContent"], doc, "structuredContent equals the text");
+        assert_eq!(
+            result["structuredContent"], doc,
+            "structuredContent equals the text"
+        );
     }
     (doc, is_error)
 }
