@@ -171,7 +171,7 @@ fn malformed_lines_get_their_code_with_the_id_when_readable(
 #[test]
 fn every_request_error_code_with_the_id_echoed() {
     let mut s = server();
-    let mut ask = |s: &mut Server, method: &str, params: Value| {
+    let ask = |s: &mut Server, method: &str, params: Value| {
         let (answer, _) = s.request(method, params);
         error_code(&answer)
     };
@@ -512,5 +512,4 @@ fn the_mcp_command_is_the_same_server() {
     let output = child.wait_with_output().unwrap();
     let text = String::from_utf8(output.stdout).unwrap();
     assert_eq!(text, "{\"id\":1,\"jsonrpc\":\"2.0\",\"result\":{}}\n");
-    let _ = Duration::ZERO;
 }

@@ -414,7 +414,6 @@ fn sql_schema_and_sql_health_give_the_clis_documents() {
         "{doc}"
     );
     assert_eq!(doc["healthy"], true);
-    let _ = Value::Null;
 }
 
 /// The server's peak memory for one call, from SEQUELAE_REPORT_PEAK_RSS

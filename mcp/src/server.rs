@@ -402,15 +402,25 @@ impl Server {
             work,
         } = call;
         let config = &self.config;
-        let outcome = match tool.name {
+        let outcome = guarded(|| match tool.name {
             "sql_exec" => work::sql_exec(config, &self.pool, &work, &arguments),
             "sql_file" => work::sql_file(config, &self.pool, &work, &arguments),
             "sql_schema" => work::sql_schema(&self.pool, &work, &arguments),
             "sql_health" => work::sql_health(&self.pool, &work, &arguments),
             _ => self.backup(&id, &work, &arguments, progress_token.as_ref()),
-        };
-        let Outcome { body, failed } = outcome;
+        });
         let mut inflight = self.lock_inflight();
+        let Ok(Outcome { body, failed }) = outcome else {
+            if inflight.get(&id).is_some_and(|w| Arc::ptr_eq(w, &work)) {
+                inflight.remove(&id);
+                self.send_error(&ErrorAnswer::new(
+                    Some(id),
+                    INTERNAL_ERROR,
+                    format!("Internal error: {} failed unexpectedly; the server goes on", tool.name),
+                ));
+            }
+            return;
+        };
         match inflight.get(&id) {
             Some(current) if Arc::ptr_eq(current, &work) => {
                 inflight.remove(&id);
@@ -528,6 +538,14 @@ impl Server {
     }
 }
 
+/// Runs a tool's work; a panic (a bug) becomes an error answer instead
+/// of a request that is never answered.
+fn guarded(work: impl FnOnce() -> Outcome) -> Result<Outcome, ()> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| {
+        log::say(Level::Error, "a tool panicked; answering with an internal error");
+    })
+}
+
 /// One tool call on its way to a worker thread.
 struct Call {
     id: Id,
@@ -585,4 +603,15 @@ fn write_spooled(
         out.write_all(b",")?;
     }
     write!(out, "\"isError\":{failed}}}}}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_tool_becomes_an_internal_error_not_a_lost_request() {
+        assert!(guarded(|| panic!("a bug")).is_err());
+        assert!(guarded(|| Outcome::failure("fine")).is_ok());
+    }
 }

@@ -31,7 +31,7 @@ impl Sink {
         }
     }
 
-    fn to_file(&mut self) -> io::Result<()> {
+    fn move_to_file(&mut self) -> io::Result<()> {
         if let Sink::Memory(s) = self {
             let mut file = BufWriter::with_capacity(64 * 1024, tempfile::tempfile()?);
             file.write_all(s.as_bytes())?;
@@ -96,8 +96,8 @@ impl Spool {
     fn write(&mut self, piece: &str) -> io::Result<()> {
         self.written += piece.len();
         if self.written > IN_MEMORY_LIMIT {
-            self.json.to_file()?;
-            self.text.to_file()?;
+            self.json.move_to_file()?;
+            self.text.move_to_file()?;
         }
         self.json.write(piece)?;
         self.text.write(&escape(piece))
