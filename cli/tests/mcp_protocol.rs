@@ -6,7 +6,6 @@
 
 mod mcp_common;
 
-use std::time::Duration;
 
 use mcp_common::{Server, modern_meta};
 use rstest::rstest;
