@@ -6,7 +6,6 @@
 
 mod mcp_common;
 
-
 use mcp_common::{Server, modern_meta};
 use rstest::rstest;
 use serde_json::{Value, json};
@@ -151,6 +150,10 @@ fn read_only_mode_says_so_in_the_annotations() {
 #[case::null_id("{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"ping\"}", -32600, Value::Null)]
 #[case::bool_id("{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"ping\"}", -32600, Value::Null)]
 #[case::no_method("{\"jsonrpc\":\"2.0\",\"id\":5}", -32600, json!(5))]
+#[case::object_id("{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":\"ping\"}", -32600, Value::Null)]
+#[case::array_id("{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"ping\"}", -32600, Value::Null)]
+#[case::fraction_id("{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"ping\"}", -32600, Value::Null)]
+#[case::huge_id("{\"jsonrpc\":\"2.0\",\"id\":1e400,\"method\":\"ping\"}", -32700, Value::Null)]
 fn malformed_lines_get_their_code_with_the_id_when_readable(
     #[case] line: &str,
     #[case] code: i64,
