@@ -60,8 +60,7 @@ pub(crate) fn run(global: &GlobalOptions, args: SchemaArgs) -> Result<(), Failur
     let report = inspection.finish().map_err(schema_error)?;
     let _ = client.close();
     if global.json {
-        let mut doc = report.to_json();
-        doc["success"] = serde_json::Value::Bool(report.missing.is_empty());
+        let doc = report.document();
         output::print(&format!("{doc}\n"))?;
     } else {
         let mut text = render_tables(&report.tables);

@@ -416,7 +416,10 @@ impl Server {
                 self.send_error(&ErrorAnswer::new(
                     Some(id),
                     INTERNAL_ERROR,
-                    format!("Internal error: {} failed unexpectedly; the server goes on", tool.name),
+                    format!(
+                        "Internal error: {} failed unexpectedly; the server goes on",
+                        tool.name
+                    ),
                 ));
             }
             return;
@@ -542,7 +545,10 @@ impl Server {
 /// of a request that is never answered.
 fn guarded(work: impl FnOnce() -> Outcome) -> Result<Outcome, ()> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| {
-        log::say(Level::Error, "a tool panicked; answering with an internal error");
+        log::say(
+            Level::Error,
+            "a tool panicked; answering with an internal error",
+        );
     })
 }
 

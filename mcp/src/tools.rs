@@ -291,7 +291,7 @@ impl Tool {
                 "properties": {
                     "success": {"type": "boolean"},
                     "tables": {"type": "array", "items": {"type": "object"}},
-                    "missing": {"type": "array", "items": {"type": "string"}},
+                    "missing": {"type": "array", "items": {"type": "object"}},
                     "warnings": {"type": "array", "items": {"type": "string"}},
                 },
                 "required": ["success", "tables"],

@@ -494,8 +494,7 @@ fn inspect(client: &mut Client, request: SchemaRequest) -> Outcome {
     }
     match inspection.finish() {
         Ok(report) => {
-            let mut document = report.to_json();
-            document["success"] = Value::Bool(report.missing.is_empty());
+            let mut document = report.document();
             if !report.missing.is_empty() {
                 let missing: Vec<String> = report.missing.iter().map(ToString::to_string).collect();
                 document["error"] = json!(missing.join("; "));

@@ -67,6 +67,14 @@ impl SchemaReport {
             "warnings": self.warnings,
         })
     }
+
+    /// The `--json` document of `schema` (and MCP's `sql_schema`): the
+    /// report with `success`, false when a named table was not found.
+    pub fn document(&self) -> Value {
+        let mut document = self.to_json();
+        document["success"] = Value::Bool(self.missing.is_empty());
+        document
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
