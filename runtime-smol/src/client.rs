@@ -238,7 +238,7 @@ impl Client {
             if interrupted {
                 // The caller gave up on it: stop it on the server instead
                 // of waiting for it to finish.
-                self.cancel_running().await;
+                cancel_best_effort(self.cancel_handle()).await;
             }
             while !matches!(self.next_event().await?, Event::Ready(_)) {}
         }
@@ -330,7 +330,7 @@ impl Client {
                         // the table into nowhere.
                         local = Some(e);
                         fold.sink_failed();
-                        self.cancel_running().await;
+                        cancel_best_effort(self.cancel_handle()).await;
                     }
                 }
                 CopyOutStep::Continue => {}
@@ -478,7 +478,7 @@ impl Client {
             if event != Event::CancelNeeded {
                 return Ok(Some(event));
             }
-            self.cancel_running().await;
+            cancel_best_effort(self.cancel_handle()).await;
         }
         Ok(None)
     }
@@ -500,13 +500,6 @@ impl Client {
             self.conn.query(sql)?;
         }
         self.flush().await
-    }
-
-    /// Best effort: ask the server to cancel what we are running.
-    async fn cancel_running(&self) {
-        if let Some(handle) = self.cancel_handle() {
-            let _ = handle.cancel().await;
-        }
     }
 
     /// Writes what the core queued, keeping what is not written yet in
@@ -570,6 +563,14 @@ impl Client {
                 Err(e) => return Err(Error::Io(e)),
             }
         }
+    }
+}
+
+/// Sends a cancel request when there is a handle; a failure to reach the
+/// server shows in the session itself.
+async fn cancel_best_effort(handle: Option<CancelHandle>) {
+    if let Some(handle) = handle {
+        let _ = handle.cancel().await;
     }
 }
 

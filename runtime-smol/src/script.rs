@@ -214,7 +214,7 @@ pub async fn run(
     client: &mut Client,
     script: &mut Script,
     mut driver: ScriptDriver<Error>,
-    output: &mut dyn ScriptOutput,
+    output: &mut (dyn ScriptOutput + Send),
     interrupt: &Interrupt,
 ) -> RunReport<Error> {
     loop {
@@ -272,7 +272,7 @@ pub async fn run(
 async fn run_query(
     client: &mut Client,
     driver: &mut ScriptDriver<Error>,
-    output: &mut dyn ScriptOutput,
+    output: &mut (dyn ScriptOutput + Send),
     sql: &str,
     alone: bool,
 ) {
