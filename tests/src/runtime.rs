@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 
 use futures_lite::io::AssertAsync;
 use sequelae_core::client_error::ClientError as Error;
-use sequelae_core::config::{ConnectSettings, Endpoint};
+use sequelae_core::config::{ConnectSettings, Endpoint, Environment, PgPass};
 use sequelae_core::request::{CopyOutcome, QueryItem, QueryResult};
 use sequelae_core::wire::TransactionStatus;
 
@@ -19,13 +19,17 @@ pub trait Runtime: 'static {
     const NAME: &'static str;
     /// `Client::connect`.
     fn connect(settings: &ConnectSettings) -> Result<Self::Client, Error>;
+    /// The runtime's `load_pgpass`.
+    fn load_pgpass(settings: &ConnectSettings, env: &Environment) -> (Option<PgPass>, Vec<String>);
+    /// The runtime's `read_service_file`.
+    fn read_service_file(path: &str) -> Option<String>;
 }
 
 /// Cancels a session's running query (its `CancelHandle::cancel`).
 pub type Canceller = Box<dyn Fn() -> Result<(), Error> + Send>;
 
 /// A session of a runtime, its calls made blocking.
-pub trait TestClient: Send + Sized + 'static {
+pub trait TestClient: std::fmt::Debug + Send + Sized + 'static {
     /// `simple_query`.
     fn simple_query(&mut self, sql: &str) -> Result<Vec<QueryResult>, Error>;
     /// `query` (or `query_single` with `single`), streamed: at most
@@ -66,6 +70,14 @@ impl Runtime for Std {
 
     fn connect(settings: &ConnectSettings) -> Result<Self::Client, Error> {
         sequelae_std::Client::connect(settings)
+    }
+
+    fn load_pgpass(settings: &ConnectSettings, env: &Environment) -> (Option<PgPass>, Vec<String>) {
+        sequelae_std::load_pgpass(settings, env)
+    }
+
+    fn read_service_file(path: &str) -> Option<String> {
+        sequelae_std::read_service_file(path)
     }
 }
 
@@ -136,6 +148,14 @@ impl Runtime for Smol {
 
     fn connect(settings: &ConnectSettings) -> Result<Self::Client, Error> {
         smol::block_on(sequelae_smol::Client::connect(settings))
+    }
+
+    fn load_pgpass(settings: &ConnectSettings, env: &Environment) -> (Option<PgPass>, Vec<String>) {
+        sequelae_smol::load_pgpass(settings, env)
+    }
+
+    fn read_service_file(path: &str) -> Option<String> {
+        sequelae_smol::read_service_file(path)
     }
 }
 
