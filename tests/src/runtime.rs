@@ -9,7 +9,9 @@ use futures_lite::io::AssertAsync;
 use sequelae_core::client_error::ClientError as Error;
 use sequelae_core::config::{ConnectSettings, Endpoint, Environment, PgPass};
 use sequelae_core::request::{CopyOutcome, QueryItem, QueryResult};
+use sequelae_core::schema::{SchemaError, SchemaInspection, SchemaReport, SchemaRequest};
 use sequelae_core::wire::TransactionStatus;
+use sequelae_smol::schema::SchemaFailure;
 
 /// A runtime under test.
 pub trait Runtime: 'static {
@@ -58,6 +60,9 @@ pub trait TestClient: std::fmt::Debug + Send + Sized + 'static {
     fn endpoint(&self) -> Endpoint;
     /// `close`.
     fn close(self) -> Result<(), Error>;
+    /// The runtime's schema inspection: the core's [`SchemaInspection`]
+    /// pumped over this session (a failure of the session panics).
+    fn inspect_schema(&mut self, request: SchemaRequest) -> Result<SchemaReport, SchemaError>;
 }
 
 /// The blocking runtime.
@@ -135,6 +140,23 @@ impl TestClient for sequelae_std::Client {
 
     fn close(self) -> Result<(), Error> {
         sequelae_std::Client::close(self)
+    }
+
+    /// runtime-std has no inspection of its own (the CLI pumps it): the
+    /// same loop here.
+    fn inspect_schema(&mut self, request: SchemaRequest) -> Result<SchemaReport, SchemaError> {
+        let mut inspection = SchemaInspection::new(request);
+        while let Some(sql) = inspection.next_query() {
+            match sequelae_std::Client::simple_query(self, &sql) {
+                Ok(results) => {
+                    let rows = results.first().map(|r| r.rows.as_slice()).unwrap_or(&[]);
+                    inspection.handle_rows(rows)?;
+                }
+                Err(Error::Db(e)) => inspection.handle_error(&e.message)?,
+                Err(e) => panic!("the session failed: {e}"),
+            }
+        }
+        inspection.finish()
     }
 }
 
@@ -230,6 +252,14 @@ impl TestClient for sequelae_smol::Client {
 
     fn close(self) -> Result<(), Error> {
         smol::block_on(sequelae_smol::Client::close(self))
+    }
+
+    fn inspect_schema(&mut self, request: SchemaRequest) -> Result<SchemaReport, SchemaError> {
+        match smol::block_on(sequelae_smol::schema::inspect(self, request)) {
+            Ok(report) => Ok(report),
+            Err(SchemaFailure::Schema(e)) => Err(e),
+            Err(SchemaFailure::Client(e)) => panic!("the session failed: {e}"),
+        }
     }
 }
 

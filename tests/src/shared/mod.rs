@@ -9,6 +9,7 @@ pub mod cancel;
 pub mod connect;
 pub mod copy;
 pub mod query;
+pub mod schema;
 
 use sequelae_core::config::{ConnectSettings, Environment};
 
