@@ -5,13 +5,17 @@
 
 use std::io::{Read, Write};
 
+use std::sync::atomic::AtomicBool;
+
 use futures_lite::io::AssertAsync;
+use sequelae_core::backup::{BackupReport, ProgressEvent};
 use sequelae_core::client_error::ClientError as Error;
 use sequelae_core::config::{ConnectSettings, Endpoint, Environment, PgPass};
 use sequelae_core::request::{CopyOutcome, QueryItem, QueryResult};
 use sequelae_core::schema::{SchemaError, SchemaInspection, SchemaReport, SchemaRequest};
 use sequelae_core::wire::TransactionStatus;
 use sequelae_smol::schema::SchemaFailure;
+use sequelae_std::backup::BackupRequest as StdBackupRequest;
 
 /// A runtime under test.
 pub trait Runtime: 'static {
@@ -25,6 +29,50 @@ pub trait Runtime: 'static {
     fn load_pgpass(settings: &ConnectSettings, env: &Environment) -> (Option<PgPass>, Vec<String>);
     /// The runtime's `read_service_file`.
     fn read_service_file(path: &str) -> Option<String>;
+    /// The runtime's `backup::run` for `request` (made as runtime-std's:
+    /// the async runtime's request has the same fields).
+    fn backup(
+        request: &StdBackupRequest,
+        progress: &mut Progress,
+        cancel: &AtomicBool,
+    ) -> BackupReport;
+}
+
+/// A backup's progress callback.
+pub type Progress<'a> = dyn FnMut(&ProgressEvent) + Send + 'a;
+
+/// Which runtime takes a backup: a value, for tables of cases
+/// (`#[values(Backups::Std, Backups::Smol)]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backups {
+    /// runtime-std.
+    Std,
+    /// runtime-smol.
+    Smol,
+}
+
+impl Backups {
+    /// Runs the backup on this runtime, collecting its progress events.
+    pub fn run(self, request: &StdBackupRequest) -> (BackupReport, Vec<ProgressEvent>) {
+        let mut events = Vec::new();
+        let cancel = AtomicBool::new(false);
+        let report = self.run_with(request, &mut |e| events.push(e.clone()), &cancel);
+        (report, events)
+    }
+
+    /// Runs the backup on this runtime with this progress callback and
+    /// cancel flag.
+    pub fn run_with(
+        self,
+        request: &StdBackupRequest,
+        progress: &mut Progress,
+        cancel: &AtomicBool,
+    ) -> BackupReport {
+        match self {
+            Backups::Std => Std::backup(request, progress, cancel),
+            Backups::Smol => Smol::backup(request, progress, cancel),
+        }
+    }
 }
 
 /// Cancels a session's running query (its `CancelHandle::cancel`).
@@ -83,6 +131,14 @@ impl Runtime for Std {
 
     fn read_service_file(path: &str) -> Option<String> {
         sequelae_std::read_service_file(path)
+    }
+
+    fn backup(
+        request: &StdBackupRequest,
+        progress: &mut Progress,
+        cancel: &AtomicBool,
+    ) -> BackupReport {
+        sequelae_std::backup::run(request, progress, cancel)
     }
 }
 
@@ -178,6 +234,21 @@ impl Runtime for Smol {
 
     fn read_service_file(path: &str) -> Option<String> {
         sequelae_smol::read_service_file(path)
+    }
+
+    fn backup(
+        request: &StdBackupRequest,
+        progress: &mut Progress,
+        cancel: &AtomicBool,
+    ) -> BackupReport {
+        let request = sequelae_smol::backup::BackupRequest {
+            options: request.options.clone(),
+            settings: request.settings.clone(),
+            env: request.env.clone(),
+            cwd: request.cwd.clone(),
+            started_at: request.started_at,
+        };
+        smol::block_on(sequelae_smol::backup::run(&request, progress, cancel))
     }
 }
 

@@ -18,8 +18,8 @@ use sequelae_core::backup::{
     PgDumpProblem, ProgressEvent,
 };
 use sequelae_core::config::Environment;
-use sequelae_std::backup::run;
 use sequelae_tests::Cluster;
+use sequelae_tests::runtime::Backups;
 use support::*;
 
 fn source() -> &'static str {
@@ -230,8 +230,10 @@ fn pg_dump_killed_midway_leaves_the_old_backup_untouched() {
     assert_untouched(dir.path(), "big.sql");
 }
 
-#[test]
-fn interrupting_stops_pg_dump_and_removes_its_output() {
+#[rstest::rstest]
+fn interrupting_stops_pg_dump_and_removes_its_output(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     for format in [BackupFormat::Custom, BackupFormat::Directory] {
         let dir = tempfile::tempdir().unwrap();
         // A file to replace (custom) or a new directory.
@@ -249,7 +251,7 @@ fn interrupting_stops_pg_dump_and_removes_its_output() {
         let started = Instant::now();
         let mut interrupted_at = None;
         // Ctrl-C as soon as pg_dump starts on the big table.
-        let report = run(
+        let report = runtime.run_with(
             &request,
             &mut |e| {
                 if let ProgressEvent::TableData { table, .. } = e {
