@@ -296,6 +296,10 @@ impl Client {
 
     async fn stream(&mut self, sql: &str, single: bool) -> Result<QueryStream<'_>, Error> {
         self.send_request(sql, single).await?;
+        // Handed over: a stream dropped between items has its answer read
+        // and discarded, not cancelled (the remaining statements of a
+        // simple query still run), as in runtime-std.
+        self.interrupted = false;
         Ok(QueryStream {
             client: self,
             fold: QueryFold::new(),
@@ -571,6 +575,19 @@ impl Client {
 async fn cancel_best_effort(handle: Option<CancelHandle>) {
     if let Some(handle) = handle {
         let _ = handle.cancel().await;
+    }
+}
+
+/// The polite end, as far as it goes without waiting: Terminate is
+/// written if the socket takes it at once (one poll, never parked, so this
+/// is safe inside any executor); otherwise the server sees the socket
+/// close, which ends the session all the same.
+impl Drop for Client {
+    fn drop(&mut self) {
+        if !self.conn.is_closed() {
+            self.conn.terminate();
+            let _ = future::block_on(future::poll_once(self.flush()));
+        }
     }
 }
 
