@@ -60,6 +60,26 @@ impl Backups {
         (report, events)
     }
 
+    /// Runs a backup on this runtime that must succeed; returns the
+    /// report and where the backup went.
+    pub fn ok(self, request: &StdBackupRequest) -> (BackupReport, std::path::PathBuf) {
+        let (report, _) = self.run(request);
+        assert!(report.succeeded(), "{}: {report:#?}", self.name());
+        let path = report
+            .output_path
+            .clone()
+            .expect("a successful backup has a path");
+        (report, path)
+    }
+
+    /// The runtime's crate name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backups::Std => Std::NAME,
+            Backups::Smol => Smol::NAME,
+        }
+    }
+
     /// Runs the backup on this runtime with this progress callback and
     /// cancel flag.
     pub fn run_with(
