@@ -29,7 +29,7 @@
 //! request is abandoned, cancelled on the server, and its answer
 //! discarded before the next request or by [`Client::recover`]. A
 //! [`CancelHandle`] cancels the running query from another task. A backup
-//! stops when its [`backup::CancelFlag`] is raised (or its future is
+//! stops when the cancel flag given to [`backup::run`] is raised (or its future is
 //! dropped) and removes its temporary files.
 //!
 //! ```no_run
