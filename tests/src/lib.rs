@@ -19,6 +19,8 @@ mod cluster;
 pub mod conformance;
 mod memory;
 mod os;
+pub mod runtime;
+pub mod shared;
 pub mod tls;
 
 use std::process::ExitStatus;

@@ -14,6 +14,7 @@ use std::time::SystemTime;
 
 use sequelae_core::backup::{BackupError, BackupFormat, BackupReport};
 use sequelae_std::backup::BackupRequest;
+use sequelae_tests::runtime::Backups;
 use support::*;
 
 fn source() -> &'static str {
@@ -34,17 +35,17 @@ fn slow_pg_dump(dir: &Path) -> String {
     .to_string()
 }
 
-fn race(request: &BackupRequest) -> [BackupReport; 2] {
+fn race(runtime: Backups, request: &BackupRequest) -> [BackupReport; 2] {
     let (a, b) = thread::scope(|s| {
-        let a = s.spawn(|| backup(request).0);
-        let b = s.spawn(|| backup(request).0);
+        let a = s.spawn(|| runtime.run(request).0);
+        let b = s.spawn(|| runtime.run(request).0);
         (a.join().unwrap(), b.join().unwrap())
     });
     [a, b]
 }
 
-#[test]
-fn two_backups_to_one_path_one_wins() {
+#[rstest::rstest]
+fn two_backups_to_one_path_one_wins(#[values(Backups::Std, Backups::Smol)] runtime: Backups) {
     let bin = tempfile::tempdir().unwrap();
     let slow = slow_pg_dump(bin.path());
     for (format, name) in [
@@ -57,7 +58,7 @@ fn two_backups_to_one_path_one_wins() {
             o.output = Some(name.into());
             o.pg_dump_path = Some(slow.clone());
         });
-        let reports = race(&request);
+        let reports = race(runtime, &request);
         let won: Vec<&BackupReport> = reports.iter().filter(|r| r.succeeded()).collect();
         assert_eq!(won.len(), 1, "{reports:#?}");
         let lost = reports.iter().find(|r| !r.succeeded()).unwrap();
@@ -81,17 +82,19 @@ fn two_backups_to_one_path_one_wins() {
     }
 }
 
-#[test]
-fn backups_started_in_the_same_second_get_different_default_names() {
+#[rstest::rstest]
+fn backups_started_in_the_same_second_get_different_default_names(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     let bin = tempfile::tempdir().unwrap();
     let slow = slow_pg_dump(bin.path());
     let dir = tempfile::tempdir().unwrap();
     let mut request = request(source(), dir.path(), |o| o.pg_dump_path = Some(slow));
     request.started_at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_738_324_800);
-    let reports = race(&request);
+    let reports = race(runtime, &request);
     assert!(reports.iter().all(BackupReport::succeeded), "{reports:#?}");
     // And a third, later in that second: the probe finds both names taken.
-    let (third, _) = backup_ok(&request);
+    let (third, _) = runtime.ok(&request);
     let mut names: Vec<String> = reports
         .iter()
         .chain([&third])

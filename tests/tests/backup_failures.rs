@@ -18,8 +18,8 @@ use sequelae_core::backup::{
     PgDumpProblem, ProgressEvent,
 };
 use sequelae_core::config::Environment;
-use sequelae_std::backup::run;
 use sequelae_tests::Cluster;
+use sequelae_tests::runtime::Backups;
 use support::*;
 
 fn source() -> &'static str {
@@ -54,8 +54,8 @@ fn assert_untouched(dir: &Path, name: &str) {
     assert_eq!(std::fs::read_to_string(dir.join(name)).unwrap(), PRECIOUS);
 }
 
-#[test]
-fn pg_dump_missing_from_path() {
+#[rstest::rstest]
+fn pg_dump_missing_from_path(#[values(Backups::Std, Backups::Smol)] runtime: Backups) {
     let dir = tempfile::tempdir().unwrap();
     let empty = tempfile::tempdir().unwrap();
     let path_var = empty.path().display().to_string();
@@ -65,7 +65,7 @@ fn pg_dump_missing_from_path() {
             o.method = method;
         });
         request.env = Environment::new().with_var("PATH", path_var.clone());
-        let (report, _) = backup(&request);
+        let (report, _) = runtime.run(&request);
         if method == BackupMethod::Auto {
             // Auto mode takes the native backup and says why pg_dump was
             // not used.
@@ -102,25 +102,25 @@ fn pg_dump_missing_from_path() {
     request.env = Environment::new()
         .with_var("PATH", path_var)
         .with_var(PG_DUMP_VAR, real_pg_dump());
-    let (report, _) = backup_ok(&request);
+    let (report, _) = runtime.ok(&request);
     assert!(matches!(report.method, Some(MethodUsed::PgDump { .. })));
 }
 
-#[test]
-fn found_on_path() {
+#[rstest::rstest]
+fn found_on_path(#[values(Backups::Std, Backups::Smol)] runtime: Backups) {
     let dir = tempfile::tempdir().unwrap();
     let bin = Cluster::shared().bin_dir().to_string();
     let mut request = request(source(), dir.path(), |o| o.pg_dump_path = None);
     request.env = Environment::new().with_var("PATH", format!("/nonexistent:{bin}"));
-    let (report, _) = backup_ok(&request);
+    let (report, _) = runtime.ok(&request);
     let Some(MethodUsed::PgDump { program, .. }) = report.method else {
         panic!("{report:?}")
     };
     assert_eq!(program, Path::new(&bin).join("pg_dump"));
 }
 
-#[test]
-fn pg_dump_older_than_the_server() {
+#[rstest::rstest]
+fn pg_dump_older_than_the_server(#[values(Backups::Std, Backups::Smol)] runtime: Backups) {
     let dir = tempfile::tempdir().unwrap();
     let bin = tempfile::tempdir().unwrap();
     let old = script(
@@ -134,7 +134,7 @@ fn pg_dump_older_than_the_server() {
             o.pg_dump_path = Some(old.display().to_string());
             o.method = method;
         });
-        let (report, _) = backup(&request);
+        let (report, _) = runtime.run(&request);
         // Auto mode falls back to the native method with pg_dump's
         // problem as its reason; --pg-dump fails with it.
         let text = match method {
@@ -166,8 +166,10 @@ fn pg_dump_older_than_the_server() {
     );
 }
 
-#[test]
-fn pg_dump_refusing_an_option_leaves_nothing() {
+#[rstest::rstest]
+fn pg_dump_refusing_an_option_leaves_nothing(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     let dir = tempfile::tempdir().unwrap();
     let bin = tempfile::tempdir().unwrap();
     let real = real_pg_dump();
@@ -184,7 +186,7 @@ fn pg_dump_refusing_an_option_leaves_nothing() {
             o.method = BackupMethod::PgDump;
             o.format = format;
         });
-        let (report, _) = backup(&request);
+        let (report, _) = runtime.run(&request);
         let error = report.error.clone().unwrap();
         assert_eq!(error.kind(), ErrorKind::Dump);
         let text = error.to_string();
@@ -197,8 +199,10 @@ fn pg_dump_refusing_an_option_leaves_nothing() {
     }
 }
 
-#[test]
-fn pg_dump_killed_midway_leaves_the_old_backup_untouched() {
+#[rstest::rstest]
+fn pg_dump_killed_midway_leaves_the_old_backup_untouched(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("big.sql"), PRECIOUS).unwrap();
     let bin = tempfile::tempdir().unwrap();
@@ -221,7 +225,7 @@ fn pg_dump_killed_midway_leaves_the_old_backup_untouched() {
         o.output = Some("big.sql".into());
         o.force = true;
     });
-    let (report, _) = backup(&request);
+    let (report, _) = runtime.run(&request);
     let text = report.error.clone().unwrap().to_string();
     assert!(
         text.starts_with("pg_dump failed (killed by signal 9 (SIGKILL))"),
@@ -230,8 +234,10 @@ fn pg_dump_killed_midway_leaves_the_old_backup_untouched() {
     assert_untouched(dir.path(), "big.sql");
 }
 
-#[test]
-fn interrupting_stops_pg_dump_and_removes_its_output() {
+#[rstest::rstest]
+fn interrupting_stops_pg_dump_and_removes_its_output(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     for format in [BackupFormat::Custom, BackupFormat::Directory] {
         let dir = tempfile::tempdir().unwrap();
         // A file to replace (custom) or a new directory.
@@ -249,7 +255,7 @@ fn interrupting_stops_pg_dump_and_removes_its_output() {
         let started = Instant::now();
         let mut interrupted_at = None;
         // Ctrl-C as soon as pg_dump starts on the big table.
-        let report = run(
+        let report = runtime.run_with(
             &request,
             &mut |e| {
                 if let ProgressEvent::TableData { table, .. } = e {
@@ -274,15 +280,17 @@ fn interrupting_stops_pg_dump_and_removes_its_output() {
     }
 }
 
-#[test]
-fn an_existing_output_is_refused_and_untouched() {
+#[rstest::rstest]
+fn an_existing_output_is_refused_and_untouched(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("db.dump"), PRECIOUS).unwrap();
     let request = request(source(), dir.path(), |o| {
         o.format = BackupFormat::Custom;
         o.output = Some("db.dump".into());
     });
-    let (report, events) = backup(&request);
+    let (report, events) = runtime.run(&request);
     let error = report.error.clone().unwrap();
     assert_eq!(error.kind(), ErrorKind::Usage);
     assert_eq!(
@@ -298,14 +306,16 @@ fn an_existing_output_is_refused_and_untouched() {
     // --force replaces it, atomically.
     let mut forced = request.clone();
     forced.options.force = true;
-    let (_, path) = backup_ok(&forced);
+    let (_, path) = runtime.ok(&forced);
     assert_eq!(entries(dir.path()), vec!["db.dump"]);
     let restored = restore(BackupFormat::Custom, &path, false);
     assert_same_database(source(), &restored);
 }
 
-#[test]
-fn directories_are_replaced_only_when_they_hold_a_backup() {
+#[rstest::rstest]
+fn directories_are_replaced_only_when_they_hold_a_backup(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("dumpdir");
     std::fs::create_dir(&out).unwrap();
@@ -314,14 +324,14 @@ fn directories_are_replaced_only_when_they_hold_a_backup() {
         o.format = BackupFormat::Directory;
         o.output = Some("dumpdir".into());
     });
-    let (report, _) = backup(&request);
+    let (report, _) = runtime.run(&request);
     // --force would not help either: the refusal says so, no hint to it.
     assert!(matches!(
         report.error,
         Some(BackupError::WontReplaceDirectory { .. })
     ));
     request.options.force = true;
-    let (report, _) = backup(&request);
+    let (report, _) = runtime.run(&request);
     assert!(
         matches!(report.error, Some(BackupError::WontReplaceDirectory { .. })),
         "{report:?}"
@@ -335,11 +345,11 @@ fn directories_are_replaced_only_when_they_hold_a_backup() {
     // A directory backup is replaced by a new one.
     std::fs::remove_dir_all(&out).unwrap();
     request.options.force = false;
-    backup_ok(&request);
+    runtime.ok(&request);
     // A data file the old backup had and the new one will not.
     std::fs::write(out.join("99999.dat.gz"), "from the old backup").unwrap();
     request.options.force = true;
-    backup_ok(&request);
+    runtime.ok(&request);
     assert!(!out.join("99999.dat.gz").exists());
     assert!(out.join("toc.dat").is_file());
     assert_eq!(entries(dir.path()), vec!["dumpdir"]);
@@ -347,8 +357,10 @@ fn directories_are_replaced_only_when_they_hold_a_backup() {
     assert_same_database(source(), &restored);
 }
 
-#[test]
-fn output_folder_problems_are_found_before_connecting() {
+#[rstest::rstest]
+fn output_folder_problems_are_found_before_connecting(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("file"), "").unwrap();
     // A folder no one can write, even root: /sys refuses new files.
@@ -375,7 +387,7 @@ fn output_folder_problems_are_found_before_connecting() {
         let mut request = request(source(), dir.path(), |o| o.output = Some(output.clone()));
         // Nothing listens there: a connection attempt would fail otherwise.
         request.settings = settings("host=127.0.0.1 port=1 user=nobody connect_timeout=2");
-        let (report, _) = backup(&request);
+        let (report, _) = runtime.run(&request);
         let error = report.error.clone().unwrap();
         assert_eq!(error.kind(), ErrorKind::Usage, "{error}");
         assert!(error.to_string().contains(message), "{error}");
@@ -383,12 +395,12 @@ fn output_folder_problems_are_found_before_connecting() {
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
 }
 
-#[test]
-fn cannot_connect_is_its_own_kind() {
+#[rstest::rstest]
+fn cannot_connect_is_its_own_kind(#[values(Backups::Std, Backups::Smol)] runtime: Backups) {
     let dir = tempfile::tempdir().unwrap();
     let mut request = request(source(), dir.path(), |_| {});
     request.settings = settings("host=127.0.0.1 port=1 user=nobody connect_timeout=2");
-    let (report, _) = backup(&request);
+    let (report, _) = runtime.run(&request);
     assert_eq!(report.error_kind(), Some(ErrorKind::Connect), "{report:?}");
     assert_eq!(report.to_json()["errorKind"], "connect");
     assert!(entries(dir.path()).is_empty());

@@ -1,5 +1,6 @@
-//! Every format, with and without compression, restored with the server's
-//! own psql or pg_restore into a fresh database that must then equal the
+//! Every format, with and without compression, taken by each runtime
+//! (runtime-std and runtime-smol run the same body), restored with the
+//! server's own psql or pg_restore into a fresh database that must then equal the
 //! source: `pg_dump --schema-only` of both, and every table's rows.
 
 #![allow(clippy::unwrap_used)]
@@ -12,6 +13,7 @@ use std::sync::OnceLock;
 
 use rstest::rstest;
 use sequelae_core::backup::{BackupFormat, Compression, MethodUsed, ProgressEvent};
+use sequelae_tests::runtime::Backups;
 use support::*;
 
 /// One source database for every case (backups only read it).
@@ -42,6 +44,7 @@ fn restores_with_nothing_lost(
     #[case] compression: Compression,
     #[case] jobs: u32,
     #[case] extension: &str,
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
 ) {
     let dir = tempfile::tempdir().unwrap();
     let request = request(source(), dir.path(), |o| {
@@ -49,7 +52,7 @@ fn restores_with_nothing_lost(
         o.compression = compression;
         o.jobs = jobs;
     });
-    let (report, events) = backup(&request);
+    let (report, events) = runtime.run(&request);
     assert!(report.succeeded(), "{report:#?}");
     let path = report.output_path.clone().unwrap();
 

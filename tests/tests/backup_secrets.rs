@@ -12,6 +12,7 @@ use sequelae_core::backup::{
     BackupError, BackupFormat, BackupMethod, PasswordChannel, PgDumpProblem,
 };
 use sequelae_std::backup::BackupRequest;
+use sequelae_tests::runtime::Backups;
 use sequelae_tests::{AuthMethod, Cluster, role};
 use support::*;
 
@@ -58,14 +59,16 @@ fn assert_absent(what: &str, text: &str, password: &str) {
     }
 }
 
-#[test]
-fn scram_over_tcp_with_the_password_in_the_environment_only() {
+#[rstest::rstest]
+fn scram_over_tcp_with_the_password_in_the_environment_only(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     let db = scram_database();
     let password = role(AuthMethod::ScramSha256).password;
     let dir = tempfile::tempdir().unwrap();
     let calls = tempfile::tempdir().unwrap();
     let wrapper = recording_pg_dump(calls.path(), "");
-    let (report, path) = backup_ok(&scram_request(&db, dir.path(), &wrapper));
+    let (report, path) = runtime.ok(&scram_request(&db, dir.path(), &wrapper));
 
     let argv = std::fs::read_to_string(calls.path().join("calls")).unwrap();
     assert!(argv.contains("--format=c"), "{argv}");
@@ -85,8 +88,10 @@ fn scram_over_tcp_with_the_password_in_the_environment_only() {
     assert_eq!(data_of(&db), data_of(&restored));
 }
 
-#[test]
-fn scram_with_a_private_password_file_removed_afterwards() {
+#[rstest::rstest]
+fn scram_with_a_private_password_file_removed_afterwards(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     let db = scram_database();
     let password = role(AuthMethod::ScramSha256).password;
     let dir = tempfile::tempdir().unwrap();
@@ -98,7 +103,7 @@ fn scram_with_a_private_password_file_removed_afterwards() {
     request.env = request
         .env
         .with_var("TMPDIR", tmp.path().display().to_string());
-    backup_ok(&request);
+    runtime.ok(&request);
 
     let argv = std::fs::read_to_string(calls.path().join("calls")).unwrap();
     assert_absent("pg_dump's arguments", &argv, password);
@@ -122,8 +127,10 @@ fn scram_with_a_private_password_file_removed_afterwards() {
     assert!(entries(tmp.path()).is_empty());
 }
 
-#[test]
-fn what_pg_dump_prints_is_shown_with_the_password_redacted() {
+#[rstest::rstest]
+fn what_pg_dump_prints_is_shown_with_the_password_redacted(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     let db = scram_database();
     let password = role(AuthMethod::ScramSha256).password;
     let dir = tempfile::tempdir().unwrap();
@@ -142,7 +149,7 @@ fn what_pg_dump_prints_is_shown_with_the_password_redacted() {
     for method in [BackupMethod::Auto, BackupMethod::PgDump] {
         let mut request = scram_request(&db, dir.path(), &leaky);
         request.options.method = method;
-        let (report, _) = backup(&request);
+        let (report, _) = runtime.run(&request);
         // Auto mode falls back to the native method: pg_dump's words are
         // then its reason.
         let text = match method {

@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 
 use sequelae_core::backup::{BackupError, BackupFormat, ErrorKind};
 use sequelae_tests::Cluster;
+use sequelae_tests::runtime::Backups;
 use support::*;
 
 fn source() -> &'static str {
@@ -42,8 +43,10 @@ fn data_for(db: &str, tables: &[&str]) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn awkward_names_match_exactly_those_tables() {
+#[rstest::rstest]
+fn awkward_names_match_exactly_those_tables(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     let dir = tempfile::tempdir().unwrap();
     let request = request(source(), dir.path(), |o| {
         o.tables = vec![
@@ -55,7 +58,7 @@ fn awkward_names_match_exactly_those_tables() {
         ];
         o.output = Some("picked.sql".into());
     });
-    let (report, path) = backup_ok(&request);
+    let (report, path) = runtime.ok(&request);
     assert_eq!(report.tables, Some(6));
     // pg_dump --table dumps the tables (with their triggers), not the
     // schemas and functions they use.
@@ -94,14 +97,14 @@ fn awkward_names_match_exactly_those_tables() {
     assert_eq!(data_for(&restored, &quoted), source_data);
 }
 
-#[test]
-fn a_schema_alone_and_exclusions() {
+#[rstest::rstest]
+fn a_schema_alone_and_exclusions(#[values(Backups::Std, Backups::Smol)] runtime: Backups) {
     let dir = tempfile::tempdir().unwrap();
     let app_only = request(source(), dir.path(), |o| {
         o.schemas = vec!["app".into()];
         o.format = BackupFormat::Custom;
     });
-    let (report, path) = backup_ok(&app_only);
+    let (report, path) = runtime.ok(&app_only);
     assert_eq!(report.tables, Some(2));
     let restored = restore(BackupFormat::Custom, &path, false);
     assert_eq!(tables_of(&restored), vec!["app.my table", "app.users"]);
@@ -111,7 +114,7 @@ fn a_schema_alone_and_exclusions() {
         o.format = BackupFormat::Custom;
         o.output = Some("excluded.dump".into());
     });
-    let (report, path) = backup_ok(&excluding);
+    let (report, path) = runtime.ok(&excluding);
     // Eight tables restored, one of them the partitioned events, which
     // holds no rows and is not counted.
     assert_eq!(report.tables, Some(7));
@@ -125,8 +128,10 @@ fn a_schema_alone_and_exclusions() {
     assert_eq!(tables.len(), 8, "{tables:?}");
 }
 
-#[test]
-fn unknown_names_stop_before_pg_dump_with_suggestions() {
+#[rstest::rstest]
+fn unknown_names_stop_before_pg_dump_with_suggestions(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     let dir = tempfile::tempdir().unwrap();
     let calls = tempfile::tempdir().unwrap();
     let wrapper = recording_pg_dump(calls.path(), "");
@@ -172,7 +177,7 @@ fn unknown_names_stop_before_pg_dump_with_suggestions() {
             }
             o.pg_dump_path = Some(wrapper.display().to_string());
         });
-        let (report, events) = backup(&request);
+        let (report, events) = runtime.run(&request);
         let error = report.error.clone().unwrap();
         assert_eq!(error.to_string(), message);
         assert_eq!(error.kind(), ErrorKind::Usage);
@@ -184,26 +189,30 @@ fn unknown_names_stop_before_pg_dump_with_suggestions() {
     assert!(!calls.path().join("calls").exists());
 }
 
-#[test]
-fn tables_and_schemas_together_are_refused() {
+#[rstest::rstest]
+fn tables_and_schemas_together_are_refused(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     let dir = tempfile::tempdir().unwrap();
     let request = request(source(), dir.path(), |o| {
         o.tables = vec!["users".into()];
         o.schemas = vec!["app".into()];
     });
-    let (report, _) = backup(&request);
+    let (report, _) = runtime.run(&request);
     assert_eq!(report.error, Some(BackupError::TablesWithSchemas));
     assert!(entries(dir.path()).is_empty());
 }
 
-#[test]
-fn definitions_alone_then_rows_alone_make_the_whole() {
+#[rstest::rstest]
+fn definitions_alone_then_rows_alone_make_the_whole(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     let dir = tempfile::tempdir().unwrap();
     let schema_only = request(source(), dir.path(), |o| {
         o.schema_only = true;
         o.output = Some("schema.sql".into());
     });
-    let (report, events) = backup(&schema_only);
+    let (report, events) = runtime.run(&schema_only);
     assert!(report.succeeded(), "{report:#?}");
     assert!(
         !events
@@ -220,7 +229,7 @@ fn definitions_alone_then_rows_alone_make_the_whole() {
         o.format = BackupFormat::Custom;
         o.output = Some("data.dump".into());
     });
-    let (_, path) = backup_ok(&data_only);
+    let (_, path) = runtime.ok(&data_only);
     // Rows into the tables made from the definitions make the database
     // whole again. The triggers exist already, so they are held off as
     // pg_dump's documentation says for data-only restores.

@@ -1,133 +1,29 @@
-//! COPY in both directions against a real server, and the memory bound of
+//! COPY in both directions against a real server on both runtimes (the
+//! bodies are in `sequelae_tests::shared::copy`), and the memory bound of
 //! a large COPY OUT measured on a separate process.
 
 #![allow(clippy::unwrap_used)]
 
 use std::process::Command;
 
-use sequelae_core::config::{ConnectSettings, Environment};
-use sequelae_std::{Client, Error};
 use sequelae_tests::Cluster;
 
-fn connect(database: &str) -> Client {
-    let settings = ConnectSettings::resolve(
-        Some(&Cluster::shared().superuser_conninfo(database)),
-        &Environment::new().with_os_user("nobody"),
-    )
-    .unwrap();
-    Client::connect(&settings).unwrap()
+mod std_runtime {
+    sequelae_tests::copy_tests!(sequelae_tests::runtime::Std);
 }
 
-#[test]
-fn copy_in_then_copy_out_round_trips() {
-    let db = Cluster::shared().create_database("copy_rt");
-    let mut c = connect(&db);
-    c.simple_query("CREATE TABLE t(id int, name text, note text)")
-        .unwrap();
-    let mut data = Vec::new();
-    for i in 0..20_000 {
-        data.extend_from_slice(
-            format!(
-                "{i}\tname {i} ✓\t{}\n",
-                if i % 7 == 0 { "\\N" } else { "tab\\there" }
-            )
-            .as_bytes(),
-        );
-    }
-    let outcome = c.copy_in("COPY t FROM STDIN", &mut &data[..]).unwrap();
-    assert_eq!(outcome.rows, 20_000);
-    assert_eq!(outcome.bytes, data.len() as u64);
-
-    let mut out = Vec::new();
-    let outcome = c.copy_out("COPY t TO STDOUT", &mut out).unwrap();
-    assert_eq!(outcome.rows, 20_000);
-    assert_eq!(out, data);
-}
-
-#[test]
-fn copy_in_bad_data_is_a_database_error_and_commits_nothing() {
-    let db = Cluster::shared().create_database("copy_bad");
-    let mut c = connect(&db);
-    c.simple_query("CREATE TABLE t(id int)").unwrap();
-    let err = c
-        .copy_in("COPY t FROM STDIN", &mut &b"1\n2\nnot a number\n4\n"[..])
-        .unwrap_err();
-    let db_err = err.db_error().unwrap();
-    assert_eq!(db_err.code, "22P02");
-    assert!(
-        db_err.where_.as_deref().unwrap_or("").contains("line 3"),
-        "{db_err:?}"
-    );
-    let n = c.simple_query("SELECT count(*) FROM t").unwrap();
-    assert_eq!(n[0].rows[0].get_str(0), Some("0"));
-}
-
-#[test]
-fn copy_in_aborts_when_the_input_fails() {
-    struct Failing(usize);
-    impl std::io::Read for Failing {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            if self.0 == 0 {
-                return Err(std::io::Error::other("disk on fire"));
-            }
-            self.0 -= 1;
-            buf[..2].copy_from_slice(b"1\n");
-            Ok(2)
-        }
-    }
-    let db = Cluster::shared().create_database("copy_fail");
-    let mut c = connect(&db);
-    c.simple_query("CREATE TABLE t(id int)").unwrap();
-    let err = c.copy_in("COPY t FROM STDIN", &mut Failing(3)).unwrap_err();
-    assert!(matches!(err, Error::Local(_)), "{err:?}");
-    assert!(err.to_string().contains("disk on fire"));
-    let n = c.simple_query("SELECT count(*) FROM t").unwrap();
-    assert_eq!(n[0].rows[0].get_str(0), Some("0"));
-}
-
-#[test]
-fn copy_out_refuses_a_statement_that_is_not_copy() {
-    let mut c = connect("postgres");
-    let err = c.copy_out("SELECT 1", &mut std::io::sink()).unwrap_err();
-    assert!(matches!(err, Error::Usage(_)), "{err:?}");
-    assert_eq!(c.simple_query("SELECT 1").unwrap().len(), 1);
-}
-
-#[test]
-fn copy_out_stops_the_server_when_the_writer_fails() {
-    struct Full(usize);
-    impl std::io::Write for Full {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            if self.0 < buf.len() {
-                return Err(std::io::Error::other("no space left"));
-            }
-            self.0 -= buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut c = connect("postgres");
-    let started = std::time::Instant::now();
-    let err = c
-        .copy_out(
-            "COPY (SELECT g, repeat('x', 100) FROM generate_series(1, 50000000) g) TO STDOUT",
-            &mut Full(1 << 20),
-        )
-        .unwrap_err();
-    assert!(err.to_string().contains("no space left"), "{err}");
-    // 50 M rows would take minutes: the cancel must have stopped it.
-    assert!(started.elapsed() < std::time::Duration::from_secs(30));
-    assert_eq!(c.simple_query("SELECT 1").unwrap().len(), 1);
+mod smol_runtime {
+    sequelae_tests::copy_tests!(sequelae_tests::runtime::Smol);
 }
 
 /// Streams 2 million rows (about 150 MB of COPY text) through a separate
-/// process and reads that process's peak resident memory from the kernel.
-#[test]
-fn copy_out_of_two_million_rows_stays_under_20_mb() {
+/// process, on each runtime, and reads that process's peak resident
+/// memory from the kernel.
+#[rstest::rstest]
+fn copy_out_of_two_million_rows_stays_under_20_mb(#[values("std", "smol")] runtime: &str) {
     let cluster = Cluster::shared();
     let output = Command::new(env!("CARGO_BIN_EXE_copy-out-probe"))
+        .args((runtime == "smol").then_some("--smol"))
         .arg(cluster.superuser_conninfo("postgres"))
         .arg("COPY (SELECT g, md5(g::text), now() FROM generate_series(1, 2000000) g) TO STDOUT")
         .output()
@@ -148,55 +44,9 @@ fn copy_out_of_two_million_rows_stays_under_20_mb() {
     assert_eq!(field("rows"), 2_000_000);
     assert!(field("bytes") > 100_000_000, "{report}");
     let peak_kib = field("peak_kib");
-    println!("copy_out 2M rows: {report}");
+    println!("copy_out 2M rows on {runtime}: {report}");
     assert!(
         peak_kib < 20 * 1024,
         "peak RSS {peak_kib} KiB is over 20 MiB: {report}"
     );
-}
-
-/// A trigger that raises a notice per row makes the server talk while we
-/// send: unless the client reads between chunks, both sides end up
-/// blocked on full sockets.
-#[test]
-fn copy_in_survives_a_server_that_talks_while_we_send() {
-    let db = Cluster::shared().create_database("copy_chatty");
-    let mut c = connect(&db);
-    c.simple_query(
-        "CREATE TABLE n(a int);
-         CREATE FUNCTION shout() RETURNS trigger LANGUAGE plpgsql AS
-           $$BEGIN RAISE NOTICE '%', repeat('z', 500); RETURN NEW; END$$;
-         CREATE TRIGGER shout BEFORE INSERT ON n FOR EACH ROW EXECUTE FUNCTION shout();",
-    )
-    .unwrap();
-    let data: Vec<u8> = (1..=100_000)
-        .flat_map(|i| format!("{i}\n").into_bytes())
-        .collect();
-    let outcome = c.copy_in("COPY n FROM STDIN", &mut &data[..]).unwrap();
-    assert_eq!(outcome.rows, 100_000);
-    let n = c.simple_query("SELECT count(*) FROM n").unwrap();
-    assert_eq!(n[0].rows[0].get_str(0), Some("100000"));
-}
-
-/// An error the server finds early stops the sending instead of pushing
-/// the rest of a large input into a COPY that has already failed.
-#[test]
-fn copy_in_stops_sending_after_an_early_server_error() {
-    struct Endless(u64);
-    impl std::io::Read for Endless {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            // A bad row first, then valid rows for ever.
-            let line: &[u8] = if self.0 == 0 { b"oops\n" } else { b"1\n" };
-            self.0 += 1;
-            let n = line.len().min(buf.len());
-            buf[..n].copy_from_slice(&line[..n]);
-            Ok(n)
-        }
-    }
-    let db = Cluster::shared().create_database("copy_early");
-    let mut c = connect(&db);
-    c.simple_query("CREATE TABLE t(a int)").unwrap();
-    let err = c.copy_in("COPY t FROM STDIN", &mut Endless(0)).unwrap_err();
-    assert_eq!(err.db_error().unwrap().code, "22P02");
-    assert_eq!(c.simple_query("SELECT 1").unwrap().len(), 1);
 }

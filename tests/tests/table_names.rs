@@ -10,9 +10,10 @@
 mod support;
 
 use sequelae_core::backup::{BackupFormat, CATALOG_QUERY, Catalog, QualifiedName};
-use sequelae_core::schema::{SchemaInspection, SchemaReport, SchemaRequest, parse_table_names};
+use sequelae_core::schema::{SchemaReport, SchemaRequest, parse_table_names};
 use sequelae_std::Client;
 use sequelae_tests::Cluster;
+use sequelae_tests::runtime::{Backups, Runtime, Smol, Std, TestClient};
 use support::*;
 
 /// `users` and `"Users"` side by side, a mixed-case table alone, and a
@@ -33,17 +34,23 @@ fn database() -> String {
 }
 
 /// The names as `sequelae schema` resolves them: `schema.name` of each
-/// table found, and the inputs that matched nothing.
+/// table found, and the inputs that matched nothing. Both runtimes pump
+/// the inspection and must agree.
 fn schema_picks(db: &str, names: &[&str]) -> (Vec<String>, Vec<String>) {
-    let mut client = Client::connect(&superuser(db)).unwrap();
+    let blocking = picks_on::<Std>(db, names);
+    assert_eq!(
+        blocking,
+        picks_on::<Smol>(db, names),
+        "the runtimes disagree on {names:?}"
+    );
+    blocking
+}
+
+fn picks_on<R: Runtime>(db: &str, names: &[&str]) -> (Vec<String>, Vec<String>) {
+    let mut client = R::connect(&superuser(db)).unwrap();
     let args: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-    let mut inspection =
-        SchemaInspection::new(SchemaRequest::new(parse_table_names(&args).unwrap()));
-    while let Some(sql) = inspection.next_query() {
-        let results = client.simple_query(&sql).unwrap();
-        inspection.handle_rows(&results[0].rows).unwrap();
-    }
-    let report: SchemaReport = inspection.finish().unwrap();
+    let request = SchemaRequest::new(parse_table_names(&args).unwrap());
+    let report: SchemaReport = client.inspect_schema(request).unwrap();
     let mut found: Vec<String> = report
         .tables
         .iter()
@@ -130,8 +137,10 @@ fn both_refuse_what_neither_finds() {
     }
 }
 
-#[test]
-fn pg_dump_gets_the_exact_table_an_unquoted_name_found() {
+#[rstest::rstest]
+fn pg_dump_gets_the_exact_table_an_unquoted_name_found(
+    #[values(Backups::Std, Backups::Smol)] runtime: Backups,
+) {
     let db = database();
     let dir = tempfile::tempdir().unwrap();
     let request = request(&db, dir.path(), |o| {
@@ -140,7 +149,7 @@ fn pg_dump_gets_the_exact_table_an_unquoted_name_found() {
         o.schemas = vec![];
         o.output = Some("users.sql".into());
     });
-    let (report, path) = backup_ok(&request);
+    let (report, path) = runtime.ok(&request);
     assert_eq!(report.tables, Some(1));
     let dump = std::fs::read_to_string(path).unwrap();
     assert!(dump.contains("CREATE TABLE public.\"Users\""), "{dump}");
@@ -148,7 +157,7 @@ fn pg_dump_gets_the_exact_table_an_unquoted_name_found() {
 
     // `--schemas` follows the same rule: APP folds to app.
     let request = schemas_request(&db, dir.path());
-    let (report, path) = backup_ok(&request);
+    let (report, path) = runtime.ok(&request);
     assert_eq!(report.tables, Some(1));
     let dump = std::fs::read_to_string(path).unwrap();
     assert!(dump.contains("CREATE TABLE app.orders"), "{dump}");

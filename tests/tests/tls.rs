@@ -11,6 +11,7 @@ use sequelae_core::config::{ConnectSettings, Environment, Password};
 use sequelae_core::tls::{TlsPolicy, TlsRequirements, TlsSettings};
 use sequelae_core::wire::{Connection, Event, Startup};
 use sequelae_std::{TlsStream, Transport, tls_file_stat, tls_handshake};
+use sequelae_tests::runtime::{Runtime, Smol, Std, TestClient};
 use sequelae_tests::tls::{ServerCert, TestPki};
 use sequelae_tests::{AuthMethod, Cluster, role};
 
@@ -395,6 +396,17 @@ fn direct_tls_negotiates_alpn_with_postgresql_18() {
     let mut tls = tls_handshake(Box::new(socket), &req, "localhost").expect("direct handshake");
     assert_eq!(tls.alpn_protocol(), Some(&b"postgresql"[..]));
     assert_eq!(startup_answer(&mut tls, "postgres"), b'R');
+    // The same through both clients: the core's plan says direct TLS.
+    let scram = role(AuthMethod::ScramSha256);
+    let direct = format!(
+        "host=localhost port={} user={} password='{}' dbname=postgres sslmode=verify-full \
+         sslrootcert={} sslnegotiation=direct",
+        cluster.port(),
+        scram.name,
+        scram.password.replace('\\', "\\\\").replace('\'', "\\'"),
+        pki.ca.cert
+    );
+    assert_eq!(through_client(&direct), Ok("encrypted".to_owned()));
 }
 
 /// What a connection came to, in terms psql and sequelae can both be judged by.
@@ -449,15 +461,27 @@ fn reached_by_sequelae(answer: Result<String, String>) -> Reached {
     }
 }
 
-/// `conninfo` through `Client::connect`, as the library's users connect.
-fn through_client(conninfo: &str) -> Result<String, String> {
+/// `conninfo` through `Client::connect` of runtime `R`, as the library's users connect.
+fn through<R: Runtime>(conninfo: &str) -> Result<String, String> {
     let env = Environment::new().with_os_user("postgres");
     let settings = ConnectSettings::resolve(Some(conninfo), &env).map_err(|e| e.to_string())?;
-    let mut client = sequelae_std::Client::connect(&settings).map_err(|e| e.to_string())?;
+    let mut client = R::connect(&settings).map_err(|e| e.to_string())?;
     let results = client
         .simple_query(ENCRYPTED_SQL)
         .map_err(|e| e.to_string())?;
     Ok(results[0].rows[0].get_str(0).unwrap_or_default().to_owned())
+}
+
+/// `conninfo` through both runtimes' `Client::connect`: they must come to
+/// the same answer, which is returned.
+fn through_client(conninfo: &str) -> Result<String, String> {
+    let blocking = through::<Std>(conninfo);
+    let async_ = through::<Smol>(conninfo);
+    assert_eq!(
+        blocking, async_,
+        "runtime-std and runtime-smol disagree on {conninfo}"
+    );
+    blocking
 }
 
 /// The servers of the matrix: none of them refuses the clear, so that a fallback shows.

@@ -1,0 +1,145 @@
+//! The file system steps of a backup: look, list, create privately,
+//! remove, sync, measure. Each is a blocking call the module runs on
+//! `blocking`'s thread pool (or, cleaning up after a dropped backup,
+//! directly). What to do and what an answer means is the driver's.
+
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use sequelae_core::backup::{EntryKind, FsFailure, OutputProbe, PassfileRequest};
+
+/// What is at the folder (links followed) and the target (not followed).
+pub(super) fn probe(folder: &Path, target: &Path) -> OutputProbe {
+    let folder = match fs::metadata(folder) {
+        Err(_) => EntryKind::Missing,
+        Ok(m) if m.is_dir() => EntryKind::Directory {
+            empty: false,
+            dump: false,
+        },
+        Ok(m) if m.is_file() => EntryKind::File,
+        Ok(_) => EntryKind::Other,
+    };
+    let target = match fs::symlink_metadata(target) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => EntryKind::Missing,
+        // Unreadable: say it is something, so that nothing replaces it.
+        Err(_) => EntryKind::Other,
+        Ok(m) if m.is_file() => EntryKind::File,
+        Ok(m) if m.is_dir() => EntryKind::directory(names(target, true).as_deref()),
+        Ok(_) => EntryKind::Other,
+    };
+    OutputProbe { folder, target }
+}
+
+/// The names in `folder` that can be named back; none when it cannot be
+/// read.
+pub(super) fn list(folder: &Path) -> Vec<String> {
+    names(folder, false).unwrap_or_default()
+}
+
+/// The names in `folder`: every one (`lossy`: a name that is not UTF-8
+/// still counts, so a directory holding only such a name is not empty),
+/// or only those that can be named back.
+fn names(folder: &Path, lossy: bool) -> Option<Vec<String>> {
+    let entries = fs::read_dir(folder).ok()?.filter_map(Result::ok);
+    Some(if lossy {
+        entries
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    } else {
+        entries
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect()
+    })
+}
+
+/// Removes a file, or a directory and all in it; true when it is gone.
+pub(super) fn remove(path: &Path) -> bool {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => fs::remove_dir_all(path).is_ok(),
+        Ok(_) => fs::remove_file(path).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// The permission bits of a regular file (links followed).
+pub(super) fn file_mode(path: &Path) -> Option<u32> {
+    fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.permissions().mode())
+}
+
+/// Creates `path` exclusively: a directory of mode 0700 (as pg_dump makes
+/// them) or an empty file of mode 0600 (a backup holds the whole
+/// database: readable by its owner only).
+pub(super) fn create_private(path: &Path, directory: bool) -> Result<(), FsFailure> {
+    let created = if directory {
+        DirBuilder::new().mode(0o700).create(path)
+    } else {
+        new_private_file(path).map(drop)
+    };
+    created.map_err(FsFailure::from)
+}
+
+fn new_private_file(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// Creates the private directory, then the password file in it. A taken
+/// directory name is [`FsFailure::Exists`]; anything after the directory
+/// was made is another failure (the driver then removes both).
+pub(super) fn write_private(request: &PassfileRequest) -> Result<(), FsFailure> {
+    create_private(&request.dir, true)?;
+    new_private_file(&request.path)
+        .and_then(|mut file| file.write_all(request.contents.expose().as_bytes()))
+        .map_err(|e| FsFailure::Other(e.to_string()))
+}
+
+/// Flushes a folder, so that a name made in it is durable.
+pub(super) fn sync(folder: &Path) {
+    if let Ok(folder) = File::open(folder) {
+        let _ = folder.sync_all();
+    }
+}
+
+/// Bytes in a file, or in all files under a directory.
+pub(super) fn size_of(path: &Path) -> io::Result<u64> {
+    let meta = fs::symlink_metadata(path)?;
+    if !meta.is_dir() {
+        return Ok(meta.len());
+    }
+    let mut total = 0;
+    for entry in fs::read_dir(path)? {
+        total += size_of(&entry?.path())?;
+    }
+    Ok(total)
+}
+
+/// True unless process `pid` is known to be gone (a process of another
+/// user answers "not permitted": it is alive).
+#[cfg(target_os = "linux")]
+pub(super) fn process_alive(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return true;
+    };
+    !matches!(
+        rustix::process::test_kill_process(pid),
+        Err(rustix::io::Errno::SRCH)
+    )
+}
+
+/// Without a liveness check every process counts as alive: nothing is
+/// removed.
+#[cfg(not(target_os = "linux"))]
+pub(super) fn process_alive(_pid: u32) -> bool {
+    true
+}
