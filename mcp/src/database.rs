@@ -1,14 +1,17 @@
 //! Where tool work meets the database: the pool of sessions and the
-//! cancellation of one call. Everything that executes here runs on
-//! runtime-std (blocking) on the call's own thread; this module is the one
-//! place to change to move the work to another executor.
+//! cancellation of one call, on runtime-smol. Tool work runs as tasks of
+//! the server's executor; this module is the one place that knows which
+//! runtime executes it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError, mpsc};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use event_listener::Event;
 use sequelae_core::session::{Reuse, SESSION_RESET_SQL, after_call};
-use sequelae_std::{CancelHandle, Client, settings_from_env};
+use sequelae_smol::script::Interrupt;
+use sequelae_smol::{CancelHandle, Client, settings_from_env};
+use smol::future;
 
 use crate::log::{self, Level};
 
@@ -19,6 +22,7 @@ const WAIT_STEP: Duration = Duration::from_millis(50);
 #[derive(Debug, Default)]
 pub(crate) struct Work {
     cancelled: AtomicBool,
+    interrupt: Interrupt,
     /// The session's cancel handle while the call holds a session.
     query: Mutex<Option<CancelHandle>>,
 }
@@ -29,23 +33,19 @@ impl Work {
     /// is cancelled on the server.
     pub(crate) fn cancel(&self) {
         self.cancelled.store(true, Ordering::SeqCst);
+        self.interrupt.raise("the client cancelled the request");
         let handle = self
             .query
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         if let Some(handle) = handle {
-            // Opening the cancel connection must not hold up stdin.
-            let spawned = std::thread::Builder::new()
-                .name("cancel".into())
-                .spawn(move || {
-                    if let Err(e) = handle.cancel() {
-                        log::say(Level::Warn, &format!("could not cancel a query: {e}"));
-                    }
-                });
-            if let Err(e) = spawned {
-                log::say(Level::Warn, &format!("could not cancel a query: {e}"));
-            }
+            smol::spawn(async move {
+                if let Err(e) = handle.cancel().await {
+                    log::say(Level::Warn, &format!("could not cancel a query: {e}"));
+                }
+            })
+            .detach();
         }
     }
 
@@ -58,18 +58,22 @@ impl Work {
         &self.cancelled
     }
 
+    /// What the script runner watches.
+    pub(crate) fn interrupt(&self) -> &Interrupt {
+        &self.interrupt
+    }
+
     fn hold(&self, handle: Option<CancelHandle>) {
         *self.query.lock().unwrap_or_else(PoisonError::into_inner) = handle;
     }
 }
 
 /// Sessions kept open between calls, at most `max` at once (in use or
-/// idle). A session handed back is reset on a thread of its own, after the
+/// idle). A session handed back is reset by a task of its own, after the
 /// call has answered, so the reset costs the caller nothing.
 #[derive(Debug, Clone)]
 pub(crate) struct Pool {
     shared: Arc<Shared>,
-    resets: mpsc::Sender<Client>,
 }
 
 #[derive(Debug)]
@@ -77,7 +81,7 @@ struct Shared {
     database_url: Option<String>,
     max: usize,
     state: Mutex<PoolState>,
-    freed: Condvar,
+    freed: Event,
 }
 
 #[derive(Debug, Default)]
@@ -101,58 +105,51 @@ pub(crate) enum CheckoutError {
 
 impl Pool {
     pub(crate) fn new(database_url: Option<String>, max: usize) -> Pool {
-        let shared = Arc::new(Shared {
-            database_url,
-            max: max.max(1),
-            state: Mutex::new(PoolState::default()),
-            freed: Condvar::new(),
-        });
-        let (resets, queue) = mpsc::channel::<Client>();
-        let resetter = Arc::clone(&shared);
-        let spawned = std::thread::Builder::new()
-            .name("session-reset".into())
-            .spawn(move || {
-                for client in queue {
-                    resetter.reset(client);
-                }
-            });
-        if let Err(e) = spawned {
-            // Without the thread, sessions handed back are closed instead.
-            log::say(
-                Level::Warn,
-                &format!("cannot start the session reset thread: {e}"),
-            );
+        Pool {
+            shared: Arc::new(Shared {
+                database_url,
+                max: max.max(1),
+                state: Mutex::new(PoolState::default()),
+                freed: Event::new(),
+            }),
         }
-        Pool { shared, resets }
     }
 
     /// A session for `work`: an idle one, one being reset (waited for
     /// rather than opening another), or a new one while under the cap.
-    pub(crate) fn checkout(&self, work: &Work) -> Result<Client, CheckoutError> {
+    pub(crate) async fn checkout(&self, work: &Work) -> Result<Client, CheckoutError> {
         let shared = &self.shared;
-        let mut state = shared.lock();
         loop {
             if work.is_cancelled() {
                 return Err(CheckoutError::Cancelled);
             }
-            if let Some(client) = state.idle.pop() {
-                drop(state);
-                work.hold(client.cancel_handle());
-                return Ok(client);
-            }
-            if state.resetting == 0 && state.open < shared.max {
-                state.open += 1;
-                break;
-            }
-            state = shared
-                .freed
-                .wait_timeout(state, WAIT_STEP)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            let listener = {
+                let mut state = shared.lock();
+                if let Some(client) = state.idle.pop() {
+                    drop(state);
+                    work.hold(client.cancel_handle());
+                    return Ok(client);
+                }
+                if state.resetting == 0 && state.open < shared.max {
+                    state.open += 1;
+                    break;
+                }
+                shared.freed.listen()
+            };
+            future::or(
+                async {
+                    listener.await;
+                },
+                async {
+                    smol::Timer::after(WAIT_STEP).await;
+                },
+            )
+            .await;
         }
-        drop(state);
-        let connected = settings_from_env(shared.database_url.as_deref())
-            .and_then(|settings| Client::connect(&settings));
+        let connected = match settings_from_env(shared.database_url.as_deref()).await {
+            Ok(settings) => Client::connect(&settings).await,
+            Err(e) => Err(e),
+        };
         match connected {
             Ok(client) => {
                 for warning in client.warnings() {
@@ -172,38 +169,35 @@ impl Pool {
     /// state and kept, or closed, as the core decides.
     pub(crate) fn release(&self, client: Client, work: &Work) {
         work.hold(None);
+        let shared = Arc::clone(&self.shared);
         match after_call(client.transaction_status(), work.is_cancelled()) {
             Reuse::Close => {
-                let _ = client.close();
-                self.shared.closed();
+                smol::spawn(async move {
+                    let _ = client.close().await;
+                    shared.closed();
+                })
+                .detach();
             }
             Reuse::Reset => {
-                self.shared.lock().resetting += 1;
-                if let Err(mpsc::SendError(client)) = self.resets.send(client) {
-                    let _ = client.close();
-                    let mut state = self.shared.lock();
-                    state.resetting -= 1;
-                    state.open -= 1;
-                    drop(state);
-                    self.shared.freed.notify_all();
-                }
+                shared.lock().resetting += 1;
+                smol::spawn(async move { shared.reset(client).await }).detach();
             }
         }
     }
 
     /// Closes the idle sessions (at exit).
-    pub(crate) fn close_idle(&self) {
+    pub(crate) async fn close_idle(&self) {
         let idle = std::mem::take(&mut self.shared.lock().idle);
         for client in idle {
-            let _ = client.close();
+            let _ = client.close().await;
             self.shared.closed();
         }
     }
 }
 
 impl Shared {
-    fn reset(&self, mut client: Client) {
-        let reset = client.simple_query(SESSION_RESET_SQL);
+    async fn reset(&self, mut client: Client) {
+        let reset = client.simple_query(SESSION_RESET_SQL).await;
         let mut state = self.lock();
         state.resetting -= 1;
         match reset {
@@ -217,12 +211,12 @@ impl Shared {
             }
         }
         drop(state);
-        self.freed.notify_all();
+        self.freed.notify(usize::MAX);
     }
 
     fn closed(&self) {
         self.lock().open -= 1;
-        self.freed.notify_all();
+        self.freed.notify(usize::MAX);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, PoolState> {

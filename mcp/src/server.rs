@@ -1,5 +1,6 @@
 //! The server loop: stdin is read on the calling thread, every tool call
-//! runs on a thread of its own, and every message out goes through one
+//! runs as a task on smol's executor (its database work on runtime-smol),
+//! and every message out goes through one
 //! locked stdout. Reading never waits for work, so `tools/list`, a short
 //! query and `notifications/cancelled` are handled while a backup runs.
 
@@ -71,7 +72,7 @@ struct Server {
     legacy_version: Mutex<Option<&'static str>>,
     /// Backup outputs being written: a second backup to one is refused.
     backup_targets: Mutex<HashSet<PathBuf>>,
-    /// Worker threads running, for the shutdown to wait on.
+    /// Tool tasks running, for the shutdown to wait on.
     workers: Mutex<usize>,
     workers_done: Condvar,
 }
@@ -368,21 +369,11 @@ impl Server {
             progress_token,
             work,
         };
-        let spawned = std::thread::Builder::new()
-            .name(name.clone())
-            .spawn(move || {
-                server.run(call);
-                server.worker_done();
-            });
-        if let Err(e) = spawned {
-            self.worker_done();
-            self.lock_inflight().remove(&id);
-            self.send_error(&ErrorAnswer::new(
-                Some(id),
-                INTERNAL_ERROR,
-                format!("Internal error: cannot start the tool's thread: {e}"),
-            ));
-        }
+        smol::spawn(async move {
+            server.run(call).await;
+            server.worker_done();
+        })
+        .detach();
     }
 
     fn worker_done(&self) {
@@ -392,7 +383,7 @@ impl Server {
     }
 
     /// Runs one tool call and answers it, unless it was cancelled.
-    fn run(&self, call: Call) {
+    async fn run(&self, call: Call) {
         let Call {
             id,
             era,
@@ -402,13 +393,19 @@ impl Server {
             work,
         } = call;
         let config = &self.config;
-        let outcome = guarded(|| match tool.name {
-            "sql_exec" => work::sql_exec(config, &self.pool, &work, &arguments),
-            "sql_file" => work::sql_file(config, &self.pool, &work, &arguments),
-            "sql_schema" => work::sql_schema(&self.pool, &work, &arguments),
-            "sql_health" => work::sql_health(&self.pool, &work, &arguments),
-            _ => self.backup(&id, &work, &arguments, progress_token.as_ref()),
-        });
+        let outcome = guarded(async {
+            match tool.name {
+                "sql_exec" => work::sql_exec(config, &self.pool, &work, &arguments).await,
+                "sql_file" => work::sql_file(config, &self.pool, &work, &arguments).await,
+                "sql_schema" => work::sql_schema(&self.pool, &work, &arguments).await,
+                "sql_health" => work::sql_health(&self.pool, &work, &arguments).await,
+                _ => {
+                    self.backup(&id, &work, &arguments, progress_token.as_ref())
+                        .await
+                }
+            }
+        })
+        .await;
         let mut inflight = self.lock_inflight();
         let Ok(Outcome { body, failed }) = outcome else {
             if inflight.get(&id).is_some_and(|w| Arc::ptr_eq(w, &work)) {
@@ -451,7 +448,7 @@ impl Server {
         }
     }
 
-    fn backup(
+    async fn backup(
         &self,
         id: &Id,
         work: &Arc<Work>,
@@ -459,7 +456,13 @@ impl Server {
         progress_token: Option<&Value>,
     ) -> Outcome {
         let given = arguments.get("outputPath").and_then(Value::as_str);
-        let (folder, target) = match crate::sandbox::backup_output(&self.config.backup_dir, given) {
+        let backup_dir = self.config.backup_dir.clone();
+        let given_owned = given.map(str::to_string);
+        let resolved = smol::unblock(move || {
+            crate::sandbox::backup_output(&backup_dir, given_owned.as_deref())
+        })
+        .await;
+        let (folder, target) = match resolved {
             Ok(resolved) => resolved,
             Err(refused) => return Outcome::failure(refused.to_string()),
         };
@@ -505,7 +508,7 @@ impl Server {
                 }));
             }
         };
-        let outcome = work::sql_backup(&self.config, &folder, options, work, &mut progress);
+        let outcome = work::sql_backup(&self.config, &folder, options, work, &mut progress).await;
         if let Some(path) = claimed {
             self.backup_targets
                 .lock()
@@ -537,22 +540,26 @@ impl Server {
                 .0;
         }
         drop(workers);
-        self.pool.close_idle();
+        smol::block_on(self.pool.close_idle());
     }
 }
 
 /// Runs a tool's work; a panic (a bug) becomes an error answer instead
 /// of a request that is never answered.
-fn guarded(work: impl FnOnce() -> Outcome) -> Result<Outcome, ()> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| {
-        log::say(
-            Level::Error,
-            "a tool panicked; answering with an internal error",
-        );
-    })
+async fn guarded(work: impl std::future::Future<Output = Outcome>) -> Result<Outcome, ()> {
+    use smol::future::FutureExt;
+    std::panic::AssertUnwindSafe(work)
+        .catch_unwind()
+        .await
+        .map_err(|_| {
+            log::say(
+                Level::Error,
+                "a tool panicked; answering with an internal error",
+            );
+        })
 }
 
-/// One tool call on its way to a worker thread.
+/// One tool call on its way to its task.
 struct Call {
     id: Id,
     era: Era,
@@ -617,7 +624,7 @@ mod tests {
 
     #[test]
     fn a_panicking_tool_becomes_an_internal_error_not_a_lost_request() {
-        assert!(guarded(|| panic!("a bug")).is_err());
-        assert!(guarded(|| Outcome::failure("fine")).is_ok());
+        assert!(smol::block_on(guarded(async { panic!("a bug") })).is_err());
+        assert!(smol::block_on(guarded(async { Outcome::failure("fine") })).is_ok());
     }
 }

@@ -2,6 +2,7 @@
 //! (script options, schema request, health query, backup options), run
 //! through runtime-std, and the result as the CLI's JSON document.
 
+use smol::io::Cursor;
 use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::path::Path;
@@ -13,13 +14,13 @@ use sequelae_core::backup::{
     BackupError, BackupFormat, BackupMethod, BackupOptions, BackupReport, Compression,
     ProgressEvent,
 };
-use sequelae_core::health::{HEALTH_SQL, HealthReport};
 use sequelae_core::render::{ErrorFields, JsonResults};
-use sequelae_core::schema::{SchemaInspection, SchemaRequest, parse_table_names};
-use sequelae_core::session::{Output, ScriptAction, ScriptDriver, ScriptOptions};
+use sequelae_core::schema::{SchemaRequest, parse_table_names};
+use sequelae_core::session::{Output, ScriptDriver, ScriptOptions};
 use sequelae_core::sql::{ScriptItem, ScriptSplitter};
-use sequelae_std::backup::BackupRequest;
-use sequelae_std::{Client, Error, process_environment, settings_from_env};
+use sequelae_smol::backup::BackupRequest;
+use sequelae_smol::script::{Script, ScriptOutput};
+use sequelae_smol::{Client, process_environment, settings_from_env};
 
 use crate::config::Config;
 use crate::database::{CheckoutError, Pool, Work};
@@ -112,7 +113,7 @@ fn script_options(config: &Config, args: &Map<String, Value>) -> ScriptOptions {
 }
 
 /// sql_exec.
-pub(crate) fn sql_exec(
+pub(crate) async fn sql_exec(
     config: &Config,
     pool: &Pool,
     work: &Work,
@@ -126,11 +127,20 @@ pub(crate) fn sql_exec(
         Ok(items) => items,
         Err(message) => return Outcome::failure(message),
     };
-    run_script(pool, work, items, script_options(config, args), None)
+    let script = Script::from_text(query);
+    run_script(
+        pool,
+        work,
+        &items,
+        script,
+        script_options(config, args),
+        None,
+    )
+    .await
 }
 
 /// sql_file: the file must lie inside the SQL root.
-pub(crate) fn sql_file(
+pub(crate) async fn sql_file(
     config: &Config,
     pool: &Pool,
     work: &Work,
@@ -144,7 +154,7 @@ pub(crate) fn sql_file(
         Ok(path) => path,
         Err(refused) => return Outcome::failure(refused.to_string()),
     };
-    let text = match read_sql_file(&path) {
+    let text = match smol::unblock(move || read_sql_file(&path)).await {
         Ok(text) => text,
         Err(e) => return Outcome::failure(format!("cannot read {given}: {e}")),
     };
@@ -152,13 +162,16 @@ pub(crate) fn sql_file(
         Ok(items) => items,
         Err(message) => return Outcome::failure(message),
     };
+    let script = Script::from_reader(Cursor::new(text), given.to_string());
     run_script(
         pool,
         work,
-        items,
+        &items,
+        script,
         script_options(config, args),
         Some(given.to_string()),
     )
+    .await
 }
 
 fn read_sql_file(path: &Path) -> io::Result<Vec<u8>> {
@@ -193,17 +206,18 @@ fn split(text: &[u8], name: &str) -> Result<VecDeque<ScriptItem>, String> {
     Ok(items)
 }
 
-fn checkout(pool: &Pool, work: &Work) -> Result<Client, Outcome> {
-    pool.checkout(work).map_err(|e| match e {
+async fn checkout(pool: &Pool, work: &Work) -> Result<Client, Outcome> {
+    pool.checkout(work).await.map_err(|e| match e {
         CheckoutError::Cancelled => Outcome::failure("cancelled"),
         CheckoutError::Connect(message) => Outcome::failure(message),
     })
 }
 
-fn run_script(
+async fn run_script(
     pool: &Pool,
     work: &Work,
-    items: VecDeque<ScriptItem>,
+    items: &VecDeque<ScriptItem>,
+    mut script: Script,
     options: ScriptOptions,
     name: Option<String>,
 ) -> Outcome {
@@ -219,24 +233,10 @@ fn run_script(
         Ok(driver) => driver,
         Err(e) => return Outcome::failure(e.to_string()),
     };
-    let mut client = match checkout(pool, work) {
+    let mut client = match checkout(pool, work).await {
         Ok(session) => session,
         Err(outcome) => return outcome,
     };
-    let outcome = pump_script(&mut client, work, items, driver, multi);
-    pool.release(client, work);
-    outcome
-}
-
-/// Runs the script as the driver says, writing the JSON document; the
-/// same loop as the CLI's, with the document as the presenter.
-fn pump_script(
-    client: &mut Client,
-    work: &Work,
-    mut items: VecDeque<ScriptItem>,
-    mut driver: ScriptDriver<String>,
-    multi: bool,
-) -> Outcome {
     let mut doc = Document {
         results: JsonResults::new(multi),
         out: String::new(),
@@ -245,77 +245,10 @@ fn pump_script(
         copy_warned: false,
         truncated: false,
     };
-    let mut interrupted = false;
-    loop {
-        if work.is_cancelled() && !interrupted {
-            interrupted = true;
-            driver.interrupt("the client cancelled the request");
-        }
-        match driver.next_action(Instant::now(), client.transaction_status()) {
-            ScriptAction::ReadInput => driver.handle_input(items.pop_front()),
-            ScriptAction::Prepare(sql) => match client.simple_query(&sql) {
-                Ok(_) => driver.handle_done(),
-                Err(e) => {
-                    let message = e.to_string();
-                    driver.fail(message.clone(), message);
-                }
-            },
-            ScriptAction::SetDeadline(deadline) => client.set_query_deadline(deadline),
-            ScriptAction::Query { sql, alone } => {
-                let stream = if alone {
-                    client.query_single(&sql)
-                } else {
-                    client.query(&sql)
-                };
-                match stream {
-                    Ok(stream) => {
-                        let mut failed = None;
-                        for item in stream {
-                            match item {
-                                Ok(item) => {
-                                    if let Some(out) = driver.handle_item(item, Instant::now()) {
-                                        doc.show(out);
-                                        if let Err(e) = doc.drain() {
-                                            // Dropping the stream discards the rest.
-                                            failed = Some(Err(e));
-                                            break;
-                                        }
-                                    }
-                                }
-                                Err(e) => {
-                                    failed = Some(Ok(e));
-                                    break;
-                                }
-                            }
-                        }
-                        match failed {
-                            None => driver.handle_done(),
-                            Some(Ok(e)) => statement_failed(&mut driver, e),
-                            Some(Err(message)) => driver.handle_output_failed(message, false),
-                        }
-                    }
-                    Err(e) => statement_failed(&mut driver, e),
-                }
-            }
-            ScriptAction::CopyIn { sql } => {
-                match client.copy_in(&sql, &mut CopyData { items: &mut items }) {
-                    Ok(outcome) => driver.handle_copy_done(outcome.rows, Instant::now()),
-                    Err(e) => statement_failed(&mut driver, e),
-                }
-            }
-            ScriptAction::ReadParameter(name) => driver.handle_parameter(client.parameter(name)),
-            ScriptAction::Show(out) => doc.show(out),
-            ScriptAction::Flush => {
-                if let Err(message) = doc.drain() {
-                    driver.handle_output_failed(message, false);
-                }
-            }
-            ScriptAction::Commit => end(client, &mut driver, "COMMIT"),
-            ScriptAction::Rollback => end(client, &mut driver, "ROLLBACK"),
-            ScriptAction::Done => break,
-        }
-    }
-    let report = driver.finish();
+    let report =
+        sequelae_smol::script::run(&mut client, &mut script, driver, &mut doc, work.interrupt())
+            .await;
+    pool.release(client, work);
     let failed = report.failure.is_some();
     if doc.out.is_empty() && doc.spool_failed.is_none() && doc.spool.is_empty() {
         // The run failed before the document could say so.
@@ -343,23 +276,14 @@ fn pump_script(
     }
 }
 
-fn statement_failed(driver: &mut ScriptDriver<String>, e: Error) {
-    match e {
-        Error::Db(error) => driver.handle_error(error),
-        e => {
-            let message = e.to_string();
-            driver.fail(message.clone(), message);
-        }
+impl ScriptOutput for Document {
+    fn show(&mut self, out: Output) -> io::Result<()> {
+        Document::show(self, out);
+        self.drain().map_err(io::Error::other)
     }
-}
 
-fn end(client: &mut Client, driver: &mut ScriptDriver<String>, sql: &str) {
-    match client.simple_query(sql) {
-        Ok(_) => driver.handle_done(),
-        Err(e) => {
-            let message = e.to_string();
-            driver.fail(message.clone(), message);
-        }
+    fn flush(&mut self) -> io::Result<()> {
+        self.drain().map_err(io::Error::other)
     }
 }
 
@@ -428,37 +352,8 @@ impl Document {
     }
 }
 
-/// Inline COPY data of a script.
-struct CopyData<'a> {
-    items: &'a mut VecDeque<ScriptItem>,
-}
-
-impl Read for CopyData<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            match self.items.front_mut() {
-                Some(ScriptItem::CopyData(data)) => {
-                    if data.is_empty() {
-                        self.items.pop_front();
-                        continue;
-                    }
-                    let n = buf.len().min(data.len());
-                    buf[..n].copy_from_slice(&data[..n]);
-                    let _ = data.split_to(n);
-                    return Ok(n);
-                }
-                Some(ScriptItem::CopyEnd) => {
-                    self.items.pop_front();
-                    return Ok(0);
-                }
-                _ => return Ok(0),
-            }
-        }
-    }
-}
-
 /// sql_schema: the CLI's schema model.
-pub(crate) fn sql_schema(pool: &Pool, work: &Work, args: &Map<String, Value>) -> Outcome {
+pub(crate) async fn sql_schema(pool: &Pool, work: &Work, args: &Map<String, Value>) -> Outcome {
     let tables = match parse_table_names(&names(args, "tables")) {
         Ok(tables) => tables,
         Err(e) => return Outcome::failure(format!("tables: {e}")),
@@ -468,31 +363,13 @@ pub(crate) fn sql_schema(pool: &Pool, work: &Work, args: &Map<String, Value>) ->
         all_schemas: flag(args, "allSchemas").unwrap_or(false),
         json_sample_size: sequelae_core::schema::DEFAULT_JSON_SAMPLE_SIZE,
     };
-    let mut client = match checkout(pool, work) {
+    let mut client = match checkout(pool, work).await {
         Ok(session) => session,
         Err(outcome) => return outcome,
     };
-    let outcome = inspect(&mut client, request);
+    let inspected = sequelae_smol::schema::inspect(&mut client, request).await;
     pool.release(client, work);
-    outcome
-}
-
-fn inspect(client: &mut Client, request: SchemaRequest) -> Outcome {
-    let mut inspection = SchemaInspection::new(request);
-    while let Some(sql) = inspection.next_query() {
-        let step = match client.simple_query(&sql) {
-            Ok(results) => {
-                let rows = results.first().map(|r| r.rows.as_slice()).unwrap_or(&[]);
-                inspection.handle_rows(rows)
-            }
-            Err(Error::Db(e)) => inspection.handle_error(&e.message),
-            Err(e) => return Outcome::failure(e.to_string()),
-        };
-        if let Err(e) = step {
-            return Outcome::failure(e.to_string());
-        }
-    }
-    match inspection.finish() {
+    match inspected {
         Ok(report) => {
             let mut document = report.document();
             if !report.missing.is_empty() {
@@ -506,14 +383,18 @@ fn inspect(client: &mut Client, request: SchemaRequest) -> Outcome {
 }
 
 /// sql_health: the CLI's health report, less what the call leaves out.
-pub(crate) fn sql_health(pool: &Pool, work: &Work, args: &Map<String, Value>) -> Outcome {
+pub(crate) async fn sql_health(pool: &Pool, work: &Work, args: &Map<String, Value>) -> Outcome {
     let started = Instant::now();
-    let mut client = match checkout(pool, work) {
+    let mut client = match checkout(pool, work).await {
         Ok(session) => session,
         Err(outcome) => return outcome,
     };
     let connect_latency = started.elapsed();
-    let outcome = health(&mut client, connect_latency);
+    let outcome = match sequelae_smol::health::probe(&mut client, connect_latency).await {
+        // An unhealthy server is a finding, not a failed call.
+        Ok(report) => Outcome::from_document(report.to_json()),
+        Err(e) => Outcome::failure(e.to_string()),
+    };
     pool.release(client, work);
     let Outcome {
         body: Body::Document(mut document),
@@ -540,26 +421,6 @@ pub(crate) fn sql_health(pool: &Pool, work: &Work, args: &Map<String, Value>) ->
         }
     }
     Outcome::from_document(document)
-}
-
-fn health(client: &mut Client, connect_latency: Duration) -> Outcome {
-    let ping = Instant::now();
-    if let Err(e) = client.simple_query("SELECT 1") {
-        return Outcome::failure(e.to_string());
-    }
-    let query_latency = ping.elapsed();
-    let results = match client.simple_query(HEALTH_SQL) {
-        Ok(results) => results,
-        Err(e) => return Outcome::failure(e.to_string()),
-    };
-    let Some(row) = results.first().and_then(|r| r.rows.first()) else {
-        return Outcome::failure("the health query returned no row");
-    };
-    match HealthReport::from_row(row, connect_latency, query_latency) {
-        // An unhealthy server is a finding, not a failed call.
-        Ok(report) => Outcome::from_document(report.to_json()),
-        Err(e) => Outcome::failure(e.to_string()),
-    }
 }
 
 /// The backup options a call asks for, with `output` already resolved
@@ -607,15 +468,15 @@ pub(crate) fn backup_options(
 }
 
 /// sql_backup: the backup driver on runtime-std, in the backup folder.
-pub(crate) fn sql_backup(
+pub(crate) async fn sql_backup(
     config: &Config,
     folder: &Path,
     options: BackupOptions,
     work: &Work,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Outcome {
     let format = options.format;
-    let report = match settings_from_env(config.database_url.as_deref()) {
+    let report = match settings_from_env(config.database_url.as_deref()).await {
         Err(e) => BackupReport::refused(
             format,
             BackupError::BadSettings {
@@ -626,12 +487,12 @@ pub(crate) fn sql_backup(
             let request = BackupRequest {
                 options,
                 settings,
-                env: process_environment(),
+                env: smol::unblock(process_environment).await,
                 cwd: folder.to_path_buf(),
                 started_at: SystemTime::now(),
             };
             let mut tracker = ProgressTracker::default();
-            sequelae_std::backup::run(
+            sequelae_smol::backup::run(
                 &request,
                 &mut |event| {
                     if let Some(p) = tracker.step(event) {
@@ -640,6 +501,7 @@ pub(crate) fn sql_backup(
                 },
                 work.flag(),
             )
+            .await
         }
     };
     Outcome::from_document(report.to_json())
