@@ -18,7 +18,7 @@ use sequelae_core::backup::{
 };
 use sequelae_std::backup::{BackupRequest, run};
 use sequelae_tests::Cluster;
-use support::native::{FIXTURE, cluster, data_of, diff, restore, schema_of};
+use support::native::{FIXTURE, FIXTURE_FILTERS, cluster, data_of, diff, restore, schema_of};
 use support::{backup, backup_ok, entries, request, script, settings};
 
 /// A database of the `version` cluster with the native fixture in it.
@@ -292,4 +292,59 @@ fn schema_only_then_data_only_and_no_owner() {
     let (a, b) = (schema_of(cluster, source), schema_of(cluster, &target));
     assert!(a == b, "schemas differ:\n{}", diff(&a, &b));
     assert_eq!(data_of(cluster, source), data_of(cluster, &target));
+}
+
+/// A database of the shared cluster with the filters fixture in it.
+fn filters_source() -> &'static str {
+    static DB: OnceLock<String> = OnceLock::new();
+    DB.get_or_init(|| {
+        let cluster = cluster(15);
+        let db = cluster.create_database("native_filters");
+        cluster.psql(&db, FIXTURE_FILTERS).unwrap();
+        db
+    })
+}
+
+/// Each filter: the native dump restores to exactly what pg_dump's dump
+/// with the same filter restores to (schema and data).
+#[rstest::rstest]
+#[case::tables(&["users,posts"], &[], &[], &["--table=public.users", "--table=public.posts"])]
+#[case::tables_minus_excluded(&["users", "posts"], &[], &["posts"], &["--table=public.users", "--table=public.posts", "--exclude-table=public.posts"])]
+#[case::schema(&[], &["app"], &[], &["--schema=app"])]
+#[case::quoted_schema(&[], &["\"Other\""], &[], &["--schema=\"Other\""])]
+#[case::exclude(&[], &[], &["logs", "\"Other\".\"Items\""], &["--exclude-table=public.logs", "--exclude-table=\"Other\".\"Items\""])]
+fn filters_restore_what_pg_dump_restores(
+    #[case] tables: &[&str],
+    #[case] schemas: &[&str],
+    #[case] exclude: &[&str],
+    #[case] pg_dump_args: &[&str],
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let source = filters_source();
+    let list = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let request = native_request(15, source, dir.path(), |o| {
+        o.method = BackupMethod::Native;
+        o.output = Some("native.sql".into());
+        o.tables = list(tables);
+        o.schemas = list(schemas);
+        o.exclude_tables = list(exclude);
+    });
+    let (report, native) = backup_ok(&request);
+    assert_eq!(report.method, Some(MethodUsed::Native), "{report:?}");
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+
+    let cluster = cluster(15);
+    let expected = dir.path().join("pg_dump.sql");
+    let conninfo = cluster.superuser_conninfo(source);
+    let mut args = vec!["-d", conninfo.as_str(), "-f", expected.to_str().unwrap()];
+    args.extend_from_slice(pg_dump_args);
+    support::native::run(cluster.bin_dir().join("pg_dump").as_std_path(), &args);
+
+    let ours = cluster.create_database("native_filtered");
+    restore(cluster, &ours, &native);
+    let theirs = cluster.create_database("pg_dump_filtered");
+    restore(cluster, &theirs, &expected);
+    let (a, b) = (schema_of(cluster, &theirs), schema_of(cluster, &ours));
+    assert!(a == b, "schemas differ:\n{}", diff(&a, &b));
+    assert_eq!(data_of(cluster, &theirs), data_of(cluster, &ours));
 }

@@ -348,8 +348,10 @@ pub(crate) fn privileges() -> String {
     )
 }
 
-/// `kind, name` of every user object the native dump cannot write yet:
-/// the caller must hear about each one.
+/// `kind, name, schema, relation name` of every user object the native
+/// dump cannot write yet (the caller must hear about each one the
+/// selection holds): the schema is NULL for objects outside schemas, the
+/// relation name NULL for objects that are not relations.
 pub(crate) fn unsupported() -> String {
     let ns = user_schema("n");
     let user = FIRST_USER_OID;
@@ -424,7 +426,7 @@ pub(crate) fn unsupported() -> String {
     .iter()
     .map(|(kind, catalog, name, schema, shown)| {
         format!(
-            "UNION ALL SELECT '{kind}', pg_catalog.format('{shown}', n.nspname, x.{name}) \
+            "UNION ALL SELECT '{kind}', pg_catalog.format('{shown}', n.nspname, x.{name}), n.nspname, NULL \
              FROM pg_catalog.{catalog} x JOIN pg_catalog.pg_namespace n ON n.oid = x.{schema} \
              WHERE x.oid >= {user} AND {ns} AND {}",
             not_extension_member(&format!("pg_catalog.{catalog}"), "x.oid")
@@ -433,41 +435,42 @@ pub(crate) fn unsupported() -> String {
     .collect();
     let namespaced = namespaced.join(" ");
     format!(
-        "SELECT 'aggregate', pg_catalog.format('%I.%I', n.nspname, p.proname) \
+        "SELECT 'aggregate', pg_catalog.format('%I.%I', n.nspname, p.proname), n.nspname::pg_catalog.text, NULL::pg_catalog.text \
            FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
            WHERE p.prokind = 'a' AND {ns} AND {} \
          UNION ALL SELECT CASE t.typtype WHEN 'r' THEN 'range type' WHEN 'b' THEN 'base type' ELSE 'type' END, \
-             pg_catalog.format('%I.%I', n.nspname, t.typname) \
+             pg_catalog.format('%I.%I', n.nspname, t.typname), n.nspname, NULL \
            FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
            WHERE (t.typtype IN ('r', 'p') OR (t.typtype = 'b' AND t.typelem = 0 AND t.typarray <> 0)) AND {ns} AND {} \
          UNION ALL SELECT CASE c.relkind WHEN 'f' THEN 'foreign table' ELSE 'relation' END, \
-             pg_catalog.format('%I.%I', n.nspname, c.relname) \
+             pg_catalog.format('%I.%I', n.nspname, c.relname), n.nspname, c.relname \
            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
            WHERE c.relkind = 'f' AND {ns} AND {} \
          {namespaced} \
          UNION ALL SELECT 'cast', pg_catalog.format('(%s AS %s)', pg_catalog.format_type(c.castsource, NULL), \
-             pg_catalog.format_type(c.casttarget, NULL)) \
+             pg_catalog.format_type(c.casttarget, NULL)), NULL, NULL \
            FROM pg_catalog.pg_cast c WHERE c.oid >= {user} AND {} \
-         UNION ALL SELECT 'procedural language', l.lanname FROM pg_catalog.pg_language l \
+         UNION ALL SELECT 'procedural language', l.lanname, NULL, NULL FROM pg_catalog.pg_language l \
            WHERE l.oid >= {user} AND {} \
-         UNION ALL SELECT 'transform', pg_catalog.format('FOR %s', pg_catalog.format_type(t.trftype, NULL)) \
+         UNION ALL SELECT 'transform', pg_catalog.format('FOR %s', pg_catalog.format_type(t.trftype, NULL)), NULL, NULL \
            FROM pg_catalog.pg_transform t WHERE {} \
-         UNION ALL SELECT 'access method', a.amname FROM pg_catalog.pg_am a WHERE a.oid >= {user} AND {} \
-         UNION ALL SELECT 'foreign-data wrapper', w.fdwname FROM pg_catalog.pg_foreign_data_wrapper w WHERE {} \
-         UNION ALL SELECT 'foreign server', s.srvname FROM pg_catalog.pg_foreign_server s WHERE {} \
-         UNION ALL SELECT 'event trigger', et.evtname FROM pg_catalog.pg_event_trigger et WHERE {} \
-         UNION ALL SELECT 'publication', pb.pubname FROM pg_catalog.pg_publication pb \
-         UNION ALL SELECT 'subscription', sb.subname FROM pg_catalog.pg_subscription sb \
+         UNION ALL SELECT 'access method', a.amname, NULL, NULL FROM pg_catalog.pg_am a WHERE a.oid >= {user} AND {} \
+         UNION ALL SELECT 'foreign-data wrapper', w.fdwname, NULL, NULL FROM pg_catalog.pg_foreign_data_wrapper w WHERE {} \
+         UNION ALL SELECT 'foreign server', s.srvname, NULL, NULL FROM pg_catalog.pg_foreign_server s WHERE {} \
+         UNION ALL SELECT 'event trigger', et.evtname, NULL, NULL FROM pg_catalog.pg_event_trigger et WHERE {} \
+         UNION ALL SELECT 'publication', pb.pubname, NULL, NULL FROM pg_catalog.pg_publication pb \
+         UNION ALL SELECT 'subscription', sb.subname, NULL, NULL FROM pg_catalog.pg_subscription sb \
            WHERE sb.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) \
-         UNION ALL SELECT 'typed table', pg_catalog.format('%I.%I', n.nspname, c.relname) \
+         UNION ALL SELECT 'typed table', pg_catalog.format('%I.%I', n.nspname, c.relname), n.nspname, c.relname \
            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
            WHERE c.reloftype <> 0 AND {ns} \
-         UNION ALL SELECT 'tablespace placement', pg_catalog.format('%I.%I', n.nspname, c.relname) \
+         UNION ALL SELECT 'tablespace placement', pg_catalog.format('%I.%I', n.nspname, c.relname), n.nspname, c.relname \
            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
            WHERE c.reltablespace <> 0 AND {ns} \
-         UNION ALL SELECT 'default privileges', pg_catalog.pg_get_userbyid(da.defaclrole) \
+         UNION ALL SELECT 'default privileges', pg_catalog.pg_get_userbyid(da.defaclrole), \
+             (SELECT dn.nspname FROM pg_catalog.pg_namespace dn WHERE dn.oid = da.defaclnamespace), NULL \
            FROM pg_catalog.pg_default_acl da \
-         UNION ALL SELECT 'security label', pg_catalog.format('%s %s', sl.objtype, sl.objname) \
+         UNION ALL SELECT 'security label', pg_catalog.format('%s %s', sl.objtype, sl.objname), NULL, NULL \
            FROM pg_catalog.pg_seclabels sl WHERE sl.objoid >= {user} \
          ORDER BY 1, 2",
         not_extension_member("pg_catalog.pg_proc", "p.oid"),

@@ -394,6 +394,7 @@ impl NativeDump {
             .relations
             .iter()
             .filter(|r| matches!(r.kind, 'r' | 'p'))
+            .filter(|r| self.options.selection.relation(&r.schema, &r.name))
             .map(|r| qualified(&r.schema, &r.name))
             .collect();
         let timeout = self
@@ -448,10 +449,7 @@ impl NativeDump {
     fn plan_output(&mut self) {
         let plan = plan::build(&self.catalog, &self.options);
         self.summary.warnings = plan.warnings.clone();
-        self.summary.unsupported = self.catalog.unsupported.clone();
-        self.summary
-            .unsupported
-            .extend(plan.unsupported.iter().cloned());
+        self.summary.unsupported = plan.unsupported.clone();
         let header = super::header::header(
             self.server_version_num,
             self.snapshot_time.as_deref(),
@@ -474,7 +472,7 @@ impl NativeDump {
                     .push_back(Planned::Copy(table.table, table.copy_out));
                 self.queue.push_back(Planned::Write(b"\\.\n".to_vec()));
             }
-            if !self.catalog.large_objects.is_empty() {
+            if plan.large_objects && !self.catalog.large_objects.is_empty() {
                 self.queue.push_back(Planned::Write(b"\n".to_vec()));
                 self.queue.push_back(Planned::Copy(
                     QualifiedName {

@@ -21,15 +21,17 @@ mod model;
 mod order;
 mod plan;
 mod row;
+mod select;
 #[cfg(test)]
 mod tests;
 
 pub use dump::{NativeDump, NativeSummary, Step, session_setup, worker_setup};
 pub use error::NativeError;
 pub use model::UnsupportedObject;
+pub use select::NativeSelection;
 
 /// What to dump.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NativeOptions {
     /// Definitions only, no table data or sequence values.
     pub schema_only: bool,
@@ -43,4 +45,10 @@ pub struct NativeOptions {
     /// in milliseconds, before the dump fails instead of queueing behind
     /// a long-running writer; `None` waits as long as it takes.
     pub lock_wait_timeout_ms: Option<u64>,
+    /// `--disable-triggers` (with `--data-only`): each table's COPY
+    /// between `ALTER TABLE ... DISABLE TRIGGER ALL` and `ENABLE`, so that
+    /// triggers of the restored schema neither fire nor refuse rows.
+    pub disable_triggers: bool,
+    /// `--tables`, `--schemas`, `--exclude-tables`, resolved.
+    pub selection: NativeSelection,
 }

@@ -226,7 +226,9 @@ pub(crate) struct Catalog {
     pub(crate) dependencies: Vec<(String, String)>,
     pub(crate) comments: Vec<Comment>,
     pub(crate) privileges: Vec<Privilege>,
-    pub(crate) unsupported: Vec<UnsupportedObject>,
+    /// Each with where it lives, for the selection: its schema (`None`
+    /// outside schemas) and, for a relation, its name.
+    pub(crate) unsupported: Vec<(UnsupportedObject, (Option<String>, Option<String>))>,
 }
 
 fn collation(
@@ -547,10 +549,13 @@ impl Catalog {
     pub(crate) fn read_unsupported(&mut self, rows: &[DataRow]) -> Result<(), NativeError> {
         self.unsupported
             .extend(read_all(rows, "finding unsupported objects", |r| {
-                Ok(UnsupportedObject {
-                    kind: r.string(0)?,
-                    name: r.string(1)?,
-                })
+                Ok((
+                    UnsupportedObject {
+                        kind: r.string(0)?,
+                        name: r.string(1)?,
+                    },
+                    (r.opt_string(2)?, r.opt_string(3)?),
+                ))
             })?);
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! From the catalog to the dump: every object rendered as SQL, placed in
 //! pg_dump's sections and sorted so that each comes after what it uses.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::NativeOptions;
 use super::model::{
@@ -41,8 +41,11 @@ pub(crate) struct Plan {
     /// order.
     pub(crate) refresh: Vec<Entry>,
     pub(crate) warnings: Vec<String>,
-    /// Comments and privileges on objects the dump does not write.
+    /// Objects the dump does not write though the selection holds them,
+    /// with comments and privileges on objects it does not know.
     pub(crate) unsupported: Vec<UnsupportedObject>,
+    /// The large objects are in the dump (no `--tables` nor `--schemas`).
+    pub(crate) large_objects: bool,
 }
 
 /// How other statements refer to an object.
@@ -393,8 +396,41 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
     let mut pre: Vec<Entry> = Vec::new();
     let mut post: Vec<Entry> = Vec::new();
 
+    let select = &options.selection;
     let relations: HashMap<u32, &Relation> = catalog.relations.iter().map(|r| (r.oid, r)).collect();
     let rel_name = |oid: u32| relations.get(&oid).map(|r| qualified(&r.schema, &r.name));
+    // The relations in the dump: chosen ones, and sequences owned by a
+    // chosen table (pg_dump's getOwnedSeqs).
+    let mut dumped: HashSet<u32> = catalog
+        .relations
+        .iter()
+        .filter(|r| match r.kind {
+            'c' => select.contents_of(&r.schema),
+            _ => select.relation(&r.schema, &r.name),
+        })
+        .map(|r| r.oid)
+        .collect();
+    for seq in &catalog.sequences {
+        if seq.dependency == 'a' && dumped.contains(&seq.owner_table) {
+            dumped.insert(seq.oid);
+        }
+    }
+    let dumped = dumped;
+    // Keys of objects the selection leaves out: their comments and
+    // privileges go with them, silently.
+    let mut left_out: HashSet<String> = HashSet::new();
+    plan.large_objects = select.everything();
+    plan.unsupported.extend(
+        catalog
+            .unsupported
+            .iter()
+            .filter(|(_, scope)| match scope {
+                (Some(schema), Some(name)) => select.relation(schema, name),
+                (Some(schema), None) => select.contents_of(schema),
+                _ => select.everything(),
+            })
+            .map(|(object, _)| object.clone()),
+    );
     let mut columns_of: HashMap<u32, Vec<&Column>> = HashMap::new();
     for column in &catalog.columns {
         columns_of.entry(column.relation).or_default().push(column);
@@ -409,6 +445,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
     for schema in &catalog.schemas {
         let name = quote_ident(&schema.name);
         let key = format!("n:{}", schema.oid);
+        if !select.contents_of(&schema.name) {
+            left_out.insert(key);
+            continue;
+        }
         targets.insert(
             key.clone(),
             Target {
@@ -428,6 +468,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
 
     for extension in &catalog.extensions {
         let key = format!("x:{}", extension.oid);
+        if !select.everything() {
+            left_out.insert(key);
+            continue;
+        }
         let name = quote_ident(&extension.name);
         targets.insert(
             key.clone(),
@@ -448,6 +492,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
 
     for (oid, owner) in &catalog.large_objects {
         let key = format!("l:{oid}");
+        if !plan.large_objects {
+            left_out.insert(key);
+            continue;
+        }
         let target = format!("LARGE OBJECT {oid}");
         targets.insert(
             key.clone(),
@@ -467,6 +515,17 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
     for ty in &catalog.types {
         let name = qualified(&ty.schema, &ty.name);
         let key = format!("t:{}", ty.oid);
+        if !select.contents_of(&ty.schema) {
+            left_out.insert(key);
+            left_out.extend(
+                catalog
+                    .constraints
+                    .iter()
+                    .filter(|c| c.domain == ty.oid)
+                    .map(|c| format!("k:{}", c.oid)),
+            );
+            continue;
+        }
         let word = if ty.kind == 'd' { "DOMAIN" } else { "TYPE" };
         targets.insert(
             key.clone(),
@@ -515,6 +574,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
 
     for function in &catalog.functions {
         let key = format!("f:{}", function.oid);
+        if !select.contents_of(&function.schema) {
+            left_out.insert(key);
+            continue;
+        }
         let target = function_target(function);
         targets.insert(
             key.clone(),
@@ -540,6 +603,15 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
 
     for seq in &catalog.sequences {
         let name = qualified(&seq.schema, &seq.name);
+        let owner = if seq.dependency == 'i' {
+            seq.owner_table
+        } else {
+            seq.oid
+        };
+        if !dumped.contains(&owner) {
+            left_out.insert(format!("c:{}", seq.oid));
+            continue;
+        }
         if let Some((value, called)) = catalog.sequence_values.get(&seq.oid) {
             plan.sequence_values.push(format!(
                 "SELECT pg_catalog.setval({}, {value}, {called});\n",
@@ -563,7 +635,9 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             },
         );
         let owned_by = match (seq.dependency, rel_name(seq.owner_table), &seq.owner_column) {
-            ('a', Some(table), Some(column)) => Some(format!("{table}.{}", quote_ident(column))),
+            ('a', Some(table), Some(column)) if dumped.contains(&seq.owner_table) => {
+                Some(format!("{table}.{}", quote_ident(column)))
+            }
             _ => None,
         };
         pre.push(Entry {
@@ -577,6 +651,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         let name = qualified(&relation.schema, &relation.name);
         let key = format!("c:{}", relation.oid);
         let word = relation_word(relation.kind);
+        if relation.kind != 'S' && !dumped.contains(&relation.oid) {
+            left_out.insert(key);
+            continue;
+        }
         let columns = columns_of.get(&relation.oid).cloned().unwrap_or_default();
         let (sql, priority) = match relation.kind {
             'S' => continue,
@@ -692,6 +770,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         };
         let name = qualified(&table.schema, &table.name);
         let key = format!("k:{}", constraint.oid);
+        if !dumped.contains(&constraint.table) {
+            left_out.insert(key);
+            continue;
+        }
         targets.insert(
             key.clone(),
             Target {
@@ -745,6 +827,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         if !relations.contains_key(&index.table) {
             continue;
         }
+        if !dumped.contains(&index.table) {
+            left_out.insert(format!("c:{}", index.oid));
+            continue;
+        }
         let name = &index_names[&index.oid];
         let key = format!("c:{}", index.oid);
         targets.insert(
@@ -791,6 +877,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 continue;
             };
             let key = format!("{prefix}:{}", item.oid);
+            if !dumped.contains(&item.table) {
+                left_out.insert(key);
+                continue;
+            }
             targets.insert(
                 key.clone(),
                 Target {
@@ -834,6 +924,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             continue;
         };
         let key = format!("p:{}", policy.oid);
+        if !dumped.contains(&policy.table) {
+            left_out.insert(key);
+            continue;
+        }
         let name = quote_ident(&policy.name);
         targets.insert(
             key.clone(),
@@ -882,6 +976,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             continue;
         }
         let key = format!("s:{}", stats.oid);
+        if !dumped.contains(&stats.table) || !select.contents_of(&stats.schema) {
+            left_out.insert(key);
+            continue;
+        }
         let name = qualified(&stats.schema, &stats.name);
         targets.insert(
             key.clone(),
@@ -910,6 +1008,9 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             Some(column) => format!("{}:{column}", comment.key),
             None => comment.key.clone(),
         };
+        if left_out.contains(&owner_key(&key)) {
+            continue;
+        }
         match targets.get(&key) {
             Some(target) => extra.entry(owner_key(&key)).or_default().push_str(&format!(
                 "\nCOMMENT ON {} IS {};\n",
@@ -947,7 +1048,7 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         }
         for (key, rows) in by_key {
             let Some(target) = targets.get(&key) else {
-                if key.starts_with("n:") || key.is_empty() {
+                if key.starts_with("n:") || key.is_empty() || left_out.contains(&key) {
                     continue;
                 }
                 plan.unsupported.push(UnsupportedObject {

@@ -9,7 +9,7 @@ use rstest::rstest;
 use super::model::{Column, Constraint, Privilege, Relation, Sequence, TypeDef};
 use super::order::sort;
 use super::plan::{Entry, column_sql, privileges_sql, sequence_sql, table_sql, type_sql};
-use super::{NativeDump, NativeError, NativeOptions, Step, worker_setup};
+use super::{NativeDump, NativeError, NativeOptions, NativeSelection, Step, worker_setup};
 use crate::wire::DataRow;
 
 fn column(name: &str, type_name: &str) -> Column {
@@ -462,6 +462,41 @@ fn modes_leave_out_their_parts() {
         !text.contains("CREATE ") && text.contains("FROM stdin;") && text.contains("setval"),
         "{text}"
     );
+}
+
+/// `--tables` keeps the table and what is its own (its identity
+/// sequence) but no schema; `--exclude-tables` leaves the table out of
+/// the locks, the definitions and the data; `--schemas` keeps both.
+#[rstest::rstest]
+#[case::tables(NativeSelection { tables: vec![a_b()], ..NativeSelection::default() }, false, true)]
+#[case::schemas(NativeSelection { schemas: vec!["select".into()], ..NativeSelection::default() }, true, true)]
+#[case::other_schema(NativeSelection { schemas: vec!["other".into()], ..NativeSelection::default() }, false, false)]
+#[case::exclude(NativeSelection { exclude_tables: vec![a_b()], ..NativeSelection::default() }, true, false)]
+fn a_selection_keeps_what_pg_dump_keeps(
+    #[case] selection: NativeSelection,
+    #[case] schema: bool,
+    #[case] table: bool,
+) {
+    let (steps, summary) = pump(NativeOptions {
+        selection,
+        ..NativeOptions::default()
+    });
+    let text = output(&steps);
+    assert_eq!(text.contains("CREATE SCHEMA \"select\";"), schema, "{text}");
+    assert_eq!(text.contains("CREATE TABLE \"select\".\"a\"\"b\""), table, "{text}");
+    assert_eq!(text.contains("setval("), table, "{text}");
+    let locks = steps
+        .iter()
+        .any(|s| matches!(s, Step::Query { sql } if sql.starts_with("LOCK TABLE")));
+    assert_eq!(locks, table);
+    assert_eq!(summary.tables, u64::from(table));
+}
+
+fn a_b() -> crate::backup::QualifiedName {
+    crate::backup::QualifiedName {
+        schema: "select".into(),
+        name: "a\"b".into(),
+    }
 }
 
 #[test]
