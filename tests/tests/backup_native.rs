@@ -348,3 +348,145 @@ fn filters_restore_what_pg_dump_restores(
     assert!(a == b, "schemas differ:\n{}", diff(&a, &b));
     assert_eq!(data_of(cluster, &theirs), data_of(cluster, &ours));
 }
+
+/// `--data-only --disable-triggers` restores rows into a schema whose
+/// trigger refuses every insert; without the option the restore fails.
+#[test]
+fn disable_triggers_lets_rows_past_a_refusing_trigger() {
+    let cluster = cluster(15);
+    let source = cluster.create_database("native_triggers");
+    cluster
+        .psql(
+            &source,
+            "CREATE TABLE public.guarded (id int PRIMARY KEY, note text);\n\
+             INSERT INTO public.guarded SELECT g, 'row ' || g FROM generate_series(1, 30) g;\n\
+             CREATE FUNCTION public.refuse() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'no rows here'; END $$;\n\
+             CREATE TRIGGER refuse BEFORE INSERT ON public.guarded \
+             FOR EACH ROW EXECUTE FUNCTION public.refuse();\n",
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let take = |name: &str, edit: &dyn Fn(&mut sequelae_core::backup::BackupOptions)| {
+        let request = native_request(15, &source, dir.path(), |o| {
+            o.method = BackupMethod::Native;
+            o.output = Some(name.into());
+            edit(o);
+        });
+        backup_ok(&request).1
+    };
+    let schema = take("schema.sql", &|o| o.schema_only = true);
+    let plain = take("data.sql", &|o| o.data_only = true);
+    let off = take("data_off.sql", &|o| {
+        o.data_only = true;
+        o.disable_triggers = true;
+    });
+    let text = std::fs::read_to_string(&off).unwrap();
+    let disable = text
+        .find("ALTER TABLE \"public\".\"guarded\" DISABLE TRIGGER ALL;")
+        .unwrap();
+    let copy = text.find("COPY \"public\".\"guarded\"").unwrap();
+    let enable = text
+        .find("ALTER TABLE \"public\".\"guarded\" ENABLE TRIGGER ALL;")
+        .unwrap();
+    assert!(disable < copy && copy < enable, "{text}");
+
+    // Without the option the trigger refuses the rows.
+    let refused = cluster.create_database("native_triggers_on");
+    restore(cluster, &refused, &schema);
+    let psql = cluster.bin_dir().join("psql");
+    let conninfo = cluster.superuser_conninfo(&refused);
+    let out = Command::new(psql.as_std_path())
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &conninfo, "-f"])
+        .arg(&plain)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no rows here"));
+
+    let target = cluster.create_database("native_triggers_off");
+    restore(cluster, &target, &schema);
+    restore(cluster, &target, &off);
+    let (a, b) = (schema_of(cluster, &source), schema_of(cluster, &target));
+    assert!(a == b, "schemas differ:\n{}", diff(&a, &b));
+    assert_eq!(data_of(cluster, &source), data_of(cluster, &target));
+}
+
+/// Another session's psql holding `lock` on `table` of `db` until it is
+/// dropped; returns once the server granted the lock.
+struct HeldLock(std::process::Child);
+
+impl HeldLock {
+    fn take(cluster: &Cluster, db: &str, table: &str) -> HeldLock {
+        use std::io::Write;
+        let psql = cluster.bin_dir().join("psql");
+        let mut child = Command::new(psql.as_std_path())
+            .args(["-X", "-q", "-d", &cluster.superuser_conninfo(db)])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.as_mut().unwrap();
+        writeln!(stdin, "BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE;").unwrap();
+        stdin.flush().unwrap();
+        let held = HeldLock(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let query = format!(
+            "SELECT count(*) FROM pg_locks WHERE granted AND mode = 'AccessExclusiveLock' \
+             AND relation = '{table}'::regclass;"
+        );
+        while cluster.psql(db, &query).unwrap().trim() != "1" {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the lock was never granted"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        held
+    }
+}
+
+impl Drop for HeldLock {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A table locked ACCESS EXCLUSIVE by another session: with
+/// `--lock-wait-timeout` both methods fail quickly instead of waiting,
+/// and the native method says it was the lock timeout.
+#[rstest::rstest]
+#[case::native(BackupMethod::Native, "lock wait timeout of 300 ms")]
+#[case::pg_dump(BackupMethod::PgDump, "timeout")]
+fn lock_wait_timeout_fails_fast_on_a_locked_table(
+    #[case] method: BackupMethod,
+    #[case] says: &str,
+) {
+    let cluster = cluster(15);
+    let db = cluster.create_database("native_locked");
+    cluster
+        .psql(
+            &db,
+            "CREATE TABLE public.busy (id int); INSERT INTO public.busy VALUES (1);",
+        )
+        .unwrap();
+    let _lock = HeldLock::take(cluster, &db, "public.busy");
+    let dir = tempfile::tempdir().unwrap();
+    let request = native_request(15, &db, dir.path(), |o| {
+        o.method = method;
+        o.format = sequelae_core::backup::BackupFormat::Plain;
+        o.lock_wait_timeout_ms = Some(300);
+    });
+    let started = std::time::Instant::now();
+    let (report, _) = backup(&request);
+    let text = report.error.clone().expect("the backup fails").to_string();
+    assert!(text.contains(says), "{text}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
+}

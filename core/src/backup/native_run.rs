@@ -2,9 +2,9 @@
 //! (checked before any work), and [`NativeDump`]'s steps turned into the
 //! driver's, with the progress and the counts they give.
 
+use super::catalog::Selection;
 use super::error::BackupError;
 use super::format::BackupFormat;
-use super::catalog::Selection;
 use super::native::{
     NativeDump, NativeOptions, NativeSelection, NativeSummary, Step as NativeStep,
 };
@@ -77,8 +77,8 @@ impl NativeRun {
             data_only: options.data_only,
             no_owner: options.no_owner,
             no_privileges: options.no_privileges,
-            lock_wait_timeout_ms: None,
-            disable_triggers: false,
+            lock_wait_timeout_ms: options.lock_wait_timeout_ms,
+            disable_triggers: options.disable_triggers,
             selection: NativeSelection {
                 tables: selection.tables.clone(),
                 schemas: selection.schemas.clone(),

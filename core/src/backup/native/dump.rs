@@ -294,6 +294,15 @@ impl NativeDump {
     /// The last query or COPY failed on the server with `message`: the
     /// dump is over and [`finish`](Self::finish) returns the error.
     pub fn handle_error(&mut self, message: &str) -> NativeError {
+        if let (Pending::Query(Stage::Lock), Some(timeout_ms)) =
+            (self.pending, self.options.lock_wait_timeout_ms)
+        {
+            self.pending = Pending::None;
+            return self.fail(NativeError::LockTimeout {
+                timeout_ms,
+                message: message.to_string(),
+            });
+        }
         let step = match self.pending {
             Pending::Query(stage) => stage.doing(),
             Pending::Copy => "copying table data",
@@ -466,11 +475,23 @@ impl NativeDump {
         }
         if !self.options.schema_only {
             for table in plan.data {
+                let name = qualified(&table.table.schema, &table.table.name);
+                let triggers_off = self.options.disable_triggers && self.options.data_only;
+                if triggers_off {
+                    self.queue.push_back(Planned::Write(
+                        format!("\nALTER TABLE {name} DISABLE TRIGGER ALL;\n").into_bytes(),
+                    ));
+                }
                 self.queue
                     .push_back(Planned::Write(format!("\n{}", table.header).into_bytes()));
                 self.queue
                     .push_back(Planned::Copy(table.table, table.copy_out));
                 self.queue.push_back(Planned::Write(b"\\.\n".to_vec()));
+                if triggers_off {
+                    self.queue.push_back(Planned::Write(
+                        format!("\nALTER TABLE {name} ENABLE TRIGGER ALL;\n").into_bytes(),
+                    ));
+                }
             }
             if plan.large_objects && !self.catalog.large_objects.is_empty() {
                 self.queue.push_back(Planned::Write(b"\n".to_vec()));

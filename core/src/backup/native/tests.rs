@@ -483,7 +483,11 @@ fn a_selection_keeps_what_pg_dump_keeps(
     });
     let text = output(&steps);
     assert_eq!(text.contains("CREATE SCHEMA \"select\";"), schema, "{text}");
-    assert_eq!(text.contains("CREATE TABLE \"select\".\"a\"\"b\""), table, "{text}");
+    assert_eq!(
+        text.contains("CREATE TABLE \"select\".\"a\"\"b\""),
+        table,
+        "{text}"
+    );
     assert_eq!(text.contains("setval("), table, "{text}");
     let locks = steps
         .iter()
