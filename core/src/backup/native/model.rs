@@ -202,6 +202,10 @@ pub struct UnsupportedObject {
     pub name: String,
 }
 
+/// Where an object lives, for the selection: its schema (`None` outside
+/// schemas) and, for a relation, its name.
+pub(crate) type Scope = (Option<String>, Option<String>);
+
 /// Everything the catalog queries returned.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Catalog {
@@ -228,7 +232,7 @@ pub(crate) struct Catalog {
     pub(crate) privileges: Vec<Privilege>,
     /// Each with where it lives, for the selection: its schema (`None`
     /// outside schemas) and, for a relation, its name.
-    pub(crate) unsupported: Vec<(UnsupportedObject, (Option<String>, Option<String>))>,
+    pub(crate) unsupported: Vec<(UnsupportedObject, Scope)>,
 }
 
 fn collation(
