@@ -804,7 +804,7 @@ fn ctrl_c_while_streaming_says_the_stream_is_incomplete() {
 #[test]
 fn native_backup_names_what_it_cannot_dump() {
     let db = db();
-    db.psql("CREATE AGGREGATE public.my_sum(int) (SFUNC = int4pl, STYPE = int);");
+    db.psql("CREATE OPERATOR FAMILY public.my_fam USING btree;");
     let dir = tempfile::tempdir().unwrap();
     let run = run_in(
         &db,
@@ -813,7 +813,7 @@ fn native_backup_names_what_it_cannot_dump() {
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let error = run.json()["error"].as_str().unwrap().to_string();
-    assert!(error.contains("aggregate public.my_sum"), "{error}");
+    assert!(error.contains("operator family public.my_fam"), "{error}");
     assert!(error.contains("--allow-incomplete"), "{error}");
     assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
 
@@ -831,7 +831,7 @@ fn native_backup_names_what_it_cannot_dump() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains(
-            "sequelae: warning: not in the backup (the native method cannot dump it yet): aggregate public.my_sum"
+            "sequelae: warning: not in the backup (the native method cannot dump it yet): operator family public.my_fam"
         ),
         "{}",
         run.stderr

@@ -78,6 +78,7 @@ enum Stage {
     Dependencies,
     Comments,
     Privileges,
+    Assembled,
     Unsupported,
     Commit,
 }
@@ -108,6 +109,7 @@ impl Stage {
             Stage::Dependencies => "reading dependencies",
             Stage::Comments => "reading comments",
             Stage::Privileges => "reading privileges",
+            Stage::Assembled => "reading other objects",
             Stage::Unsupported => "finding unsupported objects",
             Stage::Commit => "ending the snapshot transaction",
         }
@@ -388,6 +390,7 @@ impl NativeDump {
             Stage::Dependencies => c.read_dependencies(rows)?,
             Stage::Comments => c.read_comments(rows)?,
             Stage::Privileges => c.read_privileges(rows)?,
+            Stage::Assembled => c.read_assembled(rows)?,
             Stage::Unsupported => {
                 c.read_unsupported(rows)?;
                 self.plan_output();
@@ -448,6 +451,7 @@ impl NativeDump {
             (Stage::Dependencies, sql::dependencies()),
             (Stage::Comments, sql::comments()),
             (Stage::Privileges, sql::privileges()),
+            (Stage::Assembled, super::objects_sql::other_objects(v)),
             (Stage::Unsupported, sql::unsupported()),
         ] {
             self.queue.push_back(Planned::Query(stage, query));
@@ -516,6 +520,9 @@ impl NativeDump {
         // read any table), and only where there is data.
         if !self.options.schema_only {
             write_section(&mut self.queue, &plan.refresh);
+        }
+        if !self.options.data_only {
+            write_section(&mut self.queue, &plan.last);
         }
         self.queue
             .push_back(Planned::Write(b"\n--\n-- end of dump\n--\n".to_vec()));

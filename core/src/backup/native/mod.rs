@@ -9,7 +9,10 @@
 //! `pg_get_functiondef`, `pg_get_indexdef`, `pg_get_constraintdef`,
 //! `pg_get_triggerdef`, `pg_get_ruledef`, `pg_get_expr`,
 //! `pg_get_partkeydef`, `format_type`) and tables are assembled as pg_dump
-//! does. Objects of kinds it cannot write yet are listed in
+//! does, as are the kinds without a deparser (aggregates, collations,
+//! range types, casts, operators, text search dictionaries and
+//! configurations, foreign data, event triggers, publications, default
+//! privileges). Objects of kinds it cannot write yet are listed in
 //! [`NativeSummary::unsupported`] and in the file's header, never dropped
 //! silently.
 
@@ -18,6 +21,7 @@ mod dump;
 mod error;
 mod header;
 mod model;
+mod objects_sql;
 mod order;
 mod plan;
 mod row;

@@ -31,6 +31,11 @@ pub(crate) struct Relation {
     pub(crate) row_security: bool,
     pub(crate) force_row_security: bool,
     pub(crate) populated: bool,
+    /// The composite type of a typed table (`CREATE TABLE ... OF`).
+    pub(crate) of_type: Option<String>,
+    /// A foreign table's server (quoted) and options.
+    pub(crate) server: Option<String>,
+    pub(crate) server_options: Option<String>,
 }
 
 /// A column of a table or composite type.
@@ -56,6 +61,8 @@ pub(crate) struct Column {
     pub(crate) statistics: Option<String>,
     /// `p`, `e`, `m` or `x` when not the type's default storage.
     pub(crate) storage: char,
+    /// A foreign table column's options, `name 'value', ...`.
+    pub(crate) fdw_options: Option<String>,
 }
 
 /// A sequence's options and where it belongs.
@@ -202,6 +209,23 @@ pub struct UnsupportedObject {
     pub name: String,
 }
 
+/// An object whose statements the server assembled
+/// ([`objects_sql`](super::objects_sql)).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Assembled {
+    pub(crate) key: String,
+    /// `None` outside schemas.
+    pub(crate) schema: Option<String>,
+    /// After the data (event triggers, publications, default privileges).
+    pub(crate) post_data: bool,
+    pub(crate) priority: u8,
+    pub(crate) sql: String,
+    pub(crate) comment: Option<String>,
+    pub(crate) grant: Option<String>,
+    pub(crate) owner_target: Option<String>,
+    pub(crate) owner: Option<String>,
+}
+
 /// Where an object lives, for the selection: its schema (`None` outside
 /// schemas) and, for a relation, its name.
 pub(crate) type Scope = (Option<String>, Option<String>);
@@ -233,6 +257,7 @@ pub(crate) struct Catalog {
     /// Each with where it lives, for the selection: its schema (`None`
     /// outside schemas) and, for a relation, its name.
     pub(crate) unsupported: Vec<(UnsupportedObject, Scope)>,
+    pub(crate) assembled: Vec<Assembled>,
 }
 
 fn collation(
@@ -283,6 +308,9 @@ impl Catalog {
                 row_security: r.flag(10)?,
                 force_row_security: r.flag(11)?,
                 populated: r.flag(12)?,
+                of_type: r.opt_string(13)?,
+                server: r.opt_string(14)?,
+                server_options: r.opt_string(15)?,
             })
         })?;
         Ok(())
@@ -313,6 +341,7 @@ impl Catalog {
                 not_null_constraint,
                 statistics: r.opt_string(16)?,
                 storage: r.code(17)?,
+                fdw_options: r.opt_string(18)?,
             })
         })?;
         Ok(())
@@ -545,6 +574,23 @@ impl Catalog {
                 grantee: r.opt_string(3)?,
                 privilege: r.string(4)?,
                 grantable: r.flag(5)?,
+            })
+        })?;
+        Ok(())
+    }
+
+    pub(crate) fn read_assembled(&mut self, rows: &[DataRow]) -> Result<(), NativeError> {
+        self.assembled = read_all(rows, "reading other objects", |r| {
+            Ok(Assembled {
+                key: r.string(0)?,
+                schema: r.opt_string(1)?,
+                post_data: r.string(2)? == "post",
+                priority: r.string(3)?.parse().unwrap_or(9),
+                sql: r.string(4)?,
+                comment: r.opt_string(5)?,
+                grant: r.opt_string(6)?,
+                owner_target: r.opt_string(7)?,
+                owner: r.opt_string(8)?,
             })
         })?;
         Ok(())

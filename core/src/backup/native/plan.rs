@@ -40,6 +40,9 @@ pub(crate) struct Plan {
     /// `REFRESH MATERIALIZED VIEW` of the populated ones, in dependency
     /// order.
     pub(crate) refresh: Vec<Entry>,
+    /// Event triggers, after everything else as pg_dump places them, so
+    /// that none fires during the restore.
+    pub(crate) last: Vec<Entry>,
     pub(crate) warnings: Vec<String>,
     /// Objects the dump does not write though the selection holds them,
     /// with comments and privileges on objects it does not know.
@@ -76,6 +79,7 @@ fn relation_word(kind: char) -> &'static str {
         'v' => "VIEW",
         'm' => "MATERIALIZED VIEW",
         'S' => "SEQUENCE",
+        'f' => "FOREIGN TABLE",
         'c' => "TYPE",
         'i' | 'I' => "INDEX",
         _ => "TABLE",
@@ -88,6 +92,9 @@ pub(crate) fn column_sql(column: &Column, identity: Option<&Sequence>, composite
     sql.push_str(&collate(&column.collation));
     if composite {
         return sql;
+    }
+    if let Some(options) = &column.fdw_options {
+        sql.push_str(&format!(" OPTIONS ({options})"));
     }
     if column.generated != '\0' {
         if let Some(expr) = &column.default {
@@ -160,9 +167,28 @@ pub(crate) fn table_sql(
     } else {
         ""
     };
-    let mut sql = format!("CREATE {unlogged}TABLE {name}");
+    let foreign = if table.kind == 'f' { "FOREIGN " } else { "" };
+    let mut sql = format!("CREATE {unlogged}{foreign}TABLE {name}");
     if let (Some(bound), Some(parent)) = (&table.partition_bound, parents.first()) {
         sql.push_str(&format!(" PARTITION OF {parent}\n{bound}"));
+    } else if let Some(of_type) = &table.of_type {
+        // The columns come from the type; only their options are said.
+        sql.push_str(&format!(" OF {of_type}"));
+        let lines: Vec<String> = columns
+            .iter()
+            .filter(|c| c.not_null)
+            .map(|c| match &c.not_null_constraint {
+                Some((constraint, true, _, _)) => format!(
+                    "    {} WITH OPTIONS CONSTRAINT {} NOT NULL",
+                    quote_ident(&c.name),
+                    quote_ident(constraint)
+                ),
+                _ => format!("    {} WITH OPTIONS NOT NULL", quote_ident(&c.name)),
+            })
+            .collect();
+        if !lines.is_empty() {
+            sql.push_str(&format!(" (\n{}\n)", lines.join(",\n")));
+        }
     } else {
         let lines: Vec<String> = columns
             .iter()
@@ -186,6 +212,12 @@ pub(crate) fn table_sql(
     }
     if let Some(options) = &table.options {
         sql.push_str(&format!("\nWITH ({options})"));
+    }
+    if let Some(server) = &table.server {
+        sql.push_str(&format!("\nSERVER {server}"));
+        if let Some(options) = &table.server_options {
+            sql.push_str(&format!("\nOPTIONS (\n    {options}\n)"));
+        }
     }
     sql.push_str(";\n");
     sql
@@ -693,7 +725,7 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         );
         pre.push(Entry { key, priority, sql });
 
-        if matches!(relation.kind, 'r' | 'p') {
+        if matches!(relation.kind, 'r' | 'p' | 'f') {
             for column in &columns {
                 let Some(default) = &column.default else {
                     continue;
@@ -1001,6 +1033,44 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         });
     }
 
+    for object in &catalog.assembled {
+        let selected = match &object.schema {
+            Some(schema) => select.contents_of(schema),
+            None => select.everything(),
+        };
+        let privileges = object
+            .key
+            .starts_with(super::objects_sql::DEFAULT_PRIVILEGES_KEY);
+        if !selected || (privileges && options.no_privileges) {
+            left_out.insert(object.key.clone());
+            continue;
+        }
+        if let Some(comment) = &object.comment {
+            targets.insert(
+                object.key.clone(),
+                Target {
+                    comment: comment.clone(),
+                    grant: object.grant.clone(),
+                    owner: object.owner_target.clone().zip(object.owner.clone()),
+                },
+            );
+        }
+        let mut sql = object.sql.clone();
+        if !sql.ends_with('\n') {
+            sql.push('\n');
+        }
+        let entry = Entry {
+            key: object.key.clone(),
+            priority: object.priority,
+            sql,
+        };
+        if object.post_data {
+            post.push(entry);
+        } else {
+            pre.push(entry);
+        }
+    }
+
     // Comments, owners and privileges follow their object.
     let mut extra: HashMap<String, String> = HashMap::new();
     for comment in &catalog.comments {
@@ -1113,8 +1183,12 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             .copied()
             .unwrap_or(usize::MAX)
     });
+    let (last, rest): (Vec<Entry>, Vec<Entry>) = rest
+        .into_iter()
+        .partition(|e| e.key.starts_with("pg_event_trigger:"));
     plan.pre_data = pre;
     plan.post_data = rest;
+    plan.last = last;
     plan.refresh = refresh;
     plan
 }

@@ -292,6 +292,9 @@ fn answer(sql: &str) -> Vec<DataRow> {
             Some("f"),
             Some("f"),
             Some("t"),
+            None,
+            None,
+            None,
         ])];
     }
     if sql.contains("a.attgenerated") {
@@ -314,6 +317,7 @@ fn answer(sql: &str) -> Vec<DataRow> {
                 None,
                 default.map(|_| "200"),
                 default,
+                None,
                 None,
                 None,
                 None,
