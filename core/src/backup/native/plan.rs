@@ -223,6 +223,45 @@ pub(crate) fn table_sql(
     sql
 }
 
+/// The columns of a partition are in its parent's order.
+fn same_order(columns: &[&Column], parent: &[&Column]) -> bool {
+    columns
+        .iter()
+        .map(|c| &c.name)
+        .eq(parent.iter().map(|c| &c.name))
+}
+
+/// A partition whose columns are in another order than its parent's
+/// (it was created on its own, then attached): created on its own with
+/// every column, then attached, as pg_dump does, so that its column
+/// order survives (`PARTITION OF` would take the parent's).
+pub(crate) fn standalone_partition_sql(
+    table: &Relation,
+    columns: &[&Column],
+    parent: &str,
+    bound: &str,
+    identities: &HashMap<(u32, String), &Sequence>,
+) -> String {
+    let alone = Relation {
+        partition_bound: None,
+        ..table.clone()
+    };
+    let all: Vec<Column> = columns
+        .iter()
+        .map(|c| Column {
+            local: true,
+            ..(*c).clone()
+        })
+        .collect();
+    let all: Vec<&Column> = all.iter().collect();
+    let mut sql = table_sql(&alone, &all, &[], identities);
+    sql.push_str(&format!(
+        "ALTER TABLE ONLY {parent} ATTACH PARTITION {} {bound};\n",
+        qualified(&table.schema, &table.name)
+    ));
+    sql
+}
+
 /// Per-column settings that `CREATE TABLE` cannot say: statistics
 /// targets and storage other than the type's.
 pub(crate) fn column_settings_sql(table: &str, columns: &[&Column]) -> String {
@@ -694,7 +733,19 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             'v' | 'm' => (view_sql(relation), 7),
             _ => {
                 let parents = parents_of.get(&relation.oid).cloned().unwrap_or_default();
-                let mut sql = table_sql(relation, &columns, &parents, &identities);
+                let parent_columns = catalog
+                    .inherits
+                    .iter()
+                    .find(|(child, _)| *child == relation.oid)
+                    .and_then(|(_, parent)| columns_of.get(parent));
+                let mut sql = match (&relation.partition_bound, parents.first(), parent_columns) {
+                    (Some(bound), Some(parent), Some(parent_columns))
+                        if !same_order(&columns, parent_columns) =>
+                    {
+                        standalone_partition_sql(relation, &columns, parent, bound, &identities)
+                    }
+                    _ => table_sql(relation, &columns, &parents, &identities),
+                };
                 sql.push_str(&column_settings_sql(&name, &columns));
                 // After the data, as pg_dump does: a forced policy would
                 // otherwise filter the restore's own COPY.
