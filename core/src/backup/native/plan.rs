@@ -7,7 +7,7 @@ use super::NativeOptions;
 use super::model::{
     Catalog, Column, Constraint, Function, Relation, Sequence, TypeDef, UnsupportedObject,
 };
-use super::order::sort;
+use super::order::{Split, sort};
 use crate::backup::{QualifiedName, quote_ident, quote_literal};
 
 /// One statement group of the dump, with what it must follow.
@@ -306,6 +306,28 @@ pub(crate) fn view_sql(view: &Relation) -> String {
     } else {
         format!("CREATE VIEW {name}{options} AS\n{definition};\n")
     }
+}
+
+/// A view of the same columns as `view` that uses nothing, for a view in
+/// a dependency loop (pg_dump's dummy view): what depends on the view can
+/// be created, and the real definition replaces it afterwards.
+pub(crate) fn dummy_view_sql(view: &Relation, columns: &[&Column]) -> String {
+    let list: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            format!(
+                "NULL::{}{} AS {}",
+                c.type_name,
+                collate(&c.collation),
+                quote_ident(&c.name)
+            )
+        })
+        .collect();
+    format!(
+        "CREATE VIEW {} AS\n SELECT {};\n",
+        qualified(&view.schema, &view.name),
+        list.join(",\n    ")
+    )
 }
 
 /// `CREATE SEQUENCE` and, for a sequence a column owns, `OWNED BY`.
@@ -1193,10 +1215,30 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         }
     }
 
+    // Every view can be split, should it be in a dependency loop.
+    let mut splits: HashMap<String, Split> = HashMap::new();
+    for view in catalog.relations.iter().filter(|r| r.kind == 'v') {
+        let key = format!("c:{}", view.oid);
+        let create = view_sql(view);
+        let Some(entry) = pre.iter().find(|e| e.key == key) else {
+            continue;
+        };
+        let Some(rest) = entry.sql.strip_prefix(&create) else {
+            continue;
+        };
+        let columns = columns_of.get(&view.oid).cloned().unwrap_or_default();
+        splits.insert(
+            key,
+            Split {
+                dummy: format!("{}{rest}", dummy_view_sql(view, &columns)),
+                replace: create.replacen("CREATE VIEW", "CREATE OR REPLACE VIEW", 1),
+            },
+        );
+    }
     let edges: Vec<(String, String)> = catalog.dependencies.clone();
-    let (pre, loops) = sort(pre, &edges);
+    let (pre, loops) = sort(pre, &edges, &splits);
     plan.warnings.extend(loops);
-    let (post, loops) = sort(post, &edges);
+    let (post, loops) = sort(post, &edges, &HashMap::new());
     plan.warnings.extend(loops);
     // Tables' data in the order their definitions came.
     let order: HashMap<String, usize> = pre

@@ -243,7 +243,7 @@ fn dependencies_come_first_and_loops_are_broken_aloud() {
         ("table".to_string(), "schema".to_string()),
         ("view".to_string(), "unknown".to_string()),
     ];
-    let (sorted, warnings) = sort(entries, &edges);
+    let (sorted, warnings) = sort(entries, &edges, &std::collections::HashMap::new());
     let keys: Vec<&str> = sorted.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(keys, ["schema", "table", "function", "view"]);
     assert!(warnings.is_empty());
@@ -253,7 +253,7 @@ fn dependencies_come_first_and_loops_are_broken_aloud() {
         ("a".to_string(), "b".to_string()),
         ("b".to_string(), "a".to_string()),
     ];
-    let (sorted, warnings) = sort(looped, &edges);
+    let (sorted, warnings) = sort(looped, &edges, &std::collections::HashMap::new());
     assert_eq!(sorted.len(), 2);
     assert_eq!(warnings.len(), 1, "{warnings:?}");
 }
@@ -597,4 +597,40 @@ fn a_lock_wait_timeout_bounds_only_the_locks() {
         .unwrap();
     assert_eq!(queries[lock - 1], "SET lock_timeout = '1500ms'");
     assert_eq!(queries[lock + 1], "SET lock_timeout = 0");
+}
+
+/// A view and a function that use each other: the view's dummy first,
+/// then the function, then the real view; no loop is left to warn about.
+#[test]
+fn a_view_in_a_loop_is_split_into_a_dummy_and_its_definition() {
+    use super::order::{Split, sort};
+    use super::plan::Entry;
+    let entry = |key: &str, priority, sql: &str| Entry {
+        key: key.into(),
+        priority,
+        sql: sql.into(),
+    };
+    let entries = vec![
+        entry("c:1", 7, "CREATE VIEW v"),
+        entry("f:2", 4, "CREATE FUNCTION f"),
+    ];
+    let edges = vec![
+        ("c:1".to_string(), "f:2".to_string()),
+        ("f:2".to_string(), "c:1".to_string()),
+    ];
+    let splits = std::collections::HashMap::from([(
+        "c:1".to_string(),
+        Split {
+            dummy: "DUMMY v".into(),
+            replace: "REPLACE v".into(),
+        },
+    )]);
+    let (sorted, warnings) = sort(entries.clone(), &edges, &splits);
+    let sqls: Vec<&str> = sorted.iter().map(|e| e.sql.as_str()).collect();
+    assert_eq!(sqls, ["DUMMY v", "CREATE FUNCTION f", "REPLACE v"]);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    // Without a split the loop is broken where it must be, with a warning.
+    let (sorted, warnings) = sort(entries, &edges, &std::collections::HashMap::new());
+    assert_eq!(sorted.len(), 2);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
 }
