@@ -250,6 +250,12 @@ pub(crate) fn standalone_partition_sql(
         .iter()
         .map(|c| Column {
             local: true,
+            // A partition's not-null constraints are its parent's once
+            // attached, but must be there before.
+            not_null_constraint: c
+                .not_null_constraint
+                .clone()
+                .map(|(name, valid, no_inherit, _)| (name, valid, no_inherit, true)),
             ..(*c).clone()
         })
         .collect();
