@@ -78,6 +78,13 @@ fn key_sql(class: &str, oid: &str, fold: bool) -> String {
             format!("'r:' || {oid}"),
         )
     };
+    // An operator class's or family's member is part of it.
+    let member = format!(
+        "(SELECT m.refclassid::pg_catalog.regclass::pg_catalog.text || ':' || m.refobjid \
+          FROM pg_catalog.pg_depend m WHERE m.classid = {class} AND m.objid = {oid} \
+          AND m.refclassid IN ('pg_catalog.pg_opclass'::pg_catalog.regclass, 'pg_catalog.pg_opfamily'::pg_catalog.regclass) \
+          LIMIT 1)"
+    );
     format!(
         "CASE {class} \
          WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN 'c:' || {oid} \
@@ -92,6 +99,8 @@ fn key_sql(class: &str, oid: &str, fold: bool) -> String {
          WHEN 'pg_catalog.pg_extension'::pg_catalog.regclass THEN 'x:' || {oid} \
          WHEN 'pg_catalog.pg_largeobject'::pg_catalog.regclass THEN 'l:' || {oid} \
          WHEN 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass THEN 's:' || {oid} \
+         WHEN 'pg_catalog.pg_amop'::pg_catalog.regclass THEN {member} \
+         WHEN 'pg_catalog.pg_amproc'::pg_catalog.regclass THEN {member} \
          ELSE {class}::pg_catalog.regclass::pg_catalog.text || ':' || {oid} \
          END"
     )
@@ -385,20 +394,6 @@ pub(crate) fn unsupported() -> String {
     // (kind, catalog, its name column, its schema column, how the name is
     // shown: operators are symbols, not identifiers).
     let namespaced: Vec<String> = [
-        (
-            "operator class",
-            "pg_opclass",
-            "opcname",
-            "opcnamespace",
-            "%I.%I",
-        ),
-        (
-            "operator family",
-            "pg_opfamily",
-            "opfname",
-            "opfnamespace",
-            "%I.%I",
-        ),
         (
             "conversion",
             "pg_conversion",

@@ -1,5 +1,6 @@
 //! The object kinds whose statements the server assembles in one query:
-//! aggregates, collations, range types, casts, operators, text search
+//! aggregates, collations, range types, casts, operators, operator
+//! classes and families, text search
 //! dictionaries and configurations, foreign-data wrappers, foreign
 //! servers, user mappings, event triggers, publications and default
 //! privileges. None has a deparser of its own (`pg_get_functiondef`
@@ -187,6 +188,67 @@ fn operators() -> String {
     )
 }
 
+/// The members of an operator class or family (its `pg_depend` says
+/// whose they are): `OPERATOR n op(l, r) [FOR ORDER BY f]` and
+/// `FUNCTION n (l, r) f(args)`, joined by `separator`; NULL without any.
+fn members(owner_catalog: &str, owner_oid: &str, separator: &str) -> String {
+    format!(
+        "(SELECT pg_catalog.string_agg(m.item, E'{separator}' ORDER BY m.kind, m.num) FROM ( \
+           SELECT 1 AS kind, ao.amopstrategy AS num, pg_catalog.format('OPERATOR %s %s%s', ao.amopstrategy, \
+             ao.amopopr::pg_catalog.regoperator, CASE WHEN ao.amoppurpose = 'o' THEN ' FOR ORDER BY ' || \
+               (SELECT pg_catalog.format('%I.%I', sn.nspname, sf.opfname) FROM pg_catalog.pg_opfamily sf \
+                JOIN pg_catalog.pg_namespace sn ON sn.oid = sf.opfnamespace WHERE sf.oid = ao.amopsortfamily) \
+               ELSE '' END) AS item \
+           FROM pg_catalog.pg_amop ao JOIN pg_catalog.pg_depend dd ON dd.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass \
+             AND dd.objid = ao.oid \
+           WHERE dd.refclassid = 'pg_catalog.{owner_catalog}'::pg_catalog.regclass AND dd.refobjid = {owner_oid} \
+           UNION ALL SELECT 2, ap.amprocnum, pg_catalog.format('FUNCTION %s (%s, %s) %s', ap.amprocnum, \
+             pg_catalog.format_type(ap.amproclefttype, NULL), pg_catalog.format_type(ap.amprocrighttype, NULL), \
+             ap.amproc::pg_catalog.regprocedure) \
+           FROM pg_catalog.pg_amproc ap JOIN pg_catalog.pg_depend dd ON dd.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass \
+             AND dd.objid = ap.oid \
+           WHERE dd.refclassid = 'pg_catalog.{owner_catalog}'::pg_catalog.regclass AND dd.refobjid = {owner_oid} \
+             ) m)"
+    )
+}
+
+/// Operator families (always created, so that a class names its family)
+/// with their loose members, and operator classes with theirs.
+fn operator_classes() -> String {
+    let family =
+        "pg_catalog.format('OPERATOR FAMILY %I.%I USING %I', n.nspname, f.opfname, am.amname)";
+    let class =
+        "pg_catalog.format('OPERATOR CLASS %I.%I USING %I', n.nspname, c.opcname, am.amname)";
+    format!(
+        "SELECT {}, n.nspname, 'pre', 5, \
+         pg_catalog.format('CREATE OPERATOR FAMILY %I.%I USING %I;', n.nspname, f.opfname, am.amname) \
+         || coalesce(pg_catalog.format(E'\\nALTER OPERATOR FAMILY %I.%I USING %I ADD\\n    ', n.nspname, f.opfname, \
+              am.amname) || {} || ';', ''), \
+         {family}, NULL, {family}, pg_catalog.pg_get_userbyid(f.opfowner) \
+         FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace \
+         JOIN pg_catalog.pg_am am ON am.oid = f.opfmethod \
+         WHERE f.oid >= {FIRST_USER_OID} AND {ns} AND {} \
+         UNION ALL SELECT {}, n.nspname, 'pre', 5, \
+         pg_catalog.format(E'CREATE OPERATOR CLASS %I.%I%s FOR TYPE %s USING %I FAMILY %I.%I AS\\n    %s;', \
+           n.nspname, c.opcname, CASE WHEN c.opcdefault THEN ' DEFAULT' ELSE '' END, \
+           pg_catalog.format_type(c.opcintype, NULL), am.amname, fn.nspname, f.opfname, \
+           pg_catalog.concat_ws(E',\\n    ', {}, \
+             CASE WHEN c.opckeytype <> 0 THEN 'STORAGE ' || pg_catalog.format_type(c.opckeytype, NULL) END)), \
+         {class}, NULL, {class}, pg_catalog.pg_get_userbyid(c.opcowner) \
+         FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace \
+         JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod \
+         JOIN pg_catalog.pg_opfamily f ON f.oid = c.opcfamily JOIN pg_catalog.pg_namespace fn ON fn.oid = f.opfnamespace \
+         WHERE c.oid >= {FIRST_USER_OID} AND {ns} AND {}",
+        key("pg_opfamily", "f.oid"),
+        members("pg_opfamily", "f.oid", ",\\n    "),
+        not_extension_member("pg_catalog.pg_opfamily", "f.oid"),
+        key("pg_opclass", "c.oid"),
+        members("pg_opclass", "c.oid", ",\\n    "),
+        not_extension_member("pg_catalog.pg_opclass", "c.oid"),
+        ns = user_schema("n"),
+    )
+}
+
 fn text_search() -> String {
     let dict = "pg_catalog.format('TEXT SEARCH DICTIONARY %I.%I', n.nspname, d.dictname)";
     let config = "pg_catalog.format('TEXT SEARCH CONFIGURATION %I.%I', n.nspname, c.cfgname)";
@@ -343,6 +405,7 @@ pub(crate) fn other_objects(server_version_num: u32) -> String {
         ranges(server_version_num),
         casts(),
         operators(),
+        operator_classes(),
         text_search(),
         foreign(),
         event_triggers(),
