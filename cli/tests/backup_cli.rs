@@ -804,7 +804,12 @@ fn ctrl_c_while_streaming_says_the_stream_is_incomplete() {
 #[test]
 fn native_backup_names_what_it_cannot_dump() {
     let db = db();
-    db.psql("CREATE OPERATOR FAMILY public.my_fam USING btree;");
+    db.psql(
+        "CREATE TYPE public.my_base;\n\
+         CREATE FUNCTION public.my_base_in(cstring) RETURNS public.my_base LANGUAGE internal STRICT AS 'int4in';\n\
+         CREATE FUNCTION public.my_base_out(public.my_base) RETURNS cstring LANGUAGE internal STRICT AS 'int4out';\n\
+         CREATE TYPE public.my_base (INPUT = public.my_base_in, OUTPUT = public.my_base_out, LIKE = int4);",
+    );
     let dir = tempfile::tempdir().unwrap();
     let run = run_in(
         &db,
@@ -813,7 +818,7 @@ fn native_backup_names_what_it_cannot_dump() {
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let error = run.json()["error"].as_str().unwrap().to_string();
-    assert!(error.contains("operator family public.my_fam"), "{error}");
+    assert!(error.contains("base type public.my_base"), "{error}");
     assert!(error.contains("--allow-incomplete"), "{error}");
     assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
 
@@ -831,7 +836,7 @@ fn native_backup_names_what_it_cannot_dump() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains(
-            "sequelae: warning: not in the backup (the native method cannot dump it yet): operator family public.my_fam"
+            "sequelae: warning: not in the backup (the native method cannot dump it yet): base type public.my_base"
         ),
         "{}",
         run.stderr

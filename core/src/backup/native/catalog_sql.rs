@@ -390,54 +390,13 @@ pub(crate) fn privileges() -> String {
 pub(crate) fn unsupported() -> String {
     let ns = user_schema("n");
     let user = FIRST_USER_OID;
-    // Objects that live in a schema, the same query for each catalog:
-    // (kind, catalog, its name column, its schema column, how the name is
-    // shown: operators are symbols, not identifiers).
-    let namespaced: Vec<String> = [
-        (
-            "conversion",
-            "pg_conversion",
-            "conname",
-            "connamespace",
-            "%I.%I",
-        ),
-        (
-            "text search parser",
-            "pg_ts_parser",
-            "prsname",
-            "prsnamespace",
-            "%I.%I",
-        ),
-        (
-            "text search template",
-            "pg_ts_template",
-            "tmplname",
-            "tmplnamespace",
-            "%I.%I",
-        ),
-    ]
-    .iter()
-    .map(|(kind, catalog, name, schema, shown)| {
-        format!(
-            "UNION ALL SELECT '{kind}', pg_catalog.format('{shown}', n.nspname, x.{name}), n.nspname, NULL \
-             FROM pg_catalog.{catalog} x JOIN pg_catalog.pg_namespace n ON n.oid = x.{schema} \
-             WHERE x.oid >= {user} AND {ns} AND {}",
-            not_extension_member(&format!("pg_catalog.{catalog}"), "x.oid")
-        )
-    })
-    .collect();
-    let namespaced = namespaced.join(" ");
     format!(
-        "SELECT CASE t.typtype WHEN 'b' THEN 'base type' ELSE 'type' END, \
-             pg_catalog.format('%I.%I', n.nspname, t.typname), n.nspname::pg_catalog.text, NULL::pg_catalog.text \
+        "SELECT 'base type', pg_catalog.format('%I.%I', n.nspname, t.typname), n.nspname::pg_catalog.text, \
+             NULL::pg_catalog.text \
            FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-           WHERE (t.typtype = 'p' OR (t.typtype = 'b' AND t.typelem = 0 AND t.typarray <> 0)) AND {ns} AND {} \
-         {namespaced} \
-         UNION ALL SELECT 'procedural language', l.lanname, NULL, NULL FROM pg_catalog.pg_language l \
-           WHERE l.oid >= {user} AND {} \
+           WHERE t.typtype = 'b' AND t.typelem = 0 AND t.typarray <> 0 AND {ns} AND {} \
          UNION ALL SELECT 'transform', pg_catalog.format('FOR %s', pg_catalog.format_type(t.trftype, NULL)), NULL, NULL \
            FROM pg_catalog.pg_transform t WHERE {} \
-         UNION ALL SELECT 'access method', a.amname, NULL, NULL FROM pg_catalog.pg_am a WHERE a.oid >= {user} AND {} \
          UNION ALL SELECT 'subscription', sb.subname, NULL, NULL FROM pg_catalog.pg_subscription sb \
            WHERE sb.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) \
          UNION ALL SELECT 'tablespace placement', pg_catalog.format('%I.%I', n.nspname, c.relname), n.nspname, c.relname \
@@ -447,9 +406,7 @@ pub(crate) fn unsupported() -> String {
            FROM pg_catalog.pg_seclabels sl WHERE sl.objoid >= {user} \
          ORDER BY 1, 2",
         not_extension_member("pg_catalog.pg_type", "t.oid"),
-        not_extension_member("pg_catalog.pg_language", "l.oid"),
         not_extension_member("pg_catalog.pg_transform", "t.oid"),
-        not_extension_member("pg_catalog.pg_am", "a.oid"),
     )
 }
 

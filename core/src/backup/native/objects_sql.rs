@@ -249,6 +249,72 @@ fn operator_classes() -> String {
     )
 }
 
+/// Conversions, text search parsers and templates, access methods,
+/// procedural languages and shell types: each a single statement naming
+/// existing functions.
+fn small_kinds() -> String {
+    let conversion = "pg_catalog.format('CONVERSION %I.%I', n.nspname, c.conname)";
+    let parser = "pg_catalog.format('TEXT SEARCH PARSER %I.%I', n.nspname, p.prsname)";
+    let template = "pg_catalog.format('TEXT SEARCH TEMPLATE %I.%I', n.nspname, t.tmplname)";
+    let language = "pg_catalog.format('LANGUAGE %I', l.lanname)";
+    let shell = "pg_catalog.format('TYPE %I.%I', n.nspname, ty.typname)";
+    format!(
+        "SELECT {}, n.nspname, 'pre', 5, \
+         pg_catalog.format('CREATE %sCONVERSION %I.%I FOR %L TO %L FROM %s;', \
+           CASE WHEN c.condefault THEN 'DEFAULT ' ELSE '' END, n.nspname, c.conname, \
+           pg_catalog.pg_encoding_to_char(c.conforencoding), pg_catalog.pg_encoding_to_char(c.contoencoding), \
+           c.conproc::pg_catalog.regproc), \
+         {conversion}, NULL, {conversion}, pg_catalog.pg_get_userbyid(c.conowner) \
+         FROM pg_catalog.pg_conversion c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace \
+         WHERE c.oid >= {FIRST_USER_OID} AND {ns} AND {} \
+         UNION ALL SELECT {}, n.nspname, 'pre', 5, \
+         pg_catalog.format(E'CREATE TEXT SEARCH PARSER %I.%I (\\n    %s );', n.nspname, p.prsname, \
+           pg_catalog.concat_ws(E',\\n    ', 'START = ' || p.prsstart::pg_catalog.regproc, \
+             'GETTOKEN = ' || p.prstoken::pg_catalog.regproc, 'END = ' || p.prsend::pg_catalog.regproc, \
+             'LEXTYPES = ' || p.prslextype::pg_catalog.regproc, \
+             CASE WHEN p.prsheadline <> 0 THEN 'HEADLINE = ' || p.prsheadline::pg_catalog.regproc END)), \
+         {parser}, NULL, NULL, NULL \
+         FROM pg_catalog.pg_ts_parser p JOIN pg_catalog.pg_namespace n ON n.oid = p.prsnamespace \
+         WHERE p.oid >= {FIRST_USER_OID} AND {ns} AND {} \
+         UNION ALL SELECT {}, n.nspname, 'pre', 5, \
+         pg_catalog.format(E'CREATE TEXT SEARCH TEMPLATE %I.%I (\\n    %s );', n.nspname, t.tmplname, \
+           pg_catalog.concat_ws(E',\\n    ', CASE WHEN t.tmplinit <> 0 THEN 'INIT = ' || t.tmplinit::pg_catalog.regproc END, \
+             'LEXIZE = ' || t.tmpllexize::pg_catalog.regproc)), \
+         {template}, NULL, NULL, NULL \
+         FROM pg_catalog.pg_ts_template t JOIN pg_catalog.pg_namespace n ON n.oid = t.tmplnamespace \
+         WHERE t.oid >= {FIRST_USER_OID} AND {ns} AND {} \
+         UNION ALL SELECT {}, NULL, 'pre', 5, \
+         pg_catalog.format('CREATE ACCESS METHOD %I TYPE %s HANDLER %s;', a.amname, \
+           CASE a.amtype WHEN 't' THEN 'TABLE' ELSE 'INDEX' END, a.amhandler::pg_catalog.regproc), \
+         pg_catalog.format('ACCESS METHOD %I', a.amname), NULL, NULL, NULL \
+         FROM pg_catalog.pg_am a WHERE a.oid >= {FIRST_USER_OID} AND {} \
+         UNION ALL SELECT {}, NULL, 'pre', 4, \
+         pg_catalog.format('CREATE %sPROCEDURAL LANGUAGE %I HANDLER %s%s%s;', \
+           CASE WHEN l.lanpltrusted THEN 'TRUSTED ' ELSE '' END, l.lanname, l.lanplcallfoid::pg_catalog.regproc, \
+           CASE WHEN l.laninline <> 0 THEN ' INLINE ' || l.laninline::pg_catalog.regproc ELSE '' END, \
+           CASE WHEN l.lanvalidator <> 0 THEN ' VALIDATOR ' || l.lanvalidator::pg_catalog.regproc ELSE '' END), \
+         {language}, {language}, {language}, pg_catalog.pg_get_userbyid(l.lanowner) \
+         FROM pg_catalog.pg_language l WHERE l.oid >= {FIRST_USER_OID} AND l.lanispl AND {} \
+         UNION ALL SELECT 't:' || ty.oid, n.nspname, 'pre', 2, \
+         pg_catalog.format('CREATE TYPE %I.%I;', n.nspname, ty.typname), \
+         {shell}, NULL, {shell}, pg_catalog.pg_get_userbyid(ty.typowner) \
+         FROM pg_catalog.pg_type ty JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace \
+         WHERE ty.typtype = 'p' AND NOT ty.typisdefined AND ty.oid >= {FIRST_USER_OID} AND {ns} AND {}",
+        key("pg_conversion", "c.oid"),
+        not_extension_member("pg_catalog.pg_conversion", "c.oid"),
+        key("pg_ts_parser", "p.oid"),
+        not_extension_member("pg_catalog.pg_ts_parser", "p.oid"),
+        key("pg_ts_template", "t.oid"),
+        not_extension_member("pg_catalog.pg_ts_template", "t.oid"),
+        key("pg_am", "a.oid"),
+        not_extension_member("pg_catalog.pg_am", "a.oid"),
+        key("pg_language", "l.oid"),
+        not_extension_member("pg_catalog.pg_language", "l.oid"),
+        not_extension_member("pg_catalog.pg_type", "ty.oid"),
+        ns = user_schema("n"),
+    )
+}
+
 fn text_search() -> String {
     let dict = "pg_catalog.format('TEXT SEARCH DICTIONARY %I.%I', n.nspname, d.dictname)";
     let config = "pg_catalog.format('TEXT SEARCH CONFIGURATION %I.%I', n.nspname, c.cfgname)";
@@ -406,6 +472,7 @@ pub(crate) fn other_objects(server_version_num: u32) -> String {
         casts(),
         operators(),
         operator_classes(),
+        small_kinds(),
         text_search(),
         foreign(),
         event_triggers(),
