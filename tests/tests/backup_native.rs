@@ -189,10 +189,14 @@ fn postgres_18_with_pg_dump_15_falls_back_and_restores_identically() {
 }
 
 /// A database whose one big table takes a while to copy, and a small one
-/// copied first (tables are copied in name order).
-fn big_source() -> &'static str {
-    static DB: OnceLock<String> = OnceLock::new();
-    DB.get_or_init(|| {
+/// copied first (tables are copied in name order). One per test case:
+/// the terminating case ends every other session of its database, which
+/// must not be the other case's backup.
+fn big_source(interrupt: bool) -> &'static str {
+    static INTERRUPTED: OnceLock<String> = OnceLock::new();
+    static TERMINATED: OnceLock<String> = OnceLock::new();
+    let cell = if interrupt { &INTERRUPTED } else { &TERMINATED };
+    cell.get_or_init(|| {
         let cluster = Cluster::shared();
         let db = cluster.create_database("native_big");
         cluster
@@ -217,7 +221,7 @@ fn big_source() -> &'static str {
 #[case::terminated(false)]
 fn stopped_mid_backup_leaves_nothing(#[case] interrupt: bool) {
     let dir = tempfile::tempdir().unwrap();
-    let db = big_source();
+    let db = big_source(interrupt);
     let request = native_request(15, db, dir.path(), |o| o.method = BackupMethod::Native);
     let cancel = AtomicBool::new(false);
     let mut stopped = false;
@@ -244,7 +248,7 @@ fn stopped_mid_backup_leaves_nothing(#[case] interrupt: bool) {
         },
         &cancel,
     );
-    assert!(stopped, "copying started");
+    assert!(stopped, "copying started: {report:?}");
     let error = report.error.clone().expect("stopped");
     if interrupt {
         assert_eq!(error, BackupError::Interrupted);
