@@ -224,6 +224,8 @@ pub(crate) struct Assembled {
     pub(crate) grant: Option<String>,
     pub(crate) owner_target: Option<String>,
     pub(crate) owner: Option<String>,
+    /// The table of a publication's membership, in `schema`.
+    pub(crate) relation: Option<String>,
 }
 
 /// Where an object lives, for the selection: its schema (`None` outside
@@ -591,6 +593,7 @@ impl Catalog {
                 grant: r.opt_string(6)?,
                 owner_target: r.opt_string(7)?,
                 owner: r.opt_string(8)?,
+                relation: r.opt_string(9)?,
             })
         })?;
         Ok(())

@@ -9,7 +9,8 @@
 //!
 //! Every branch returns the same columns: `key, schema (NULL outside
 //! schemas), section ('pre' or 'post'), priority, statements, comment
-//! target, grant target, owner target, owner`.
+//! target, grant target, owner target, owner, relation` (the table a
+//! publication adds: in the dump only with it and its publication).
 
 use super::catalog_sql::{FIRST_USER_OID, not_extension_member, user_schema};
 
@@ -430,13 +431,17 @@ fn publications(server_version_num: u32) -> String {
            pg_catalog.concat_ws(', ', CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END, \
              CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END), \
            CASE WHEN p.pubviaroot THEN 'true' ELSE 'false' END, {generated}) \
-         || coalesce((SELECT pg_catalog.string_agg(pg_catalog.format(E'\\nALTER PUBLICATION %I ADD TABLE ONLY %I.%I%s%s;', \
-               p.pubname, rn.nspname, rc.relname, {columns}, {filter}), '' ORDER BY rn.nspname, rc.relname) \
-             FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_class rc ON rc.oid = pr.prrelid \
-             JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace WHERE pr.prpubid = p.oid), '') {schemas}, \
-         {target}, NULL, {target}, pg_catalog.pg_get_userbyid(p.pubowner) \
-         FROM pg_catalog.pg_publication p",
+         {schemas}, \
+         {target}, NULL, {target}, pg_catalog.pg_get_userbyid(p.pubowner), NULL::pg_catalog.text \
+         FROM pg_catalog.pg_publication p \
+         UNION ALL SELECT {}, rn.nspname, 'post', 10, \
+         pg_catalog.format('ALTER PUBLICATION %I ADD TABLE ONLY %I.%I%s%s;', \
+           p.pubname, rn.nspname, rc.relname, {columns}, {filter}), NULL, NULL, NULL, NULL, rc.relname \
+         FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid \
+         JOIN pg_catalog.pg_class rc ON rc.oid = pr.prrelid \
+         JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace",
         key("pg_publication", "p.oid"),
+        key("pg_publication_rel", "pr.oid"),
     )
 }
 
@@ -465,7 +470,7 @@ pub(crate) const DEFAULT_PRIVILEGES_KEY: &str = "pg_default_acl:";
 
 /// All of them, one statement.
 pub(crate) fn other_objects(server_version_num: u32) -> String {
-    [
+    let mut parts: Vec<String> = [
         aggregates(),
         collations(server_version_num),
         ranges(server_version_num),
@@ -476,9 +481,11 @@ pub(crate) fn other_objects(server_version_num: u32) -> String {
         text_search(),
         foreign(),
         event_triggers(),
-        publications(server_version_num),
         default_privileges(),
     ]
-    .join(" UNION ALL ")
-        + " ORDER BY 3, 2, 5"
+    .into_iter()
+    .map(|part| format!("SELECT o.*, NULL::pg_catalog.text FROM ({part}) o"))
+    .collect();
+    parts.push(publications(server_version_num));
+    parts.join(" UNION ALL ") + " ORDER BY 3, 2, 5"
 }

@@ -1113,9 +1113,11 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
     }
 
     for object in &catalog.assembled {
-        let selected = match &object.schema {
-            Some(schema) => select.contents_of(schema),
-            None => select.everything(),
+        let selected = match (&object.schema, &object.relation) {
+            // A publication's table: with the publication and the table.
+            (Some(schema), Some(table)) => select.everything() && select.relation(schema, table),
+            (Some(schema), None) => select.contents_of(schema),
+            _ => select.everything(),
         };
         let privileges = object
             .key
