@@ -805,10 +805,8 @@ fn ctrl_c_while_streaming_says_the_stream_is_incomplete() {
 fn native_backup_names_what_it_cannot_dump() {
     let db = db();
     db.psql(
-        "CREATE TYPE public.my_base;\n\
-         CREATE FUNCTION public.my_base_in(cstring) RETURNS public.my_base LANGUAGE internal STRICT AS 'int4in';\n\
-         CREATE FUNCTION public.my_base_out(public.my_base) RETURNS cstring LANGUAGE internal STRICT AS 'int4out';\n\
-         CREATE TYPE public.my_base (INPUT = public.my_base_in, OUTPUT = public.my_base_out, LIKE = int4);",
+        "CREATE TRANSFORM FOR int LANGUAGE sql (FROM SQL WITH FUNCTION prsd_lextype(internal), \
+         TO SQL WITH FUNCTION int4recv(internal));",
     );
     let dir = tempfile::tempdir().unwrap();
     let run = run_in(
@@ -818,7 +816,7 @@ fn native_backup_names_what_it_cannot_dump() {
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let error = run.json()["error"].as_str().unwrap().to_string();
-    assert!(error.contains("base type public.my_base"), "{error}");
+    assert!(error.contains("transform FOR integer"), "{error}");
     assert!(error.contains("--allow-incomplete"), "{error}");
     assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
 
@@ -836,7 +834,7 @@ fn native_backup_names_what_it_cannot_dump() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains(
-            "sequelae: warning: not in the backup (the native method cannot dump it yet): base type public.my_base"
+            "sequelae: warning: not in the backup (the native method cannot dump it yet): transform FOR integer"
         ),
         "{}",
         run.stderr

@@ -224,11 +224,8 @@ fn objects_it_cannot_write_are_reported_by_kind_and_name() {
             &source,
             "CREATE SCHEMA \"select\";\n\
              CREATE TABLE \"select\".t (a int, b int);\n\
-CREATE TYPE public.base;\n\
-             CREATE FUNCTION public.base_in(cstring) RETURNS public.base LANGUAGE internal IMMUTABLE STRICT AS 'int4in';\n\
-             CREATE FUNCTION public.base_out(public.base) RETURNS cstring LANGUAGE internal IMMUTABLE STRICT AS 'int4out';\n\
-             CREATE TYPE public.base (INPUT = public.base_in, OUTPUT = public.base_out, LIKE = int4);\n\
-             COMMENT ON TYPE public.base IS 'not dumped';\n\
+             CREATE TRANSFORM FOR int LANGUAGE sql (FROM SQL WITH FUNCTION prsd_lextype(internal), \
+             TO SQL WITH FUNCTION int4recv(internal));\n\
              CREATE SUBSCRIPTION \"my sub\" CONNECTION 'dbname=nowhere' PUBLICATION p \
              WITH (connect = false, slot_name = NONE, enabled = false);\n",
         )
@@ -240,7 +237,7 @@ CREATE TYPE public.base;\n\
         .iter()
         .map(|o| (o.kind.clone(), o.name.clone()))
         .collect();
-    for expected in [("base type", "public.base"), ("subscription", "my sub")] {
+    for expected in [("transform", "FOR integer"), ("subscription", "my sub")] {
         assert!(
             found.contains(&(expected.0.to_string(), expected.1.to_string())),
             "{expected:?} not reported in {found:?}"
@@ -248,7 +245,7 @@ CREATE TYPE public.base;\n\
     }
     let text = String::from_utf8(out).unwrap();
     assert!(
-        text.contains("--   base type public.base"),
+        text.contains("--   subscription my sub"),
         "the file says what it lacks"
     );
 }

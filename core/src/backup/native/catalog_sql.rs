@@ -391,11 +391,8 @@ pub(crate) fn unsupported() -> String {
     let ns = user_schema("n");
     let user = FIRST_USER_OID;
     format!(
-        "SELECT 'base type', pg_catalog.format('%I.%I', n.nspname, t.typname), n.nspname::pg_catalog.text, \
-             NULL::pg_catalog.text \
-           FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-           WHERE t.typtype = 'b' AND t.typelem = 0 AND t.typarray <> 0 AND {ns} AND {} \
-         UNION ALL SELECT 'transform', pg_catalog.format('FOR %s', pg_catalog.format_type(t.trftype, NULL)), NULL, NULL \
+        "SELECT 'transform', pg_catalog.format('FOR %s', pg_catalog.format_type(t.trftype, NULL)), \
+             NULL::pg_catalog.text, NULL::pg_catalog.text \
            FROM pg_catalog.pg_transform t WHERE {} \
          UNION ALL SELECT 'subscription', sb.subname, NULL, NULL FROM pg_catalog.pg_subscription sb \
            WHERE sb.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) \
@@ -405,7 +402,6 @@ pub(crate) fn unsupported() -> String {
          UNION ALL SELECT 'security label', pg_catalog.format('%s %s', sl.objtype, sl.objname), NULL, NULL \
            FROM pg_catalog.pg_seclabels sl WHERE sl.objoid >= {user} \
          ORDER BY 1, 2",
-        not_extension_member("pg_catalog.pg_type", "t.oid"),
         not_extension_member("pg_catalog.pg_transform", "t.oid"),
     )
 }

@@ -10,7 +10,7 @@
 //! `pg_get_triggerdef`, `pg_get_ruledef`, `pg_get_expr`,
 //! `pg_get_partkeydef`, `format_type`) and tables are assembled as pg_dump
 //! does, as are the kinds without a deparser (aggregates, collations,
-//! range types, casts, operators and their classes and families, text search dictionaries and
+//! range and base types, casts, operators and their classes and families, text search dictionaries and
 //! configurations, foreign data, event triggers, publications, default
 //! privileges). Objects of kinds it cannot write yet are listed in
 //! [`NativeSummary::unsupported`] and in the file's header, never dropped

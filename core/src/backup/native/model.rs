@@ -218,6 +218,8 @@ pub(crate) struct Assembled {
     pub(crate) schema: Option<String>,
     /// After the data (event triggers, publications, default privileges).
     pub(crate) post_data: bool,
+    /// A base type: a shell type first, for its functions.
+    pub(crate) shell_first: bool,
     pub(crate) priority: u8,
     pub(crate) sql: String,
     pub(crate) comment: Option<String>,
@@ -587,6 +589,7 @@ impl Catalog {
                 key: r.string(0)?,
                 schema: r.opt_string(1)?,
                 post_data: r.string(2)? == "post",
+                shell_first: r.string(2)? == "split",
                 priority: r.string(3)?.parse().unwrap_or(9),
                 sql: r.string(4)?,
                 comment: r.opt_string(5)?,

@@ -146,6 +146,49 @@ fn ranges(server_version_num: u32) -> String {
     )
 }
 
+/// Base types, in section `split`: their input and output functions take
+/// and return the type, so a shell type comes first (pg_dump's
+/// `CREATE TYPE name;`), then the functions, then the whole type.
+fn base_types(server_version_num: u32) -> String {
+    let subscript = if server_version_num >= 140_000 {
+        "CASE WHEN t.typsubscript <> 0 THEN 'SUBSCRIPT = ' || t.typsubscript::pg_catalog.regproc END"
+    } else {
+        "NULL"
+    };
+    let target = "pg_catalog.format('TYPE %I.%I', n.nspname, t.typname)";
+    let function = |label: &str, column: &str| {
+        format!("CASE WHEN t.{column} <> 0 THEN '{label} = ' || t.{column}::pg_catalog.regproc END")
+    };
+    format!(
+        "SELECT 't:' || t.oid, n.nspname, 'split', 2, \
+         pg_catalog.format(E'CREATE TYPE %I.%I (\\n    %s\\n);', n.nspname, t.typname, pg_catalog.concat_ws(E',\\n    ', \
+           'INTERNALLENGTH = ' || CASE WHEN t.typlen < 0 THEN 'variable' ELSE t.typlen::pg_catalog.text END, \
+           {input}, {output}, {receive}, {send}, {typmod_in}, {typmod_out}, {analyze}, {subscript}, \
+           CASE WHEN t.typbyval THEN 'PASSEDBYVALUE' END, \
+           'ALIGNMENT = ' || CASE t.typalign WHEN 'c' THEN 'char' WHEN 's' THEN 'int2' WHEN 'i' THEN 'int4' ELSE 'double' END, \
+           'STORAGE = ' || CASE t.typstorage WHEN 'p' THEN 'plain' WHEN 'e' THEN 'external' WHEN 'm' THEN 'main' ELSE 'extended' END, \
+           'CATEGORY = ' || pg_catalog.quote_literal(t.typcategory::pg_catalog.text), \
+           CASE WHEN t.typispreferred THEN 'PREFERRED = true' END, \
+           CASE WHEN t.typdefault IS NOT NULL THEN 'DEFAULT = ' || pg_catalog.quote_literal(t.typdefault) END, \
+           CASE WHEN t.typelem <> 0 THEN 'ELEMENT = ' || pg_catalog.format_type(t.typelem, NULL) END, \
+           'DELIMITER = ' || pg_catalog.quote_literal(t.typdelim::pg_catalog.text), \
+           CASE WHEN t.typcollation <> 0 THEN 'COLLATABLE = true' END)), \
+         {target}, {target}, {target}, pg_catalog.pg_get_userbyid(t.typowner) \
+         FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+         WHERE t.typtype = 'b' AND t.oid >= {FIRST_USER_OID} \
+         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type a WHERE a.typarray = t.oid) AND {} AND {}",
+        user_schema("n"),
+        not_extension_member("pg_catalog.pg_type", "t.oid"),
+        input = function("INPUT", "typinput"),
+        output = function("OUTPUT", "typoutput"),
+        receive = function("RECEIVE", "typreceive"),
+        send = function("SEND", "typsend"),
+        typmod_in = function("TYPMOD_IN", "typmodin"),
+        typmod_out = function("TYPMOD_OUT", "typmodout"),
+        analyze = function("ANALYZE", "typanalyze"),
+    )
+}
+
 fn casts() -> String {
     let types =
         "pg_catalog.format_type(c.castsource, NULL), pg_catalog.format_type(c.casttarget, NULL)";
@@ -474,6 +517,7 @@ pub(crate) fn other_objects(server_version_num: u32) -> String {
         aggregates(),
         collations(server_version_num),
         ranges(server_version_num),
+        base_types(server_version_num),
         casts(),
         operators(),
         operator_classes(),

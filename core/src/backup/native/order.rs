@@ -14,6 +14,10 @@ use super::plan::Entry;
 pub(crate) struct Split {
     pub(crate) dummy: String,
     pub(crate) replace: String,
+    /// Only dependents whose key starts so may follow the dummy (a shell
+    /// type serves its input and output functions, nothing else); `None`:
+    /// all of them.
+    pub(crate) early: Option<&'static str>,
 }
 
 /// Which part of an entry goes where.
@@ -30,15 +34,22 @@ struct Graph {
     done: Vec<bool>,
     /// Dependents were told it exists (a split view's dummy was placed).
     released: Vec<bool>,
+    /// Dependents told so far, per entry.
+    told: Vec<Vec<bool>>,
     ready: BTreeSet<(u8, usize)>,
     priority: Vec<u8>,
 }
 
 impl Graph {
-    fn release(&mut self, i: usize) {
+    /// Tells the dependents of `i` that it exists (those `may` accepts).
+    fn release(&mut self, i: usize, may: &dyn Fn(usize) -> bool) {
         self.released[i] = true;
         for k in 0..self.dependents[i].len() {
             let d = self.dependents[i][k];
+            if self.told[i][k] || !may(d) {
+                continue;
+            }
+            self.told[i][k] = true;
             self.waiting_on[d] = self.waiting_on[d].saturating_sub(1);
             if self.waiting_on[d] == 0 && !self.done[d] {
                 self.ready.insert((self.priority[d], d));
@@ -50,12 +61,13 @@ impl Graph {
     /// placed before.
     fn place(&mut self, i: usize) -> Part {
         self.done[i] = true;
-        if self.released[i] {
+        let part = if self.released[i] {
             Part::Replace
         } else {
-            self.release(i);
             Part::Whole
-        }
+        };
+        self.release(i, &|_| true);
+        part
     }
 }
 
@@ -79,6 +91,7 @@ pub(crate) fn sort(
         dependents: vec![Vec::new(); n],
         done: vec![false; n],
         released: vec![false; n],
+        told: Vec::new(),
         ready: BTreeSet::new(),
         priority: entries.iter().map(|e| e.priority).collect(),
     };
@@ -91,6 +104,11 @@ pub(crate) fn sort(
             }
         }
     }
+    graph.told = graph
+        .dependents
+        .iter()
+        .map(|d| vec![false; d.len()])
+        .collect();
     graph.ready = (0..n)
         .filter(|&i| graph.waiting_on[i] == 0)
         .map(|i| (graph.priority[i], i))
@@ -113,7 +131,8 @@ pub(crate) fn sort(
             .min_by_key(|&i| (graph.priority[i], i));
         if let Some(i) = view {
             order.push((i, Part::Dummy));
-            graph.release(i);
+            let early = splits.get(&entries[i].key).and_then(|s| s.early);
+            graph.release(i, &|d| early.is_none_or(|p| entries[d].key.starts_with(p)));
             continue;
         }
         let Some(i) = (0..n).filter(stuck).min_by_key(|&i| (graph.priority[i], i)) else {

@@ -1240,6 +1240,24 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             Split {
                 dummy: format!("{}{rest}", dummy_view_sql(view, &columns)),
                 replace: create.replacen("CREATE VIEW", "CREATE OR REPLACE VIEW", 1),
+                early: None,
+            },
+        );
+    }
+    // A base type's shell serves its functions; the type follows them.
+    for object in catalog.assembled.iter().filter(|o| o.shell_first) {
+        let (Some(entry), Some(target)) = (
+            pre.iter().find(|e| e.key == object.key),
+            object.comment.as_deref(),
+        ) else {
+            continue;
+        };
+        splits.insert(
+            object.key.clone(),
+            Split {
+                dummy: format!("CREATE {target};\n"),
+                replace: entry.sql.clone(),
+                early: Some("f:"),
             },
         );
     }

@@ -623,6 +623,7 @@ fn a_view_in_a_loop_is_split_into_a_dummy_and_its_definition() {
         Split {
             dummy: "DUMMY v".into(),
             replace: "REPLACE v".into(),
+            early: None,
         },
     )]);
     let (sorted, warnings) = sort(entries.clone(), &edges, &splits);
@@ -633,4 +634,46 @@ fn a_view_in_a_loop_is_split_into_a_dummy_and_its_definition() {
     let (sorted, warnings) = sort(entries, &edges, &std::collections::HashMap::new());
     assert_eq!(sorted.len(), 2);
     assert_eq!(warnings.len(), 1, "{warnings:?}");
+}
+
+/// A base type and its input function use each other: the shell type
+/// serves the function only; a table of the type waits for the whole type.
+#[test]
+fn a_shell_type_serves_only_functions() {
+    use super::order::{Split, sort};
+    use super::plan::Entry;
+    let entry = |key: &str, priority, sql: &str| Entry {
+        key: key.into(),
+        priority,
+        sql: sql.into(),
+    };
+    let entries = vec![
+        entry("t:1", 2, "CREATE TYPE t (...)"),
+        entry("f:2", 4, "CREATE FUNCTION t_in"),
+        entry("c:3", 1, "CREATE TABLE uses_t"),
+    ];
+    let edges: Vec<(String, String)> = [("t:1", "f:2"), ("f:2", "t:1"), ("c:3", "t:1")]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    let splits = std::collections::HashMap::from([(
+        "t:1".to_string(),
+        Split {
+            dummy: "CREATE TYPE t;".into(),
+            replace: "CREATE TYPE t (...)".into(),
+            early: Some("f:"),
+        },
+    )]);
+    let (sorted, warnings) = sort(entries, &edges, &splits);
+    let sqls: Vec<&str> = sorted.iter().map(|e| e.sql.as_str()).collect();
+    assert_eq!(
+        sqls,
+        [
+            "CREATE TYPE t;",
+            "CREATE FUNCTION t_in",
+            "CREATE TYPE t (...)",
+            "CREATE TABLE uses_t"
+        ]
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
 }
