@@ -494,3 +494,63 @@ fn lock_wait_timeout_fails_fast_on_a_locked_table(
     );
     assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
 }
+
+/// Tables, a partitioned table, an index, a primary key and a
+/// materialized view in a tablespace of their own come back in it.
+#[test]
+fn tablespace_placement_survives() {
+    use std::os::unix::fs::MetadataExt;
+    let cluster = cluster(15);
+    // The server must own the tablespace's directory, which goes with
+    // the cluster (the tablespace outlives this test).
+    let data = cluster.data_dir().as_std_path();
+    let owner = std::fs::metadata(data).unwrap();
+    let dir = data
+        .parent()
+        .unwrap()
+        .join(format!("tablespace-{}", std::process::id()));
+    std::fs::create_dir(&dir).unwrap();
+    std::os::unix::fs::chown(&dir, Some(owner.uid()), Some(owner.gid())).unwrap();
+    let name = format!("native ts {}", std::process::id());
+    cluster
+        .psql(
+            "postgres",
+            &format!("CREATE TABLESPACE \"{name}\" LOCATION '{}';", dir.display()),
+        )
+        .unwrap();
+    let source = cluster.create_database("native_tablespace");
+    cluster
+        .psql(
+            &source,
+            &format!(
+                "CREATE TABLE public.placed (id int, note text, \
+                 CONSTRAINT placed_pk PRIMARY KEY (id) USING INDEX TABLESPACE \"{name}\") \
+                 TABLESPACE \"{name}\";\n\
+                 CREATE INDEX placed_note ON public.placed (note) TABLESPACE \"{name}\";\n\
+                 CREATE TABLE public.parts (at date) PARTITION BY RANGE (at) TABLESPACE \"{name}\";\n\
+                 INSERT INTO public.placed SELECT g, 'n' || g FROM generate_series(1, 10) g;\n\
+                 CREATE MATERIALIZED VIEW public.placed_mv TABLESPACE \"{name}\" AS SELECT count(*) FROM public.placed;\n"
+            ),
+        )
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let request = native_request(15, &source, out.path(), |o| {
+        o.method = BackupMethod::Native;
+        o.output = Some("placed.sql".into());
+    });
+    let (_, path) = backup_ok(&request);
+    assert_restores(15, &source, &path);
+    let target = cluster.create_database("native_tablespace_check");
+    restore(cluster, &target, &path);
+    let placed = cluster
+        .psql(
+            &target,
+            "SELECT count(*) FROM pg_class WHERE reltablespace <> 0 AND relnamespace = 'public'::regnamespace;",
+        )
+        .unwrap();
+    assert_eq!(
+        placed.trim(),
+        "5",
+        "table, key, index, partitioned table, view"
+    );
+}

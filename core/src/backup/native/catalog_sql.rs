@@ -120,7 +120,8 @@ pub(crate) fn schemas() -> String {
 ///
 /// `oid, schema, name, relkind, owner, relpersistence, partition bound,
 /// partition key, view definition, reloptions, rls, force rls, populated,
-/// type of a typed table, foreign server, foreign table options`.
+/// type of a typed table, foreign server, foreign table options,
+/// tablespace (quoted; NULL for the database's)`.
 pub(crate) fn relations() -> String {
     format!(
         "SELECT c.oid, n.nspname, c.relname, c.relkind, pg_catalog.pg_get_userbyid(c.relowner), \
@@ -135,7 +136,8 @@ pub(crate) fn relations() -> String {
            JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver WHERE ft.ftrelid = c.oid), \
          (SELECT pg_catalog.string_agg(pg_catalog.format('%I %L', o.option_name, o.option_value), ', ') \
            FROM pg_catalog.pg_foreign_table ft CROSS JOIN LATERAL pg_catalog.pg_options_to_table(ft.ftoptions) o \
-           WHERE ft.ftrelid = c.oid) \
+           WHERE ft.ftrelid = c.oid), \
+         (SELECT pg_catalog.quote_ident(ts.spcname) FROM pg_catalog.pg_tablespace ts WHERE ts.oid = c.reltablespace) \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'c', 'f') AND {} AND {} \
          AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
@@ -279,13 +281,15 @@ pub(crate) fn constraints() -> String {
 /// Indexes.
 ///
 /// `index oid, table oid, schema, name, definition, parent index oid,
-/// backs a constraint, clustered`.
+/// backs a constraint, clustered, tablespace (quoted; NULL for the
+/// database's)`.
 pub(crate) fn indexes() -> String {
     format!(
         "SELECT i.indexrelid, i.indrelid, n.nspname, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), \
          (SELECT h.inhparent FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid), \
          EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = i.indexrelid \
-           AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')), i.indisclustered \
+           AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')), i.indisclustered, \
+         (SELECT pg_catalog.quote_ident(ts.spcname) FROM pg_catalog.pg_tablespace ts WHERE ts.oid = ic.reltablespace) \
          FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace \
          WHERE (i.indisvalid OR ic.relkind = 'I') AND {} ORDER BY n.nspname, ic.relname",
@@ -388,7 +392,6 @@ pub(crate) fn privileges() -> String {
 /// selection holds): the schema is NULL for objects outside schemas, the
 /// relation name NULL for objects that are not relations.
 pub(crate) fn unsupported() -> String {
-    let ns = user_schema("n");
     let user = FIRST_USER_OID;
     format!(
         "SELECT 'transform', pg_catalog.format('FOR %s', pg_catalog.format_type(t.trftype, NULL)), \
@@ -396,9 +399,6 @@ pub(crate) fn unsupported() -> String {
            FROM pg_catalog.pg_transform t WHERE {} \
          UNION ALL SELECT 'subscription', sb.subname, NULL, NULL FROM pg_catalog.pg_subscription sb \
            WHERE sb.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) \
-         UNION ALL SELECT 'tablespace placement', pg_catalog.format('%I.%I', n.nspname, c.relname), n.nspname, c.relname \
-           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-           WHERE c.reltablespace <> 0 AND {ns} \
          UNION ALL SELECT 'security label', pg_catalog.format('%s %s', sl.objtype, sl.objname), NULL, NULL \
            FROM pg_catalog.pg_seclabels sl WHERE sl.objoid >= {user} \
          ORDER BY 1, 2",

@@ -36,6 +36,8 @@ pub(crate) struct Relation {
     /// A foreign table's server (quoted) and options.
     pub(crate) server: Option<String>,
     pub(crate) server_options: Option<String>,
+    /// Its tablespace (quoted), when not the database's.
+    pub(crate) tablespace: Option<String>,
 }
 
 /// A column of a table or composite type.
@@ -136,6 +138,8 @@ pub(crate) struct Index {
     pub(crate) parent: u32,
     pub(crate) backs_constraint: bool,
     pub(crate) clustered: bool,
+    /// Its tablespace (quoted), when not the database's.
+    pub(crate) tablespace: Option<String>,
 }
 
 /// A trigger or rule: the server's definition and its enabled state.
@@ -315,6 +319,7 @@ impl Catalog {
                 of_type: r.opt_string(13)?,
                 server: r.opt_string(14)?,
                 server_options: r.opt_string(15)?,
+                tablespace: r.opt_string(16)?,
             })
         })?;
         Ok(())
@@ -451,6 +456,7 @@ impl Catalog {
                 parent: r.oid(5)?,
                 backs_constraint: r.flag(6)?,
                 clustered: r.flag(7)?,
+                tablespace: r.opt_string(8)?,
             })
         })?;
         Ok(())

@@ -213,6 +213,9 @@ pub(crate) fn table_sql(
     if let Some(options) = &table.options {
         sql.push_str(&format!("\nWITH ({options})"));
     }
+    if let Some(tablespace) = &table.tablespace {
+        sql.push_str(&format!("\nTABLESPACE {tablespace}"));
+    }
     if let Some(server) = &table.server {
         sql.push_str(&format!("\nSERVER {server}"));
         if let Some(options) = &table.server_options {
@@ -308,7 +311,14 @@ pub(crate) fn view_sql(view: &Relation) -> String {
         .map(|o| format!(" WITH ({o})"))
         .unwrap_or_default();
     if view.kind == 'm' {
-        format!("CREATE MATERIALIZED VIEW {name}{options} AS\n{definition}\n  WITH NO DATA;\n")
+        let tablespace = view
+            .tablespace
+            .as_ref()
+            .map(|t| format!(" TABLESPACE {t}"))
+            .unwrap_or_default();
+        format!(
+            "CREATE MATERIALIZED VIEW {name}{options}{tablespace} AS\n{definition}\n  WITH NO DATA;\n"
+        )
     } else {
         format!("CREATE VIEW {name}{options} AS\n{definition};\n")
     }
@@ -921,11 +931,30 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 priority: 3,
                 sql: add(table.kind != 'p'),
             }),
-            _ => post.push(Entry {
-                key,
-                priority: 1,
-                sql: add(true),
-            }),
+            _ => {
+                // The index of a key goes where the source's is.
+                let tablespace = catalog
+                    .indexes
+                    .iter()
+                    .find(|i| {
+                        i.table == constraint.table
+                            && i.name == constraint.name
+                            && i.backs_constraint
+                    })
+                    .and_then(|i| i.tablespace.as_ref());
+                let sql = match tablespace {
+                    Some(tablespace) => format!(
+                        "SET default_tablespace = {tablespace};\n{}SET default_tablespace = '';\n",
+                        add(true)
+                    ),
+                    None => add(true),
+                };
+                post.push(Entry {
+                    key,
+                    priority: 1,
+                    sql,
+                })
+            }
         }
     }
 
@@ -952,10 +981,19 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             },
         );
         if !index.backs_constraint {
+            // pg_get_indexdef leaves the tablespace out; pg_dump sets it
+            // as the default around the statement.
+            let sql = match &index.tablespace {
+                Some(tablespace) => format!(
+                    "SET default_tablespace = {tablespace};\n{};\nSET default_tablespace = '';\n",
+                    index.definition
+                ),
+                None => format!("{};\n", index.definition),
+            };
             post.push(Entry {
                 key,
                 priority: 1,
-                sql: format!("{};\n", index.definition),
+                sql,
             });
         }
         if let Some(parent) = index_names.get(&index.parent) {

@@ -295,6 +295,7 @@ fn answer(sql: &str) -> Vec<DataRow> {
             None,
             None,
             None,
+            None,
         ])];
     }
     if sql.contains("a.attgenerated") {
