@@ -342,7 +342,8 @@ pub(crate) fn dependencies() -> String {
 }
 
 /// `key, column number, column name, text` of every comment on a user
-/// object.
+/// object (and on the database's subscriptions, whose comments are
+/// shared).
 pub(crate) fn comments() -> String {
     format!(
         "SELECT {}, d.objsubid, a.attname, d.description FROM pg_catalog.pg_description d \
@@ -350,8 +351,13 @@ pub(crate) fn comments() -> String {
            AND a.attrelid = d.objoid AND a.attnum = d.objsubid \
          WHERE d.objoid >= {FIRST_USER_OID} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
            WHERE e.classid = d.classoid AND e.objid = d.objoid AND e.deptype = 'e') \
-         ORDER BY 1, d.objsubid",
+         UNION ALL SELECT {}, 0, NULL, sd.description FROM pg_catalog.pg_shdescription sd \
+         WHERE sd.classoid = 'pg_catalog.pg_subscription'::pg_catalog.regclass AND EXISTS (SELECT 1 \
+           FROM pg_catalog.pg_subscription s WHERE s.oid = sd.objoid AND s.subdbid = \
+           (SELECT db.oid FROM pg_catalog.pg_database db WHERE db.datname = pg_catalog.current_database())) \
+         ORDER BY 1, 2",
         key_sql("d.classoid", "d.objoid", false),
+        key_sql("sd.classoid", "sd.objoid", false),
     )
 }
 
@@ -391,14 +397,17 @@ pub(crate) fn privileges() -> String {
 /// dump cannot write yet (the caller must hear about each one the
 /// selection holds): the schema is NULL for objects outside schemas, the
 /// relation name NULL for objects that are not relations.
-pub(crate) fn unsupported() -> String {
+pub(crate) fn unsupported(superuser: bool) -> String {
+    // Only a superuser may read a subscription's connection string.
+    let subscriptions = if superuser { "false" } else { "true" };
     let user = FIRST_USER_OID;
     format!(
         "SELECT 'transform', pg_catalog.format('FOR %s', pg_catalog.format_type(t.trftype, NULL)), \
              NULL::pg_catalog.text, NULL::pg_catalog.text \
            FROM pg_catalog.pg_transform t WHERE {} \
          UNION ALL SELECT 'subscription', sb.subname, NULL, NULL FROM pg_catalog.pg_subscription sb \
-           WHERE sb.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) \
+           WHERE {subscriptions} \
+           AND sb.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) \
          UNION ALL SELECT 'security label', pg_catalog.format('%s %s', sl.objtype, sl.objname), NULL, NULL \
            FROM pg_catalog.pg_seclabels sl WHERE sl.objoid >= {user} \
          ORDER BY 1, 2",

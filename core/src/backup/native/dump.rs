@@ -158,6 +158,8 @@ pub struct NativeDump {
     catalog: Catalog,
     summary: NativeSummary,
     snapshot_time: Option<String>,
+    /// The session may read subscriptions' connection strings.
+    superuser: bool,
 }
 
 /// The statements that make the session read one consistent snapshot,
@@ -210,7 +212,9 @@ impl NativeDump {
             .collect();
         queue.push_back(Planned::Query(
             Stage::Snapshot,
-            "SELECT pg_catalog.pg_export_snapshot(), pg_catalog.now()::pg_catalog.text".to_string(),
+            "SELECT pg_catalog.pg_export_snapshot(), pg_catalog.now()::pg_catalog.text, \
+             pg_catalog.current_setting('is_superuser')"
+                .to_string(),
         ));
         queue.push_back(Planned::Query(Stage::Relations, sql::relations()));
         Ok(NativeDump {
@@ -223,6 +227,7 @@ impl NativeDump {
             catalog: Catalog::default(),
             summary: NativeSummary::default(),
             snapshot_time: None,
+            superuser: false,
         })
     }
 
@@ -352,6 +357,7 @@ impl NativeDump {
                     let r = super::row::Row::new(row, "exporting the snapshot");
                     self.summary.snapshot = r.opt_string(0)?;
                     self.snapshot_time = r.opt_string(1)?;
+                    self.superuser = r.opt(2)? == Some("on");
                 }
             }
             Stage::Relations => {
@@ -451,8 +457,11 @@ impl NativeDump {
             (Stage::Dependencies, sql::dependencies()),
             (Stage::Comments, sql::comments()),
             (Stage::Privileges, sql::privileges()),
-            (Stage::Assembled, super::objects_sql::other_objects(v)),
-            (Stage::Unsupported, sql::unsupported()),
+            (
+                Stage::Assembled,
+                super::objects_sql::other_objects(v, self.superuser),
+            ),
+            (Stage::Unsupported, sql::unsupported(self.superuser)),
         ] {
             self.queue.push_back(Planned::Query(stage, query));
         }

@@ -508,11 +508,62 @@ fn default_privileges() -> String {
     )
 }
 
+/// Subscriptions, as pg_dump writes them: not connecting (so disabled,
+/// without creating a slot), with their options.
+fn subscriptions(server_version_num: u32) -> String {
+    let v = server_version_num;
+    let mut options = vec![
+        "'connect = false'".to_string(),
+        "'slot_name = ' || coalesce(pg_catalog.quote_literal(s.subslotname), 'NONE')".to_string(),
+    ];
+    if v >= 140_000 {
+        options.push("CASE WHEN s.subbinary THEN 'binary = true' END".to_string());
+    }
+    options.push(if v >= 160_000 {
+        "'streaming = ' || CASE s.substream WHEN 't' THEN 'on' WHEN 'p' THEN 'parallel' ELSE 'off' END".to_string()
+    } else if v >= 140_000 {
+        "CASE WHEN s.substream THEN 'streaming = on' END".to_string()
+    } else {
+        "NULL".to_string()
+    });
+    if v >= 150_000 {
+        options.push("CASE WHEN s.subtwophasestate <> 'd' THEN 'two_phase = on' END".to_string());
+        options.push("CASE WHEN s.subdisableonerr THEN 'disable_on_error = true' END".to_string());
+    }
+    if v >= 160_000 {
+        options.push("'origin = ' || s.suborigin".to_string());
+        options.push(
+            "CASE WHEN NOT s.subpasswordrequired THEN 'password_required = false' END".to_string(),
+        );
+        options.push("CASE WHEN s.subrunasowner THEN 'run_as_owner = true' END".to_string());
+    }
+    if v >= 170_000 {
+        options.push("CASE WHEN s.subfailover THEN 'failover = true' END".to_string());
+    }
+    options.push(
+        "CASE WHEN s.subsynccommit <> 'off' THEN 'synchronous_commit = ' || pg_catalog.quote_literal(s.subsynccommit) END"
+            .to_string(),
+    );
+    let target = "pg_catalog.format('SUBSCRIPTION %I', s.subname)";
+    format!(
+        "SELECT {}, NULL, 'post', 10, \
+         pg_catalog.format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %s WITH (%s);', s.subname, s.subconninfo, \
+           (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(p), ', ') FROM pg_catalog.unnest(s.subpublications) p), \
+           pg_catalog.concat_ws(', ', {})), \
+         {target}, NULL, {target}, pg_catalog.pg_get_userbyid(s.subowner) \
+         FROM pg_catalog.pg_subscription s \
+         WHERE s.subdbid = (SELECT db.oid FROM pg_catalog.pg_database db WHERE db.datname = pg_catalog.current_database())",
+        key("pg_subscription", "s.oid"),
+        options.join(", "),
+    )
+}
+
 /// The key prefix of default privileges, left out by `--no-privileges`.
 pub(crate) const DEFAULT_PRIVILEGES_KEY: &str = "pg_default_acl:";
 
-/// All of them, one statement.
-pub(crate) fn other_objects(server_version_num: u32) -> String {
+/// All of them, one statement; subscriptions only for a `superuser`
+/// (nobody else may read their connection strings).
+pub(crate) fn other_objects(server_version_num: u32, superuser: bool) -> String {
     let mut parts: Vec<String> = [
         aggregates(),
         collations(server_version_num),
@@ -528,6 +579,7 @@ pub(crate) fn other_objects(server_version_num: u32) -> String {
         default_privileges(),
     ]
     .into_iter()
+    .chain(superuser.then(|| subscriptions(server_version_num)))
     .map(|part| format!("SELECT o.*, NULL::pg_catalog.text FROM ({part}) o"))
     .collect();
     parts.push(publications(server_version_num));

@@ -275,7 +275,11 @@ fn row(values: &[Option<&str>]) -> DataRow {
 /// with an identity `id`, a generated column and a text column.
 fn answer(sql: &str) -> Vec<DataRow> {
     if sql.contains("pg_export_snapshot") {
-        return vec![row(&[Some("00000003-1"), Some("2024-01-01 00:00:00+00")])];
+        return vec![row(&[
+            Some("00000003-1"),
+            Some("2024-01-01 00:00:00+00"),
+            Some("on"),
+        ])];
     }
     if sql.contains("c.relispopulated") {
         return vec![row(&[
