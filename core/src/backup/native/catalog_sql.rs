@@ -402,16 +402,13 @@ pub(crate) fn unsupported(superuser: bool) -> String {
     let subscriptions = if superuser { "false" } else { "true" };
     let user = FIRST_USER_OID;
     format!(
-        "SELECT 'transform', pg_catalog.format('FOR %s', pg_catalog.format_type(t.trftype, NULL)), \
-             NULL::pg_catalog.text, NULL::pg_catalog.text \
-           FROM pg_catalog.pg_transform t WHERE {} \
-         UNION ALL SELECT 'subscription', sb.subname, NULL, NULL FROM pg_catalog.pg_subscription sb \
+        "SELECT 'subscription', sb.subname, NULL::pg_catalog.text, NULL::pg_catalog.text \
+           FROM pg_catalog.pg_subscription sb \
            WHERE {subscriptions} \
            AND sb.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) \
          UNION ALL SELECT 'security label', pg_catalog.format('%s %s', sl.objtype, sl.objname), NULL, NULL \
            FROM pg_catalog.pg_seclabels sl WHERE sl.objoid >= {user} \
          ORDER BY 1, 2",
-        not_extension_member("pg_catalog.pg_transform", "t.oid"),
     )
 }
 

@@ -189,6 +189,21 @@ fn base_types(server_version_num: u32) -> String {
     )
 }
 
+fn transforms() -> String {
+    let target = "pg_catalog.format('TRANSFORM FOR %s LANGUAGE %I', pg_catalog.format_type(t.trftype, NULL), l.lanname)";
+    format!(
+        "SELECT {}, NULL, 'pre', 5, \
+         pg_catalog.format('CREATE TRANSFORM FOR %s LANGUAGE %I (%s);', pg_catalog.format_type(t.trftype, NULL), l.lanname, \
+           pg_catalog.concat_ws(', ', \
+             CASE WHEN t.trffromsql <> 0 THEN 'FROM SQL WITH FUNCTION ' || t.trffromsql::pg_catalog.regprocedure END, \
+             CASE WHEN t.trftosql <> 0 THEN 'TO SQL WITH FUNCTION ' || t.trftosql::pg_catalog.regprocedure END)), \
+         {target}, NULL, NULL, NULL \
+         FROM pg_catalog.pg_transform t JOIN pg_catalog.pg_language l ON l.oid = t.trflang WHERE {}",
+        key("pg_transform", "t.oid"),
+        not_extension_member("pg_catalog.pg_transform", "t.oid"),
+    )
+}
+
 fn casts() -> String {
     let types =
         "pg_catalog.format_type(c.castsource, NULL), pg_catalog.format_type(c.casttarget, NULL)";
@@ -570,6 +585,7 @@ pub(crate) fn other_objects(server_version_num: u32, superuser: bool) -> String 
         ranges(server_version_num),
         base_types(server_version_num),
         casts(),
+        transforms(),
         operators(),
         operator_classes(),
         small_kinds(),
