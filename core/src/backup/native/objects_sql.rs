@@ -1,14 +1,17 @@
 //! The object kinds whose statements the server assembles in one query:
-//! aggregates, collations, range types, casts, operators, operator
-//! classes and families, text search
-//! dictionaries and configurations, foreign-data wrappers, foreign
-//! servers, user mappings, event triggers, publications and default
-//! privileges. None has a deparser of its own (`pg_get_functiondef`
-//! refuses aggregates), so each row is built as pg_dump builds it, from
-//! the catalog columns, with `format()` quoting every name and literal.
+//! aggregates, collations, range, base and shell types, casts,
+//! transforms, operators with their classes and families, conversions,
+//! text search parsers, templates, dictionaries and configurations,
+//! access methods, procedural languages, foreign-data wrappers, foreign
+//! servers, user mappings, event triggers, publications, subscriptions and
+//! default privileges. None has a deparser of its own
+//! (`pg_get_functiondef` refuses aggregates), so each row is built as
+//! pg_dump builds it, from the catalog columns, with `format()` quoting
+//! every name and literal.
 //!
 //! Every branch returns the same columns: `key, schema (NULL outside
-//! schemas), section ('pre' or 'post'), priority, statements, comment
+//! schemas), section ('pre', 'post', or 'split' for a base type that
+//! needs its shell first), priority, statements, comment
 //! target, grant target, owner target, owner, relation` (the table a
 //! publication adds: in the dump only with it and its publication).
 
