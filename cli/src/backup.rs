@@ -96,6 +96,17 @@ pub(crate) struct BackupArgs {
     #[arg(long)]
     pub(crate) allow_incomplete: bool,
 
+    /// With --data-only: the restore turns each table's triggers off
+    /// while its rows go in (ALTER TABLE ... DISABLE TRIGGER ALL), as
+    /// pg_dump. Restoring it needs a superuser.
+    #[arg(long)]
+    pub(crate) disable_triggers: bool,
+
+    /// Fail instead of waiting longer than TIMEOUT for a table lock held
+    /// by another session: milliseconds, or with ms, s or min (5s).
+    #[arg(long, value_name = "TIMEOUT", value_parser = parse_lock_wait_timeout)]
+    pub(crate) lock_wait_timeout: Option<u64>,
+
     /// How the password reaches pg_dump: env (PGPASSWORD) or passfile (a
     /// private file removed afterwards). Never its arguments.
     #[arg(long, value_name = "CHANNEL", default_value = "env", value_parser = parse_channel, hide = true)]
@@ -104,6 +115,10 @@ pub(crate) struct BackupArgs {
 
 fn parse_format(text: &str) -> Result<BackupFormat, String> {
     text.parse().map_err(|e: BackupError| e.to_string())
+}
+
+fn parse_lock_wait_timeout(text: &str) -> Result<u64, String> {
+    BackupOptions::parse_lock_wait_timeout(text).map_err(|e| e.to_string())
 }
 
 fn parse_channel(text: &str) -> Result<PasswordChannel, String> {
@@ -137,6 +152,8 @@ impl BackupArgs {
             no_owner: self.no_owner,
             no_privileges: self.no_privileges,
             allow_incomplete: self.allow_incomplete,
+            disable_triggers: self.disable_triggers,
+            lock_wait_timeout_ms: self.lock_wait_timeout,
         }
     }
 }
@@ -329,6 +346,9 @@ mod tests {
             "--no-owner",
             "-x",
             "--allow-incomplete",
+            "--disable-triggers",
+            "--lock-wait-timeout",
+            "5s",
         ])
         .expect("parses");
         assert_eq!(
@@ -350,6 +370,8 @@ mod tests {
                 no_owner: true,
                 no_privileges: true,
                 allow_incomplete: true,
+                disable_triggers: true,
+                lock_wait_timeout_ms: Some(5_000),
             }
         );
     }
@@ -371,6 +393,7 @@ mod tests {
         assert!(parse(&["--compress", "10"]).is_err());
         assert!(parse(&["--format", "zip"]).is_err());
         assert!(parse(&["--pg-dump", "--no-pg-dump"]).is_err());
+        assert!(parse(&["--lock-wait-timeout", "soon"]).is_err());
         let o = parse(&["--no-pg-dump"]).expect("parses");
         assert_eq!(o.method, BackupMethod::Native);
     }

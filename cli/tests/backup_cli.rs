@@ -798,13 +798,19 @@ fn ctrl_c_while_streaming_says_the_stream_is_incomplete() {
     assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
 }
 
-/// An object the native method cannot dump yet fails the backup before it
-/// writes (exit 1, no file), naming it; `--allow-incomplete` keeps the
-/// backup and names it in a warning.
+/// An object the native method cannot dump (a subscription, whose
+/// connection string only a superuser may read, backed up by another
+/// user) fails the backup before it writes (exit 1, no file), naming it;
+/// `--allow-incomplete` keeps the backup and names it in a warning.
 #[test]
 fn native_backup_names_what_it_cannot_dump() {
-    let db = db();
-    db.psql("CREATE AGGREGATE public.my_sum(int) (SFUNC = int4pl, STYPE = int);");
+    let mut db = db();
+    db.psql(
+        "GRANT SELECT ON ALL TABLES IN SCHEMA public TO sq_trust;\n\
+         CREATE SUBSCRIPTION my_sub CONNECTION 'dbname=nowhere' PUBLICATION p \
+         WITH (connect = false, slot_name = NONE, enabled = false);",
+    );
+    db.url = Cluster::shared().url(&role(AuthMethod::Trust), &db.name);
     let dir = tempfile::tempdir().unwrap();
     let run = run_in(
         &db,
@@ -813,7 +819,7 @@ fn native_backup_names_what_it_cannot_dump() {
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let error = run.json()["error"].as_str().unwrap().to_string();
-    assert!(error.contains("aggregate public.my_sum"), "{error}");
+    assert!(error.contains("subscription my_sub"), "{error}");
     assert!(error.contains("--allow-incomplete"), "{error}");
     assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
 
@@ -831,7 +837,7 @@ fn native_backup_names_what_it_cannot_dump() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains(
-            "sequelae: warning: not in the backup (the native method cannot dump it yet): aggregate public.my_sum"
+            "sequelae: warning: not in the backup (the native method cannot dump it yet): subscription my_sub"
         ),
         "{}",
         run.stderr

@@ -409,7 +409,6 @@ fn cannot_connect_is_its_own_kind(#[values(Backups::Std, Backups::Smol)] runtime
 /// What the native method cannot do yet fails before any work, naming
 /// the pg_dump to install and the option to drop.
 #[rstest::rstest]
-#[case::tables(|o: &mut BackupOptions| o.tables = vec!["users".into()], "cannot filter tables yet: install pg_dump 15 (apt-get install postgresql-client-15) or drop --tables")]
 #[case::custom(|o: &mut BackupOptions| o.format = BackupFormat::Custom, "cannot write the custom format yet: install pg_dump 15 (apt-get install postgresql-client-15) or use --format plain")]
 fn native_only_fails_before_any_work_with_what_it_cannot_do(
     #[case] edit: fn(&mut BackupOptions),

@@ -18,7 +18,7 @@ use sequelae_core::backup::{
 };
 use sequelae_std::backup::{BackupRequest, run};
 use sequelae_tests::Cluster;
-use support::native::{FIXTURE, cluster, data_of, diff, restore, schema_of};
+use support::native::{FIXTURE, FIXTURE_FILTERS, cluster, data_of, diff, restore, schema_of};
 use support::{backup, backup_ok, entries, request, script, settings};
 
 /// A database of the `version` cluster with the native fixture in it.
@@ -189,10 +189,14 @@ fn postgres_18_with_pg_dump_15_falls_back_and_restores_identically() {
 }
 
 /// A database whose one big table takes a while to copy, and a small one
-/// copied first (tables are copied in name order).
-fn big_source() -> &'static str {
-    static DB: OnceLock<String> = OnceLock::new();
-    DB.get_or_init(|| {
+/// copied first (tables are copied in name order). One per test case:
+/// the terminating case ends every other session of its database, which
+/// must not be the other case's backup.
+fn big_source(interrupt: bool) -> &'static str {
+    static INTERRUPTED: OnceLock<String> = OnceLock::new();
+    static TERMINATED: OnceLock<String> = OnceLock::new();
+    let cell = if interrupt { &INTERRUPTED } else { &TERMINATED };
+    cell.get_or_init(|| {
         let cluster = Cluster::shared();
         let db = cluster.create_database("native_big");
         cluster
@@ -217,7 +221,7 @@ fn big_source() -> &'static str {
 #[case::terminated(false)]
 fn stopped_mid_backup_leaves_nothing(#[case] interrupt: bool) {
     let dir = tempfile::tempdir().unwrap();
-    let db = big_source();
+    let db = big_source(interrupt);
     let request = native_request(15, db, dir.path(), |o| o.method = BackupMethod::Native);
     let cancel = AtomicBool::new(false);
     let mut stopped = false;
@@ -244,7 +248,7 @@ fn stopped_mid_backup_leaves_nothing(#[case] interrupt: bool) {
         },
         &cancel,
     );
-    assert!(stopped, "copying started");
+    assert!(stopped, "copying started: {report:?}");
     let error = report.error.clone().expect("stopped");
     if interrupt {
         assert_eq!(error, BackupError::Interrupted);
@@ -292,4 +296,261 @@ fn schema_only_then_data_only_and_no_owner() {
     let (a, b) = (schema_of(cluster, source), schema_of(cluster, &target));
     assert!(a == b, "schemas differ:\n{}", diff(&a, &b));
     assert_eq!(data_of(cluster, source), data_of(cluster, &target));
+}
+
+/// A database of the shared cluster with the filters fixture in it.
+fn filters_source() -> &'static str {
+    static DB: OnceLock<String> = OnceLock::new();
+    DB.get_or_init(|| {
+        let cluster = cluster(15);
+        let db = cluster.create_database("native_filters");
+        cluster.psql(&db, FIXTURE_FILTERS).unwrap();
+        db
+    })
+}
+
+/// Each filter: the native dump restores to exactly what pg_dump's dump
+/// with the same filter restores to (schema and data).
+#[rstest::rstest]
+#[case::tables(&["users,posts"], &[], &[], &["--table=public.users", "--table=public.posts"])]
+#[case::tables_minus_excluded(&["users", "posts"], &[], &["posts"], &["--table=public.users", "--table=public.posts", "--exclude-table=public.posts"])]
+#[case::schema(&[], &["app"], &[], &["--schema=app"])]
+#[case::quoted_schema(&[], &["\"Other\""], &[], &["--schema=\"Other\""])]
+#[case::exclude(&[], &[], &["logs", "\"Other\".\"Items\""], &["--exclude-table=public.logs", "--exclude-table=\"Other\".\"Items\""])]
+fn filters_restore_what_pg_dump_restores(
+    #[case] tables: &[&str],
+    #[case] schemas: &[&str],
+    #[case] exclude: &[&str],
+    #[case] pg_dump_args: &[&str],
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let source = filters_source();
+    let list = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let request = native_request(15, source, dir.path(), |o| {
+        o.method = BackupMethod::Native;
+        o.output = Some("native.sql".into());
+        o.tables = list(tables);
+        o.schemas = list(schemas);
+        o.exclude_tables = list(exclude);
+    });
+    let (report, native) = backup_ok(&request);
+    assert_eq!(report.method, Some(MethodUsed::Native), "{report:?}");
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+
+    let cluster = cluster(15);
+    let expected = dir.path().join("pg_dump.sql");
+    let conninfo = cluster.superuser_conninfo(source);
+    let mut args = vec!["-d", conninfo.as_str(), "-f", expected.to_str().unwrap()];
+    args.extend_from_slice(pg_dump_args);
+    support::native::run(cluster.bin_dir().join("pg_dump").as_std_path(), &args);
+
+    let ours = cluster.create_database("native_filtered");
+    restore(cluster, &ours, &native);
+    let theirs = cluster.create_database("pg_dump_filtered");
+    restore(cluster, &theirs, &expected);
+    let (a, b) = (schema_of(cluster, &theirs), schema_of(cluster, &ours));
+    assert!(a == b, "schemas differ:\n{}", diff(&a, &b));
+    assert_eq!(data_of(cluster, &theirs), data_of(cluster, &ours));
+}
+
+/// `--data-only --disable-triggers` restores rows into a schema whose
+/// trigger refuses every insert; without the option the restore fails.
+#[test]
+fn disable_triggers_lets_rows_past_a_refusing_trigger() {
+    let cluster = cluster(15);
+    let source = cluster.create_database("native_triggers");
+    cluster
+        .psql(
+            &source,
+            "CREATE TABLE public.guarded (id int PRIMARY KEY, note text);\n\
+             INSERT INTO public.guarded SELECT g, 'row ' || g FROM generate_series(1, 30) g;\n\
+             CREATE FUNCTION public.refuse() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'no rows here'; END $$;\n\
+             CREATE TRIGGER refuse BEFORE INSERT ON public.guarded \
+             FOR EACH ROW EXECUTE FUNCTION public.refuse();\n",
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let take = |name: &str, edit: &dyn Fn(&mut sequelae_core::backup::BackupOptions)| {
+        let request = native_request(15, &source, dir.path(), |o| {
+            o.method = BackupMethod::Native;
+            o.output = Some(name.into());
+            edit(o);
+        });
+        backup_ok(&request).1
+    };
+    let schema = take("schema.sql", &|o| o.schema_only = true);
+    let plain = take("data.sql", &|o| o.data_only = true);
+    let off = take("data_off.sql", &|o| {
+        o.data_only = true;
+        o.disable_triggers = true;
+    });
+    let text = std::fs::read_to_string(&off).unwrap();
+    let disable = text
+        .find("ALTER TABLE \"public\".\"guarded\" DISABLE TRIGGER ALL;")
+        .unwrap();
+    let copy = text.find("COPY \"public\".\"guarded\"").unwrap();
+    let enable = text
+        .find("ALTER TABLE \"public\".\"guarded\" ENABLE TRIGGER ALL;")
+        .unwrap();
+    assert!(disable < copy && copy < enable, "{text}");
+
+    // Without the option the trigger refuses the rows.
+    let refused = cluster.create_database("native_triggers_on");
+    restore(cluster, &refused, &schema);
+    let psql = cluster.bin_dir().join("psql");
+    let conninfo = cluster.superuser_conninfo(&refused);
+    let out = Command::new(psql.as_std_path())
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &conninfo, "-f"])
+        .arg(&plain)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no rows here"));
+
+    let target = cluster.create_database("native_triggers_off");
+    restore(cluster, &target, &schema);
+    restore(cluster, &target, &off);
+    let (a, b) = (schema_of(cluster, &source), schema_of(cluster, &target));
+    assert!(a == b, "schemas differ:\n{}", diff(&a, &b));
+    assert_eq!(data_of(cluster, &source), data_of(cluster, &target));
+}
+
+/// Another session's psql holding `lock` on `table` of `db` until it is
+/// dropped; returns once the server granted the lock.
+struct HeldLock(std::process::Child);
+
+impl HeldLock {
+    fn take(cluster: &Cluster, db: &str, table: &str) -> HeldLock {
+        use std::io::Write;
+        let psql = cluster.bin_dir().join("psql");
+        let mut child = Command::new(psql.as_std_path())
+            .args(["-X", "-q", "-d", &cluster.superuser_conninfo(db)])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.as_mut().unwrap();
+        writeln!(stdin, "BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE;").unwrap();
+        stdin.flush().unwrap();
+        let held = HeldLock(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let query = format!(
+            "SELECT count(*) FROM pg_locks WHERE granted AND mode = 'AccessExclusiveLock' \
+             AND relation = '{table}'::regclass;"
+        );
+        while cluster.psql(db, &query).unwrap().trim() != "1" {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the lock was never granted"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        held
+    }
+}
+
+impl Drop for HeldLock {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A table locked ACCESS EXCLUSIVE by another session: with
+/// `--lock-wait-timeout` both methods fail quickly instead of waiting,
+/// and the native method says it was the lock timeout.
+#[rstest::rstest]
+#[case::native(BackupMethod::Native, "lock wait timeout of 300 ms")]
+#[case::pg_dump(BackupMethod::PgDump, "timeout")]
+fn lock_wait_timeout_fails_fast_on_a_locked_table(
+    #[case] method: BackupMethod,
+    #[case] says: &str,
+) {
+    let cluster = cluster(15);
+    let db = cluster.create_database("native_locked");
+    cluster
+        .psql(
+            &db,
+            "CREATE TABLE public.busy (id int); INSERT INTO public.busy VALUES (1);",
+        )
+        .unwrap();
+    let _lock = HeldLock::take(cluster, &db, "public.busy");
+    let dir = tempfile::tempdir().unwrap();
+    let request = native_request(15, &db, dir.path(), |o| {
+        o.method = method;
+        o.format = sequelae_core::backup::BackupFormat::Plain;
+        o.lock_wait_timeout_ms = Some(300);
+    });
+    let started = std::time::Instant::now();
+    let (report, _) = backup(&request);
+    let text = report.error.clone().expect("the backup fails").to_string();
+    assert!(text.contains(says), "{text}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
+}
+
+/// Tables, a partitioned table, an index, a primary key and a
+/// materialized view in a tablespace of their own come back in it.
+#[test]
+fn tablespace_placement_survives() {
+    use std::os::unix::fs::MetadataExt;
+    let cluster = cluster(15);
+    // The server must own the tablespace's directory, which goes with
+    // the cluster (the tablespace outlives this test).
+    let data = cluster.data_dir().as_std_path();
+    let owner = std::fs::metadata(data).unwrap();
+    let dir = data
+        .parent()
+        .unwrap()
+        .join(format!("tablespace-{}", std::process::id()));
+    std::fs::create_dir(&dir).unwrap();
+    std::os::unix::fs::chown(&dir, Some(owner.uid()), Some(owner.gid())).unwrap();
+    let name = format!("native ts {}", std::process::id());
+    cluster
+        .psql(
+            "postgres",
+            &format!("CREATE TABLESPACE \"{name}\" LOCATION '{}';", dir.display()),
+        )
+        .unwrap();
+    let source = cluster.create_database("native_tablespace");
+    cluster
+        .psql(
+            &source,
+            &format!(
+                "CREATE TABLE public.placed (id int, note text, \
+                 CONSTRAINT placed_pk PRIMARY KEY (id) USING INDEX TABLESPACE \"{name}\") \
+                 TABLESPACE \"{name}\";\n\
+                 CREATE INDEX placed_note ON public.placed (note) TABLESPACE \"{name}\";\n\
+                 CREATE TABLE public.parts (at date) PARTITION BY RANGE (at) TABLESPACE \"{name}\";\n\
+                 INSERT INTO public.placed SELECT g, 'n' || g FROM generate_series(1, 10) g;\n\
+                 CREATE MATERIALIZED VIEW public.placed_mv TABLESPACE \"{name}\" AS SELECT count(*) FROM public.placed;\n"
+            ),
+        )
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let request = native_request(15, &source, out.path(), |o| {
+        o.method = BackupMethod::Native;
+        o.output = Some("placed.sql".into());
+    });
+    let (_, path) = backup_ok(&request);
+    assert_restores(15, &source, &path);
+    let target = cluster.create_database("native_tablespace_check");
+    restore(cluster, &target, &path);
+    let placed = cluster
+        .psql(
+            &target,
+            "SELECT count(*) FROM pg_class WHERE reltablespace <> 0 AND relnamespace = 'public'::regnamespace;",
+        )
+        .unwrap();
+    assert_eq!(
+        placed.trim(),
+        "5",
+        "table, key, index, partitioned table, view"
+    );
 }

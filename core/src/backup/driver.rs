@@ -950,9 +950,8 @@ impl BackupDriver {
             return self.fail(out_of_order("the native method without a catalog"));
         };
         let server = catalog.server_version;
-        let total = selection.data_tables;
         let run = check_native(&self.job.options, server)
-            .and_then(|()| NativeRun::new(&self.job.options, server, total));
+            .and_then(|()| NativeRun::new(&self.job.options, server, selection));
         match run {
             Ok(run) => {
                 self.native = Some(run);

@@ -401,8 +401,6 @@ fn plain(o: &mut BackupOptions) {
 /// The native method with an option it cannot honour yet fails before
 /// any output is made, naming both ways out.
 #[rstest]
-#[case::tables(|o: &mut BackupOptions| o.tables = vec!["users".into()], "filter tables yet: install pg_dump 17 (apt-get install postgresql-client-17) or drop --tables")]
-#[case::exclude(|o: &mut BackupOptions| o.exclude_tables = vec!["users".into()], "drop --exclude-tables")]
 #[case::jobs(|o: &mut BackupOptions| { o.format = BackupFormat::Directory; o.jobs = 2; }, "use --format plain")]
 #[case::custom(|o: &mut BackupOptions| o.format = BackupFormat::Custom, "cannot write the custom format yet: install pg_dump 17")]
 fn native_limits_fail_before_any_work(#[case] edit: fn(&mut BackupOptions), #[case] says: &str) {

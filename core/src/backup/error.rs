@@ -60,6 +60,20 @@ pub enum BackupError {
     /// `--jobs 0`.
     #[error("--jobs must be at least 1")]
     ZeroJobs,
+    /// `--disable-triggers` without `--data-only`, where it changes
+    /// nothing (the restore creates the triggers after the data).
+    #[error(
+        "--disable-triggers applies to --data-only backups (a full backup creates triggers after the rows anyway): add --data-only or drop --disable-triggers"
+    )]
+    DisableTriggersNeedsDataOnly,
+    /// A `--lock-wait-timeout` that is not a duration.
+    #[error(
+        "--lock-wait-timeout {value:?} is not a duration: give milliseconds (5000) or a number with ms, s or min (5s)"
+    )]
+    BadLockWaitTimeout {
+        /// What was given.
+        value: String,
+    },
     /// Parallelism in a format that is written by one process.
     #[error(
         "--jobs {jobs} needs --format directory: only the directory format is written in parallel (the format is {format})"
@@ -305,6 +319,8 @@ impl BackupError {
             | E::TarCompression
             | E::CompressionLevel { .. }
             | E::ZeroJobs
+            | E::DisableTriggersNeedsDataOnly
+            | E::BadLockWaitTimeout { .. }
             | E::JobsNeedDirectory { .. }
             | E::CannotStream { .. }
             | E::DefaultNamesTaken { .. }

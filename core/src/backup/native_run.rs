@@ -2,9 +2,12 @@
 //! (checked before any work), and [`NativeDump`]'s steps turned into the
 //! driver's, with the progress and the counts they give.
 
+use super::catalog::Selection;
 use super::error::BackupError;
 use super::format::BackupFormat;
-use super::native::{NativeDump, NativeOptions, NativeSummary, Step as NativeStep};
+use super::native::{
+    NativeDump, NativeOptions, NativeSelection, NativeSummary, Step as NativeStep,
+};
 use super::options::{BackupOptions, Compression};
 use super::progress::ProgressEvent;
 use super::step::Step;
@@ -28,12 +31,6 @@ pub(super) fn check_native(
     if options.format != BackupFormat::Plain {
         let what = format!("write the {} format", options.format);
         return cannot(&what, "use --format plain");
-    }
-    if !options.tables.is_empty() || !options.schemas.is_empty() {
-        return cannot("filter tables", "drop --tables and --schemas");
-    }
-    if !options.exclude_tables.is_empty() {
-        return cannot("exclude tables", "drop --exclude-tables");
     }
     if options.jobs > 1 {
         return cannot("dump tables in parallel", "drop --jobs");
@@ -72,14 +69,21 @@ impl NativeRun {
     pub(super) fn new(
         options: &BackupOptions,
         server: ServerVersion,
-        total: usize,
+        selection: &Selection,
     ) -> Result<NativeRun, BackupError> {
+        let total = selection.data_tables;
         let native = NativeOptions {
             schema_only: options.schema_only,
             data_only: options.data_only,
             no_owner: options.no_owner,
             no_privileges: options.no_privileges,
-            lock_wait_timeout_ms: None,
+            lock_wait_timeout_ms: options.lock_wait_timeout_ms,
+            disable_triggers: options.disable_triggers,
+            selection: NativeSelection {
+                tables: selection.tables.clone(),
+                schemas: selection.schemas.clone(),
+                exclude_tables: selection.exclude_tables.clone(),
+            },
         };
         // Nothing is written before the dump exists.
         let dump = NativeDump::new(native, server.0).map_err(|e| native_error(e, false))?;

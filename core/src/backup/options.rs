@@ -174,6 +174,13 @@ pub struct BackupOptions {
     /// Keep a native backup that lacks objects the native method cannot
     /// dump yet (`--allow-incomplete`); without it such a backup fails.
     pub allow_incomplete: bool,
+    /// `--disable-triggers` (with `--data-only`): the restore runs each
+    /// table's rows with its triggers off.
+    pub disable_triggers: bool,
+    /// `--lock-wait-timeout`: how long the backup waits for each table
+    /// lock before it fails, in milliseconds; `None` waits as long as it
+    /// takes.
+    pub lock_wait_timeout_ms: Option<u64>,
 }
 
 impl Default for BackupOptions {
@@ -195,6 +202,8 @@ impl Default for BackupOptions {
             no_owner: false,
             no_privileges: false,
             allow_incomplete: false,
+            disable_triggers: false,
+            lock_wait_timeout_ms: None,
         }
     }
 }
@@ -221,6 +230,9 @@ impl BackupOptions {
         }
         if self.jobs == 0 {
             return Err(BackupError::ZeroJobs);
+        }
+        if self.disable_triggers && !self.data_only {
+            return Err(BackupError::DisableTriggersNeedsDataOnly);
         }
         if self.jobs > 1 && self.format != BackupFormat::Directory {
             return Err(BackupError::JobsNeedDirectory {
@@ -249,6 +261,31 @@ impl BackupOptions {
                 .iter()
                 .any(|name| p == std::path::Path::new(name))
         })
+    }
+
+    /// Reads a `--lock-wait-timeout`: milliseconds, or a number with `ms`,
+    /// `s` or `min`, as PostgreSQL reads `lock_timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`BackupError::BadLockWaitTimeout`] for anything else.
+    pub fn parse_lock_wait_timeout(text: &str) -> Result<u64, BackupError> {
+        let bad = || BackupError::BadLockWaitTimeout {
+            value: text.to_string(),
+        };
+        let trimmed = text.trim();
+        let digits = trimmed
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(trimmed.len());
+        let (number, unit) = trimmed.split_at(digits);
+        let number: u64 = number.parse().map_err(|_| bad())?;
+        let factor = match unit.trim() {
+            "" | "ms" => 1,
+            "s" => 1_000,
+            "min" => 60_000,
+            _ => return Err(bad()),
+        };
+        number.checked_mul(factor).ok_or_else(bad)
     }
 
     fn has_items(&self, list: &[String]) -> bool {
@@ -289,6 +326,20 @@ mod tests {
         );
     }
 
+    #[rstest]
+    #[case("5000", Some(5_000))]
+    #[case("250ms", Some(250))]
+    #[case(" 5s", Some(5_000))]
+    #[case("2min", Some(120_000))]
+    #[case("5 s", Some(5_000))]
+    #[case("soon", None)]
+    #[case("-1", None)]
+    #[case("5h", None)]
+    #[case("", None)]
+    fn lock_wait_timeouts_parse(#[case] text: &str, #[case] ms: Option<u64>) {
+        assert_eq!(BackupOptions::parse_lock_wait_timeout(text).ok(), ms);
+    }
+
     #[test]
     fn defaults_pass() {
         assert_eq!(BackupOptions::default().check(), Ok(()));
@@ -306,6 +357,8 @@ mod tests {
     #[case::zero_jobs(options(|o| o.jobs = 0), "--jobs must be at least 1")]
     #[case::tables_and_schemas(options(|o| { o.tables = vec!["users".into()]; o.schemas = vec!["app".into()]; }),
         "--tables and --schemas cannot be combined (pg_dump would ignore the schemas): qualify the tables instead, e.g. --tables app.users")]
+    #[case::disable_triggers(options(|o| o.disable_triggers = true),
+        "--disable-triggers applies to --data-only backups (a full backup creates triggers after the rows anyway): add --data-only or drop --disable-triggers")]
     fn conflicts_are_refused(#[case] o: BackupOptions, #[case] message: &str) {
         let err = o.check().expect_err("must be refused");
         assert_eq!(err.to_string(), message);

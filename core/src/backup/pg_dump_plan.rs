@@ -163,6 +163,14 @@ impl PgDumpPlan {
         if options.no_privileges {
             args.push("--no-privileges".into());
         }
+        if options.disable_triggers {
+            args.push("--disable-triggers".into());
+        }
+        if let Some(ms) = options.lock_wait_timeout_ms {
+            // pg_dump hands the text to the server, which reads a bare
+            // number as milliseconds.
+            args.push(format!("--lock-wait-timeout={ms}").into());
+        }
         if !selection.tables.is_empty() || !selection.schemas.is_empty() {
             // The names were resolved, but a table may be dropped before
             // pg_dump looks: then fail rather than dump less than asked.
@@ -406,7 +414,9 @@ mod tests {
             format: BackupFormat::Directory,
             compression: Compression::Level(9),
             jobs: 4,
-            schema_only: true,
+            data_only: true,
+            disable_triggers: true,
+            lock_wait_timeout_ms: Some(2_500),
             ..BackupOptions::default()
         };
         let selection = Selection {
@@ -431,7 +441,9 @@ mod tests {
                 "--file=/srv/.x.dump.sequelae-1-1.tmp",
                 "--compress=9",
                 "--jobs=4",
-                "--schema-only",
+                "--data-only",
+                "--disable-triggers",
+                "--lock-wait-timeout=2500",
                 "--strict-names",
                 "--table=\"app\".\"my \"\"table\"\"*\"",
                 "--exclude-table=\"public\".\"Logs\"",

@@ -10,6 +10,8 @@ use sequelae_tests::{Cluster, ClusterOptions};
 
 /// The fixture with every object kind the native dump writes.
 pub const FIXTURE: &str = include_str!("../../fixtures/native_dump.sql");
+/// Schemas and tables to filter, each part restorable on its own.
+pub const FIXTURE_FILTERS: &str = include_str!("../../fixtures/native_dump_filters.sql");
 /// PostgreSQL 18 features on top of [`FIXTURE`].
 pub const FIXTURE_18: &str = include_str!("../../fixtures/native_dump_18.sql");
 

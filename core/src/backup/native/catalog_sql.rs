@@ -15,7 +15,7 @@
 pub(crate) const FIRST_USER_OID: u32 = 16384;
 
 /// `pg_namespace` alias `n` is a user schema.
-fn user_schema(alias: &str) -> String {
+pub(crate) fn user_schema(alias: &str) -> String {
     format!(
         "{alias}.nspname <> 'information_schema' AND {alias}.nspname !~ '^pg_' \
          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
@@ -25,10 +25,19 @@ fn user_schema(alias: &str) -> String {
 }
 
 /// The object `oid` of catalog `class` is not part of an extension.
-fn not_extension_member(class: &str, oid: &str) -> String {
+pub(crate) fn not_extension_member(class: &str, oid: &str) -> String {
     format!(
         "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
          WHERE e.classid = '{class}'::pg_catalog.regclass AND e.objid = {oid} AND e.deptype = 'e')"
+    )
+}
+
+/// The object `oid` of catalog `class` is not an internal part of
+/// another (a multirange's constructors and casts come with its range).
+pub(crate) fn not_internal(class: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend i \
+         WHERE i.classid = '{class}'::pg_catalog.regclass AND i.objid = {oid} AND i.deptype = 'i')"
     )
 }
 
@@ -41,7 +50,8 @@ fn key_sql(class: &str, oid: &str, fold: bool) -> String {
         format!(
             "coalesce((SELECT 'c:' || t.typrelid FROM pg_catalog.pg_type t WHERE t.oid = {oid} AND t.typrelid <> 0), \
              (SELECT CASE WHEN t.typrelid <> 0 THEN 'c:' || t.typrelid ELSE 't:' || t.oid END \
-              FROM pg_catalog.pg_type t WHERE t.typarray = {oid}), 't:' || {oid})"
+              FROM pg_catalog.pg_type t WHERE t.typarray = {oid}), \
+             (SELECT 't:' || r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngmultitypid = {oid}), 't:' || {oid})"
         )
     } else {
         format!(
@@ -68,6 +78,13 @@ fn key_sql(class: &str, oid: &str, fold: bool) -> String {
             format!("'r:' || {oid}"),
         )
     };
+    // An operator class's or family's member is part of it.
+    let member = format!(
+        "(SELECT m.refclassid::pg_catalog.regclass::pg_catalog.text || ':' || m.refobjid \
+          FROM pg_catalog.pg_depend m WHERE m.classid = {class} AND m.objid = {oid} \
+          AND m.refclassid IN ('pg_catalog.pg_opclass'::pg_catalog.regclass, 'pg_catalog.pg_opfamily'::pg_catalog.regclass) \
+          LIMIT 1)"
+    );
     format!(
         "CASE {class} \
          WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN 'c:' || {oid} \
@@ -82,6 +99,9 @@ fn key_sql(class: &str, oid: &str, fold: bool) -> String {
          WHEN 'pg_catalog.pg_extension'::pg_catalog.regclass THEN 'x:' || {oid} \
          WHEN 'pg_catalog.pg_largeobject'::pg_catalog.regclass THEN 'l:' || {oid} \
          WHEN 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass THEN 's:' || {oid} \
+         WHEN 'pg_catalog.pg_amop'::pg_catalog.regclass THEN {member} \
+         WHEN 'pg_catalog.pg_amproc'::pg_catalog.regclass THEN {member} \
+         ELSE {class}::pg_catalog.regclass::pg_catalog.text || ':' || {oid} \
          END"
     )
 }
@@ -99,7 +119,9 @@ pub(crate) fn schemas() -> String {
 /// composite types (identity sequences belong to their column).
 ///
 /// `oid, schema, name, relkind, owner, relpersistence, partition bound,
-/// partition key, view definition, reloptions, rls, force rls, populated`.
+/// partition key, view definition, reloptions, rls, force rls, populated,
+/// type of a typed table, foreign server, foreign table options,
+/// tablespace (quoted; NULL for the database's)`.
 pub(crate) fn relations() -> String {
     format!(
         "SELECT c.oid, n.nspname, c.relname, c.relkind, pg_catalog.pg_get_userbyid(c.relowner), \
@@ -108,9 +130,16 @@ pub(crate) fn relations() -> String {
          CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
          CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, \
          pg_catalog.array_to_string(c.reloptions, ', '), c.relrowsecurity, c.relforcerowsecurity, \
-         c.relispopulated \
+         c.relispopulated, \
+         CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END, \
+         (SELECT pg_catalog.quote_ident(s.srvname) FROM pg_catalog.pg_foreign_table ft \
+           JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver WHERE ft.ftrelid = c.oid), \
+         (SELECT pg_catalog.string_agg(pg_catalog.format('%I %L', o.option_name, o.option_value), ', ') \
+           FROM pg_catalog.pg_foreign_table ft CROSS JOIN LATERAL pg_catalog.pg_options_to_table(ft.ftoptions) o \
+           WHERE ft.ftrelid = c.oid), \
+         (SELECT pg_catalog.quote_ident(ts.spcname) FROM pg_catalog.pg_tablespace ts WHERE ts.oid = c.reltablespace) \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'c') AND {} AND {} \
+         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'c', 'f') AND {} AND {} \
          AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
            WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'i')) \
          ORDER BY n.nspname, c.relname",
@@ -123,7 +152,7 @@ pub(crate) fn relations() -> String {
 /// parents' order.
 pub(crate) fn inherits() -> String {
     "SELECT i.inhrelid, i.inhparent FROM pg_catalog.pg_inherits i \
-     JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid WHERE c.relkind IN ('r', 'p') \
+     JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid WHERE c.relkind IN ('r', 'p', 'f') \
      ORDER BY i.inhrelid, i.inhseqno"
         .to_string()
 }
@@ -135,7 +164,8 @@ pub(crate) fn inherits() -> String {
 /// local, collation schema, collation name, default oid, default
 /// expression, not-null constraint name, its validated, its no-inherit,
 /// its local` (those four from PostgreSQL 18 on, NULL before),
-/// `statistics target, storage` (NULL when the default).
+/// `statistics target, storage` (NULL when the default), foreign-data
+/// options.
 pub(crate) fn columns(server_version_num: u32) -> String {
     let not_null = if server_version_num >= 180_000 {
         "nn.conname, nn.convalidated, nn.connoinherit, nn.conislocal"
@@ -152,7 +182,9 @@ pub(crate) fn columns(server_version_num: u32) -> String {
         "SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), \
          a.attnotnull, a.attidentity, a.attgenerated, a.attislocal, cn.nspname, co.collname, \
          ad.oid, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), {not_null}, \
-         NULLIF(a.attstattarget, -1), CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage END \
+         NULLIF(a.attstattarget, -1), CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage END, \
+         (SELECT pg_catalog.string_agg(pg_catalog.format('%I %L', o.option_name, o.option_value), ', ') \
+           FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o) \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -161,7 +193,7 @@ pub(crate) fn columns(server_version_num: u32) -> String {
          LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
          LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
          {not_null_join} \
-         WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'c', 'v', 'm') AND {} \
+         WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'c', 'v', 'm', 'f') AND {} \
          ORDER BY a.attrelid, a.attnum",
         user_schema("n"),
     )
@@ -224,9 +256,10 @@ pub(crate) fn functions() -> String {
         "SELECT p.oid, n.nspname, p.proname, p.prokind, pg_catalog.pg_get_userbyid(p.proowner), \
          pg_catalog.pg_get_function_identity_arguments(p.oid), pg_catalog.pg_get_functiondef(p.oid) \
          FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
-         WHERE p.prokind IN ('f', 'p', 'w') AND {} AND {} ORDER BY n.nspname, p.proname, p.oid",
+         WHERE p.prokind IN ('f', 'p', 'w') AND {} AND {} AND {} ORDER BY n.nspname, p.proname, p.oid",
         user_schema("n"),
         not_extension_member("pg_catalog.pg_proc", "p.oid"),
+        not_internal("pg_catalog.pg_proc", "p.oid"),
     )
 }
 
@@ -248,13 +281,15 @@ pub(crate) fn constraints() -> String {
 /// Indexes.
 ///
 /// `index oid, table oid, schema, name, definition, parent index oid,
-/// backs a constraint, clustered`.
+/// backs a constraint, clustered, tablespace (quoted; NULL for the
+/// database's)`.
 pub(crate) fn indexes() -> String {
     format!(
         "SELECT i.indexrelid, i.indrelid, n.nspname, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), \
          (SELECT h.inhparent FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid), \
          EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = i.indexrelid \
-           AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')), i.indisclustered \
+           AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')), i.indisclustered, \
+         (SELECT pg_catalog.quote_ident(ts.spcname) FROM pg_catalog.pg_tablespace ts WHERE ts.oid = ic.reltablespace) \
          FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace \
          WHERE (i.indisvalid OR ic.relkind = 'I') AND {} ORDER BY n.nspname, ic.relname",
@@ -307,7 +342,8 @@ pub(crate) fn dependencies() -> String {
 }
 
 /// `key, column number, column name, text` of every comment on a user
-/// object.
+/// object (and on the database's subscriptions, whose comments are
+/// shared).
 pub(crate) fn comments() -> String {
     format!(
         "SELECT {}, d.objsubid, a.attname, d.description FROM pg_catalog.pg_description d \
@@ -315,8 +351,13 @@ pub(crate) fn comments() -> String {
            AND a.attrelid = d.objoid AND a.attnum = d.objsubid \
          WHERE d.objoid >= {FIRST_USER_OID} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
            WHERE e.classid = d.classoid AND e.objid = d.objoid AND e.deptype = 'e') \
-         ORDER BY 1, d.objsubid",
+         UNION ALL SELECT {}, 0, NULL, sd.description FROM pg_catalog.pg_shdescription sd \
+         WHERE sd.classoid = 'pg_catalog.pg_subscription'::pg_catalog.regclass AND EXISTS (SELECT 1 \
+           FROM pg_catalog.pg_subscription s WHERE s.oid = sd.objoid AND s.subdbid = \
+           (SELECT db.oid FROM pg_catalog.pg_database db WHERE db.datname = pg_catalog.current_database())) \
+         ORDER BY 1, 2",
         key_sql("d.classoid", "d.objoid", false),
+        key_sql("sd.classoid", "sd.objoid", false),
     )
 }
 
@@ -341,6 +382,10 @@ pub(crate) fn privileges() -> String {
              FROM pg_catalog.pg_type t WHERE t.typacl IS NOT NULL \
            UNION ALL SELECT 'pg_catalog.pg_largeobject'::pg_catalog.regclass, m.oid, NULL, m.lomacl, 0 \
              FROM pg_catalog.pg_largeobject_metadata m WHERE m.lomacl IS NOT NULL \
+           UNION ALL SELECT 'pg_catalog.pg_foreign_data_wrapper'::pg_catalog.regclass, w.oid, NULL, w.fdwacl, 0 \
+             FROM pg_catalog.pg_foreign_data_wrapper w WHERE w.fdwacl IS NOT NULL \
+           UNION ALL SELECT 'pg_catalog.pg_foreign_server'::pg_catalog.regclass, s.oid, NULL, s.srvacl, 0 \
+             FROM pg_catalog.pg_foreign_server s WHERE s.srvacl IS NOT NULL \
          ) x CROSS JOIN LATERAL pg_catalog.aclexplode(x.acl) WITH ORDINALITY AS g(grantor, grantee, privilege_type, is_grantable, ord) \
          WHERE x.oid >= {FIRST_USER_OID} \
          ORDER BY 1, x.sub, g.ord",
@@ -348,138 +393,22 @@ pub(crate) fn privileges() -> String {
     )
 }
 
-/// `kind, name` of every user object the native dump cannot write yet:
-/// the caller must hear about each one.
-pub(crate) fn unsupported() -> String {
-    let ns = user_schema("n");
+/// `kind, name, schema, relation name` of every user object the native
+/// dump cannot write yet (the caller must hear about each one the
+/// selection holds): the schema is NULL for objects outside schemas, the
+/// relation name NULL for objects that are not relations.
+pub(crate) fn unsupported(superuser: bool) -> String {
+    // Only a superuser may read a subscription's connection string.
+    let subscriptions = if superuser { "false" } else { "true" };
     let user = FIRST_USER_OID;
-    // Objects that live in a schema, the same query for each catalog:
-    // (kind, catalog, its name column, its schema column, how the name is
-    // shown: operators are symbols, not identifiers).
-    let namespaced: Vec<String> = [
-        (
-            "collation",
-            "pg_collation",
-            "collname",
-            "collnamespace",
-            "%I.%I",
-        ),
-        (
-            "operator",
-            "pg_operator",
-            "oprname",
-            "oprnamespace",
-            "%I.%s",
-        ),
-        (
-            "operator class",
-            "pg_opclass",
-            "opcname",
-            "opcnamespace",
-            "%I.%I",
-        ),
-        (
-            "operator family",
-            "pg_opfamily",
-            "opfname",
-            "opfnamespace",
-            "%I.%I",
-        ),
-        (
-            "conversion",
-            "pg_conversion",
-            "conname",
-            "connamespace",
-            "%I.%I",
-        ),
-        (
-            "text search configuration",
-            "pg_ts_config",
-            "cfgname",
-            "cfgnamespace",
-            "%I.%I",
-        ),
-        (
-            "text search dictionary",
-            "pg_ts_dict",
-            "dictname",
-            "dictnamespace",
-            "%I.%I",
-        ),
-        (
-            "text search parser",
-            "pg_ts_parser",
-            "prsname",
-            "prsnamespace",
-            "%I.%I",
-        ),
-        (
-            "text search template",
-            "pg_ts_template",
-            "tmplname",
-            "tmplnamespace",
-            "%I.%I",
-        ),
-    ]
-    .iter()
-    .map(|(kind, catalog, name, schema, shown)| {
-        format!(
-            "UNION ALL SELECT '{kind}', pg_catalog.format('{shown}', n.nspname, x.{name}) \
-             FROM pg_catalog.{catalog} x JOIN pg_catalog.pg_namespace n ON n.oid = x.{schema} \
-             WHERE x.oid >= {user} AND {ns} AND {}",
-            not_extension_member(&format!("pg_catalog.{catalog}"), "x.oid")
-        )
-    })
-    .collect();
-    let namespaced = namespaced.join(" ");
     format!(
-        "SELECT 'aggregate', pg_catalog.format('%I.%I', n.nspname, p.proname) \
-           FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
-           WHERE p.prokind = 'a' AND {ns} AND {} \
-         UNION ALL SELECT CASE t.typtype WHEN 'r' THEN 'range type' WHEN 'b' THEN 'base type' ELSE 'type' END, \
-             pg_catalog.format('%I.%I', n.nspname, t.typname) \
-           FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-           WHERE (t.typtype IN ('r', 'p') OR (t.typtype = 'b' AND t.typelem = 0 AND t.typarray <> 0)) AND {ns} AND {} \
-         UNION ALL SELECT CASE c.relkind WHEN 'f' THEN 'foreign table' ELSE 'relation' END, \
-             pg_catalog.format('%I.%I', n.nspname, c.relname) \
-           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-           WHERE c.relkind = 'f' AND {ns} AND {} \
-         {namespaced} \
-         UNION ALL SELECT 'cast', pg_catalog.format('(%s AS %s)', pg_catalog.format_type(c.castsource, NULL), \
-             pg_catalog.format_type(c.casttarget, NULL)) \
-           FROM pg_catalog.pg_cast c WHERE c.oid >= {user} AND {} \
-         UNION ALL SELECT 'procedural language', l.lanname FROM pg_catalog.pg_language l \
-           WHERE l.oid >= {user} AND {} \
-         UNION ALL SELECT 'transform', pg_catalog.format('FOR %s', pg_catalog.format_type(t.trftype, NULL)) \
-           FROM pg_catalog.pg_transform t WHERE {} \
-         UNION ALL SELECT 'access method', a.amname FROM pg_catalog.pg_am a WHERE a.oid >= {user} AND {} \
-         UNION ALL SELECT 'foreign-data wrapper', w.fdwname FROM pg_catalog.pg_foreign_data_wrapper w WHERE {} \
-         UNION ALL SELECT 'foreign server', s.srvname FROM pg_catalog.pg_foreign_server s WHERE {} \
-         UNION ALL SELECT 'event trigger', et.evtname FROM pg_catalog.pg_event_trigger et WHERE {} \
-         UNION ALL SELECT 'publication', pb.pubname FROM pg_catalog.pg_publication pb \
-         UNION ALL SELECT 'subscription', sb.subname FROM pg_catalog.pg_subscription sb \
-           WHERE sb.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) \
-         UNION ALL SELECT 'typed table', pg_catalog.format('%I.%I', n.nspname, c.relname) \
-           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-           WHERE c.reloftype <> 0 AND {ns} \
-         UNION ALL SELECT 'tablespace placement', pg_catalog.format('%I.%I', n.nspname, c.relname) \
-           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-           WHERE c.reltablespace <> 0 AND {ns} \
-         UNION ALL SELECT 'default privileges', pg_catalog.pg_get_userbyid(da.defaclrole) \
-           FROM pg_catalog.pg_default_acl da \
-         UNION ALL SELECT 'security label', pg_catalog.format('%s %s', sl.objtype, sl.objname) \
+        "SELECT 'subscription', sb.subname, NULL::pg_catalog.text, NULL::pg_catalog.text \
+           FROM pg_catalog.pg_subscription sb \
+           WHERE {subscriptions} \
+           AND sb.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) \
+         UNION ALL SELECT 'security label', pg_catalog.format('%s %s', sl.objtype, sl.objname), NULL, NULL \
            FROM pg_catalog.pg_seclabels sl WHERE sl.objoid >= {user} \
          ORDER BY 1, 2",
-        not_extension_member("pg_catalog.pg_proc", "p.oid"),
-        not_extension_member("pg_catalog.pg_type", "t.oid"),
-        not_extension_member("pg_catalog.pg_class", "c.oid"),
-        not_extension_member("pg_catalog.pg_cast", "c.oid"),
-        not_extension_member("pg_catalog.pg_language", "l.oid"),
-        not_extension_member("pg_catalog.pg_transform", "t.oid"),
-        not_extension_member("pg_catalog.pg_am", "a.oid"),
-        not_extension_member("pg_catalog.pg_foreign_data_wrapper", "w.oid"),
-        not_extension_member("pg_catalog.pg_foreign_server", "s.oid"),
-        not_extension_member("pg_catalog.pg_event_trigger", "et.oid"),
     )
 }
 

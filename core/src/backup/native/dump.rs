@@ -78,6 +78,7 @@ enum Stage {
     Dependencies,
     Comments,
     Privileges,
+    Assembled,
     Unsupported,
     Commit,
 }
@@ -108,6 +109,7 @@ impl Stage {
             Stage::Dependencies => "reading dependencies",
             Stage::Comments => "reading comments",
             Stage::Privileges => "reading privileges",
+            Stage::Assembled => "reading other objects",
             Stage::Unsupported => "finding unsupported objects",
             Stage::Commit => "ending the snapshot transaction",
         }
@@ -156,6 +158,8 @@ pub struct NativeDump {
     catalog: Catalog,
     summary: NativeSummary,
     snapshot_time: Option<String>,
+    /// The session may read subscriptions' connection strings.
+    superuser: bool,
 }
 
 /// The statements that make the session read one consistent snapshot,
@@ -208,7 +212,9 @@ impl NativeDump {
             .collect();
         queue.push_back(Planned::Query(
             Stage::Snapshot,
-            "SELECT pg_catalog.pg_export_snapshot(), pg_catalog.now()::pg_catalog.text".to_string(),
+            "SELECT pg_catalog.pg_export_snapshot(), pg_catalog.now()::pg_catalog.text, \
+             pg_catalog.current_setting('is_superuser')"
+                .to_string(),
         ));
         queue.push_back(Planned::Query(Stage::Relations, sql::relations()));
         Ok(NativeDump {
@@ -221,6 +227,7 @@ impl NativeDump {
             catalog: Catalog::default(),
             summary: NativeSummary::default(),
             snapshot_time: None,
+            superuser: false,
         })
     }
 
@@ -294,6 +301,15 @@ impl NativeDump {
     /// The last query or COPY failed on the server with `message`: the
     /// dump is over and [`finish`](Self::finish) returns the error.
     pub fn handle_error(&mut self, message: &str) -> NativeError {
+        if let (Pending::Query(Stage::Lock), Some(timeout_ms)) =
+            (self.pending, self.options.lock_wait_timeout_ms)
+        {
+            self.pending = Pending::None;
+            return self.fail(NativeError::LockTimeout {
+                timeout_ms,
+                message: message.to_string(),
+            });
+        }
         let step = match self.pending {
             Pending::Query(stage) => stage.doing(),
             Pending::Copy => "copying table data",
@@ -341,6 +357,7 @@ impl NativeDump {
                     let r = super::row::Row::new(row, "exporting the snapshot");
                     self.summary.snapshot = r.opt_string(0)?;
                     self.snapshot_time = r.opt_string(1)?;
+                    self.superuser = r.opt(2)? == Some("on");
                 }
             }
             Stage::Relations => {
@@ -379,6 +396,7 @@ impl NativeDump {
             Stage::Dependencies => c.read_dependencies(rows)?,
             Stage::Comments => c.read_comments(rows)?,
             Stage::Privileges => c.read_privileges(rows)?,
+            Stage::Assembled => c.read_assembled(rows)?,
             Stage::Unsupported => {
                 c.read_unsupported(rows)?;
                 self.plan_output();
@@ -394,6 +412,7 @@ impl NativeDump {
             .relations
             .iter()
             .filter(|r| matches!(r.kind, 'r' | 'p'))
+            .filter(|r| self.options.selection.relation(&r.schema, &r.name))
             .map(|r| qualified(&r.schema, &r.name))
             .collect();
         let timeout = self
@@ -438,7 +457,11 @@ impl NativeDump {
             (Stage::Dependencies, sql::dependencies()),
             (Stage::Comments, sql::comments()),
             (Stage::Privileges, sql::privileges()),
-            (Stage::Unsupported, sql::unsupported()),
+            (
+                Stage::Assembled,
+                super::objects_sql::other_objects(v, self.superuser),
+            ),
+            (Stage::Unsupported, sql::unsupported(self.superuser)),
         ] {
             self.queue.push_back(Planned::Query(stage, query));
         }
@@ -448,10 +471,7 @@ impl NativeDump {
     fn plan_output(&mut self) {
         let plan = plan::build(&self.catalog, &self.options);
         self.summary.warnings = plan.warnings.clone();
-        self.summary.unsupported = self.catalog.unsupported.clone();
-        self.summary
-            .unsupported
-            .extend(plan.unsupported.iter().cloned());
+        self.summary.unsupported = plan.unsupported.clone();
         let header = super::header::header(
             self.server_version_num,
             self.snapshot_time.as_deref(),
@@ -468,13 +488,25 @@ impl NativeDump {
         }
         if !self.options.schema_only {
             for table in plan.data {
+                let name = qualified(&table.table.schema, &table.table.name);
+                let triggers_off = self.options.disable_triggers && self.options.data_only;
+                if triggers_off {
+                    self.queue.push_back(Planned::Write(
+                        format!("\nALTER TABLE {name} DISABLE TRIGGER ALL;\n").into_bytes(),
+                    ));
+                }
                 self.queue
                     .push_back(Planned::Write(format!("\n{}", table.header).into_bytes()));
                 self.queue
                     .push_back(Planned::Copy(table.table, table.copy_out));
                 self.queue.push_back(Planned::Write(b"\\.\n".to_vec()));
+                if triggers_off {
+                    self.queue.push_back(Planned::Write(
+                        format!("\nALTER TABLE {name} ENABLE TRIGGER ALL;\n").into_bytes(),
+                    ));
+                }
             }
-            if !self.catalog.large_objects.is_empty() {
+            if plan.large_objects && !self.catalog.large_objects.is_empty() {
                 self.queue.push_back(Planned::Write(b"\n".to_vec()));
                 self.queue.push_back(Planned::Copy(
                     QualifiedName {
@@ -497,6 +529,9 @@ impl NativeDump {
         // read any table), and only where there is data.
         if !self.options.schema_only {
             write_section(&mut self.queue, &plan.refresh);
+        }
+        if !self.options.data_only {
+            write_section(&mut self.queue, &plan.last);
         }
         self.queue
             .push_back(Planned::Write(b"\n--\n-- end of dump\n--\n".to_vec()));

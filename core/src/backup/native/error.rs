@@ -20,6 +20,16 @@ pub enum NativeError {
         /// The server's message.
         message: String,
     },
+    /// A table stayed locked by another session past `--lock-wait-timeout`.
+    #[error(
+        "the native backup could not lock the tables it dumps within the lock wait timeout of {timeout_ms} ms: {message}; another session holds a conflicting lock (ALTER TABLE, VACUUM FULL, LOCK TABLE...): retry when it is done, or raise --lock-wait-timeout"
+    )]
+    LockTimeout {
+        /// `--lock-wait-timeout` in milliseconds.
+        timeout_ms: u64,
+        /// The server's message.
+        message: String,
+    },
     /// A catalog row did not have the shape the query asks for.
     #[error(
         "unexpected catalog row while {step}: {detail}; this is a bug in sequelae, please report it"

@@ -9,7 +9,10 @@
 //! `pg_get_functiondef`, `pg_get_indexdef`, `pg_get_constraintdef`,
 //! `pg_get_triggerdef`, `pg_get_ruledef`, `pg_get_expr`,
 //! `pg_get_partkeydef`, `format_type`) and tables are assembled as pg_dump
-//! does. Objects of kinds it cannot write yet are listed in
+//! does, as are the kinds without a deparser (aggregates, collations,
+//! range and base types, casts, operators and their classes and families, text search dictionaries and
+//! configurations, foreign data, event triggers, publications, default
+//! privileges). Objects of kinds it cannot write yet are listed in
 //! [`NativeSummary::unsupported`] and in the file's header, never dropped
 //! silently.
 
@@ -18,18 +21,21 @@ mod dump;
 mod error;
 mod header;
 mod model;
+mod objects_sql;
 mod order;
 mod plan;
 mod row;
+mod select;
 #[cfg(test)]
 mod tests;
 
 pub use dump::{NativeDump, NativeSummary, Step, session_setup, worker_setup};
 pub use error::NativeError;
 pub use model::UnsupportedObject;
+pub use select::NativeSelection;
 
 /// What to dump.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NativeOptions {
     /// Definitions only, no table data or sequence values.
     pub schema_only: bool,
@@ -43,4 +49,10 @@ pub struct NativeOptions {
     /// in milliseconds, before the dump fails instead of queueing behind
     /// a long-running writer; `None` waits as long as it takes.
     pub lock_wait_timeout_ms: Option<u64>,
+    /// `--disable-triggers` (with `--data-only`): each table's COPY
+    /// between `ALTER TABLE ... DISABLE TRIGGER ALL` and `ENABLE`, so that
+    /// triggers of the restored schema neither fire nor refuse rows.
+    pub disable_triggers: bool,
+    /// `--tables`, `--schemas`, `--exclude-tables`, resolved.
+    pub selection: NativeSelection,
 }

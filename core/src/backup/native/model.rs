@@ -31,6 +31,13 @@ pub(crate) struct Relation {
     pub(crate) row_security: bool,
     pub(crate) force_row_security: bool,
     pub(crate) populated: bool,
+    /// The composite type of a typed table (`CREATE TABLE ... OF`).
+    pub(crate) of_type: Option<String>,
+    /// A foreign table's server (quoted) and options.
+    pub(crate) server: Option<String>,
+    pub(crate) server_options: Option<String>,
+    /// Its tablespace (quoted), when not the database's.
+    pub(crate) tablespace: Option<String>,
 }
 
 /// A column of a table or composite type.
@@ -56,6 +63,8 @@ pub(crate) struct Column {
     pub(crate) statistics: Option<String>,
     /// `p`, `e`, `m` or `x` when not the type's default storage.
     pub(crate) storage: char,
+    /// A foreign table column's options, `name 'value', ...`.
+    pub(crate) fdw_options: Option<String>,
 }
 
 /// A sequence's options and where it belongs.
@@ -129,6 +138,8 @@ pub(crate) struct Index {
     pub(crate) parent: u32,
     pub(crate) backs_constraint: bool,
     pub(crate) clustered: bool,
+    /// Its tablespace (quoted), when not the database's.
+    pub(crate) tablespace: Option<String>,
 }
 
 /// A trigger or rule: the server's definition and its enabled state.
@@ -202,6 +213,31 @@ pub struct UnsupportedObject {
     pub name: String,
 }
 
+/// An object whose statements the server assembled
+/// ([`objects_sql`](super::objects_sql)).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Assembled {
+    pub(crate) key: String,
+    /// `None` outside schemas.
+    pub(crate) schema: Option<String>,
+    /// After the data (event triggers, publications, default privileges).
+    pub(crate) post_data: bool,
+    /// A base type: a shell type first, for its functions.
+    pub(crate) shell_first: bool,
+    pub(crate) priority: u8,
+    pub(crate) sql: String,
+    pub(crate) comment: Option<String>,
+    pub(crate) grant: Option<String>,
+    pub(crate) owner_target: Option<String>,
+    pub(crate) owner: Option<String>,
+    /// The table of a publication's membership, in `schema`.
+    pub(crate) relation: Option<String>,
+}
+
+/// Where an object lives, for the selection: its schema (`None` outside
+/// schemas) and, for a relation, its name.
+pub(crate) type Scope = (Option<String>, Option<String>);
+
 /// Everything the catalog queries returned.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Catalog {
@@ -226,7 +262,10 @@ pub(crate) struct Catalog {
     pub(crate) dependencies: Vec<(String, String)>,
     pub(crate) comments: Vec<Comment>,
     pub(crate) privileges: Vec<Privilege>,
-    pub(crate) unsupported: Vec<UnsupportedObject>,
+    /// Each with where it lives, for the selection: its schema (`None`
+    /// outside schemas) and, for a relation, its name.
+    pub(crate) unsupported: Vec<(UnsupportedObject, Scope)>,
+    pub(crate) assembled: Vec<Assembled>,
 }
 
 fn collation(
@@ -277,6 +316,10 @@ impl Catalog {
                 row_security: r.flag(10)?,
                 force_row_security: r.flag(11)?,
                 populated: r.flag(12)?,
+                of_type: r.opt_string(13)?,
+                server: r.opt_string(14)?,
+                server_options: r.opt_string(15)?,
+                tablespace: r.opt_string(16)?,
             })
         })?;
         Ok(())
@@ -307,6 +350,7 @@ impl Catalog {
                 not_null_constraint,
                 statistics: r.opt_string(16)?,
                 storage: r.code(17)?,
+                fdw_options: r.opt_string(18)?,
             })
         })?;
         Ok(())
@@ -412,6 +456,7 @@ impl Catalog {
                 parent: r.oid(5)?,
                 backs_constraint: r.flag(6)?,
                 clustered: r.flag(7)?,
+                tablespace: r.opt_string(8)?,
             })
         })?;
         Ok(())
@@ -544,13 +589,35 @@ impl Catalog {
         Ok(())
     }
 
+    pub(crate) fn read_assembled(&mut self, rows: &[DataRow]) -> Result<(), NativeError> {
+        self.assembled = read_all(rows, "reading other objects", |r| {
+            Ok(Assembled {
+                key: r.string(0)?,
+                schema: r.opt_string(1)?,
+                post_data: r.string(2)? == "post",
+                shell_first: r.string(2)? == "split",
+                priority: r.string(3)?.parse().unwrap_or(9),
+                sql: r.string(4)?,
+                comment: r.opt_string(5)?,
+                grant: r.opt_string(6)?,
+                owner_target: r.opt_string(7)?,
+                owner: r.opt_string(8)?,
+                relation: r.opt_string(9)?,
+            })
+        })?;
+        Ok(())
+    }
+
     pub(crate) fn read_unsupported(&mut self, rows: &[DataRow]) -> Result<(), NativeError> {
         self.unsupported
             .extend(read_all(rows, "finding unsupported objects", |r| {
-                Ok(UnsupportedObject {
-                    kind: r.string(0)?,
-                    name: r.string(1)?,
-                })
+                Ok((
+                    UnsupportedObject {
+                        kind: r.string(0)?,
+                        name: r.string(1)?,
+                    },
+                    (r.opt_string(2)?, r.opt_string(3)?),
+                ))
             })?);
         Ok(())
     }

@@ -1,13 +1,13 @@
 //! From the catalog to the dump: every object rendered as SQL, placed in
 //! pg_dump's sections and sorted so that each comes after what it uses.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::NativeOptions;
 use super::model::{
     Catalog, Column, Constraint, Function, Relation, Sequence, TypeDef, UnsupportedObject,
 };
-use super::order::sort;
+use super::order::{Split, sort};
 use crate::backup::{QualifiedName, quote_ident, quote_literal};
 
 /// One statement group of the dump, with what it must follow.
@@ -40,9 +40,15 @@ pub(crate) struct Plan {
     /// `REFRESH MATERIALIZED VIEW` of the populated ones, in dependency
     /// order.
     pub(crate) refresh: Vec<Entry>,
+    /// Event triggers, after everything else as pg_dump places them, so
+    /// that none fires during the restore.
+    pub(crate) last: Vec<Entry>,
     pub(crate) warnings: Vec<String>,
-    /// Comments and privileges on objects the dump does not write.
+    /// Objects the dump does not write though the selection holds them,
+    /// with comments and privileges on objects it does not know.
     pub(crate) unsupported: Vec<UnsupportedObject>,
+    /// The large objects are in the dump (no `--tables` nor `--schemas`).
+    pub(crate) large_objects: bool,
 }
 
 /// How other statements refer to an object.
@@ -73,6 +79,7 @@ fn relation_word(kind: char) -> &'static str {
         'v' => "VIEW",
         'm' => "MATERIALIZED VIEW",
         'S' => "SEQUENCE",
+        'f' => "FOREIGN TABLE",
         'c' => "TYPE",
         'i' | 'I' => "INDEX",
         _ => "TABLE",
@@ -85,6 +92,9 @@ pub(crate) fn column_sql(column: &Column, identity: Option<&Sequence>, composite
     sql.push_str(&collate(&column.collation));
     if composite {
         return sql;
+    }
+    if let Some(options) = &column.fdw_options {
+        sql.push_str(&format!(" OPTIONS ({options})"));
     }
     if column.generated != '\0' {
         if let Some(expr) = &column.default {
@@ -157,9 +167,28 @@ pub(crate) fn table_sql(
     } else {
         ""
     };
-    let mut sql = format!("CREATE {unlogged}TABLE {name}");
+    let foreign = if table.kind == 'f' { "FOREIGN " } else { "" };
+    let mut sql = format!("CREATE {unlogged}{foreign}TABLE {name}");
     if let (Some(bound), Some(parent)) = (&table.partition_bound, parents.first()) {
         sql.push_str(&format!(" PARTITION OF {parent}\n{bound}"));
+    } else if let Some(of_type) = &table.of_type {
+        // The columns come from the type; only their options are said.
+        sql.push_str(&format!(" OF {of_type}"));
+        let lines: Vec<String> = columns
+            .iter()
+            .filter(|c| c.not_null)
+            .map(|c| match &c.not_null_constraint {
+                Some((constraint, true, _, _)) => format!(
+                    "    {} WITH OPTIONS CONSTRAINT {} NOT NULL",
+                    quote_ident(&c.name),
+                    quote_ident(constraint)
+                ),
+                _ => format!("    {} WITH OPTIONS NOT NULL", quote_ident(&c.name)),
+            })
+            .collect();
+        if !lines.is_empty() {
+            sql.push_str(&format!(" (\n{}\n)", lines.join(",\n")));
+        }
     } else {
         let lines: Vec<String> = columns
             .iter()
@@ -184,7 +213,61 @@ pub(crate) fn table_sql(
     if let Some(options) = &table.options {
         sql.push_str(&format!("\nWITH ({options})"));
     }
+    if let Some(tablespace) = &table.tablespace {
+        sql.push_str(&format!("\nTABLESPACE {tablespace}"));
+    }
+    if let Some(server) = &table.server {
+        sql.push_str(&format!("\nSERVER {server}"));
+        if let Some(options) = &table.server_options {
+            sql.push_str(&format!("\nOPTIONS (\n    {options}\n)"));
+        }
+    }
     sql.push_str(";\n");
+    sql
+}
+
+/// The columns of a partition are in its parent's order.
+fn same_order(columns: &[&Column], parent: &[&Column]) -> bool {
+    columns
+        .iter()
+        .map(|c| &c.name)
+        .eq(parent.iter().map(|c| &c.name))
+}
+
+/// A partition whose columns are in another order than its parent's
+/// (it was created on its own, then attached): created on its own with
+/// every column, then attached, as pg_dump does, so that its column
+/// order survives (`PARTITION OF` would take the parent's).
+pub(crate) fn standalone_partition_sql(
+    table: &Relation,
+    columns: &[&Column],
+    parent: &str,
+    bound: &str,
+    identities: &HashMap<(u32, String), &Sequence>,
+) -> String {
+    let alone = Relation {
+        partition_bound: None,
+        ..table.clone()
+    };
+    let all: Vec<Column> = columns
+        .iter()
+        .map(|c| Column {
+            local: true,
+            // A partition's not-null constraints are its parent's once
+            // attached, but must be there before.
+            not_null_constraint: c
+                .not_null_constraint
+                .clone()
+                .map(|(name, valid, no_inherit, _)| (name, valid, no_inherit, true)),
+            ..(*c).clone()
+        })
+        .collect();
+    let all: Vec<&Column> = all.iter().collect();
+    let mut sql = table_sql(&alone, &all, &[], identities);
+    sql.push_str(&format!(
+        "ALTER TABLE ONLY {parent} ATTACH PARTITION {} {bound};\n",
+        qualified(&table.schema, &table.name)
+    ));
     sql
 }
 
@@ -228,10 +311,39 @@ pub(crate) fn view_sql(view: &Relation) -> String {
         .map(|o| format!(" WITH ({o})"))
         .unwrap_or_default();
     if view.kind == 'm' {
-        format!("CREATE MATERIALIZED VIEW {name}{options} AS\n{definition}\n  WITH NO DATA;\n")
+        let tablespace = view
+            .tablespace
+            .as_ref()
+            .map(|t| format!(" TABLESPACE {t}"))
+            .unwrap_or_default();
+        format!(
+            "CREATE MATERIALIZED VIEW {name}{options}{tablespace} AS\n{definition}\n  WITH NO DATA;\n"
+        )
     } else {
         format!("CREATE VIEW {name}{options} AS\n{definition};\n")
     }
+}
+
+/// A view of the same columns as `view` that uses nothing, for a view in
+/// a dependency loop (pg_dump's dummy view): what depends on the view can
+/// be created, and the real definition replaces it afterwards.
+pub(crate) fn dummy_view_sql(view: &Relation, columns: &[&Column]) -> String {
+    let list: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            format!(
+                "NULL::{}{} AS {}",
+                c.type_name,
+                collate(&c.collation),
+                quote_ident(&c.name)
+            )
+        })
+        .collect();
+    format!(
+        "CREATE VIEW {} AS\n SELECT {};\n",
+        qualified(&view.schema, &view.name),
+        list.join(",\n    ")
+    )
 }
 
 /// `CREATE SEQUENCE` and, for a sequence a column owns, `OWNED BY`.
@@ -393,8 +505,41 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
     let mut pre: Vec<Entry> = Vec::new();
     let mut post: Vec<Entry> = Vec::new();
 
+    let select = &options.selection;
     let relations: HashMap<u32, &Relation> = catalog.relations.iter().map(|r| (r.oid, r)).collect();
     let rel_name = |oid: u32| relations.get(&oid).map(|r| qualified(&r.schema, &r.name));
+    // The relations in the dump: chosen ones, and sequences owned by a
+    // chosen table (pg_dump's getOwnedSeqs).
+    let mut dumped: HashSet<u32> = catalog
+        .relations
+        .iter()
+        .filter(|r| match r.kind {
+            'c' => select.contents_of(&r.schema),
+            _ => select.relation(&r.schema, &r.name),
+        })
+        .map(|r| r.oid)
+        .collect();
+    for seq in &catalog.sequences {
+        if seq.dependency == 'a' && dumped.contains(&seq.owner_table) {
+            dumped.insert(seq.oid);
+        }
+    }
+    let dumped = dumped;
+    // Keys of objects the selection leaves out: their comments and
+    // privileges go with them, silently.
+    let mut left_out: HashSet<String> = HashSet::new();
+    plan.large_objects = select.everything();
+    plan.unsupported.extend(
+        catalog
+            .unsupported
+            .iter()
+            .filter(|(_, scope)| match scope {
+                (Some(schema), Some(name)) => select.relation(schema, name),
+                (Some(schema), None) => select.contents_of(schema),
+                _ => select.everything(),
+            })
+            .map(|(object, _)| object.clone()),
+    );
     let mut columns_of: HashMap<u32, Vec<&Column>> = HashMap::new();
     for column in &catalog.columns {
         columns_of.entry(column.relation).or_default().push(column);
@@ -409,6 +554,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
     for schema in &catalog.schemas {
         let name = quote_ident(&schema.name);
         let key = format!("n:{}", schema.oid);
+        if !select.contents_of(&schema.name) {
+            left_out.insert(key);
+            continue;
+        }
         targets.insert(
             key.clone(),
             Target {
@@ -428,6 +577,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
 
     for extension in &catalog.extensions {
         let key = format!("x:{}", extension.oid);
+        if !select.everything() {
+            left_out.insert(key);
+            continue;
+        }
         let name = quote_ident(&extension.name);
         targets.insert(
             key.clone(),
@@ -448,6 +601,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
 
     for (oid, owner) in &catalog.large_objects {
         let key = format!("l:{oid}");
+        if !plan.large_objects {
+            left_out.insert(key);
+            continue;
+        }
         let target = format!("LARGE OBJECT {oid}");
         targets.insert(
             key.clone(),
@@ -467,6 +624,17 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
     for ty in &catalog.types {
         let name = qualified(&ty.schema, &ty.name);
         let key = format!("t:{}", ty.oid);
+        if !select.contents_of(&ty.schema) {
+            left_out.insert(key);
+            left_out.extend(
+                catalog
+                    .constraints
+                    .iter()
+                    .filter(|c| c.domain == ty.oid)
+                    .map(|c| format!("k:{}", c.oid)),
+            );
+            continue;
+        }
         let word = if ty.kind == 'd' { "DOMAIN" } else { "TYPE" };
         targets.insert(
             key.clone(),
@@ -515,6 +683,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
 
     for function in &catalog.functions {
         let key = format!("f:{}", function.oid);
+        if !select.contents_of(&function.schema) {
+            left_out.insert(key);
+            continue;
+        }
         let target = function_target(function);
         targets.insert(
             key.clone(),
@@ -540,6 +712,15 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
 
     for seq in &catalog.sequences {
         let name = qualified(&seq.schema, &seq.name);
+        let owner = if seq.dependency == 'i' {
+            seq.owner_table
+        } else {
+            seq.oid
+        };
+        if !dumped.contains(&owner) {
+            left_out.insert(format!("c:{}", seq.oid));
+            continue;
+        }
         if let Some((value, called)) = catalog.sequence_values.get(&seq.oid) {
             plan.sequence_values.push(format!(
                 "SELECT pg_catalog.setval({}, {value}, {called});\n",
@@ -563,7 +744,9 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             },
         );
         let owned_by = match (seq.dependency, rel_name(seq.owner_table), &seq.owner_column) {
-            ('a', Some(table), Some(column)) => Some(format!("{table}.{}", quote_ident(column))),
+            ('a', Some(table), Some(column)) if dumped.contains(&seq.owner_table) => {
+                Some(format!("{table}.{}", quote_ident(column)))
+            }
             _ => None,
         };
         pre.push(Entry {
@@ -577,6 +760,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         let name = qualified(&relation.schema, &relation.name);
         let key = format!("c:{}", relation.oid);
         let word = relation_word(relation.kind);
+        if relation.kind != 'S' && !dumped.contains(&relation.oid) {
+            left_out.insert(key);
+            continue;
+        }
         let columns = columns_of.get(&relation.oid).cloned().unwrap_or_default();
         let (sql, priority) = match relation.kind {
             'S' => continue,
@@ -584,7 +771,19 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             'v' | 'm' => (view_sql(relation), 7),
             _ => {
                 let parents = parents_of.get(&relation.oid).cloned().unwrap_or_default();
-                let mut sql = table_sql(relation, &columns, &parents, &identities);
+                let parent_columns = catalog
+                    .inherits
+                    .iter()
+                    .find(|(child, _)| *child == relation.oid)
+                    .and_then(|(_, parent)| columns_of.get(parent));
+                let mut sql = match (&relation.partition_bound, parents.first(), parent_columns) {
+                    (Some(bound), Some(parent), Some(parent_columns))
+                        if !same_order(&columns, parent_columns) =>
+                    {
+                        standalone_partition_sql(relation, &columns, parent, bound, &identities)
+                    }
+                    _ => table_sql(relation, &columns, &parents, &identities),
+                };
                 sql.push_str(&column_settings_sql(&name, &columns));
                 // After the data, as pg_dump does: a forced policy would
                 // otherwise filter the restore's own COPY.
@@ -615,7 +814,7 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         );
         pre.push(Entry { key, priority, sql });
 
-        if matches!(relation.kind, 'r' | 'p') {
+        if matches!(relation.kind, 'r' | 'p' | 'f') {
             for column in &columns {
                 let Some(default) = &column.default else {
                     continue;
@@ -692,6 +891,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         };
         let name = qualified(&table.schema, &table.name);
         let key = format!("k:{}", constraint.oid);
+        if !dumped.contains(&constraint.table) {
+            left_out.insert(key);
+            continue;
+        }
         targets.insert(
             key.clone(),
             Target {
@@ -728,11 +931,30 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 priority: 3,
                 sql: add(table.kind != 'p'),
             }),
-            _ => post.push(Entry {
-                key,
-                priority: 1,
-                sql: add(true),
-            }),
+            _ => {
+                // The index of a key goes where the source's is.
+                let tablespace = catalog
+                    .indexes
+                    .iter()
+                    .find(|i| {
+                        i.table == constraint.table
+                            && i.name == constraint.name
+                            && i.backs_constraint
+                    })
+                    .and_then(|i| i.tablespace.as_ref());
+                let sql = match tablespace {
+                    Some(tablespace) => format!(
+                        "SET default_tablespace = {tablespace};\n{}SET default_tablespace = '';\n",
+                        add(true)
+                    ),
+                    None => add(true),
+                };
+                post.push(Entry {
+                    key,
+                    priority: 1,
+                    sql,
+                })
+            }
         }
     }
 
@@ -745,6 +967,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         if !relations.contains_key(&index.table) {
             continue;
         }
+        if !dumped.contains(&index.table) {
+            left_out.insert(format!("c:{}", index.oid));
+            continue;
+        }
         let name = &index_names[&index.oid];
         let key = format!("c:{}", index.oid);
         targets.insert(
@@ -755,10 +981,19 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             },
         );
         if !index.backs_constraint {
+            // pg_get_indexdef leaves the tablespace out; pg_dump sets it
+            // as the default around the statement.
+            let sql = match &index.tablespace {
+                Some(tablespace) => format!(
+                    "SET default_tablespace = {tablespace};\n{};\nSET default_tablespace = '';\n",
+                    index.definition
+                ),
+                None => format!("{};\n", index.definition),
+            };
             post.push(Entry {
                 key,
                 priority: 1,
-                sql: format!("{};\n", index.definition),
+                sql,
             });
         }
         if let Some(parent) = index_names.get(&index.parent) {
@@ -791,6 +1026,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 continue;
             };
             let key = format!("{prefix}:{}", item.oid);
+            if !dumped.contains(&item.table) {
+                left_out.insert(key);
+                continue;
+            }
             targets.insert(
                 key.clone(),
                 Target {
@@ -834,6 +1073,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             continue;
         };
         let key = format!("p:{}", policy.oid);
+        if !dumped.contains(&policy.table) {
+            left_out.insert(key);
+            continue;
+        }
         let name = quote_ident(&policy.name);
         targets.insert(
             key.clone(),
@@ -882,6 +1125,10 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             continue;
         }
         let key = format!("s:{}", stats.oid);
+        if !dumped.contains(&stats.table) || !select.contents_of(&stats.schema) {
+            left_out.insert(key);
+            continue;
+        }
         let name = qualified(&stats.schema, &stats.name);
         targets.insert(
             key.clone(),
@@ -903,6 +1150,46 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         });
     }
 
+    for object in &catalog.assembled {
+        let selected = match (&object.schema, &object.relation) {
+            // A publication's table: with the publication and the table.
+            (Some(schema), Some(table)) => select.everything() && select.relation(schema, table),
+            (Some(schema), None) => select.contents_of(schema),
+            _ => select.everything(),
+        };
+        let privileges = object
+            .key
+            .starts_with(super::objects_sql::DEFAULT_PRIVILEGES_KEY);
+        if !selected || (privileges && options.no_privileges) {
+            left_out.insert(object.key.clone());
+            continue;
+        }
+        if let Some(comment) = &object.comment {
+            targets.insert(
+                object.key.clone(),
+                Target {
+                    comment: comment.clone(),
+                    grant: object.grant.clone(),
+                    owner: object.owner_target.clone().zip(object.owner.clone()),
+                },
+            );
+        }
+        let mut sql = object.sql.clone();
+        if !sql.ends_with('\n') {
+            sql.push('\n');
+        }
+        let entry = Entry {
+            key: object.key.clone(),
+            priority: object.priority,
+            sql,
+        };
+        if object.post_data {
+            post.push(entry);
+        } else {
+            pre.push(entry);
+        }
+    }
+
     // Comments, owners and privileges follow their object.
     let mut extra: HashMap<String, String> = HashMap::new();
     for comment in &catalog.comments {
@@ -910,6 +1197,9 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             Some(column) => format!("{}:{column}", comment.key),
             None => comment.key.clone(),
         };
+        if left_out.contains(&owner_key(&key)) {
+            continue;
+        }
         match targets.get(&key) {
             Some(target) => extra.entry(owner_key(&key)).or_default().push_str(&format!(
                 "\nCOMMENT ON {} IS {};\n",
@@ -947,7 +1237,7 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         }
         for (key, rows) in by_key {
             let Some(target) = targets.get(&key) else {
-                if key.starts_with("n:") || key.is_empty() {
+                if key.starts_with("n:") || key.is_empty() || left_out.contains(&key) {
                     continue;
                 }
                 plan.unsupported.push(UnsupportedObject {
@@ -971,10 +1261,48 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         }
     }
 
+    // Every view can be split, should it be in a dependency loop.
+    let mut splits: HashMap<String, Split> = HashMap::new();
+    for view in catalog.relations.iter().filter(|r| r.kind == 'v') {
+        let key = format!("c:{}", view.oid);
+        let create = view_sql(view);
+        let Some(entry) = pre.iter().find(|e| e.key == key) else {
+            continue;
+        };
+        let Some(rest) = entry.sql.strip_prefix(&create) else {
+            continue;
+        };
+        let columns = columns_of.get(&view.oid).cloned().unwrap_or_default();
+        splits.insert(
+            key,
+            Split {
+                dummy: format!("{}{rest}", dummy_view_sql(view, &columns)),
+                replace: create.replacen("CREATE VIEW", "CREATE OR REPLACE VIEW", 1),
+                early: None,
+            },
+        );
+    }
+    // A base type's shell serves its functions; the type follows them.
+    for object in catalog.assembled.iter().filter(|o| o.shell_first) {
+        let (Some(entry), Some(target)) = (
+            pre.iter().find(|e| e.key == object.key),
+            object.comment.as_deref(),
+        ) else {
+            continue;
+        };
+        splits.insert(
+            object.key.clone(),
+            Split {
+                dummy: format!("CREATE {target};\n"),
+                replace: entry.sql.clone(),
+                early: Some("f:"),
+            },
+        );
+    }
     let edges: Vec<(String, String)> = catalog.dependencies.clone();
-    let (pre, loops) = sort(pre, &edges);
+    let (pre, loops) = sort(pre, &edges, &splits);
     plan.warnings.extend(loops);
-    let (post, loops) = sort(post, &edges);
+    let (post, loops) = sort(post, &edges, &HashMap::new());
     plan.warnings.extend(loops);
     // Tables' data in the order their definitions came.
     let order: HashMap<String, usize> = pre
@@ -1012,8 +1340,12 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             .copied()
             .unwrap_or(usize::MAX)
     });
+    let (last, rest): (Vec<Entry>, Vec<Entry>) = rest
+        .into_iter()
+        .partition(|e| e.key.starts_with("pg_event_trigger:"));
     plan.pre_data = pre;
     plan.post_data = rest;
+    plan.last = last;
     plan.refresh = refresh;
     plan
 }

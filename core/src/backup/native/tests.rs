@@ -9,7 +9,7 @@ use rstest::rstest;
 use super::model::{Column, Constraint, Privilege, Relation, Sequence, TypeDef};
 use super::order::sort;
 use super::plan::{Entry, column_sql, privileges_sql, sequence_sql, table_sql, type_sql};
-use super::{NativeDump, NativeError, NativeOptions, Step, worker_setup};
+use super::{NativeDump, NativeError, NativeOptions, NativeSelection, Step, worker_setup};
 use crate::wire::DataRow;
 
 fn column(name: &str, type_name: &str) -> Column {
@@ -243,7 +243,7 @@ fn dependencies_come_first_and_loops_are_broken_aloud() {
         ("table".to_string(), "schema".to_string()),
         ("view".to_string(), "unknown".to_string()),
     ];
-    let (sorted, warnings) = sort(entries, &edges);
+    let (sorted, warnings) = sort(entries, &edges, &std::collections::HashMap::new());
     let keys: Vec<&str> = sorted.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(keys, ["schema", "table", "function", "view"]);
     assert!(warnings.is_empty());
@@ -253,7 +253,7 @@ fn dependencies_come_first_and_loops_are_broken_aloud() {
         ("a".to_string(), "b".to_string()),
         ("b".to_string(), "a".to_string()),
     ];
-    let (sorted, warnings) = sort(looped, &edges);
+    let (sorted, warnings) = sort(looped, &edges, &std::collections::HashMap::new());
     assert_eq!(sorted.len(), 2);
     assert_eq!(warnings.len(), 1, "{warnings:?}");
 }
@@ -275,7 +275,11 @@ fn row(values: &[Option<&str>]) -> DataRow {
 /// with an identity `id`, a generated column and a text column.
 fn answer(sql: &str) -> Vec<DataRow> {
     if sql.contains("pg_export_snapshot") {
-        return vec![row(&[Some("00000003-1"), Some("2024-01-01 00:00:00+00")])];
+        return vec![row(&[
+            Some("00000003-1"),
+            Some("2024-01-01 00:00:00+00"),
+            Some("on"),
+        ])];
     }
     if sql.contains("c.relispopulated") {
         return vec![row(&[
@@ -292,6 +296,10 @@ fn answer(sql: &str) -> Vec<DataRow> {
             Some("f"),
             Some("f"),
             Some("t"),
+            None,
+            None,
+            None,
+            None,
         ])];
     }
     if sql.contains("a.attgenerated") {
@@ -314,6 +322,7 @@ fn answer(sql: &str) -> Vec<DataRow> {
                 None,
                 default.map(|_| "200"),
                 default,
+                None,
                 None,
                 None,
                 None,
@@ -464,6 +473,45 @@ fn modes_leave_out_their_parts() {
     );
 }
 
+/// `--tables` keeps the table and what is its own (its identity
+/// sequence) but no schema; `--exclude-tables` leaves the table out of
+/// the locks, the definitions and the data; `--schemas` keeps both.
+#[rstest::rstest]
+#[case::tables(NativeSelection { tables: vec![a_b()], ..NativeSelection::default() }, false, true)]
+#[case::schemas(NativeSelection { schemas: vec!["select".into()], ..NativeSelection::default() }, true, true)]
+#[case::other_schema(NativeSelection { schemas: vec!["other".into()], ..NativeSelection::default() }, false, false)]
+#[case::exclude(NativeSelection { exclude_tables: vec![a_b()], ..NativeSelection::default() }, true, false)]
+fn a_selection_keeps_what_pg_dump_keeps(
+    #[case] selection: NativeSelection,
+    #[case] schema: bool,
+    #[case] table: bool,
+) {
+    let (steps, summary) = pump(NativeOptions {
+        selection,
+        ..NativeOptions::default()
+    });
+    let text = output(&steps);
+    assert_eq!(text.contains("CREATE SCHEMA \"select\";"), schema, "{text}");
+    assert_eq!(
+        text.contains("CREATE TABLE \"select\".\"a\"\"b\""),
+        table,
+        "{text}"
+    );
+    assert_eq!(text.contains("setval("), table, "{text}");
+    let locks = steps
+        .iter()
+        .any(|s| matches!(s, Step::Query { sql } if sql.starts_with("LOCK TABLE")));
+    assert_eq!(locks, table);
+    assert_eq!(summary.tables, u64::from(table));
+}
+
+fn a_b() -> crate::backup::QualifiedName {
+    crate::backup::QualifiedName {
+        schema: "select".into(),
+        name: "a\"b".into(),
+    }
+}
+
 #[test]
 fn a_server_error_ends_the_dump_with_what_it_was_doing() {
     let mut dump = NativeDump::new(NativeOptions::default(), 180_000).unwrap();
@@ -554,4 +602,83 @@ fn a_lock_wait_timeout_bounds_only_the_locks() {
         .unwrap();
     assert_eq!(queries[lock - 1], "SET lock_timeout = '1500ms'");
     assert_eq!(queries[lock + 1], "SET lock_timeout = 0");
+}
+
+/// A view and a function that use each other: the view's dummy first,
+/// then the function, then the real view; no loop is left to warn about.
+#[test]
+fn a_view_in_a_loop_is_split_into_a_dummy_and_its_definition() {
+    use super::order::{Split, sort};
+    use super::plan::Entry;
+    let entry = |key: &str, priority, sql: &str| Entry {
+        key: key.into(),
+        priority,
+        sql: sql.into(),
+    };
+    let entries = vec![
+        entry("c:1", 7, "CREATE VIEW v"),
+        entry("f:2", 4, "CREATE FUNCTION f"),
+    ];
+    let edges = vec![
+        ("c:1".to_string(), "f:2".to_string()),
+        ("f:2".to_string(), "c:1".to_string()),
+    ];
+    let splits = std::collections::HashMap::from([(
+        "c:1".to_string(),
+        Split {
+            dummy: "DUMMY v".into(),
+            replace: "REPLACE v".into(),
+            early: None,
+        },
+    )]);
+    let (sorted, warnings) = sort(entries.clone(), &edges, &splits);
+    let sqls: Vec<&str> = sorted.iter().map(|e| e.sql.as_str()).collect();
+    assert_eq!(sqls, ["DUMMY v", "CREATE FUNCTION f", "REPLACE v"]);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    // Without a split the loop is broken where it must be, with a warning.
+    let (sorted, warnings) = sort(entries, &edges, &std::collections::HashMap::new());
+    assert_eq!(sorted.len(), 2);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+}
+
+/// A base type and its input function use each other: the shell type
+/// serves the function only; a table of the type waits for the whole type.
+#[test]
+fn a_shell_type_serves_only_functions() {
+    use super::order::{Split, sort};
+    use super::plan::Entry;
+    let entry = |key: &str, priority, sql: &str| Entry {
+        key: key.into(),
+        priority,
+        sql: sql.into(),
+    };
+    let entries = vec![
+        entry("t:1", 2, "CREATE TYPE t (...)"),
+        entry("f:2", 4, "CREATE FUNCTION t_in"),
+        entry("c:3", 1, "CREATE TABLE uses_t"),
+    ];
+    let edges: Vec<(String, String)> = [("t:1", "f:2"), ("f:2", "t:1"), ("c:3", "t:1")]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    let splits = std::collections::HashMap::from([(
+        "t:1".to_string(),
+        Split {
+            dummy: "CREATE TYPE t;".into(),
+            replace: "CREATE TYPE t (...)".into(),
+            early: Some("f:"),
+        },
+    )]);
+    let (sorted, warnings) = sort(entries, &edges, &splits);
+    let sqls: Vec<&str> = sorted.iter().map(|e| e.sql.as_str()).collect();
+    assert_eq!(
+        sqls,
+        [
+            "CREATE TYPE t;",
+            "CREATE FUNCTION t_in",
+            "CREATE TYPE t (...)",
+            "CREATE TABLE uses_t"
+        ]
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
 }
