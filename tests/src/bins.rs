@@ -45,9 +45,17 @@ pub fn version_name(major: u32, icu: bool) -> String {
 /// says so. Without it a missing version fails its tests, so that CI never
 /// passes by testing nothing.
 pub fn version_skipped(name: &str) -> bool {
-    std::env::var("SEQUELAE_SKIP_PG_VERSIONS").is_ok_and(|list| {
+    listed(
+        std::env::var("SEQUELAE_SKIP_PG_VERSIONS").ok().as_deref(),
+        name,
+    )
+}
+
+/// Whether `list` (comma- or space-separated names, or `all`) names `name`.
+fn listed(list: Option<&str>, name: &str) -> bool {
+    list.is_some_and(|list| {
         list.split([',', ' '])
-            .any(|listed| listed.trim() == name || listed.trim() == "all")
+            .any(|listed| listed == name || listed == "all")
     })
 }
 
@@ -173,6 +181,18 @@ mod tests {
             "PostgreSQL server binaries (initdb, pg_ctl) not found: install them with \
              `apt-get install -y postgresql` (Debian/Ubuntu) or put their directory on PATH"
         );
+    }
+
+    #[test]
+    fn skipped_versions_are_listed_by_exact_name() {
+        assert!(listed(Some("13 18-icu"), "13"));
+        assert!(listed(Some("13,18-icu"), "18-icu"));
+        assert!(listed(Some(" 14 , 16 "), "16"));
+        assert!(listed(Some("all"), "17"));
+        assert!(!listed(Some("18-icu"), "18"));
+        assert!(!listed(Some("18"), "18-icu"));
+        assert!(!listed(Some(""), "13"));
+        assert!(!listed(None, "13"));
     }
 
     #[test]
