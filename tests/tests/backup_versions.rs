@@ -43,13 +43,15 @@ const ICU: &str = include_str!("../fixtures/versions/icu.sql");
 const COMPRESSION: &str = include_str!("../fixtures/versions/compression_14.sql");
 
 /// The fixture for PostgreSQL `major`: the common one (its SQL-standard
-/// function bodies as string bodies before 14, which has none) and the
-/// pieces of every version up to `major`.
+/// function bodies as string bodies before 14, which has none; its
+/// sections marked for later versions left out) and the pieces of every
+/// version up to `major`.
 fn fixture(major: u32) -> String {
+    let common = without_later_sections(FIXTURE, major);
     let mut sql = if major < 14 {
-        string_bodies(FIXTURE)
+        string_bodies(&common)
     } else {
-        FIXTURE.to_owned()
+        common
     };
     for (since, piece) in SINCE {
         if major >= since {
@@ -58,6 +60,42 @@ fn fixture(major: u32) -> String {
         }
     }
     sql
+}
+
+/// `sql` without its sections for servers newer than `major`: a section is
+/// a run of `--` comment lines and the statements after them, up to the
+/// next comment line; one whose comment says `(PostgreSQL NN on)` with NN
+/// above `major` is left out. This is how the common fixture keeps
+/// features of later versions that older servers cannot even parse.
+fn without_later_sections(sql: &str, major: u32) -> String {
+    // Sections, each as (its text, whether its comment lines are over).
+    let mut sections: Vec<(String, bool)> = vec![(String::new(), true)];
+    for line in sql.split_inclusive('\n') {
+        let comment = line.starts_with("--");
+        let (text, body_started) = sections.last_mut().expect("one section at least");
+        if comment && *body_started {
+            sections.push((line.to_owned(), false));
+        } else {
+            text.push_str(line);
+            *body_started |= !comment;
+        }
+    }
+    sections
+        .into_iter()
+        .filter(|(text, _)| {
+            let marks = text.lines().take_while(|l| l.starts_with("--"));
+            marks.filter_map(since_version).all(|since| major >= since)
+        })
+        .map(|(text, _)| text)
+        .collect()
+}
+
+/// NN of a `(PostgreSQL NN on)` mark in `line`.
+fn since_version(line: &str) -> Option<u32> {
+    let start = line.find("(PostgreSQL ")? + "(PostgreSQL ".len();
+    let rest = &line[start..];
+    let end = rest.find(" on)")?;
+    rest[..end].parse().ok()
 }
 
 /// `BEGIN ATOMIC <statement> END;` bodies (PostgreSQL 14 on) as
@@ -267,4 +305,22 @@ fn string_bodies_keep_the_statement() {
         ),
         "CREATE FUNCTION f() RETURNS int LANGUAGE sql\n    AS $$ SELECT 1; $$;\nSELECT 2;"
     );
+}
+
+#[test]
+fn sections_for_later_versions_are_left_out() {
+    let sql = "CREATE TABLE a ();\n\
+               -- Publications with row filters\n\
+               -- (PostgreSQL 15 on).\n\
+               CREATE PUBLICATION p;\n\
+               ALTER PUBLICATION p OWNER TO x;\n\
+               -- Plain again.\n\
+               CREATE TABLE b ();\n";
+    assert_eq!(
+        without_later_sections(sql, 14),
+        "CREATE TABLE a ();\n-- Plain again.\nCREATE TABLE b ();\n"
+    );
+    assert_eq!(without_later_sections(sql, 15), sql);
+    assert_eq!(since_version("-- MAINTAIN (PostgreSQL 17 on)."), Some(17));
+    assert_eq!(since_version("-- PostgreSQL 17 features"), None);
 }
