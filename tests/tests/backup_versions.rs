@@ -28,12 +28,13 @@ use support::{backup, request, settings};
 
 /// Fixture pieces for the features of one version on, as (first version,
 /// SQL): each runs on that version and every later one.
-const SINCE: [(u32, &str); 5] = [
+const SINCE: [(u32, &str); 6] = [
     (14, include_str!("../fixtures/versions/since_14.sql")),
     (15, include_str!("../fixtures/versions/since_15.sql")),
     (16, include_str!("../fixtures/versions/since_16.sql")),
     (17, include_str!("../fixtures/versions/since_17.sql")),
     (18, FIXTURE_18),
+    (18, include_str!("../fixtures/versions/since_18.sql")),
 ];
 
 /// Collations only a server built with ICU has.
