@@ -259,6 +259,60 @@ fn native_backup_restores_identically(#[case] major: u32, #[case] icu: bool) {
     }
 }
 
+/// Auto mode with the system's pg_dump 15: it dumps PostgreSQL 13 and 14
+/// itself; for 16 and 17 (too new for it) the native method takes over and
+/// the report says why.
+#[rstest::rstest]
+#[case::pg13(13)]
+#[case::pg14(14)]
+#[case::pg16(16)]
+#[case::pg17(17)]
+fn auto_mode_with_pg_dump_15_chooses_by_server_version(#[case] major: u32) {
+    let Some(cluster) = cluster(major, false) else {
+        return;
+    };
+    let pg_dump_15 = Path::new("/usr/lib/postgresql/15/bin/pg_dump");
+    assert!(pg_dump_15.exists(), "install postgresql-client-15");
+    let source = cluster.create_database("versions_auto");
+    cluster
+        .psql(
+            &source,
+            "CREATE TABLE t (id int PRIMARY KEY, v text);\nINSERT INTO t VALUES (1, 'one');\n",
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut request = request(&source, dir.path(), |o| {
+        o.method = BackupMethod::Auto;
+        o.pg_dump_path = Some(pg_dump_15.display().to_string());
+    });
+    request.settings = settings(&cluster.superuser_conninfo(&source));
+    let (report, _) = backup(&request);
+    assert!(report.succeeded(), "PostgreSQL {major}: {report:#?}");
+    if major < 15 {
+        assert!(
+            matches!(report.method, Some(MethodUsed::PgDump { .. })),
+            "PostgreSQL {major}: {report:#?}"
+        );
+        assert!(report.fallback_reasons.is_empty(), "{report:#?}");
+    } else {
+        assert_eq!(
+            report.method,
+            Some(MethodUsed::Native),
+            "PostgreSQL {major}"
+        );
+        let reasons = &report.fallback_reasons;
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(
+            reasons[0].contains("pg_dump 15.")
+                && reasons[0].contains(&format!("cannot dump PostgreSQL {major}")),
+            "{reasons:?}"
+        );
+    }
+    let target = cluster.create_database("versions_auto_restored");
+    restore(cluster, &target, &report.output_path.clone().unwrap());
+    assert_eq!(data_of(cluster, &source), data_of(cluster, &target));
+}
+
 /// A column's compression method (PostgreSQL 14 on) survives.
 #[rstest::rstest]
 #[case::pg14(14)]
