@@ -46,12 +46,25 @@ pub(crate) fn not_internal(class: &str, oid: &str) -> String {
 /// ordering: a generated column's expression is its table, a view's `_RETURN` rule its view, an array type
 /// its element type.
 fn key_sql(class: &str, oid: &str, fold: bool) -> String {
+    key_sql_of(class, oid, fold, 0)
+}
+
+/// [`key_sql`] for a server whose `server_version_num` is given:
+/// multiranges (PostgreSQL 14 on) fold into their range types; with 0
+/// (callers that do not fold) `pg_range.rngmultitypid` is never named, so
+/// the query runs on PostgreSQL 13.
+fn key_sql_of(class: &str, oid: &str, fold: bool, server_version_num: u32) -> String {
+    let multirange = if server_version_num >= 140_000 {
+        format!("(SELECT 't:' || r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngmultitypid = {oid}), ")
+    } else {
+        String::new()
+    };
     let ty = if fold {
         format!(
             "coalesce((SELECT 'c:' || t.typrelid FROM pg_catalog.pg_type t WHERE t.oid = {oid} AND t.typrelid <> 0), \
              (SELECT CASE WHEN t.typrelid <> 0 THEN 'c:' || t.typrelid ELSE 't:' || t.oid END \
               FROM pg_catalog.pg_type t WHERE t.typarray = {oid}), \
-             (SELECT 't:' || r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngmultitypid = {oid}), 't:' || {oid})"
+             {multirange}'t:' || {oid})"
         )
     } else {
         format!(
@@ -165,8 +178,14 @@ pub(crate) fn inherits() -> String {
 /// expression, not-null constraint name, its validated, its no-inherit,
 /// its local` (those four from PostgreSQL 18 on, NULL before),
 /// `statistics target, storage` (NULL when the default), foreign-data
-/// options.
+/// options, compression method (`p`, `l`; NULL when the default, and
+/// before PostgreSQL 14).
 pub(crate) fn columns(server_version_num: u32) -> String {
+    let compression = if server_version_num >= 140_000 {
+        "NULLIF(a.attcompression, '')"
+    } else {
+        "NULL"
+    };
     let not_null = if server_version_num >= 180_000 {
         "nn.conname, nn.convalidated, nn.connoinherit, nn.conislocal"
     } else {
@@ -184,7 +203,7 @@ pub(crate) fn columns(server_version_num: u32) -> String {
          ad.oid, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), {not_null}, \
          NULLIF(a.attstattarget, -1), CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage END, \
          (SELECT pg_catalog.string_agg(pg_catalog.format('%I %L', o.option_name, o.option_value), ', ') \
-           FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o) \
+           FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o), {compression} \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -332,12 +351,12 @@ pub(crate) fn policies() -> String {
 /// their own: a CHECK that calls a function which takes its table's row
 /// or its domain would otherwise be a loop (pg_dump's table↔CHECK and
 /// domain↔CHECK).
-pub(crate) fn dependencies() -> String {
+pub(crate) fn dependencies(server_version_num: u32) -> String {
     format!(
         "SELECT DISTINCT {}, {} FROM pg_catalog.pg_depend d \
          WHERE d.deptype IN ('n', 'a') AND d.objid >= {FIRST_USER_OID} AND d.refobjid >= {FIRST_USER_OID}",
-        key_sql("d.classid", "d.objid", true),
-        key_sql("d.refclassid", "d.refobjid", true),
+        key_sql_of("d.classid", "d.objid", true, server_version_num),
+        key_sql_of("d.refclassid", "d.refobjid", true, server_version_num),
     )
 }
 

@@ -454,7 +454,7 @@ impl NativeDump {
             (Stage::Extensions, sql::extensions()),
             (Stage::Statistics, sql::statistics(v)),
             (Stage::LargeObjects, sql::large_objects()),
-            (Stage::Dependencies, sql::dependencies()),
+            (Stage::Dependencies, sql::dependencies(v)),
             (Stage::Comments, sql::comments()),
             (Stage::Privileges, sql::privileges()),
             (

@@ -65,6 +65,8 @@ pub(crate) struct Column {
     pub(crate) storage: char,
     /// A foreign table column's options, `name 'value', ...`.
     pub(crate) fdw_options: Option<String>,
+    /// `p` (pglz) or `l` (lz4) when set on the column (PostgreSQL 14 on).
+    pub(crate) compression: char,
 }
 
 /// A sequence's options and where it belongs.
@@ -351,6 +353,7 @@ impl Catalog {
                 statistics: r.opt_string(16)?,
                 storage: r.code(17)?,
                 fdw_options: r.opt_string(18)?,
+                compression: r.code(19)?,
             })
         })?;
         Ok(())

@@ -282,6 +282,16 @@ pub(crate) fn column_settings_sql(table: &str, columns: &[&Column]) -> String {
                 "\nALTER TABLE ONLY {table} ALTER COLUMN {name} SET STATISTICS {target};\n"
             ));
         }
+        let compression = match column.compression {
+            'p' => Some("pglz"),
+            'l' => Some("lz4"),
+            _ => None,
+        };
+        if let Some(method) = compression {
+            sql.push_str(&format!(
+                "\nALTER TABLE ONLY {table} ALTER COLUMN {name} SET COMPRESSION {method};\n"
+            ));
+        }
         let storage = match column.storage {
             'p' => "PLAIN",
             'e' => "EXTERNAL",

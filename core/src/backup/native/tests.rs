@@ -329,6 +329,7 @@ fn answer(sql: &str) -> Vec<DataRow> {
                 None,
                 None,
                 None,
+                None,
             ])
         };
         return vec![
