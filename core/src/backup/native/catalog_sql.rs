@@ -55,7 +55,9 @@ fn key_sql(class: &str, oid: &str, fold: bool) -> String {
 /// the query runs on PostgreSQL 13.
 fn key_sql_of(class: &str, oid: &str, fold: bool, server_version_num: u32) -> String {
     let multirange = if server_version_num >= 140_000 {
-        format!("(SELECT 't:' || r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngmultitypid = {oid}), ")
+        format!(
+            "(SELECT 't:' || r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngmultitypid = {oid}), "
+        )
     } else {
         String::new()
     };
