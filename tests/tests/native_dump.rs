@@ -70,6 +70,7 @@ fn try_dump(
                     dump.handle_error(&e.to_string());
                 }
             },
+            Step::CopyTables { .. } => unreachable!("not asked for"),
             Step::Done => break,
         }
     }

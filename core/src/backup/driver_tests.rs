@@ -122,6 +122,10 @@ impl World {
                 Step::Write(_) | Step::CloseSink => driver.handle_sink(Ok(())),
                 Step::CopyOut { .. } => driver.handle_copied(Ok((3, 30))),
                 Step::Disconnect => {}
+                Step::Worker { .. }
+                | Step::AwaitWorker
+                | Step::AppendSpool { .. }
+                | Step::StopWorkers => panic!("no workers without --jobs"),
                 Step::InspectProgram { path } => {
                     driver.handle_program(self.programs.get(&path).copied());
                 }
@@ -222,6 +226,10 @@ fn describe(step: &Step) -> String {
         Step::Write(_) => "write".into(),
         Step::CopyOut { .. } => "copy".into(),
         Step::CloseSink => "close".into(),
+        Step::Worker { worker, .. } => format!("worker {worker}"),
+        Step::AwaitWorker => "await".into(),
+        Step::AppendSpool { path } => format!("append {}", path.display()),
+        Step::StopWorkers => "stop workers".into(),
         Step::Done => "done".into(),
     }
 }

@@ -24,7 +24,7 @@ mod row;
 #[cfg(test)]
 mod tests;
 
-pub use dump::{NativeDump, NativeSummary, Step, session_setup, worker_setup};
+pub use dump::{NativeDump, NativeSummary, Step, TableCopy, session_setup, worker_setup};
 pub use error::NativeError;
 pub use model::UnsupportedObject;
 
