@@ -678,10 +678,20 @@ mod tests {
         assert_eq!(spools.len(), 6 + 2 + 1, "{log:#?}");
         assert!(spools[0].contains("FROM ONLY public.big WHERE ctid < '(1024,0)'"));
         assert!(spools[0].contains("COPY (SELECT a, b FROM ONLY public.big"));
-        let last_big = spools.iter().filter(|s| s.contains("public.big")).last().unwrap();
+        let last_big = spools
+            .iter()
+            .filter(|s| s.contains("public.big"))
+            .last()
+            .unwrap();
         assert!(last_big.ends_with("WHERE ctid >= '(5120,0)'::pg_catalog.tid) TO STDOUT"));
-        assert!(spools[8].ends_with("COPY public.small (a, b) TO STDOUT"), "{spools:#?}");
-        assert!(spools[0].contains("/work/.db.sql.sequelae-7-1"), "{spools:#?}");
+        assert!(
+            spools[8].ends_with("COPY public.small (a, b) TO STDOUT"),
+            "{spools:#?}"
+        );
+        assert!(
+            spools[0].contains("/work/.db.sql.sequelae-7-1"),
+            "{spools:#?}"
+        );
         assert_eq!(log.iter().filter(|l| l.starts_with("append")).count(), 9);
         assert_eq!(log.last().map(String::as_str), Some("stop"));
         assert_eq!(copy.totals(), (3, 18, 90));
