@@ -465,6 +465,35 @@ fn forced_pg_dump_fails_with_its_own_reason() {
     assert!(world.created.is_empty(), "{:?}", world.created);
 }
 
+/// `--jobs 2` with plain output: auto mode takes the native method
+/// without looking for pg_dump (which writes plain with one job only),
+/// and says why; to standard output it is refused before any work.
+#[test]
+fn jobs_with_plain_output_choose_native_in_auto_mode() {
+    let mut world = World::new();
+    let (report, _) = world.run(BackupDriver::new(job(|o| {
+        plain(o);
+        o.jobs = 2;
+    })));
+    assert!(report.succeeded(), "{report:?}");
+    assert_eq!(report.method, Some(MethodUsed::Native));
+    assert!(!world.log.iter().any(|l| l.starts_with("inspect")));
+    assert_eq!(report.fallback_reasons.len(), 1);
+    assert!(report.fallback_reasons[0].starts_with("--jobs 2 with plain output: pg_dump writes"));
+    let mut world = World::new();
+    let (report, _) = world.run(BackupDriver::new(job(|o| {
+        plain(o);
+        o.jobs = 2;
+        o.output = Some("-".into());
+    })));
+    let text = report.error.expect("refused").to_string();
+    assert!(
+        text.contains("cannot dump tables in parallel to standard output"),
+        "{text}"
+    );
+    assert!(!world.log.iter().any(|l| l.starts_with("open ")));
+}
+
 #[test]
 fn native_method_never_looks_for_pg_dump() {
     let mut world = World::new();

@@ -70,6 +70,13 @@ fn wrap(out: Out, level: Option<u32>, file: Option<File>) -> Sink {
 pub(super) fn append(sink: Option<&mut Sink>, path: &Path) -> Result<(), OutputFailure> {
     let sink = sink.ok_or_else(|| OutputFailure::Other("the output is not open".into()))?;
     let mut spool = File::open(path)?;
+    if let (Writer::Plain(out), Some(file)) = (&mut sink.0, &sink.1) {
+        // File to file: the kernel copies (copy_file_range), the bytes
+        // never pass through here. The descriptors share one offset.
+        out.flush()?;
+        io::copy(&mut spool, &mut &*file)?;
+        return Ok(());
+    }
     let placeholder = Writer::Plain(Box::new(io::sink()));
     let (mut out, level) = match std::mem::replace(&mut sink.0, placeholder) {
         Writer::Gzip(gzip, level) => (gzip.finish()?, Some(level)),
