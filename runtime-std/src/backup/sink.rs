@@ -17,7 +17,9 @@ type Out = Box<dyn Write + Send>;
 pub(super) struct Sink(Writer, Option<File>);
 
 enum Writer {
-    Gzip(Box<GzEncoder<Out>>, u32),
+    /// Buffered in front too: deflate is called with big chunks, not
+    /// once per row (which costs more than the compression itself).
+    Gzip(Box<BufWriter<GzEncoder<Out>>>, u32),
     Plain(Out),
 }
 
@@ -56,13 +58,23 @@ fn wrap(out: Out, level: Option<u32>, file: Option<File>) -> Sink {
     match level {
         Some(level) => Sink(
             Writer::Gzip(
-                Box::new(GzEncoder::new(out, Compression::new(level))),
+                Box::new(BufWriter::with_capacity(
+                    BUFFER,
+                    GzEncoder::new(out, Compression::new(level)),
+                )),
                 level,
             ),
             file,
         ),
         None => Sink(Writer::Plain(out), file),
     }
+}
+
+/// Ends the gzip stream (or member): what is buffered, then the trailer.
+fn finish(gzip: BufWriter<GzEncoder<Out>>) -> io::Result<Out> {
+    gzip.into_inner()
+        .map_err(io::IntoInnerError::into_error)?
+        .finish()
 }
 
 /// Appends the file at `path` to the open output as it is: a gzip output
@@ -79,7 +91,7 @@ pub(super) fn append(sink: Option<&mut Sink>, path: &Path) -> Result<(), OutputF
     }
     let placeholder = Writer::Plain(Box::new(io::sink()));
     let (mut out, level) = match std::mem::replace(&mut sink.0, placeholder) {
-        Writer::Gzip(gzip, level) => (gzip.finish()?, Some(level)),
+        Writer::Gzip(gzip, level) => (finish(*gzip)?, Some(level)),
         Writer::Plain(out) => (out, None),
     };
     let mut chunk = vec![0u8; BUFFER];
@@ -113,7 +125,7 @@ impl Sink {
     /// Writes the gzip trailer, flushes, and syncs a file (not a spool).
     pub(super) fn close(self) -> Result<(), OutputFailure> {
         let closed = match self.0 {
-            Writer::Gzip(gzip, _) => gzip.finish(),
+            Writer::Gzip(gzip, _) => finish(*gzip),
             Writer::Plain(plain) => Ok(plain),
         };
         let flushed = closed.and_then(|mut out| out.flush());
