@@ -680,9 +680,8 @@ mod tests {
         assert!(spools[0].contains("COPY (SELECT a, b FROM ONLY public.big"));
         let last_big = spools
             .iter()
-            .filter(|s| s.contains("public.big"))
-            .last()
-            .unwrap();
+            .rfind(|s| s.contains("public.big"))
+            .expect("parts of the big table");
         assert!(last_big.ends_with("WHERE ctid >= '(5120,0)'::pg_catalog.tid) TO STDOUT"));
         assert!(
             spools[8].ends_with("COPY public.small (a, b) TO STDOUT"),
@@ -741,7 +740,7 @@ mod tests {
                     busy.push_back((worker, task));
                 }
                 Step::AwaitWorker => {
-                    let (worker, task) = busy.pop_front().unwrap();
+                    let (worker, task) = busy.pop_front().expect("a worker is busy");
                     copy.handle_worker(
                         worker,
                         match task {
