@@ -166,7 +166,7 @@ fn many_tables() -> &'static str {
 }
 
 /// Runs `request`, calling `on_start` at the first table a worker starts.
-fn backup_with(request: &BackupRequest, on_start: impl Fn(&AtomicBool)) -> BackupReport {
+fn backup_with(request: &BackupRequest, mut on_start: impl FnMut(&AtomicBool)) -> BackupReport {
     let cancel = AtomicBool::new(false);
     let mut first = true;
     run(
@@ -257,6 +257,53 @@ fn worker_session_terminated_while_copying_leaves_no_spool() {
         "{message}"
     );
     assert!(message.contains("no backup was kept"), "{message}");
+    assert_eq!(entries(dir.path()), Vec::<String>::new());
+}
+
+/// Another session asks for an exclusive lock on a table while the
+/// backup runs (it queues behind the leader's lock): the worker that
+/// reaches that table cannot lock it without waiting, and the backup
+/// fails saying so instead of deadlocking, leaving nothing.
+#[test]
+fn a_conflicting_lock_during_the_backup_fails_it_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = many_tables();
+    let request = parallel_request(db, dir.path(), |_| {});
+    let cluster = cluster(15);
+    let psql = cluster.bin_dir().join("psql");
+    let mut locker: Option<Child> = None;
+    let report = backup_with(&request, |_| {
+        // The workers were given the big table only: t39 comes later.
+        locker = Some(
+            Command::new(psql.as_std_path())
+                .args(["-X", "-q", "-d", &cluster.superuser_conninfo(db)])
+                .args([
+                    "-c",
+                    "BEGIN; LOCK TABLE t39 IN ACCESS EXCLUSIVE MODE; COMMIT;",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let waiting = "SELECT count(*) FROM pg_locks WHERE relation = 't39'::regclass \
+                       AND mode = 'AccessExclusiveLock' AND NOT granted;";
+        while cluster.psql(db, waiting).unwrap().trim() != "1" {
+            assert!(
+                Instant::now() < deadline,
+                "the exclusive lock is not waiting"
+            );
+        }
+    });
+    // The leader's transaction is over: the other session gets its lock.
+    assert!(locker.unwrap().wait().unwrap().success());
+    let message = report.error.expect("the backup must fail").to_string();
+    assert!(
+        message.contains("could not lock table public.t39 without waiting"),
+        "{message}"
+    );
+    assert!(message.contains("could not obtain lock"), "{message}");
     assert_eq!(entries(dir.path()), Vec::<String>::new());
 }
 

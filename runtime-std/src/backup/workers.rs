@@ -88,13 +88,23 @@ impl Workers {
     }
 
     /// The next answer of any worker; `None` when `cancel` was raised.
-    pub(super) fn wait(&self, cancel: &AtomicBool) -> Option<Answer> {
+    pub(super) fn wait(&mut self, cancel: &AtomicBool) -> Option<Answer> {
         loop {
             if cancel.load(Ordering::SeqCst) {
                 return None;
             }
             if let Ok(answer) = self.answers.recv_timeout(CANCEL_POLL) {
                 return Some(answer);
+            }
+            // A thread ends early only by panicking: its answer never comes.
+            let dead = self
+                .threads
+                .iter()
+                .position(|w| w.as_ref().is_some_and(|w| w.thread.is_finished()));
+            if let Some(id) = dead {
+                self.threads[id] = None;
+                let failed = "the worker's thread stopped unexpectedly".to_string();
+                return Some((id, WorkerAnswer::Failed(failed)));
             }
         }
     }
