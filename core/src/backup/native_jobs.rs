@@ -105,7 +105,7 @@ const MIN_PART: u64 = 8 << 20;
 
 /// Parts per worker a big table is aimed to be split into, so that the
 /// last parts to finish are small.
-const PARTS_PER_WORKER: u64 = 4;
+const PARTS_PER_WORKER: u64 = 8;
 
 /// At most this many parts of one table.
 const MAX_PARTS: u64 = 256;
