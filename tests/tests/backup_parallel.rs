@@ -143,26 +143,24 @@ fn auto_mode_chooses_native_for_jobs_with_plain_output() {
     assert_eq!(json["method"], "native");
 }
 
-/// A database of `tables` tables, the first large enough to be read in
+/// A new database of 41 tables, the first large enough to be read in
 /// parts, for the failure tests: the backup is still copying when the
-/// first table starts.
-fn many_tables() -> &'static str {
-    static DB: OnceLock<String> = OnceLock::new();
-    DB.get_or_init(|| {
-        let cluster = cluster(15);
-        let db = cluster.create_database("parallel_many");
-        let mut sql = String::from(
-            "CREATE TABLE big (id int, pad text);\n\
-             INSERT INTO big SELECT g, repeat('x', 200) FROM generate_series(1, 200000) g;\n",
-        );
-        for i in 0..40 {
-            sql.push_str(&format!(
-                "CREATE TABLE t{i} (id int); INSERT INTO t{i} SELECT generate_series(1, 100);\n"
-            ));
-        }
-        cluster.psql(&db, &sql).unwrap();
-        db
-    })
+/// first table starts. Each test has its own, as they end sessions and
+/// take locks.
+fn many_tables() -> String {
+    let cluster = cluster(15);
+    let db = cluster.create_database("parallel_many");
+    let mut sql = String::from(
+        "CREATE TABLE big (id int, pad text);\n\
+         INSERT INTO big SELECT g, repeat('x', 200) FROM generate_series(1, 200000) g;\n",
+    );
+    for i in 0..40 {
+        sql.push_str(&format!(
+            "CREATE TABLE t{i} (id int); INSERT INTO t{i} SELECT generate_series(1, 100);\n"
+        ));
+    }
+    cluster.psql(&db, &sql).unwrap();
+    db
 }
 
 /// Runs `request`, calling `on_start` at the first table a worker starts.
@@ -186,7 +184,8 @@ fn backup_with(request: &BackupRequest, mut on_start: impl FnMut(&AtomicBool)) -
 #[test]
 fn ctrl_c_while_workers_copy_leaves_no_spool() {
     let dir = tempfile::tempdir().unwrap();
-    let request = parallel_request(many_tables(), dir.path(), |_| {});
+    let db = many_tables();
+    let request = parallel_request(&db, dir.path(), |_| {});
     let cancel = AtomicBool::new(false);
     let done = AtomicBool::new(false);
     let report = std::thread::scope(|scope| {
@@ -225,7 +224,7 @@ fn ctrl_c_while_workers_copy_leaves_no_spool() {
 fn worker_session_terminated_while_copying_leaves_no_spool() {
     let dir = tempfile::tempdir().unwrap();
     let db = many_tables();
-    let request = parallel_request(db, dir.path(), |_| {});
+    let request = parallel_request(&db, dir.path(), |_| {});
     let report = backup_with(&request, |_| {
         let locker = format!(
             "FROM pg_stat_activity WHERE datname = '{db}' AND query LIKE 'LOCK TABLE \"public\".\"big\" %'"
@@ -268,7 +267,7 @@ fn worker_session_terminated_while_copying_leaves_no_spool() {
 fn a_conflicting_lock_during_the_backup_fails_it_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let db = many_tables();
-    let request = parallel_request(db, dir.path(), |_| {});
+    let request = parallel_request(&db, dir.path(), |_| {});
     let cluster = cluster(15);
     let psql = cluster.bin_dir().join("psql");
     let mut locker: Option<Child> = None;
@@ -276,7 +275,7 @@ fn a_conflicting_lock_during_the_backup_fails_it_clearly() {
         // The workers were given the big table only: t39 comes later.
         locker = Some(
             Command::new(psql.as_std_path())
-                .args(["-X", "-q", "-d", &cluster.superuser_conninfo(db)])
+                .args(["-X", "-q", "-d", &cluster.superuser_conninfo(&db)])
                 .args([
                     "-c",
                     "BEGIN; LOCK TABLE t39 IN ACCESS EXCLUSIVE MODE; COMMIT;",
@@ -289,7 +288,7 @@ fn a_conflicting_lock_during_the_backup_fails_it_clearly() {
         let deadline = Instant::now() + Duration::from_secs(30);
         let waiting = "SELECT count(*) FROM pg_locks WHERE relation = 't39'::regclass \
                        AND mode = 'AccessExclusiveLock' AND NOT granted;";
-        while cluster.psql(db, waiting).unwrap().trim() != "1" {
+        while cluster.psql(&db, waiting).unwrap().trim() != "1" {
             assert!(
                 Instant::now() < deadline,
                 "the exclusive lock is not waiting"
