@@ -65,7 +65,9 @@ pub(crate) struct BackupArgs {
     #[arg(long)]
     pub(crate) force: bool,
 
-    /// Dump this many tables at once (directory format only).
+    /// Dump this many tables at once: pg_dump with --format directory, or
+    /// the native method with plain or gzip output (worker sessions on one
+    /// snapshot).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 1)]
     pub(crate) jobs: u32,
 

@@ -176,7 +176,7 @@ fn validation_failures_have_the_json_shape_of_a_result() {
             "tar format cannot be compressed",
         ),
         (
-            &["backup", "--jobs", "4"][..],
+            &["backup", "--format", "custom", "--jobs", "4"][..],
             "--jobs 4 needs --format directory",
         ),
         (&["backup", "--tables", "usres"][..], "did you mean users?"),

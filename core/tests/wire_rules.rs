@@ -548,3 +548,41 @@ fn an_http_answer_to_ssl_request_is_named_as_not_postgres() {
         "{err}"
     );
 }
+
+/// The COPY OUT fast path hands over the buffered rows in order, stops at
+/// the first message that is not CopyData (left for `poll_event`) and
+/// after a chunk the sink refuses; nothing is taken outside COPY OUT.
+#[test]
+fn buffered_copy_data_goes_to_the_sink_without_events() {
+    let mut conn = ready_connection();
+    assert_eq!(conn.take_copy_data(&mut |_| true), (0, false));
+    conn.query("COPY t TO STDOUT").unwrap();
+    conn.poll_transmit().unwrap();
+    // CopyOutResponse: text, no columns.
+    conn.handle_input(&message(b'H', &[0, 0, 0]));
+    assert!(matches!(
+        drain(&mut conn).unwrap()[..],
+        [Event::CopyOutStart(_)]
+    ));
+    for row in [&b"1\ta\n"[..], b"2\tb\n", b"3\tc\n"] {
+        conn.handle_input(&message(b'd', row));
+    }
+    conn.handle_input(&message(b'c', &[]));
+    let mut rows = Vec::new();
+    let mut sink = |chunk: &[u8]| {
+        rows.push(chunk.to_vec());
+        rows.len() < 2
+    };
+    assert_eq!(conn.take_copy_data(&mut sink), (8, true));
+    assert_eq!(rows, [b"1\ta\n".to_vec(), b"2\tb\n".to_vec()]);
+    let mut rest = Vec::new();
+    assert_eq!(
+        conn.take_copy_data(&mut |chunk| {
+            rest.extend_from_slice(chunk);
+            true
+        }),
+        (4, false)
+    );
+    assert_eq!(rest, b"3\tc\n");
+    assert_eq!(drain(&mut conn).unwrap(), [Event::CopyDone]);
+}

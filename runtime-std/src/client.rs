@@ -200,6 +200,13 @@ impl Client {
         let mut fold = CopyOutFold::new();
         let mut local = None;
         loop {
+            // The rows already read go out without an event each.
+            let refused = fold.write_buffered(&mut self.conn, &mut |chunk| {
+                out.write_all(chunk).map_err(|e| local = Some(e)).is_ok()
+            });
+            if refused {
+                self.cancel_running();
+            }
             let event = self.next_event()?;
             match fold.handle(&mut self.conn, event)? {
                 CopyOutStep::Write(chunk) => {

@@ -220,6 +220,12 @@ fn big_source(interrupt: bool) -> &'static str {
 #[case::interrupted(true)]
 #[case::terminated(false)]
 fn stopped_mid_backup_leaves_nothing(#[case] interrupt: bool) {
+    // Both cases use one database and the terminating one ends every
+    // session of it: one at a time.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = tempfile::tempdir().unwrap();
     let db = big_source(interrupt);
     let request = native_request(15, db, dir.path(), |o| o.method = BackupMethod::Native);

@@ -81,6 +81,7 @@ fn try_dump_as(
                     dump.handle_error(&e.to_string());
                 }
             },
+            Step::CopyTables { .. } => unreachable!("not asked for"),
             Step::Done => break,
         }
     }

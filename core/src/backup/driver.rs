@@ -54,6 +54,7 @@ use std::time::{Duration, SystemTime};
 use super::catalog::{CATALOG_QUERY, Catalog, Selection};
 use super::error::{BackupError, PgDumpProblem};
 use super::method::{MethodChoice, PgDumpLocation, native_unavailable, read_version};
+use super::native_jobs::{ParallelCopy, Spools, WorkerAnswer};
 use super::native_run::{NativeRun, check_native, gzip_level};
 use super::options::BackupOptions;
 use super::output::{
@@ -167,6 +168,10 @@ pub struct BackupDriver {
     cancelled: bool,
     /// The native dump, once the method is native.
     native: Option<NativeRun>,
+    /// The table data being copied by workers (`--jobs`).
+    jobs: Option<ParallelCopy>,
+    /// Workers to stop before anything is removed.
+    stop_workers: bool,
     /// Progress not yet taken by the runtime.
     events: Vec<ProgressEvent>,
 }
@@ -204,6 +209,8 @@ impl BackupDriver {
             running: false,
             cancelled: false,
             native: None,
+            jobs: None,
+            stop_workers: false,
             events: Vec::new(),
         }
     }
@@ -212,6 +219,9 @@ impl BackupDriver {
     /// ends the backup.
     pub fn next_step(&mut self) -> Step {
         loop {
+            if mem::take(&mut self.stop_workers) {
+                return Step::StopWorkers;
+            }
             if let Some(removal) = self.removals.pop_front() {
                 let path = removal.0.clone();
                 self.removing = Some(removal);
@@ -405,6 +415,9 @@ impl BackupDriver {
             Stage::CloseSink => "cannot finish the output",
             _ => return,
         };
+        if let Some(jobs) = &mut self.jobs {
+            jobs.handle_appended(result.is_ok());
+        }
         match result {
             Ok(()) => {}
             Err(OutputFailure::ReaderGone) => return self.fail(BackupError::ReaderGone),
@@ -451,20 +464,71 @@ impl BackupDriver {
         }
     }
 
+    /// Answers [`Step::AwaitWorker`]: worker `worker` finished its task.
+    pub fn handle_worker(&mut self, worker: usize, answer: WorkerAnswer) {
+        if let Some(jobs) = &mut self.jobs {
+            jobs.handle_worker(worker, answer);
+        }
+    }
+
+    /// The workers' next step (`--jobs`), or `None` when there is none
+    /// (they are done, or failed).
+    fn jobs_step(&mut self) -> Option<Step> {
+        let jobs = self.jobs.as_mut()?;
+        let step = jobs.next();
+        self.events.extend(jobs.take_progress());
+        if step.is_some() {
+            return step;
+        }
+        if let Some(e) = jobs.take_error() {
+            self.fail(e);
+            return None;
+        }
+        let (tables, rows, bytes) = jobs.totals();
+        self.jobs = None;
+        if let Some(native) = &mut self.native {
+            if let Err(e) = native.tables_copied(tables, rows, bytes) {
+                self.fail(e);
+            }
+        }
+        None
+    }
+
     /// The native dump's next step, or `None` after a stage change.
     fn native_step(&mut self) -> Option<Step> {
+        if self.jobs.is_some() {
+            return self.jobs_step();
+        }
         let server = self.catalog.as_ref().map(|c| c.server_version)?;
         let Some(native) = &mut self.native else {
             self.fail(out_of_order("the native dump without a plan"));
             return None;
         };
+        if let Some((tables, snapshot)) = native.take_tables() {
+            let spools = Spools {
+                target: self.target(),
+                pid: self.job.pid,
+                first: NAME_RETRIES + 1,
+            };
+            self.jobs = Some(ParallelCopy::new(
+                tables,
+                self.job.options.jobs,
+                &snapshot,
+                server.0,
+                gzip_level(self.job.options.compression),
+                spools,
+            ));
+            return None;
+        }
         match native.next(server) {
             Ok((Some(step), event)) => {
                 self.events.extend(event);
                 Some(step)
             }
             Ok((None, _)) => {
-                self.stage = Stage::CloseSink;
+                if !native.has_tables() {
+                    self.stage = Stage::CloseSink;
+                }
                 None
             }
             Err(e) => {
@@ -635,6 +699,13 @@ impl BackupDriver {
 
     /// Answers [`Step::Query`]: the rows of each statement, in order.
     pub fn handle_rows(&mut self, results: &[Vec<DataRow>]) {
+        if let Some(jobs) = self
+            .jobs
+            .as_mut()
+            .filter(|_| self.stage == Stage::NativeRun)
+        {
+            return jobs.handle_rows(results.last().map_or(&[][..], |r| &r[..]));
+        }
         if self.stage == Stage::NativeRun {
             if let Some(Err(e)) = self.native.as_mut().map(|n| n.rows(results)) {
                 self.fail(e);
@@ -662,6 +733,13 @@ impl BackupDriver {
 
     /// Answers [`Step::Query`]: the query failed.
     pub fn handle_query_error(&mut self, message: String) {
+        if let Some(jobs) = self
+            .jobs
+            .as_mut()
+            .filter(|_| self.stage == Stage::NativeRun)
+        {
+            return jobs.handle_query_error(&message);
+        }
         if self.stage == Stage::NativeRun {
             let error = match &mut self.native {
                 Some(native) => native.failed(&message),
@@ -900,6 +978,10 @@ impl BackupDriver {
     /// Where to look for pg_dump, or the choice without it.
     fn start_method(&mut self) {
         let options = &self.job.options;
+        if let Some(reason) = MethodChoice::parallel_plain(options) {
+            self.report.fallback_reasons = vec![reason.to_string()];
+            return self.start_native();
+        }
         if options.method.uses_pg_dump() {
             let location = PgDumpLocation::from_options(options, &self.job.env);
             self.candidates = location.candidates().into();
@@ -1046,6 +1128,11 @@ impl BackupDriver {
 
     /// Ends the backup with `error`: what is left are removals.
     fn fail(&mut self, error: BackupError) {
+        if let Some(jobs) = self.jobs.take() {
+            let (stop, spools) = jobs.leftovers();
+            self.stop_workers = stop;
+            self.removals.extend(spools.into_iter().map(|p| (p, None)));
+        }
         if let Some(temp) = self.temp.take() {
             self.removals.push_back((temp, None));
         }

@@ -122,6 +122,10 @@ impl World {
                 Step::Write(_) | Step::CloseSink => driver.handle_sink(Ok(())),
                 Step::CopyOut { .. } => driver.handle_copied(Ok((3, 30))),
                 Step::Disconnect => {}
+                Step::Worker { .. }
+                | Step::AwaitWorker
+                | Step::AppendSpool { .. }
+                | Step::StopWorkers => panic!("no workers without --jobs"),
                 Step::InspectProgram { path } => {
                     driver.handle_program(self.programs.get(&path).copied());
                 }
@@ -222,6 +226,10 @@ fn describe(step: &Step) -> String {
         Step::Write(_) => "write".into(),
         Step::CopyOut { .. } => "copy".into(),
         Step::CloseSink => "close".into(),
+        Step::Worker { worker, .. } => format!("worker {worker}"),
+        Step::AwaitWorker => "await".into(),
+        Step::AppendSpool { path } => format!("append {}", path.display()),
+        Step::StopWorkers => "stop workers".into(),
         Step::Done => "done".into(),
     }
 }
@@ -453,6 +461,35 @@ fn forced_pg_dump_fails_with_its_own_reason() {
     let text = report.error.expect("failed").to_string();
     assert!(text.contains("killed by signal 9 (SIGKILL)"), "{text}");
     assert!(world.created.is_empty(), "{:?}", world.created);
+}
+
+/// `--jobs 2` with plain output: auto mode takes the native method
+/// without looking for pg_dump (which writes plain with one job only),
+/// and says why; to standard output it is refused before any work.
+#[test]
+fn jobs_with_plain_output_choose_native_in_auto_mode() {
+    let mut world = World::new();
+    let (report, _) = world.run(BackupDriver::new(job(|o| {
+        plain(o);
+        o.jobs = 2;
+    })));
+    assert!(report.succeeded(), "{report:?}");
+    assert_eq!(report.method, Some(MethodUsed::Native));
+    assert!(!world.log.iter().any(|l| l.starts_with("inspect")));
+    assert_eq!(report.fallback_reasons.len(), 1);
+    assert!(report.fallback_reasons[0].starts_with("--jobs 2 with plain output: pg_dump writes"));
+    let mut world = World::new();
+    let (report, _) = world.run(BackupDriver::new(job(|o| {
+        plain(o);
+        o.jobs = 2;
+        o.output = Some("-".into());
+    })));
+    let text = report.error.expect("refused").to_string();
+    assert!(
+        text.contains("cannot dump tables in parallel to standard output"),
+        "{text}"
+    );
+    assert!(!world.log.iter().any(|l| l.starts_with("open ")));
 }
 
 #[test]

@@ -76,7 +76,8 @@ pub enum BackupError {
     },
     /// Parallelism in a format that is written by one process.
     #[error(
-        "--jobs {jobs} needs --format directory: only the directory format is written in parallel (the format is {format})"
+        "--jobs {jobs} needs --format directory: pg_dump writes only the directory format in parallel (the format is {format}{})",
+        if *.format == BackupFormat::Plain { "; without --pg-dump the native method writes plain in parallel" } else { "" }
     )]
     JobsNeedDirectory {
         /// What was given.
@@ -376,6 +377,12 @@ pub enum PgDumpProblem {
         /// The server's.
         server: ServerVersion,
     },
+    /// `--jobs` with plain output: pg_dump writes that format with one
+    /// job only, so it was not looked for.
+    SerialOnly {
+        /// The jobs asked for.
+        jobs: u32,
+    },
     /// pg_dump ran and failed.
     Failed {
         /// How it ended, e.g. "exit status 1" or "killed by signal 9
@@ -412,6 +419,10 @@ impl fmt::Display for PgDumpProblem {
             } => write!(
                 f,
                 "pg_dump {version} ({program}) cannot dump PostgreSQL {server}: pg_dump 15 and newer dump servers from 9.2 on; use an older pg_dump with --pg-dump-path"
+            ),
+            PgDumpProblem::SerialOnly { jobs } => write!(
+                f,
+                "--jobs {jobs} with plain output: pg_dump writes the plain format with one job only, the native method copies the tables in parallel (for pg_dump in parallel use --format directory)"
             ),
             PgDumpProblem::Failed { status, message } => {
                 if message.is_empty() {

@@ -181,6 +181,15 @@ impl MethodChoice {
         }
     }
 
+    /// Why auto mode goes native without looking for pg_dump: `--jobs`
+    /// with plain (or gzip) output, which pg_dump writes with one job
+    /// only while the native method copies tables in parallel.
+    pub fn parallel_plain(options: &BackupOptions) -> Option<PgDumpProblem> {
+        let plain = options.format == super::format::BackupFormat::Plain;
+        (options.method == BackupMethod::Auto && plain && options.jobs > 1)
+            .then_some(PgDumpProblem::SerialOnly { jobs: options.jobs })
+    }
+
     /// What follows a pg_dump run that failed (not one the user
     /// interrupted): in auto mode the native method, with the failure as
     /// the reason; else the failure.

@@ -45,6 +45,7 @@ mod format;
 mod method;
 mod names;
 pub mod native;
+mod native_jobs;
 mod native_run;
 mod options;
 pub mod output;
@@ -64,6 +65,7 @@ pub use error::{BackupError, ErrorKind, PgDumpProblem};
 pub use format::BackupFormat;
 pub use method::{MethodChoice, PG_DUMP_VAR, PgDumpLocation, native_unavailable, read_version};
 pub use names::{QualifiedName, quote_ident, quote_literal};
+pub use native_jobs::{WorkerAnswer, WorkerTask};
 pub use options::{BackupMethod, BackupOptions, Compression, PasswordChannel};
 pub use output::{
     EntryKind, OutputDecision, OutputProbe, OutputTarget, default_file_name, is_directory_dump,

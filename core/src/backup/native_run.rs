@@ -6,7 +6,7 @@ use super::catalog::Selection;
 use super::error::BackupError;
 use super::format::BackupFormat;
 use super::native::{
-    NativeDump, NativeOptions, NativeSelection, NativeSummary, Step as NativeStep,
+    NativeDump, NativeOptions, NativeSelection, NativeSummary, Step as NativeStep, TableCopy,
 };
 use super::options::{BackupOptions, Compression};
 use super::progress::ProgressEvent;
@@ -32,8 +32,8 @@ pub(super) fn check_native(
         let what = format!("write the {} format", options.format);
         return cannot(&what, "use --format plain");
     }
-    if options.jobs > 1 {
-        return cannot("dump tables in parallel", "drop --jobs");
+    if options.jobs > 1 && options.streams_to_stdout() {
+        return cannot("dump tables in parallel to standard output", "drop --jobs");
     }
     Ok(())
 }
@@ -63,6 +63,8 @@ pub(super) struct NativeRun {
     /// The dump goes to standard output: a failure leaves the reader an
     /// incomplete backup rather than no file.
     streaming: bool,
+    /// The table data, to be copied by workers (`--jobs`).
+    together: Option<Vec<TableCopy>>,
 }
 
 impl NativeRun {
@@ -86,7 +88,10 @@ impl NativeRun {
             },
         };
         // Nothing is written before the dump exists.
-        let dump = NativeDump::new(native, server.0).map_err(|e| native_error(e, false))?;
+        let mut dump = NativeDump::new(native, server.0).map_err(|e| native_error(e, false))?;
+        if options.jobs > 1 {
+            dump.copy_tables_together();
+        }
         Ok(NativeRun {
             dump,
             allow_incomplete: options.allow_incomplete,
@@ -98,6 +103,7 @@ impl NativeRun {
             bytes: 0,
             streaming: options.streams_to_stdout(),
             copying: None,
+            together: None,
         })
     }
 
@@ -130,8 +136,41 @@ impl NativeRun {
                 };
                 (Some(Step::CopyOut { sql }), event)
             }
+            NativeStep::CopyTables { tables } => {
+                self.together = Some(tables);
+                (None, None)
+            }
             NativeStep::Done => (None, None),
         })
+    }
+
+    /// The tables for workers to copy, with the snapshot they join, when
+    /// the last [`next`](Self::next) ended on them.
+    pub(super) fn take_tables(&mut self) -> Option<(Vec<TableCopy>, String)> {
+        let tables = self.together.take()?;
+        Some((tables, self.dump.snapshot().unwrap_or_default().to_string()))
+    }
+
+    /// The last [`next`](Self::next) ended on tables for workers.
+    pub(super) fn has_tables(&self) -> bool {
+        self.together.is_some()
+    }
+
+    /// The workers copied `tables` tables: `rows` rows, `bytes` bytes.
+    pub(super) fn tables_copied(
+        &mut self,
+        tables: usize,
+        rows: u64,
+        bytes: u64,
+    ) -> Result<(), BackupError> {
+        self.dump
+            .handle_copy_done(rows)
+            .map_err(|e| native_error(e, self.streaming))?;
+        self.started += tables;
+        self.finished += tables;
+        self.rows += rows;
+        self.bytes += bytes;
+        Ok(())
     }
 
     /// Before the first byte: objects the dump leaves out fail the backup

@@ -234,7 +234,11 @@ impl BackupOptions {
         if self.disable_triggers && !self.data_only {
             return Err(BackupError::DisableTriggersNeedsDataOnly);
         }
-        if self.jobs > 1 && self.format != BackupFormat::Directory {
+        // pg_dump writes only the directory format in parallel; the
+        // native method writes plain (and gzip) in parallel.
+        let native_parallel =
+            self.format == BackupFormat::Plain && self.method != BackupMethod::PgDump;
+        if self.jobs > 1 && self.format != BackupFormat::Directory && !native_parallel {
             return Err(BackupError::JobsNeedDirectory {
                 jobs: self.jobs,
                 format: self.format,
@@ -352,8 +356,10 @@ mod tests {
         "the tar format cannot be compressed (pg_dump writes tar archives uncompressed): drop --compress, or use --format custom or directory")]
     #[case::level(options(|o| o.compression = Compression::Level(10)),
         "compression level 10 is out of range: use 0 (none) to 9 (smallest)")]
-    #[case::jobs_plain(options(|o| o.jobs = 4),
-        "--jobs 4 needs --format directory: only the directory format is written in parallel (the format is plain)")]
+    #[case::jobs_plain_pg_dump(options(|o| { o.jobs = 4; o.method = BackupMethod::PgDump; }),
+        "--jobs 4 needs --format directory: pg_dump writes only the directory format in parallel (the format is plain; without --pg-dump the native method writes plain in parallel)")]
+    #[case::jobs_custom(options(|o| { o.jobs = 4; o.format = BackupFormat::Custom; }),
+        "--jobs 4 needs --format directory: pg_dump writes only the directory format in parallel (the format is custom)")]
     #[case::zero_jobs(options(|o| o.jobs = 0), "--jobs must be at least 1")]
     #[case::tables_and_schemas(options(|o| { o.tables = vec!["users".into()]; o.schemas = vec!["app".into()]; }),
         "--tables and --schemas cannot be combined (pg_dump would ignore the schemas): qualify the tables instead, e.g. --tables app.users")]
@@ -368,6 +374,8 @@ mod tests {
     #[rstest]
     #[case::tar_level_zero(options(|o| { o.format = BackupFormat::Tar; o.compression = Compression::Level(0); }))]
     #[case::directory_jobs(options(|o| { o.format = BackupFormat::Directory; o.jobs = 8; }))]
+    #[case::plain_jobs(options(|o| o.jobs = 2))]
+    #[case::plain_jobs_native(options(|o| { o.jobs = 2; o.method = BackupMethod::Native; }))]
     #[case::custom_nine(options(|o| { o.format = BackupFormat::Custom; o.compression = Compression::Level(9); }))]
     #[case::exclude_with_tables(options(|o| { o.tables = vec!["a".into()]; o.exclude_tables = vec!["b".into()]; }))]
     fn compatible_options_pass(#[case] o: BackupOptions) {

@@ -143,6 +143,33 @@ pub enum Step {
         /// The statement.
         sql: String,
     },
+    /// Give worker session `worker` (0-based) `task` and return at once:
+    /// the worker does it on its own (its session, its thread), and its
+    /// answer comes through [`Step::AwaitWorker`]. A worker's first task
+    /// is [`WorkerTask::Connect`](super::WorkerTask::Connect).
+    Worker {
+        /// Which worker.
+        worker: usize,
+        /// What it does.
+        task: super::WorkerTask,
+    },
+    /// Wait until a worker finishes its task; answer
+    /// [`BackupDriver::handle_worker`](super::BackupDriver::handle_worker)
+    /// (interrupted: [`BackupDriver::cancel`](super::BackupDriver::cancel)).
+    AwaitWorker,
+    /// Append the finished spool file `path` (a complete data block,
+    /// gzip-compressed already when the output is) to the open output
+    /// as it is, after ending the output's gzip member (the output becomes
+    /// multi-member gzip), then remove `path` whether or not that worked;
+    /// answer [`BackupDriver::handle_sink`](super::BackupDriver::handle_sink).
+    AppendSpool {
+        /// The spool.
+        path: PathBuf,
+    },
+    /// Stop every worker: cancel what its session runs, close the
+    /// session, and wait until the worker is gone (nothing of it touches a
+    /// file afterwards). Needs no answer.
+    StopWorkers,
     /// Flush and close the output (the gzip trailer, and fsync for a
     /// file); answer [`BackupDriver::handle_sink`](super::BackupDriver::handle_sink).
     CloseSink,

@@ -87,7 +87,7 @@ impl CopyOutFold {
             }
             Event::CommandComplete(tag) => self.outcome.rows = tag.rows().unwrap_or(0),
             Event::CopyInReady(_) => conn.fail_copy_in("copy_out was given a COPY FROM STDIN")?,
-            Event::Error(e) => self.error = Some(Box::new(e)),
+            Event::Error(e) => self.error = Some(e),
             Event::Ready(_) => {
                 self.finished = true;
                 return Ok(CopyOutStep::Finished);
@@ -95,6 +95,24 @@ impl CopyOutFold {
             _ => {}
         }
         Ok(CopyOutStep::Continue)
+    }
+
+    /// Hands the COPY data `conn` has buffered straight to `sink` (see
+    /// [`Connection::take_copy_data`]), counted as
+    /// [`CopyOutStep::Write`]s would be; true when `sink` refused a
+    /// chunk (then as [`sink_failed`](Self::sink_failed)).
+    pub fn write_buffered(
+        &mut self,
+        conn: &mut Connection,
+        sink: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> bool {
+        if self.sink_failed {
+            return false;
+        }
+        let (bytes, refused) = conn.take_copy_data(sink);
+        self.outcome.bytes += bytes;
+        self.sink_failed = refused;
+        refused
     }
 
     /// The sink refused a chunk: no more chunks are handed out. The
@@ -162,7 +180,7 @@ impl CopyInFold {
                 return CopyInStep::SendData;
             }
             Event::CommandComplete(tag) => self.outcome.rows = tag.rows().unwrap_or(0),
-            Event::Error(e) => self.error = Some(Box::new(e)),
+            Event::Error(e) => self.error = Some(e),
             Event::Ready(_) => {
                 self.finished = true;
                 return CopyInStep::Finished;

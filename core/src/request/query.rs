@@ -72,13 +72,13 @@ impl QueryFold {
             Event::CommandComplete(t) => QueryItem::Complete(t),
             Event::EmptyQuery => QueryItem::EmptyQuery,
             Event::CopyData(d) => QueryItem::CopyData(d),
-            Event::Notice(n) => QueryItem::Notice(Box::new(n)),
+            Event::Notice(n) => QueryItem::Notice(n),
             Event::CopyInReady(_) => {
                 conn.fail_copy_in(COPY_IN_REFUSED)?;
                 return Ok(QueryStep::Continue);
             }
             Event::Error(e) => {
-                self.error = Some(Box::new(e));
+                self.error = Some(e);
                 return Ok(QueryStep::Continue);
             }
             Event::Ready(_) => {

@@ -504,6 +504,43 @@ impl Connection {
         &self.startup.user
     }
 
+    /// The COPY OUT fast path: hands the data of every complete CopyData
+    /// message already buffered to `sink`, in order, without making an
+    /// event of each (a COPY sends one message per row, and an event per
+    /// row costs more than the row). Stops at anything else, which
+    /// [`poll_event`](Self::poll_event) then reads as usual, and after the
+    /// first chunk `sink` refuses (returns false). Returns the bytes
+    /// handed over, and whether `sink` refused one.
+    pub fn take_copy_data(&mut self, sink: &mut dyn FnMut(&[u8]) -> bool) -> (u64, bool) {
+        if self.state != State::CopyOut
+            || self.abandoned
+            || !self.events.is_empty()
+            || self.pending_error.is_some()
+        {
+            return (0, false);
+        }
+        let (mut at, mut bytes, mut refused) = (0, 0u64, false);
+        let input = &self.input[..];
+        while let Some(header) = input.get(at..at + 5) {
+            let len = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
+            // Anything unusual is left to the careful path.
+            if header[0] != b'd' || len < 4 || len > self.limits.message {
+                break;
+            }
+            let Some(data) = input.get(at + 5..at + 1 + len) else {
+                break;
+            };
+            at += 1 + len;
+            bytes += data.len() as u64;
+            if !sink(data) {
+                refused = true;
+                break;
+            }
+        }
+        let _ = self.input.split_to(at);
+        (bytes, refused)
+    }
+
     /// The next event, parsing buffered input as needed. `Ok(None)` means
     /// more input is needed (or nothing is running).
     pub fn poll_event(&mut self) -> Result<Option<Event>, Error> {
@@ -671,7 +708,7 @@ impl Connection {
         match message {
             Message::NoticeResponse(body) => {
                 let notice = ServerMessage::from_fields(body.fields()).map_err(malformed)?;
-                self.events.push_back(Event::Notice(notice));
+                self.events.push_back(Event::Notice(Box::new(notice)));
                 return Ok(());
             }
             Message::ParameterStatus(body) => {
@@ -714,7 +751,7 @@ impl Connection {
                     if error.is_fatal() {
                         self.last_fatal = Some(Box::new(error.clone()));
                     }
-                    self.events.push_back(Event::Error(error));
+                    self.events.push_back(Event::Error(Box::new(error)));
                     Ok(())
                 }
                 other => Err(self.unexpected(&other)),
@@ -813,7 +850,7 @@ impl Connection {
                 } else {
                     State::Busy
                 };
-                self.events.push_back(Event::Error(error));
+                self.events.push_back(Event::Error(Box::new(error)));
             }
             Message::ReadyForQuery(body) if !in_copy_out && self.state != State::CopyIn => {
                 self.ready(body.status())?;

@@ -186,9 +186,11 @@ pub enum Event {
     /// [`Connection::send_copy_data`](super::Connection::send_copy_data).
     CopyInReady(CopyFormat),
     /// The statement failed; the connection stays usable and a Ready follows.
-    Error(ServerMessage),
+    /// (Boxed, as [`Event::Notice`]: a message is large, and every event
+    /// is moved several times on its way, once per row in a COPY.)
+    Error(Box<ServerMessage>),
     /// A NOTICE, WARNING, INFO... from the server.
-    Notice(ServerMessage),
+    Notice(Box<ServerMessage>),
     /// A server parameter changed after startup (e.g. `SET TimeZone`).
     ParameterChanged {
         /// Parameter name.

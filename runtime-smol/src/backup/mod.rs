@@ -32,6 +32,7 @@
 mod child;
 mod files;
 mod sink;
+mod workers;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -123,6 +124,7 @@ pub async fn run(
         session: None,
         output: None,
         child: None,
+        workers: workers::Workers::new(&request.settings),
     };
     run.pump(progress, cancel).await;
     match run.driver.take() {
@@ -140,6 +142,8 @@ struct Run {
     output: Option<sink::Sink>,
     /// pg_dump while it runs.
     child: Option<child::Running>,
+    /// The worker sessions of `--jobs`.
+    workers: workers::Workers,
 }
 
 /// Resolves once `cancel` is raised.
@@ -165,6 +169,7 @@ impl Run {
             session,
             output,
             child,
+            workers,
         } = self;
         let Some(driver) = driver.as_mut() else {
             return;
@@ -313,6 +318,20 @@ impl Run {
                         }
                     }
                 }
+                Step::Worker { worker, task } => workers.give(worker, task),
+                Step::AwaitWorker => match workers.wait(cancel).await {
+                    Some((worker, answer)) => driver.handle_worker(worker, answer),
+                    None => driver.cancel(),
+                },
+                Step::StopWorkers => workers.stop().await,
+                Step::AppendSpool { path } => {
+                    let appended = match output.as_mut() {
+                        Some(out) => out.append(path.clone()).await,
+                        None => Err(OutputFailure::Other("the output is not open".into())),
+                    };
+                    let _ = blocking::unblock(move || files::remove(&path)).await;
+                    driver.handle_sink(appended);
+                }
                 Step::Measure { path } => {
                     let size = blocking::unblock(move || files::size_of(&path).ok()).await;
                     driver.handle_size(size);
@@ -320,6 +339,7 @@ impl Run {
                 Step::Done => break,
             }
         }
+        workers.stop().await;
     }
 }
 
@@ -349,6 +369,8 @@ impl Drop for Run {
         }
         self.session = None;
         self.output = None;
+        // Stopped and waited for before any spool is removed.
+        self.workers.stop_blocking();
         for _ in 0..CLEANUP_STEPS {
             match driver.next_step() {
                 Step::Remove { path } => driver.handle_removed(files::remove(&path)),
@@ -383,6 +405,12 @@ impl Drop for Run {
                 Step::CopyOut { .. } => {
                     driver.handle_copied(Err(OutputFailure::Other("the backup was dropped".into())))
                 }
+                Step::AppendSpool { path } => {
+                    let _ = files::remove(&path);
+                    driver.handle_sink(Err(OutputFailure::Other("the backup was dropped".into())))
+                }
+                Step::Worker { .. } | Step::StopWorkers => {}
+                Step::AwaitWorker => driver.cancel(),
                 Step::Done => break,
             }
         }

@@ -4,7 +4,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use blocking::Unblock;
 use flate2::Compression;
@@ -24,31 +24,54 @@ pub(super) struct Writer {
 }
 
 enum Encoding {
-    Gzip(Box<GzEncoder<Out>>),
+    Gzip(Box<GzEncoder<Out>>, u32),
     Plain(Out),
 }
 
 impl Write for Writer {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.out {
-            Encoding::Gzip(gzip) => gzip.write(buf),
+            Encoding::Gzip(gzip, _) => gzip.write(buf),
             Encoding::Plain(plain) => plain.write(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.out {
-            Encoding::Gzip(gzip) => gzip.flush(),
+            Encoding::Gzip(gzip, _) => gzip.flush(),
             Encoding::Plain(plain) => plain.flush(),
         }
     }
 }
 
 impl Writer {
+    /// Appends the file at `path` as it is: a gzip output first ends its
+    /// member and starts a new one after (the output is multi-member).
+    fn append(&mut self, path: &Path) -> io::Result<()> {
+        let mut spool = File::open(path)?;
+        let placeholder = Encoding::Plain(Box::new(io::sink()));
+        match std::mem::replace(&mut self.out, placeholder) {
+            Encoding::Plain(mut out) => {
+                let copied = io::copy(&mut spool, &mut out);
+                self.out = Encoding::Plain(out);
+                copied?;
+            }
+            Encoding::Gzip(gzip, level) => {
+                let mut out = gzip.finish()?;
+                io::copy(&mut spool, &mut out)?;
+                self.out = Encoding::Gzip(
+                    Box::new(GzEncoder::new(out, Compression::new(level))),
+                    level,
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Writes the gzip trailer, flushes, and syncs a file.
     fn finish(self) -> io::Result<()> {
         let mut out = match self.out {
-            Encoding::Gzip(gzip) => gzip.finish()?,
+            Encoding::Gzip(gzip, _) => gzip.finish()?,
             Encoding::Plain(plain) => plain,
         };
         out.flush()?;
@@ -68,7 +91,10 @@ pub(super) async fn open(path: Option<PathBuf>, level: Option<u32>) -> Result<Si
             None => Box::new(BufWriter::with_capacity(1 << 18, io::stdout())),
         };
         let out = match level {
-            Some(level) => Encoding::Gzip(Box::new(GzEncoder::new(out, Compression::new(level)))),
+            Some(level) => Encoding::Gzip(
+                Box::new(GzEncoder::new(out, Compression::new(level))),
+                level,
+            ),
             None => Encoding::Plain(out),
         };
         Ok(Writer { out, file })
@@ -86,6 +112,12 @@ impl Sink {
     /// Appends `bytes`.
     pub(super) async fn write(&mut self, bytes: &[u8]) -> Result<(), OutputFailure> {
         Ok(self.0.write_all(bytes).await?)
+    }
+
+    /// Appends the finished spool at `path` (see [`Writer::append`]).
+    pub(super) async fn append(&mut self, path: PathBuf) -> Result<(), OutputFailure> {
+        self.0.flush().await?;
+        Ok(self.0.with_mut(move |writer| writer.append(&path)).await?)
     }
 
     /// Writes the gzip trailer, flushes, and syncs a file.

@@ -19,6 +19,7 @@
 mod child;
 mod files;
 mod sink;
+mod workers;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -96,6 +97,7 @@ pub fn run(
     });
     let mut session: Option<Client> = None;
     let mut output: Option<sink::Sink> = None;
+    let mut workers = workers::Workers::new(&request.settings);
     loop {
         if cancel.load(Ordering::SeqCst) {
             driver.cancel();
@@ -211,10 +213,22 @@ pub fn run(
                     }
                 }
             }
+            Step::Worker { worker, task } => workers.give(worker, task),
+            Step::AwaitWorker => match workers.wait(cancel) {
+                Some((worker, answer)) => driver.handle_worker(worker, answer),
+                None => driver.cancel(),
+            },
+            Step::StopWorkers => workers.stop(),
+            Step::AppendSpool { path } => {
+                let appended = sink::append(output.as_mut(), &path);
+                files::remove(&path);
+                driver.handle_sink(appended);
+            }
             Step::Measure { path } => driver.handle_size(files::size_of(&path).ok()),
             Step::Done => break,
         }
     }
+    workers.stop();
     driver.finish(started.elapsed())
 }
 

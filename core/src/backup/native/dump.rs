@@ -32,8 +32,34 @@ pub enum Step {
         /// The statement to run.
         sql: String,
     },
+    /// Copy every table's data, each into a block of its own (the
+    /// `header`, the rows, `\\.`), in any order and in parallel, then call
+    /// [`NativeDump::handle_copy_done`] with the rows of all (or
+    /// [`NativeDump::handle_error`]). Only after
+    /// [`NativeDump::copy_tables_together`].
+    CopyTables {
+        /// The tables, in the dump's order.
+        tables: Vec<TableCopy>,
+    },
     /// Nothing left: call [`NativeDump::finish`].
     Done,
+}
+
+/// One table's data block, for a worker session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableCopy {
+    /// The table.
+    pub table: QualifiedName,
+    /// `COPY s.t (cols) FROM stdin;` and its newline.
+    pub header: String,
+    /// `COPY s.t (cols) TO STDOUT`.
+    pub sql: String,
+    /// `s.t`, quoted.
+    pub relation: String,
+    /// The copied columns, quoted and comma-separated, when known: then
+    /// the table can be read in parts (`COPY (SELECT cols FROM ONLY s.t
+    /// WHERE ...) TO STDOUT`).
+    pub columns: Option<String>,
 }
 
 /// What a finished dump says besides its output.
@@ -121,6 +147,7 @@ enum Planned {
     Query(Stage, String),
     Write(Vec<u8>),
     Copy(QualifiedName, String),
+    CopyTables(Vec<TableCopy>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +187,8 @@ pub struct NativeDump {
     snapshot_time: Option<String>,
     /// The session may read subscriptions' connection strings.
     superuser: bool,
+    /// The table data comes as one [`Step::CopyTables`].
+    together: bool,
 }
 
 /// The statements that make the session read one consistent snapshot,
@@ -228,7 +257,14 @@ impl NativeDump {
             summary: NativeSummary::default(),
             snapshot_time: None,
             superuser: false,
+            together: false,
         })
+    }
+
+    /// Asks for the table data as one [`Step::CopyTables`] (for workers
+    /// on the snapshot) instead of a [`Step::Copy`] per table.
+    pub fn copy_tables_together(&mut self) {
+        self.together = true;
     }
 
     /// The next thing to do. Asking again before answering a query or
@@ -252,6 +288,10 @@ impl NativeDump {
             Some(Planned::Copy(table, sql)) => {
                 self.pending = Pending::Copy;
                 Step::Copy { table, sql }
+            }
+            Some(Planned::CopyTables(tables)) => {
+                self.pending = Pending::Copy;
+                Step::CopyTables { tables }
             }
         };
         self.current = Some(step.clone());
@@ -289,11 +329,16 @@ impl NativeDump {
         }
         self.pending = Pending::None;
         // Large objects come through a COPY of their own; they are not a table.
-        if let Some(Step::Copy { table, .. }) = self.current.take() {
-            if table.schema != "pg_catalog" {
+        match self.current.take() {
+            Some(Step::Copy { table, .. }) if table.schema != "pg_catalog" => {
                 self.summary.tables += 1;
                 self.summary.rows += rows;
             }
+            Some(Step::CopyTables { tables }) => {
+                self.summary.tables += tables.len() as u64;
+                self.summary.rows += rows;
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -320,6 +365,12 @@ impl NativeDump {
             step,
             message: message.to_string(),
         })
+    }
+
+    /// The snapshot the dump reads, once exported: for workers that
+    /// join it.
+    pub fn snapshot(&self) -> Option<&str> {
+        self.summary.snapshot.as_deref()
     }
 
     /// The objects this dump will not write, known once the catalog is
@@ -487,23 +538,54 @@ impl NativeDump {
             write_section(&mut self.queue, &plan.pre_data);
         }
         if !self.options.schema_only {
-            for table in plan.data {
-                let name = qualified(&table.table.schema, &table.table.name);
-                let triggers_off = self.options.disable_triggers && self.options.data_only;
+            // pg_dump's --disable-triggers: each table's triggers are off
+            // while its rows go in (all tables' while parallel parts go in,
+            // in the order they finish).
+            let triggers_off = self.options.disable_triggers && self.options.data_only;
+            let toggle = |name: &str, how: &str| {
+                Planned::Write(format!("\nALTER TABLE {name} {how} TRIGGER ALL;\n").into_bytes())
+            };
+            if self.together && !plan.data.is_empty() {
                 if triggers_off {
-                    self.queue.push_back(Planned::Write(
-                        format!("\nALTER TABLE {name} DISABLE TRIGGER ALL;\n").into_bytes(),
-                    ));
+                    for t in &plan.data {
+                        let name = qualified(&t.table.schema, &t.table.name);
+                        self.queue.push_back(toggle(&name, "DISABLE"));
+                    }
                 }
-                self.queue
-                    .push_back(Planned::Write(format!("\n{}", table.header).into_bytes()));
-                self.queue
-                    .push_back(Planned::Copy(table.table, table.copy_out));
-                self.queue.push_back(Planned::Write(b"\\.\n".to_vec()));
-                if triggers_off {
-                    self.queue.push_back(Planned::Write(
-                        format!("\nALTER TABLE {name} ENABLE TRIGGER ALL;\n").into_bytes(),
-                    ));
+                let enable: Vec<Planned> = if triggers_off {
+                    plan.data
+                        .iter()
+                        .map(|t| toggle(&qualified(&t.table.schema, &t.table.name), "ENABLE"))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let tables = plan.data.into_iter().map(|t| {
+                    let relation = qualified(&t.table.schema, &t.table.name);
+                    TableCopy {
+                        table: t.table,
+                        header: format!("\n{}", t.header),
+                        sql: t.copy_out,
+                        relation,
+                        columns: Some(t.columns),
+                    }
+                });
+                self.queue.push_back(Planned::CopyTables(tables.collect()));
+                self.queue.extend(enable);
+            } else {
+                for table in plan.data {
+                    let name = qualified(&table.table.schema, &table.table.name);
+                    if triggers_off {
+                        self.queue.push_back(toggle(&name, "DISABLE"));
+                    }
+                    self.queue
+                        .push_back(Planned::Write(format!("\n{}", table.header).into_bytes()));
+                    self.queue
+                        .push_back(Planned::Copy(table.table, table.copy_out));
+                    self.queue.push_back(Planned::Write(b"\\.\n".to_vec()));
+                    if triggers_off {
+                        self.queue.push_back(toggle(&name, "ENABLE"));
+                    }
                 }
             }
             if plan.large_objects && !self.catalog.large_objects.is_empty() {

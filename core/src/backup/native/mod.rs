@@ -29,7 +29,7 @@ mod select;
 #[cfg(test)]
 mod tests;
 
-pub use dump::{NativeDump, NativeSummary, Step, session_setup, worker_setup};
+pub use dump::{NativeDump, NativeSummary, Step, TableCopy, session_setup, worker_setup};
 pub use error::NativeError;
 pub use model::UnsupportedObject;
 pub use select::NativeSelection;

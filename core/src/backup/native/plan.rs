@@ -28,6 +28,9 @@ pub(crate) struct TableData {
     pub(crate) header: String,
     /// `COPY s.t (cols) TO STDOUT`.
     pub(crate) copy_out: String,
+    /// The copied columns, quoted and comma-separated (empty: none), for
+    /// parallel parts that read a range of the table.
+    pub(crate) columns: String,
 }
 
 /// The whole dump but the table data.
@@ -873,6 +876,7 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                     },
                     header: format!("COPY {name}{list} FROM stdin;\n"),
                     copy_out: format!("COPY {name}{list} TO STDOUT"),
+                    columns: copied.join(", "),
                 });
             }
         }

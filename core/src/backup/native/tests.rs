@@ -378,6 +378,7 @@ fn pump(options: NativeOptions) -> (Vec<Step>, super::NativeSummary) {
             Step::Query { sql } => dump.handle_rows(answer(sql)).unwrap(),
             Step::Copy { .. } => dump.handle_copy_done(3).unwrap(),
             Step::Write(_) => {}
+            Step::CopyTables { tables } => dump.handle_copy_done(3 * tables.len() as u64).unwrap(),
             Step::Done => break,
         }
         steps.push(step);
