@@ -515,3 +515,72 @@ fn the_mcp_command_is_the_same_server() {
     let text = String::from_utf8(output.stdout).unwrap();
     assert_eq!(text, "{\"id\":1,\"jsonrpc\":\"2.0\",\"result\":{}}\n");
 }
+
+/// A legacy version in `_meta` is one this server speaks (through
+/// `initialize`): never -32022, whose `supported` list names it. After
+/// `initialize` the request is served; before it, the answer says to
+/// begin with `initialize`.
+#[test]
+fn a_legacy_version_stamped_in_meta_is_not_called_unsupported() {
+    let mut s = server();
+    let stamped = json!({"_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2025-11-25",
+        "io.modelcontextprotocol/clientCapabilities": {}}});
+    let (before, _) = s.request("tools/list", stamped.clone());
+    assert_eq!(error_code(&before), -32602, "{before}");
+    assert!(
+        before["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("initialize"),
+        "{before}"
+    );
+    s.initialize("2025-11-25");
+    let (after, _) = s.request("tools/list", stamped);
+    assert_eq!(
+        after["result"]["tools"].as_array().map(Vec::len),
+        Some(5),
+        "{after}"
+    );
+    assert!(after["result"].get("resultType").is_none(), "{after}");
+}
+
+/// `_meta.progressToken` must be a string or an integer: anything else
+/// breaks the CallToolRequest schema, a protocol error (-32602).
+#[rstest]
+#[case::object(json!({"a": 1}))]
+#[case::array(json!([1]))]
+#[case::boolean(json!(true))]
+#[case::null(Value::Null)]
+#[case::fraction(json!(1.5))]
+fn a_progress_token_of_the_wrong_type_is_invalid_params(#[case] token: Value) {
+    let mut s = server();
+    let mut meta = modern_meta();
+    meta["progressToken"] = token.clone();
+    let (answer, _) = s.request(
+        "tools/call",
+        json!({"name": "sql_health", "arguments": {}, "_meta": meta}),
+    );
+    assert_eq!(error_code(&answer), -32602, "{token}: {answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("progressToken"),
+        "{answer}"
+    );
+}
+
+/// JSON Schema 2020-12 counts 5.0 as an integer: an argument the input
+/// schema accepts is not refused by the server's own check.
+#[test]
+fn an_integral_number_written_with_a_fraction_is_an_integer() {
+    let mut s = server();
+    let result = s.call(
+        "sql_exec",
+        json!({"query": "SELECT 1", "maxRows": 5.0, "timeout": 1000.0}),
+    );
+    let text = result["content"][0]["text"].as_str().unwrap();
+    assert!(!text.contains("Invalid arguments"), "{text}");
+    assert!(text.contains("port 1"), "got to connecting: {text}");
+}

@@ -63,7 +63,10 @@ pub(crate) const INSTRUCTIONS: &str = "sequelae runs SQL against one PostgreSQL 
 /// The era of a request from its `_meta`: a modern request must carry
 /// both required keys with a version this server speaks.
 ///
-/// `Ok(None)`: no version key, so not a modern request.
+/// `Ok(None)`: not a modern request, because there is no version key or
+/// it names a legacy version. A legacy version is one this server speaks
+/// (through `initialize`, whose session serves the request), so it is
+/// never answered with -32022, whose `supported` list names it.
 pub(crate) fn modern_meta(id: &Id, params: &Map<String, Value>) -> Result<Option<()>, ErrorAnswer> {
     let meta = match params.get("_meta") {
         None => return Ok(None),
@@ -86,6 +89,9 @@ pub(crate) fn modern_meta(id: &Id, params: &Map<String, Value>) -> Result<Option
             format!("Invalid params: _meta \"{PROTOCOL_VERSION_KEY}\" must be a string"),
         ));
     };
+    if LEGACY_VERSIONS.contains(&version) {
+        return Ok(None);
+    }
     if !MODERN_VERSIONS.contains(&version) {
         return Err(unsupported(id, version));
     }
@@ -183,6 +189,14 @@ mod tests {
         assert_eq!(
             e.data.as_ref().map(|d| d["requested"].clone()),
             Some(json!("1900-01-01"))
+        );
+        assert_eq!(
+            modern_meta(
+                &id,
+                &params(json!({PROTOCOL_VERSION_KEY: "2025-06-18", CLIENT_CAPABILITIES_KEY: {}}))
+            ),
+            Ok(None),
+            "a legacy version is the legacy era, not an unsupported one"
         );
     }
 }

@@ -316,7 +316,7 @@ impl Server {
             Some(Value::String(name)) => name.clone(),
             _ => return self.send_error(&invalid("tools/call needs \"name\" (a string)".into())),
         };
-        let arguments = match params.get("arguments") {
+        let mut arguments = match params.get("arguments") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(arguments)) => arguments.clone(),
             Some(_) => return self.send_error(&invalid("\"arguments\" must be an object".into())),
@@ -328,18 +328,22 @@ impl Server {
                 names.join(", ")
             )));
         };
-        let progress_token = params
-            .get("_meta")
-            .and_then(|m| m.get("progressToken"))
-            .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
-            .cloned();
+        // A token is a string or an integer; anything else breaks the
+        // CallToolRequest schema, which is a protocol error.
+        let progress_token = params.get("_meta").and_then(|m| m.get("progressToken"));
+        if progress_token.is_some_and(|t| !(t.is_string() || t.is_i64() || t.is_u64())) {
+            return self.send_error(&invalid(
+                "_meta \"progressToken\" must be a string or an integer".into(),
+            ));
+        }
+        let progress_token = progress_token.cloned();
         if let Err(refusal) = self.config.rate_limits.admit(&name, Instant::now()) {
             let document = json!({"success": false, "error": refusal.message()});
             let mut result = tool_result(&document, true);
             result["_meta"] = json!({"retryAfterMs": refusal.retry_after.as_millis() as u64});
             return self.send(&jsonrpc::result(&id, protocol::complete(result, era)));
         }
-        if let Err(message) = tool.check(&arguments) {
+        if let Err(message) = tool.check(&mut arguments) {
             let document = json!({"success": false, "error": format!("Invalid arguments for {name}: {message}")});
             return self.send(&jsonrpc::result(
                 &id,
