@@ -584,3 +584,67 @@ fn an_integral_number_written_with_a_fraction_is_an_integer() {
     assert!(!text.contains("Invalid arguments"), "{text}");
     assert!(text.contains("port 1"), "got to connecting: {text}");
 }
+
+/// 2026-07-28 makes subscribe-and-notify a message pattern every
+/// implementation supports: `subscriptions/listen` is acknowledged first
+/// (with the subset of notifications honoured: none, the tools never
+/// change), stays open without holding anything up, ends silently when
+/// cancelled, and is closed with a result carrying its subscription id
+/// when the server shuts down.
+#[test]
+fn subscriptions_listen_is_acknowledged_kept_open_and_closed_gracefully() {
+    let mut s = server();
+    let listen = |s: &mut Server, id: i64| {
+        s.send(
+            &json!({"jsonrpc": "2.0", "id": id, "method": "subscriptions/listen",
+            "params": {"notifications": {"toolsListChanged": true, "promptsListChanged": true},
+                       "_meta": modern_meta()}}),
+        );
+        let ack = s.recv();
+        assert_eq!(
+            ack["method"], "notifications/subscriptions/acknowledged",
+            "{ack}"
+        );
+        assert!(ack.get("id").is_none(), "{ack}");
+        assert_eq!(
+            ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+            json!(id)
+        );
+        assert_eq!(ack["params"]["notifications"], json!({}), "{ack}");
+    };
+    listen(&mut s, 7);
+    listen(&mut s, 8);
+    // The open streams hold nothing up.
+    let (list, notes) = s.request("tools/list", json!({"_meta": modern_meta()}));
+    assert_eq!(list["result"]["tools"].as_array().map(Vec::len), Some(5));
+    assert!(notes.is_empty(), "{notes:?}");
+    // A filter is required.
+    let (bad, _) = s.request("subscriptions/listen", json!({"_meta": modern_meta()}));
+    assert_eq!(error_code(&bad), -32602, "{bad}");
+    // Cancelled: nothing more for 8, ever.
+    s.send(
+        &json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+        "params": {"requestId": 8}}),
+    );
+    let (status, rest) = s.close_and_drain();
+    assert!(status.success());
+    assert_eq!(rest.len(), 1, "{rest:?}");
+    assert_eq!(rest[0]["id"], json!(7), "{rest:?}");
+    assert_eq!(rest[0]["result"]["resultType"], "complete");
+    assert_eq!(
+        rest[0]["result"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        json!(7)
+    );
+}
+
+/// The legacy era has no `subscriptions/listen`.
+#[test]
+fn subscriptions_listen_is_not_a_legacy_method() {
+    let mut s = server();
+    s.initialize("2025-11-25");
+    let (answer, _) = s.request(
+        "subscriptions/listen",
+        json!({"notifications": {"toolsListChanged": true}}),
+    );
+    assert_eq!(error_code(&answer), -32601, "{answer}");
+}

@@ -70,6 +70,10 @@ struct Server {
     inflight: Mutex<HashMap<Id, Arc<Work>>>,
     /// The version `initialize` agreed on (legacy era).
     legacy_version: Mutex<Option<&'static str>>,
+    /// Open `subscriptions/listen` streams (2026-07-28), by request id:
+    /// ended silently by a cancellation, or with a closing result when the
+    /// server shuts down.
+    subscriptions: Mutex<HashSet<Id>>,
     /// Backup outputs being written: a second backup to one is refused.
     backup_targets: Mutex<HashSet<PathBuf>>,
     /// Tool tasks running, for the shutdown to wait on.
@@ -85,6 +89,7 @@ impl Server {
             out,
             inflight: Mutex::new(HashMap::new()),
             legacy_version: Mutex::new(None),
+            subscriptions: Mutex::new(HashSet::new()),
             backup_targets: Mutex::new(HashSet::new()),
             workers: Mutex::new(0),
             workers_done: Condvar::new(),
@@ -151,6 +156,10 @@ impl Server {
                         );
                         work.cancel();
                     }
+                    None if self.lock_subscriptions().remove(&id) => log::say(
+                        Level::Debug,
+                        &format!("subscription {} ended by the client", id.to_value()),
+                    ),
                     None => log::say(
                         Level::Debug,
                         "ignored a cancellation of a request not in flight",
@@ -166,13 +175,20 @@ impl Server {
         self.inflight.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn lock_subscriptions(&self) -> std::sync::MutexGuard<'_, HashSet<Id>> {
+        self.subscriptions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn request(self: &Arc<Self>, id: Id, method: &str, params: Map<String, Value>) {
-        const KNOWN: [&str; 5] = [
+        const KNOWN: [&str; 6] = [
             "initialize",
             "server/discover",
             "ping",
             "tools/list",
             "tools/call",
+            "subscriptions/listen",
         ];
         if !KNOWN.contains(&method) {
             return self.send_error(&ErrorAnswer::new(
@@ -216,6 +232,14 @@ impl Server {
                     ),
                 ));
             }
+            ("subscriptions/listen", Era::Legacy) => {
+                return self.send_error(&ErrorAnswer::new(
+                    Some(id),
+                    METHOD_NOT_FOUND,
+                    "Method not found: subscriptions/listen is a 2026-07-28 request and must \
+                     carry _meta",
+                ));
+            }
             _ => {}
         }
         match method {
@@ -237,8 +261,39 @@ impl Server {
                 self.send(&jsonrpc::result(&id, protocol::complete(result, era)));
             }
             "tools/list" => self.tools_list(&id, &params, era),
+            "subscriptions/listen" => self.listen(id, &params),
             _ => self.tools_call(id, params, era),
         }
+    }
+
+    /// `subscriptions/listen`: acknowledged at once with the notifications
+    /// honoured, none (the tools never change, and there are no prompts or
+    /// resources), then kept open until cancelled or the server stops.
+    fn listen(&self, id: Id, params: &Map<String, Value>) {
+        if !params.get("notifications").is_some_and(Value::is_object) {
+            return self.send_error(&ErrorAnswer::new(
+                Some(id),
+                INVALID_PARAMS,
+                "Invalid params: subscriptions/listen needs \"notifications\" (an object: \
+                 the filter of notifications wanted)",
+            ));
+        }
+        let taken = self.lock_inflight().contains_key(&id);
+        if taken || !self.lock_subscriptions().insert(id.clone()) {
+            return self.send_error(&ErrorAnswer::new(
+                Some(id),
+                INVALID_REQUEST,
+                "Invalid Request: a request with this id is still in flight; use a new id",
+            ));
+        }
+        self.send(&json!({
+            "jsonrpc": "2.0",
+            "method": "notifications/subscriptions/acknowledged",
+            "params": {
+                "_meta": {protocol::SUBSCRIPTION_ID_KEY: id.to_value()},
+                "notifications": {},
+            },
+        }));
     }
 
     fn initialize(&self, id: &Id, params: &Map<String, Value>) {
@@ -522,9 +577,18 @@ impl Server {
         outcome
     }
 
-    /// Stdin closed: every request in flight is cancelled (no answers),
+    /// Stdin closed: open subscriptions get their closing result, every
+    /// request in flight is cancelled (no answers),
     /// and the work gets a grace period to stop and clean up.
     fn shutdown(&self) {
+        let subscriptions: Vec<Id> = self.lock_subscriptions().drain().collect();
+        for id in subscriptions {
+            let closing = json!({"_meta": {protocol::SUBSCRIPTION_ID_KEY: id.to_value()}});
+            self.send(&jsonrpc::result(
+                &id,
+                protocol::complete(closing, Era::Modern),
+            ));
+        }
         let works: Vec<Arc<Work>> = self.lock_inflight().drain().map(|(_, w)| w).collect();
         for work in &works {
             work.cancel();
