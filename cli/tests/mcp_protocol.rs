@@ -153,7 +153,14 @@ fn read_only_mode_says_so_in_the_annotations() {
 #[case::object_id("{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":\"ping\"}", -32600, Value::Null)]
 #[case::array_id("{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"ping\"}", -32600, Value::Null)]
 #[case::fraction_id("{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"ping\"}", -32600, Value::Null)]
-#[case::huge_id("{\"jsonrpc\":\"2.0\",\"id\":1e400,\"method\":\"ping\"}", -32700, Value::Null)]
+// Valid JSON (RFC 8259 sets no range), but no id a request may have.
+#[case::huge_id("{\"jsonrpc\":\"2.0\",\"id\":1e400,\"method\":\"ping\"}", -32600, Value::Null)]
+// Valid JSON with a number beyond f64 in params: the id is readable.
+#[case::huge_number_in_params(
+    "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"sql_exec\",\"arguments\":{\"query\":\"SELECT 1\",\"maxRows\":1e400}}}",
+    -32602,
+    json!(9)
+)]
 fn malformed_lines_get_their_code_with_the_id_when_readable(
     #[case] line: &str,
     #[case] code: i64,
@@ -647,4 +654,14 @@ fn subscriptions_listen_is_not_a_legacy_method() {
         json!({"notifications": {"toolsListChanged": true}}),
     );
     assert_eq!(error_code(&answer), -32601, "{answer}");
+}
+
+/// A notification with a number beyond f64 is valid JSON: never answered.
+#[test]
+fn a_notification_with_a_huge_number_is_not_answered() {
+    let mut s = server();
+    s.write(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progress\":1e400}}\n");
+    let (pong, notes) = s.request("ping", json!({}));
+    assert_eq!(pong["result"], json!({}));
+    assert!(notes.is_empty(), "{notes:?}");
 }

@@ -124,6 +124,7 @@ impl Server {
         }
         match jsonrpc::classify(&text) {
             Incoming::Invalid(answer) => self.send_error(&answer),
+            Incoming::Dropped(why) => log::say(Level::Info, &format!("ignored {why}")),
             Incoming::Response => log::say(
                 Level::Debug,
                 "ignored a response: this server sends no requests",
