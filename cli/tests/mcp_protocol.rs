@@ -665,3 +665,31 @@ fn a_notification_with_a_huge_number_is_not_answered() {
     assert_eq!(pong["result"], json!({}));
     assert!(notes.is_empty(), "{notes:?}");
 }
+
+/// Per-request `_meta` fields and CallToolRequest fields of the wrong
+/// shape break the request schema: -32602, naming the field.
+#[rstest]
+#[case::log_level("tools/list", json!({}), "io.modelcontextprotocol/logLevel", json!("loud"), "logLevel")]
+#[case::client_info("tools/list", json!({}), "io.modelcontextprotocol/clientInfo", json!({"name": 1}), "clientInfo")]
+#[case::request_state("tools/call", json!({"name": "sql_health", "requestState": 5}), "", Value::Null, "requestState")]
+#[case::input_responses("tools/call", json!({"name": "sql_health", "inputResponses": []}), "", Value::Null, "inputResponses")]
+fn request_fields_of_the_wrong_shape_are_invalid_params(
+    #[case] method: &str,
+    #[case] mut params: Value,
+    #[case] meta_key: &str,
+    #[case] meta_value: Value,
+    #[case] named: &str,
+) {
+    let mut s = server();
+    let mut meta = modern_meta();
+    if !meta_key.is_empty() {
+        meta[meta_key] = meta_value;
+    }
+    params["_meta"] = meta;
+    let (answer, _) = s.request(method, params);
+    assert_eq!(error_code(&answer), -32602, "{answer}");
+    assert!(
+        answer["error"]["message"].as_str().unwrap().contains(named),
+        "{answer}"
+    );
+}

@@ -18,6 +18,20 @@ pub(crate) const LEGACY_VERSIONS: [&str; 4] =
 
 pub(crate) const PROTOCOL_VERSION_KEY: &str = "io.modelcontextprotocol/protocolVersion";
 pub(crate) const CLIENT_CAPABILITIES_KEY: &str = "io.modelcontextprotocol/clientCapabilities";
+pub(crate) const CLIENT_INFO_KEY: &str = "io.modelcontextprotocol/clientInfo";
+pub(crate) const LOG_LEVEL_KEY: &str = "io.modelcontextprotocol/logLevel";
+/// The syslog levels a request may ask for (this server sends no log
+/// messages, but a level outside these breaks the request's schema).
+const LOG_LEVELS: [&str; 8] = [
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
+];
 pub(crate) const SERVER_INFO_KEY: &str = "io.modelcontextprotocol/serverInfo";
 pub(crate) const SUBSCRIPTION_ID_KEY: &str = "io.modelcontextprotocol/subscriptionId";
 
@@ -95,6 +109,29 @@ pub(crate) fn modern_meta(id: &Id, params: &Map<String, Value>) -> Result<Option
     }
     if !MODERN_VERSIONS.contains(&version) {
         return Err(unsupported(id, version));
+    }
+    let invalid = |message: String| {
+        Err(ErrorAnswer::new(
+            Some(id.clone()),
+            INVALID_PARAMS,
+            format!("Invalid params: {message}"),
+        ))
+    };
+    if let Some(level) = meta.get(LOG_LEVEL_KEY) {
+        if !level.as_str().is_some_and(|l| LOG_LEVELS.contains(&l)) {
+            return invalid(format!(
+                "_meta \"{LOG_LEVEL_KEY}\" must be one of {}; got {level}",
+                LOG_LEVELS.join(", ")
+            ));
+        }
+    }
+    if let Some(info) = meta.get(CLIENT_INFO_KEY) {
+        if !(info["name"].is_string() && info["version"].is_string()) {
+            return invalid(format!(
+                "_meta \"{CLIENT_INFO_KEY}\" must be an object with \"name\" and \"version\" \
+                 (strings)"
+            ));
+        }
     }
     match meta.get(CLIENT_CAPABILITIES_KEY) {
         Some(Value::Object(_)) => Ok(Some(())),

@@ -377,6 +377,14 @@ impl Server {
             Some(Value::Object(arguments)) => arguments.clone(),
             Some(_) => return self.send_error(&invalid("\"arguments\" must be an object".into())),
         };
+        // Multi round-trip fields: never asked for by this server, but
+        // when sent they must have their schema's shape.
+        if params.get("requestState").is_some_and(|v| !v.is_string()) {
+            return self.send_error(&invalid("\"requestState\" must be a string".into()));
+        }
+        if params.get("inputResponses").is_some_and(|v| !v.is_object()) {
+            return self.send_error(&invalid("\"inputResponses\" must be an object".into()));
+        }
         let Some(tool) = tools::find(&name) else {
             let names: Vec<&str> = TOOLS.iter().map(|t| t.name).collect();
             return self.send_error(&invalid(format!(
