@@ -156,8 +156,7 @@ pub(crate) async fn sql_file(
     };
     let root = config.sql_root.clone();
     let opened =
-        smol::unblock(move || sandbox::open_sql_file(&root, &path).map(|file| read_sql_file(file)))
-            .await;
+        smol::unblock(move || sandbox::open_sql_file(&root, &path).map(read_sql_file)).await;
     let text = match opened {
         Err(refused) => return Outcome::failure(refused.to_string()),
         Ok(Err(e)) => return Outcome::failure(format!("cannot read {given}: {e}")),
