@@ -63,6 +63,18 @@ fn legacy_initialize_answers_the_clients_version_else_the_newest(
         ]
     );
     assert!(list["result"].get("ttlMs").is_none());
+    // Only what the agreed version defines: annotations since 2025-03-26,
+    // titles and output schemas since 2025-06-18.
+    let tool = &list["result"]["tools"][0];
+    let has = |key: &str| tool.get(key).is_some();
+    assert_eq!(has("annotations"), agreed >= "2025-03-26", "{tool}");
+    assert_eq!(has("title"), agreed >= "2025-06-18", "{tool}");
+    assert_eq!(has("outputSchema"), agreed >= "2025-06-18", "{tool}");
+    assert_eq!(
+        result["serverInfo"].get("title").is_some(),
+        agreed >= "2025-06-18",
+        "{answer}"
+    );
     assert!(s.close().success());
 }
 

@@ -518,3 +518,31 @@ fn a_cancelled_backup_sends_nothing_more_and_leaves_no_files() {
         );
     }
 }
+
+/// A legacy session whose version predates structured content
+/// (2025-03-26) gets the JSON as text only; 2025-06-18 gets both.
+#[rstest::rstest]
+#[case("2025-03-26", false)]
+#[case("2025-06-18", true)]
+fn structured_content_only_for_versions_that_define_it(
+    #[case] version: &str,
+    #[case] structured: bool,
+) {
+    let db = shop();
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = start(&db, &[], &[], dir.path());
+    s.initialize(version);
+    let (answer, _) = s.request(
+        "tools/call",
+        json!({"name": "sql_exec", "arguments": {"query": "SELECT 1 AS one"}}),
+    );
+    let result = &answer["result"];
+    assert_eq!(result["isError"], false, "{answer}");
+    assert_eq!(
+        result.get("structuredContent").is_some(),
+        structured,
+        "{answer}"
+    );
+    let text: Value = serde_json::from_str(result["content"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(text["rows"][0]["one"], 1);
+}

@@ -57,6 +57,47 @@ pub(crate) fn all_versions() -> Vec<&'static str> {
         .collect()
 }
 
+/// What the version a request speaks defines beyond 2024-11-05, so a
+/// legacy session gets only what its negotiated version knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    /// Tool annotations, a progress notification's message (2025-03-26).
+    pub(crate) annotations: bool,
+    /// Titles, `outputSchema` and `structuredContent` (2025-06-18).
+    pub(crate) structured: bool,
+}
+
+impl Shape {
+    /// Everything: the modern era and the newest legacy versions.
+    pub(crate) const FULL: Shape = Shape {
+        annotations: true,
+        structured: true,
+    };
+
+    /// The shape for a request of `era` in a session that `initialize`
+    /// agreed on `legacy` for. Versions are dates, so they compare as text.
+    pub(crate) fn of(era: Era, legacy: Option<&str>) -> Shape {
+        match (era, legacy) {
+            (Era::Legacy, Some(version)) => Shape {
+                annotations: version >= "2025-03-26",
+                structured: version >= "2025-06-18",
+            },
+            _ => Shape::FULL,
+        }
+    }
+}
+
+/// The server's name and version, as `shape` defines them.
+pub(crate) fn server_info_for(shape: Shape) -> Value {
+    let mut info = server_info();
+    if !shape.structured {
+        if let Value::Object(fields) = &mut info {
+            fields.remove("title");
+        }
+    }
+    info
+}
+
 /// The server's name and version.
 pub(crate) fn server_info() -> Value {
     json!({
@@ -194,6 +235,17 @@ pub(crate) fn complete(mut result: Value, era: Era) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn older_legacy_versions_get_only_what_they_define() {
+        let old = Shape::of(Era::Legacy, Some("2024-11-05"));
+        assert!(!old.annotations && !old.structured);
+        let mid = Shape::of(Era::Legacy, Some("2025-03-26"));
+        assert!(mid.annotations && !mid.structured);
+        assert_eq!(Shape::of(Era::Legacy, Some("2025-06-18")), Shape::FULL);
+        assert_eq!(Shape::of(Era::Modern, Some("2024-11-05")), Shape::FULL);
+        assert!(server_info_for(old).get("title").is_none());
+    }
 
     #[test]
     fn initialize_answers_the_clients_version_or_our_newest() {

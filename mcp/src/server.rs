@@ -19,7 +19,7 @@ use crate::jsonrpc::{
     METHOD_NOT_FOUND,
 };
 use crate::log::{self, Level};
-use crate::protocol::{self, Era};
+use crate::protocol::{self, Era, Shape};
 use crate::spool::Spooled;
 use crate::tools::{self, TOOLS, Tool};
 use crate::transport::{Line, LineReader, MAX_LINE_BYTES, Output};
@@ -174,6 +174,16 @@ impl Server {
 
     fn lock_inflight(&self) -> std::sync::MutexGuard<'_, HashMap<Id, Arc<Work>>> {
         self.inflight.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// What a request of `era` may be answered with (a legacy session:
+    /// what its negotiated version defines).
+    fn shape(&self, era: Era) -> Shape {
+        let legacy = *self
+            .legacy_version
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Shape::of(era, legacy)
     }
 
     fn lock_subscriptions(&self) -> std::sync::MutexGuard<'_, HashSet<Id>> {
@@ -331,7 +341,7 @@ impl Server {
             json!({
                 "protocolVersion": agreed,
                 "capabilities": protocol::capabilities(),
-                "serverInfo": protocol::server_info(),
+                "serverInfo": protocol::server_info_for(Shape::of(Era::Legacy, Some(agreed))),
                 "instructions": protocol::INSTRUCTIONS,
             }),
         ));
@@ -350,7 +360,7 @@ impl Server {
         }
         let tools: Vec<Value> = TOOLS
             .iter()
-            .map(|t| t.definition(self.config.read_only))
+            .map(|t| t.definition(self.config.read_only, self.shape(era)))
             .collect();
         let mut result = json!({"tools": tools});
         if era == Era::Modern {
@@ -403,7 +413,7 @@ impl Server {
         let progress_token = progress_token.cloned();
         if let Err(refusal) = self.config.rate_limits.admit(&name, Instant::now()) {
             let document = json!({"success": false, "error": refusal.message()});
-            let mut result = tool_result(&document, true);
+            let mut result = tool_result(&document, true, Shape::FULL);
             result["_meta"] = json!({"retryAfterMs": refusal.retry_after.as_millis() as u64});
             return self.send(&jsonrpc::result(&id, protocol::complete(result, era)));
         }
@@ -411,7 +421,7 @@ impl Server {
             let document = json!({"success": false, "error": format!("Invalid arguments for {name}: {message}")});
             return self.send(&jsonrpc::result(
                 &id,
-                protocol::complete(tool_result(&document, true), era),
+                protocol::complete(tool_result(&document, true, Shape::FULL), era),
             ));
         }
         let work = Arc::new(Work::default());
@@ -432,6 +442,7 @@ impl Server {
         let call = Call {
             id: id.clone(),
             era,
+            shape: self.shape(era),
             tool,
             arguments,
             progress_token,
@@ -455,6 +466,7 @@ impl Server {
         let Call {
             id,
             era,
+            shape,
             tool,
             arguments,
             progress_token,
@@ -468,7 +480,7 @@ impl Server {
                 "sql_schema" => work::sql_schema(&self.pool, &work, &arguments).await,
                 "sql_health" => work::sql_health(&self.pool, &work, &arguments).await,
                 _ => {
-                    self.backup(&id, &work, &arguments, progress_token.as_ref())
+                    self.backup(&id, &work, &arguments, progress_token.as_ref(), shape)
                         .await
                 }
             }
@@ -497,12 +509,12 @@ impl Server {
                 match body {
                     Body::Document(document) => self.send(&jsonrpc::result(
                         &id,
-                        protocol::complete(tool_result(&document, failed), era),
+                        protocol::complete(tool_result(&document, failed, shape), era),
                     )),
                     Body::Spooled(mut spooled) => {
-                        let sent = self
-                            .out
-                            .send_with(|out| write_spooled(out, &id, era, &mut spooled, failed));
+                        let sent = self.out.send_with(|out| {
+                            write_spooled(out, &id, era, &mut spooled, failed, shape)
+                        });
                         if let Err(e) = sent {
                             log::say(Level::Warn, &format!("cannot write to stdout: {e}"));
                         }
@@ -522,6 +534,7 @@ impl Server {
         work: &Arc<Work>,
         arguments: &Map<String, Value>,
         progress_token: Option<&Value>,
+        shape: Shape,
     ) -> Outcome {
         let given = arguments.get("outputPath").and_then(Value::as_str);
         let backup_dir = self.config.backup_dir.clone();
@@ -561,8 +574,11 @@ impl Server {
             let mut params = json!({
                 "progressToken": token,
                 "progress": p.progress,
-                "message": p.message,
             });
+            // The message came with 2025-03-26.
+            if shape.annotations {
+                params["message"] = json!(p.message);
+            }
             if let Some(total) = p.total {
                 params["total"] = json!(total);
             }
@@ -640,6 +656,7 @@ async fn guarded(work: impl std::future::Future<Output = Outcome>) -> Result<Out
 struct Call {
     id: Id,
     era: Era,
+    shape: Shape,
     tool: &'static Tool,
     arguments: Map<String, Value>,
     progress_token: Option<Value>,
@@ -649,16 +666,17 @@ struct Call {
 /// A `CallToolResult` for a document built here: the document as
 /// structured content and as text; a failure is `isError` with the
 /// document as text only (it does not follow the output schema, which
-/// describes success).
-fn tool_result(document: &Value, failed: bool) -> Value {
+/// describes success), and so is any result for a session whose version
+/// predates structured content.
+fn tool_result(document: &Value, failed: bool, shape: Shape) -> Value {
     let text = document.to_string();
-    if failed {
-        json!({"content": [{"type": "text", "text": text}], "isError": true})
+    if failed || !shape.structured {
+        json!({"content": [{"type": "text", "text": text}], "isError": failed})
     } else {
         json!({
             "content": [{"type": "text", "text": text}],
             "structuredContent": document,
-            "isError": false,
+            "isError": failed,
         })
     }
 }
@@ -671,6 +689,7 @@ fn write_spooled(
     era: Era,
     spooled: &mut Spooled,
     failed: bool,
+    shape: Shape,
 ) -> io::Result<()> {
     write!(
         out,
@@ -687,7 +706,7 @@ fn write_spooled(
     out.write_all(b"\"content\":[{\"type\":\"text\",\"text\":\"")?;
     spooled.write_text(out)?;
     out.write_all(b"\"}],")?;
-    if !failed {
+    if !failed && shape.structured {
         out.write_all(b"\"structuredContent\":")?;
         spooled.write_json(out)?;
         out.write_all(b",")?;

@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::protocol::Shape;
+
 /// What a parameter takes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Kind {
@@ -359,19 +361,24 @@ impl Tool {
     }
 
     /// The `tools/list` entry.
-    pub(crate) fn definition(&self, read_only: bool) -> Value {
+    pub(crate) fn definition(&self, read_only: bool, shape: Shape) -> Value {
         let mut description = self.description.to_string();
         if read_only && matches!(self.name, "sql_exec" | "sql_file") {
             description.push_str(" This server is read-only: the database refuses writes.");
         }
-        json!({
+        let mut definition = json!({
             "name": self.name,
-            "title": self.title,
             "description": description,
             "inputSchema": self.input_schema(),
-            "outputSchema": self.output_schema(),
-            "annotations": self.annotations(read_only),
-        })
+        });
+        if shape.annotations {
+            definition["annotations"] = self.annotations(read_only);
+        }
+        if shape.structured {
+            definition["title"] = json!(self.title);
+            definition["outputSchema"] = self.output_schema();
+        }
+        definition
     }
 
     /// Checks `arguments` against the input schema; the message names the
