@@ -63,6 +63,18 @@ fn legacy_initialize_answers_the_clients_version_else_the_newest(
         ]
     );
     assert!(list["result"].get("ttlMs").is_none());
+    // Only what the agreed version defines: annotations since 2025-03-26,
+    // titles and output schemas since 2025-06-18.
+    let tool = &list["result"]["tools"][0];
+    let has = |key: &str| tool.get(key).is_some();
+    assert_eq!(has("annotations"), agreed >= "2025-03-26", "{tool}");
+    assert_eq!(has("title"), agreed >= "2025-06-18", "{tool}");
+    assert_eq!(has("outputSchema"), agreed >= "2025-06-18", "{tool}");
+    assert_eq!(
+        result["serverInfo"].get("title").is_some(),
+        agreed >= "2025-06-18",
+        "{answer}"
+    );
     assert!(s.close().success());
 }
 
@@ -153,7 +165,14 @@ fn read_only_mode_says_so_in_the_annotations() {
 #[case::object_id("{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":\"ping\"}", -32600, Value::Null)]
 #[case::array_id("{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"ping\"}", -32600, Value::Null)]
 #[case::fraction_id("{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"ping\"}", -32600, Value::Null)]
-#[case::huge_id("{\"jsonrpc\":\"2.0\",\"id\":1e400,\"method\":\"ping\"}", -32700, Value::Null)]
+// Valid JSON (RFC 8259 sets no range), but no id a request may have.
+#[case::huge_id("{\"jsonrpc\":\"2.0\",\"id\":1e400,\"method\":\"ping\"}", -32600, Value::Null)]
+// Valid JSON with a number beyond f64 in params: the id is readable.
+#[case::huge_number_in_params(
+    "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"sql_exec\",\"arguments\":{\"query\":\"SELECT 1\",\"maxRows\":1e400}}}",
+    -32602,
+    json!(9)
+)]
 fn malformed_lines_get_their_code_with_the_id_when_readable(
     #[case] line: &str,
     #[case] code: i64,
@@ -514,4 +533,175 @@ fn the_mcp_command_is_the_same_server() {
     let output = child.wait_with_output().unwrap();
     let text = String::from_utf8(output.stdout).unwrap();
     assert_eq!(text, "{\"id\":1,\"jsonrpc\":\"2.0\",\"result\":{}}\n");
+}
+
+/// A legacy version in `_meta` is one this server speaks (through
+/// `initialize`): never -32022, whose `supported` list names it. After
+/// `initialize` the request is served; before it, the answer says to
+/// begin with `initialize`.
+#[test]
+fn a_legacy_version_stamped_in_meta_is_not_called_unsupported() {
+    let mut s = server();
+    let stamped = json!({"_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2025-11-25",
+        "io.modelcontextprotocol/clientCapabilities": {}}});
+    let (before, _) = s.request("tools/list", stamped.clone());
+    assert_eq!(error_code(&before), -32602, "{before}");
+    assert!(
+        before["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("initialize"),
+        "{before}"
+    );
+    s.initialize("2025-11-25");
+    let (after, _) = s.request("tools/list", stamped);
+    assert_eq!(
+        after["result"]["tools"].as_array().map(Vec::len),
+        Some(5),
+        "{after}"
+    );
+    assert!(after["result"].get("resultType").is_none(), "{after}");
+}
+
+/// `_meta.progressToken` must be a string or an integer: anything else
+/// breaks the CallToolRequest schema, a protocol error (-32602).
+#[rstest]
+#[case::object(json!({"a": 1}))]
+#[case::array(json!([1]))]
+#[case::boolean(json!(true))]
+#[case::null(Value::Null)]
+#[case::fraction(json!(1.5))]
+fn a_progress_token_of_the_wrong_type_is_invalid_params(#[case] token: Value) {
+    let mut s = server();
+    let mut meta = modern_meta();
+    meta["progressToken"] = token.clone();
+    let (answer, _) = s.request(
+        "tools/call",
+        json!({"name": "sql_health", "arguments": {}, "_meta": meta}),
+    );
+    assert_eq!(error_code(&answer), -32602, "{token}: {answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("progressToken"),
+        "{answer}"
+    );
+}
+
+/// JSON Schema 2020-12 counts 5.0 as an integer: an argument the input
+/// schema accepts is not refused by the server's own check.
+#[test]
+fn an_integral_number_written_with_a_fraction_is_an_integer() {
+    let mut s = server();
+    let result = s.call(
+        "sql_exec",
+        json!({"query": "SELECT 1", "maxRows": 5.0, "timeout": 1000.0}),
+    );
+    let text = result["content"][0]["text"].as_str().unwrap();
+    assert!(!text.contains("Invalid arguments"), "{text}");
+    assert!(text.contains("port 1"), "got to connecting: {text}");
+}
+
+/// 2026-07-28 makes subscribe-and-notify a message pattern every
+/// implementation supports: `subscriptions/listen` is acknowledged first
+/// (with the subset of notifications honoured: none, the tools never
+/// change), stays open without holding anything up, ends silently when
+/// cancelled, and is closed with a result carrying its subscription id
+/// when the server shuts down.
+#[test]
+fn subscriptions_listen_is_acknowledged_kept_open_and_closed_gracefully() {
+    let mut s = server();
+    let listen = |s: &mut Server, id: i64| {
+        s.send(
+            &json!({"jsonrpc": "2.0", "id": id, "method": "subscriptions/listen",
+            "params": {"notifications": {"toolsListChanged": true, "promptsListChanged": true},
+                       "_meta": modern_meta()}}),
+        );
+        let ack = s.recv();
+        assert_eq!(
+            ack["method"], "notifications/subscriptions/acknowledged",
+            "{ack}"
+        );
+        assert!(ack.get("id").is_none(), "{ack}");
+        assert_eq!(
+            ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+            json!(id)
+        );
+        assert_eq!(ack["params"]["notifications"], json!({}), "{ack}");
+    };
+    listen(&mut s, 7);
+    listen(&mut s, 8);
+    // The open streams hold nothing up.
+    let (list, notes) = s.request("tools/list", json!({"_meta": modern_meta()}));
+    assert_eq!(list["result"]["tools"].as_array().map(Vec::len), Some(5));
+    assert!(notes.is_empty(), "{notes:?}");
+    // A filter is required.
+    let (bad, _) = s.request("subscriptions/listen", json!({"_meta": modern_meta()}));
+    assert_eq!(error_code(&bad), -32602, "{bad}");
+    // Cancelled: nothing more for 8, ever.
+    s.send(
+        &json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+        "params": {"requestId": 8}}),
+    );
+    let (status, rest) = s.close_and_drain();
+    assert!(status.success());
+    assert_eq!(rest.len(), 1, "{rest:?}");
+    assert_eq!(rest[0]["id"], json!(7), "{rest:?}");
+    assert_eq!(rest[0]["result"]["resultType"], "complete");
+    assert_eq!(
+        rest[0]["result"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        json!(7)
+    );
+}
+
+/// The legacy era has no `subscriptions/listen`.
+#[test]
+fn subscriptions_listen_is_not_a_legacy_method() {
+    let mut s = server();
+    s.initialize("2025-11-25");
+    let (answer, _) = s.request(
+        "subscriptions/listen",
+        json!({"notifications": {"toolsListChanged": true}}),
+    );
+    assert_eq!(error_code(&answer), -32601, "{answer}");
+}
+
+/// A notification with a number beyond f64 is valid JSON: never answered.
+#[test]
+fn a_notification_with_a_huge_number_is_not_answered() {
+    let mut s = server();
+    s.write(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progress\":1e400}}\n");
+    let (pong, notes) = s.request("ping", json!({}));
+    assert_eq!(pong["result"], json!({}));
+    assert!(notes.is_empty(), "{notes:?}");
+}
+
+/// Per-request `_meta` fields and CallToolRequest fields of the wrong
+/// shape break the request schema: -32602, naming the field.
+#[rstest]
+#[case::log_level("tools/list", json!({}), "io.modelcontextprotocol/logLevel", json!("loud"), "logLevel")]
+#[case::client_info("tools/list", json!({}), "io.modelcontextprotocol/clientInfo", json!({"name": 1}), "clientInfo")]
+#[case::request_state("tools/call", json!({"name": "sql_health", "requestState": 5}), "", Value::Null, "requestState")]
+#[case::input_responses("tools/call", json!({"name": "sql_health", "inputResponses": []}), "", Value::Null, "inputResponses")]
+fn request_fields_of_the_wrong_shape_are_invalid_params(
+    #[case] method: &str,
+    #[case] mut params: Value,
+    #[case] meta_key: &str,
+    #[case] meta_value: Value,
+    #[case] named: &str,
+) {
+    let mut s = server();
+    let mut meta = modern_meta();
+    if !meta_key.is_empty() {
+        meta[meta_key] = meta_value;
+    }
+    params["_meta"] = meta;
+    let (answer, _) = s.request(method, params);
+    assert_eq!(error_code(&answer), -32602, "{answer}");
+    assert!(
+        answer["error"]["message"].as_str().unwrap().contains(named),
+        "{answer}"
+    );
 }

@@ -465,3 +465,84 @@ fn a_large_result_is_streamed_through_the_server_with_flat_memory() {
         "peak {large} KiB for 300,000 rows against {small} KiB for 1,000"
     );
 }
+
+/// After `notifications/cancelled` nothing more comes for the request:
+/// no response, no progress; its temporary files are removed.
+#[test]
+fn a_cancelled_backup_sends_nothing_more_and_leaves_no_files() {
+    let db = shop();
+    let mut tables = String::new();
+    for t in 1..=8 {
+        tables.push_str(&format!(
+            "CREATE TABLE t{t} AS SELECT g AS id, repeat('y', 200) AS pad FROM generate_series(1, 150000) g;"
+        ));
+    }
+    db.psql(&tables);
+    let cwd = tempfile::tempdir().unwrap();
+    let mut s = start(&db, &[], &[], cwd.path());
+    let mut meta = modern_meta();
+    meta["progressToken"] = json!("tok");
+    s.send(
+        &json!({"jsonrpc": "2.0", "id": "bk", "method": "tools/call",
+                   "params": {"name": "sql_backup", "_meta": meta,
+                              "arguments": {"outputPath": "gone.sql", "usePgDump": false}}}),
+    );
+    let first = s.recv();
+    assert_eq!(first["method"], "notifications/progress", "{first}");
+    assert_eq!(first["params"]["progressToken"], "tok");
+    s.send(
+        &json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                   "params": {"requestId": "bk", "reason": "test"}}),
+    );
+    let (list, before) = s.request("tools/list", json!({"_meta": modern_meta()}));
+    assert!(list["result"]["tools"].is_array());
+    assert!(
+        before.iter().all(|m| m.get("id").is_none()),
+        "no response for the cancelled call: {before:?}"
+    );
+    // Sent before the cancellation was read, if at all: progress only.
+    assert!(
+        before
+            .iter()
+            .all(|m| m["method"] == "notifications/progress"),
+        "{before:?}"
+    );
+    s.expect_silence(Duration::from_millis(1500));
+    let folder = cwd.path().join("backups");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::read_dir(&folder).unwrap().next().is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "files left: {:?}",
+            std::fs::read_dir(&folder).unwrap().collect::<Vec<_>>()
+        );
+    }
+}
+
+/// A legacy session whose version predates structured content
+/// (2025-03-26) gets the JSON as text only; 2025-06-18 gets both.
+#[rstest::rstest]
+#[case("2025-03-26", false)]
+#[case("2025-06-18", true)]
+fn structured_content_only_for_versions_that_define_it(
+    #[case] version: &str,
+    #[case] structured: bool,
+) {
+    let db = shop();
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = start(&db, &[], &[], dir.path());
+    s.initialize(version);
+    let (answer, _) = s.request(
+        "tools/call",
+        json!({"name": "sql_exec", "arguments": {"query": "SELECT 1 AS one"}}),
+    );
+    let result = &answer["result"];
+    assert_eq!(result["isError"], false, "{answer}");
+    assert_eq!(
+        result.get("structuredContent").is_some(),
+        structured,
+        "{answer}"
+    );
+    let text: Value = serde_json::from_str(result["content"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(text["rows"][0]["one"], 1);
+}

@@ -1,6 +1,8 @@
 //! JSON-RPC 2.0 as MCP uses it: what a line of input is, and the error
 //! answers.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
 /// Invalid JSON.
@@ -68,6 +70,9 @@ pub(crate) enum Incoming {
     /// Not a message we can act on: answer with this error (id null when
     /// the id could not be read).
     Invalid(ErrorAnswer),
+    /// A notification that cannot be read: not answered (notifications
+    /// never are), only logged with this reason.
+    Dropped(&'static str),
 }
 
 /// An error to answer with.
@@ -112,13 +117,7 @@ pub(crate) fn result(id: &Id, result: Value) -> Value {
 pub(crate) fn classify(line: &[u8]) -> Incoming {
     let value: Value = match serde_json::from_slice(line) {
         Ok(value) => value,
-        Err(e) => {
-            return Incoming::Invalid(ErrorAnswer::new(
-                None,
-                PARSE_ERROR,
-                format!("Parse error: the line is not JSON ({e})"),
-            ));
-        }
+        Err(e) => return unparsed(line, &e),
     };
     let Value::Object(mut message) = value else {
         let what = if value.is_array() {
@@ -176,6 +175,59 @@ pub(crate) fn classify(line: &[u8]) -> Incoming {
     }
 }
 
+/// A line `serde_json` could not turn into a value. Most are not JSON
+/// (-32700); but JSON sets no range on numbers, so a line holding one
+/// beyond f64 (`1e400`) is valid JSON: it is answered as what it is, with
+/// its id when that can be read.
+fn unparsed(line: &[u8], error: &serde_json::Error) -> Incoming {
+    use serde_json::value::RawValue;
+    let parse_error = || {
+        Incoming::Invalid(ErrorAnswer::new(
+            None,
+            PARSE_ERROR,
+            format!("Parse error: the line is not JSON ({error})"),
+        ))
+    };
+    // Syntax alone: raw values skip over numbers without converting them.
+    if serde_json::from_slice::<Box<RawValue>>(line).is_err() {
+        return parse_error();
+    }
+    let Ok(fields) = serde_json::from_slice::<HashMap<String, Box<RawValue>>>(line) else {
+        // Valid JSON, not an object (an array of such numbers): as for
+        // any value that is not an object.
+        return Incoming::Invalid(ErrorAnswer::new(
+            None,
+            INVALID_REQUEST,
+            "Invalid Request: the message is not a JSON object",
+        ));
+    };
+    if !fields.contains_key("method")
+        && (fields.contains_key("result") || fields.contains_key("error"))
+    {
+        return Incoming::Response;
+    }
+    let Some(raw_id) = fields.get("id") else {
+        return Incoming::Dropped("a notification with a number out of range");
+    };
+    let id = serde_json::from_str::<Value>(raw_id.get())
+        .ok()
+        .as_ref()
+        .and_then(Id::from_value);
+    match id {
+        None => Incoming::Invalid(ErrorAnswer::new(
+            None,
+            INVALID_REQUEST,
+            "Invalid Request: \"id\" must be a string or an integer (not null)",
+        )),
+        Some(id) => Incoming::Invalid(ErrorAnswer::new(
+            Some(id),
+            INVALID_PARAMS,
+            "Invalid params: a number in the message is out of range (beyond ±1.7e308); \
+             send a smaller one",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use rstest::rstest;
@@ -216,6 +268,31 @@ mod tests {
     fn ids_of_every_kind_are_requests(#[case] line: &[u8], #[case] id: Id) {
         match classify(line) {
             Incoming::Request { id: got, .. } => assert_eq!(got, id),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn numbers_beyond_f64_are_json_not_parse_errors() {
+        match classify(br#"{"jsonrpc":"2.0","id":"a","method":"x","params":{"n":1e400}}"#) {
+            Incoming::Invalid(answer) => {
+                assert_eq!(
+                    (answer.code, answer.id),
+                    (INVALID_PARAMS, Some(Id::Text("a".into())))
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            classify(br#"{"jsonrpc":"2.0","method":"x","params":{"n":-1e400}}"#),
+            Incoming::Dropped(_)
+        ));
+        assert_eq!(
+            classify(br#"{"jsonrpc":"2.0","id":1,"result":{"n":1e400}}"#),
+            Incoming::Response
+        );
+        match classify(br#"{"jsonrpc":"2.0","id":1,"method":"x","params":{"n":1e400"#) {
+            Incoming::Invalid(answer) => assert_eq!(answer.code, PARSE_ERROR),
             other => panic!("{other:?}"),
         }
     }

@@ -18,7 +18,22 @@ pub(crate) const LEGACY_VERSIONS: [&str; 4] =
 
 pub(crate) const PROTOCOL_VERSION_KEY: &str = "io.modelcontextprotocol/protocolVersion";
 pub(crate) const CLIENT_CAPABILITIES_KEY: &str = "io.modelcontextprotocol/clientCapabilities";
+pub(crate) const CLIENT_INFO_KEY: &str = "io.modelcontextprotocol/clientInfo";
+pub(crate) const LOG_LEVEL_KEY: &str = "io.modelcontextprotocol/logLevel";
+/// The syslog levels a request may ask for (this server sends no log
+/// messages, but a level outside these breaks the request's schema).
+const LOG_LEVELS: [&str; 8] = [
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
+];
 pub(crate) const SERVER_INFO_KEY: &str = "io.modelcontextprotocol/serverInfo";
+pub(crate) const SUBSCRIPTION_ID_KEY: &str = "io.modelcontextprotocol/subscriptionId";
 
 /// How long a client may keep `tools/list` and `server/discover`: the
 /// tools of a running server never change.
@@ -42,6 +57,47 @@ pub(crate) fn all_versions() -> Vec<&'static str> {
         .collect()
 }
 
+/// What the version a request speaks defines beyond 2024-11-05, so a
+/// legacy session gets only what its negotiated version knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    /// Tool annotations, a progress notification's message (2025-03-26).
+    pub(crate) annotations: bool,
+    /// Titles, `outputSchema` and `structuredContent` (2025-06-18).
+    pub(crate) structured: bool,
+}
+
+impl Shape {
+    /// Everything: the modern era and the newest legacy versions.
+    pub(crate) const FULL: Shape = Shape {
+        annotations: true,
+        structured: true,
+    };
+
+    /// The shape for a request of `era` in a session that `initialize`
+    /// agreed on `legacy` for. Versions are dates, so they compare as text.
+    pub(crate) fn of(era: Era, legacy: Option<&str>) -> Shape {
+        match (era, legacy) {
+            (Era::Legacy, Some(version)) => Shape {
+                annotations: version >= "2025-03-26",
+                structured: version >= "2025-06-18",
+            },
+            _ => Shape::FULL,
+        }
+    }
+}
+
+/// The server's name and version, as `shape` defines them.
+pub(crate) fn server_info_for(shape: Shape) -> Value {
+    let mut info = server_info();
+    if !shape.structured {
+        if let Value::Object(fields) = &mut info {
+            fields.remove("title");
+        }
+    }
+    info
+}
+
 /// The server's name and version.
 pub(crate) fn server_info() -> Value {
     json!({
@@ -63,7 +119,10 @@ pub(crate) const INSTRUCTIONS: &str = "sequelae runs SQL against one PostgreSQL 
 /// The era of a request from its `_meta`: a modern request must carry
 /// both required keys with a version this server speaks.
 ///
-/// `Ok(None)`: no version key, so not a modern request.
+/// `Ok(None)`: not a modern request, because there is no version key or
+/// it names a legacy version. A legacy version is one this server speaks
+/// (through `initialize`, whose session serves the request), so it is
+/// never answered with -32022, whose `supported` list names it.
 pub(crate) fn modern_meta(id: &Id, params: &Map<String, Value>) -> Result<Option<()>, ErrorAnswer> {
     let meta = match params.get("_meta") {
         None => return Ok(None),
@@ -86,8 +145,34 @@ pub(crate) fn modern_meta(id: &Id, params: &Map<String, Value>) -> Result<Option
             format!("Invalid params: _meta \"{PROTOCOL_VERSION_KEY}\" must be a string"),
         ));
     };
+    if LEGACY_VERSIONS.contains(&version) {
+        return Ok(None);
+    }
     if !MODERN_VERSIONS.contains(&version) {
         return Err(unsupported(id, version));
+    }
+    let invalid = |message: String| {
+        Err(ErrorAnswer::new(
+            Some(id.clone()),
+            INVALID_PARAMS,
+            format!("Invalid params: {message}"),
+        ))
+    };
+    if let Some(level) = meta.get(LOG_LEVEL_KEY) {
+        if !level.as_str().is_some_and(|l| LOG_LEVELS.contains(&l)) {
+            return invalid(format!(
+                "_meta \"{LOG_LEVEL_KEY}\" must be one of {}; got {level}",
+                LOG_LEVELS.join(", ")
+            ));
+        }
+    }
+    if let Some(info) = meta.get(CLIENT_INFO_KEY) {
+        if !(info["name"].is_string() && info["version"].is_string()) {
+            return invalid(format!(
+                "_meta \"{CLIENT_INFO_KEY}\" must be an object with \"name\" and \"version\" \
+                 (strings)"
+            ));
+        }
     }
     match meta.get(CLIENT_CAPABILITIES_KEY) {
         Some(Value::Object(_)) => Ok(Some(())),
@@ -152,6 +237,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn older_legacy_versions_get_only_what_they_define() {
+        let old = Shape::of(Era::Legacy, Some("2024-11-05"));
+        assert!(!old.annotations && !old.structured);
+        let mid = Shape::of(Era::Legacy, Some("2025-03-26"));
+        assert!(mid.annotations && !mid.structured);
+        assert_eq!(Shape::of(Era::Legacy, Some("2025-06-18")), Shape::FULL);
+        assert_eq!(Shape::of(Era::Modern, Some("2024-11-05")), Shape::FULL);
+        assert!(server_info_for(old).get("title").is_none());
+    }
+
+    #[test]
     fn initialize_answers_the_clients_version_or_our_newest() {
         assert_eq!(negotiate("2025-03-26"), "2025-03-26");
         assert_eq!(negotiate("2024-11-05"), "2024-11-05");
@@ -183,6 +279,14 @@ mod tests {
         assert_eq!(
             e.data.as_ref().map(|d| d["requested"].clone()),
             Some(json!("1900-01-01"))
+        );
+        assert_eq!(
+            modern_meta(
+                &id,
+                &params(json!({PROTOCOL_VERSION_KEY: "2025-06-18", CLIENT_CAPABILITIES_KEY: {}}))
+            ),
+            Ok(None),
+            "a legacy version is the legacy era, not an unsupported one"
         );
     }
 }

@@ -194,6 +194,41 @@ pub(crate) fn backup_output(
     Ok((root, Some(real_parent.join(name))))
 }
 
+/// Opens the SQL file `real` that [`sql_file`] resolved inside `root`.
+///
+/// Between that check and this open, a part of the path may have been
+/// replaced by a symbolic link leading out (the file itself or a folder
+/// on the way). So the file is judged again after it is open: the path
+/// must still resolve to itself inside the root, and to the very file
+/// that was opened (same device and inode), or it is refused.
+pub(crate) fn open_sql_file(root: &Path, real: &Path) -> Result<std::fs::File, PathRefused> {
+    use std::os::unix::fs::MetadataExt;
+    const ARG: &str = "filepath";
+    let shown = real.display().to_string();
+    let unusable = |e: &io::Error| PathRefused::Unusable {
+        argument: ARG,
+        path: shown.clone(),
+        reason: io_reason(e),
+    };
+    let root = root.canonicalize().map_err(|e| unusable(&e))?;
+    let outside = || PathRefused::Outside {
+        argument: ARG,
+        path: shown.clone(),
+        root: root.display().to_string(),
+    };
+    let file = std::fs::File::open(real).map_err(|e| unusable(&e))?;
+    let opened = file.metadata().map_err(|e| unusable(&e))?;
+    let now = real.canonicalize().map_err(|_| outside())?;
+    if now != real || !now.starts_with(&root) {
+        return Err(outside());
+    }
+    let there = std::fs::metadata(&now).map_err(|_| outside())?;
+    if (there.dev(), there.ino()) != (opened.dev(), opened.ino()) {
+        return Err(outside());
+    }
+    Ok(file)
+}
+
 fn io_reason(e: &io::Error) -> String {
     match e.kind() {
         io::ErrorKind::NotFound => "no such file or directory".to_string(),
@@ -266,6 +301,35 @@ mod tests {
         assert!(matches!(
             backup_output(&folder, Some("../a.sql")),
             Err(PathRefused::ParentComponent { .. })
+        ));
+    }
+
+    /// A link put in place after the path was checked (the file itself,
+    /// or a folder on the way) is caught when the file is opened.
+    #[test]
+    fn a_link_swapped_in_after_the_check_is_refused_at_open() {
+        let root = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("a.sql"), "SELECT 'secret'").unwrap();
+        std::fs::create_dir(root.path().join("sub")).unwrap();
+        std::fs::write(root.path().join("sub").join("a.sql"), "SELECT 1").unwrap();
+        std::fs::write(root.path().join("b.sql"), "SELECT 2").unwrap();
+
+        let checked = sql_file(root.path(), "b.sql").unwrap();
+        assert!(open_sql_file(root.path(), &checked).is_ok(), "untouched");
+        std::fs::remove_file(&checked).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("a.sql"), &checked).unwrap();
+        assert!(matches!(
+            open_sql_file(root.path(), &checked),
+            Err(PathRefused::Outside { .. })
+        ));
+
+        let checked = sql_file(root.path(), "sub/a.sql").unwrap();
+        std::fs::rename(root.path().join("sub"), root.path().join("moved")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.path().join("sub")).unwrap();
+        assert!(matches!(
+            open_sql_file(root.path(), &checked),
+            Err(PathRefused::Outside { .. })
         ));
     }
 }

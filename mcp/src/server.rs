@@ -19,7 +19,7 @@ use crate::jsonrpc::{
     METHOD_NOT_FOUND,
 };
 use crate::log::{self, Level};
-use crate::protocol::{self, Era};
+use crate::protocol::{self, Era, Shape};
 use crate::spool::Spooled;
 use crate::tools::{self, TOOLS, Tool};
 use crate::transport::{Line, LineReader, MAX_LINE_BYTES, Output};
@@ -70,6 +70,10 @@ struct Server {
     inflight: Mutex<HashMap<Id, Arc<Work>>>,
     /// The version `initialize` agreed on (legacy era).
     legacy_version: Mutex<Option<&'static str>>,
+    /// Open `subscriptions/listen` streams (2026-07-28), by request id:
+    /// ended silently by a cancellation, or with a closing result when the
+    /// server shuts down.
+    subscriptions: Mutex<HashSet<Id>>,
     /// Backup outputs being written: a second backup to one is refused.
     backup_targets: Mutex<HashSet<PathBuf>>,
     /// Tool tasks running, for the shutdown to wait on.
@@ -85,6 +89,7 @@ impl Server {
             out,
             inflight: Mutex::new(HashMap::new()),
             legacy_version: Mutex::new(None),
+            subscriptions: Mutex::new(HashSet::new()),
             backup_targets: Mutex::new(HashSet::new()),
             workers: Mutex::new(0),
             workers_done: Condvar::new(),
@@ -119,6 +124,7 @@ impl Server {
         }
         match jsonrpc::classify(&text) {
             Incoming::Invalid(answer) => self.send_error(&answer),
+            Incoming::Dropped(why) => log::say(Level::Info, &format!("ignored {why}")),
             Incoming::Response => log::say(
                 Level::Debug,
                 "ignored a response: this server sends no requests",
@@ -151,6 +157,10 @@ impl Server {
                         );
                         work.cancel();
                     }
+                    None if self.lock_subscriptions().remove(&id) => log::say(
+                        Level::Debug,
+                        &format!("subscription {} ended by the client", id.to_value()),
+                    ),
                     None => log::say(
                         Level::Debug,
                         "ignored a cancellation of a request not in flight",
@@ -166,13 +176,30 @@ impl Server {
         self.inflight.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// What a request of `era` may be answered with (a legacy session:
+    /// what its negotiated version defines).
+    fn shape(&self, era: Era) -> Shape {
+        let legacy = *self
+            .legacy_version
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Shape::of(era, legacy)
+    }
+
+    fn lock_subscriptions(&self) -> std::sync::MutexGuard<'_, HashSet<Id>> {
+        self.subscriptions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn request(self: &Arc<Self>, id: Id, method: &str, params: Map<String, Value>) {
-        const KNOWN: [&str; 5] = [
+        const KNOWN: [&str; 6] = [
             "initialize",
             "server/discover",
             "ping",
             "tools/list",
             "tools/call",
+            "subscriptions/listen",
         ];
         if !KNOWN.contains(&method) {
             return self.send_error(&ErrorAnswer::new(
@@ -216,6 +243,14 @@ impl Server {
                     ),
                 ));
             }
+            ("subscriptions/listen", Era::Legacy) => {
+                return self.send_error(&ErrorAnswer::new(
+                    Some(id),
+                    METHOD_NOT_FOUND,
+                    "Method not found: subscriptions/listen is a 2026-07-28 request and must \
+                     carry _meta",
+                ));
+            }
             _ => {}
         }
         match method {
@@ -237,8 +272,39 @@ impl Server {
                 self.send(&jsonrpc::result(&id, protocol::complete(result, era)));
             }
             "tools/list" => self.tools_list(&id, &params, era),
+            "subscriptions/listen" => self.listen(id, &params),
             _ => self.tools_call(id, params, era),
         }
+    }
+
+    /// `subscriptions/listen`: acknowledged at once with the notifications
+    /// honoured, none (the tools never change, and there are no prompts or
+    /// resources), then kept open until cancelled or the server stops.
+    fn listen(&self, id: Id, params: &Map<String, Value>) {
+        if !params.get("notifications").is_some_and(Value::is_object) {
+            return self.send_error(&ErrorAnswer::new(
+                Some(id),
+                INVALID_PARAMS,
+                "Invalid params: subscriptions/listen needs \"notifications\" (an object: \
+                 the filter of notifications wanted)",
+            ));
+        }
+        let taken = self.lock_inflight().contains_key(&id);
+        if taken || !self.lock_subscriptions().insert(id.clone()) {
+            return self.send_error(&ErrorAnswer::new(
+                Some(id),
+                INVALID_REQUEST,
+                "Invalid Request: a request with this id is still in flight; use a new id",
+            ));
+        }
+        self.send(&json!({
+            "jsonrpc": "2.0",
+            "method": "notifications/subscriptions/acknowledged",
+            "params": {
+                "_meta": {protocol::SUBSCRIPTION_ID_KEY: id.to_value()},
+                "notifications": {},
+            },
+        }));
     }
 
     fn initialize(&self, id: &Id, params: &Map<String, Value>) {
@@ -275,7 +341,7 @@ impl Server {
             json!({
                 "protocolVersion": agreed,
                 "capabilities": protocol::capabilities(),
-                "serverInfo": protocol::server_info(),
+                "serverInfo": protocol::server_info_for(Shape::of(Era::Legacy, Some(agreed))),
                 "instructions": protocol::INSTRUCTIONS,
             }),
         ));
@@ -294,7 +360,7 @@ impl Server {
         }
         let tools: Vec<Value> = TOOLS
             .iter()
-            .map(|t| t.definition(self.config.read_only))
+            .map(|t| t.definition(self.config.read_only, self.shape(era)))
             .collect();
         let mut result = json!({"tools": tools});
         if era == Era::Modern {
@@ -316,11 +382,19 @@ impl Server {
             Some(Value::String(name)) => name.clone(),
             _ => return self.send_error(&invalid("tools/call needs \"name\" (a string)".into())),
         };
-        let arguments = match params.get("arguments") {
+        let mut arguments = match params.get("arguments") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(arguments)) => arguments.clone(),
             Some(_) => return self.send_error(&invalid("\"arguments\" must be an object".into())),
         };
+        // Multi round-trip fields: never asked for by this server, but
+        // when sent they must have their schema's shape.
+        if params.get("requestState").is_some_and(|v| !v.is_string()) {
+            return self.send_error(&invalid("\"requestState\" must be a string".into()));
+        }
+        if params.get("inputResponses").is_some_and(|v| !v.is_object()) {
+            return self.send_error(&invalid("\"inputResponses\" must be an object".into()));
+        }
         let Some(tool) = tools::find(&name) else {
             let names: Vec<&str> = TOOLS.iter().map(|t| t.name).collect();
             return self.send_error(&invalid(format!(
@@ -328,22 +402,26 @@ impl Server {
                 names.join(", ")
             )));
         };
-        let progress_token = params
-            .get("_meta")
-            .and_then(|m| m.get("progressToken"))
-            .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
-            .cloned();
+        // A token is a string or an integer; anything else breaks the
+        // CallToolRequest schema, which is a protocol error.
+        let progress_token = params.get("_meta").and_then(|m| m.get("progressToken"));
+        if progress_token.is_some_and(|t| !(t.is_string() || t.is_i64() || t.is_u64())) {
+            return self.send_error(&invalid(
+                "_meta \"progressToken\" must be a string or an integer".into(),
+            ));
+        }
+        let progress_token = progress_token.cloned();
         if let Err(refusal) = self.config.rate_limits.admit(&name, Instant::now()) {
             let document = json!({"success": false, "error": refusal.message()});
-            let mut result = tool_result(&document, true);
+            let mut result = tool_result(&document, true, Shape::FULL);
             result["_meta"] = json!({"retryAfterMs": refusal.retry_after.as_millis() as u64});
             return self.send(&jsonrpc::result(&id, protocol::complete(result, era)));
         }
-        if let Err(message) = tool.check(&arguments) {
+        if let Err(message) = tool.check(&mut arguments) {
             let document = json!({"success": false, "error": format!("Invalid arguments for {name}: {message}")});
             return self.send(&jsonrpc::result(
                 &id,
-                protocol::complete(tool_result(&document, true), era),
+                protocol::complete(tool_result(&document, true, Shape::FULL), era),
             ));
         }
         let work = Arc::new(Work::default());
@@ -364,6 +442,7 @@ impl Server {
         let call = Call {
             id: id.clone(),
             era,
+            shape: self.shape(era),
             tool,
             arguments,
             progress_token,
@@ -387,6 +466,7 @@ impl Server {
         let Call {
             id,
             era,
+            shape,
             tool,
             arguments,
             progress_token,
@@ -400,7 +480,7 @@ impl Server {
                 "sql_schema" => work::sql_schema(&self.pool, &work, &arguments).await,
                 "sql_health" => work::sql_health(&self.pool, &work, &arguments).await,
                 _ => {
-                    self.backup(&id, &work, &arguments, progress_token.as_ref())
+                    self.backup(&id, &work, &arguments, progress_token.as_ref(), shape)
                         .await
                 }
             }
@@ -429,12 +509,12 @@ impl Server {
                 match body {
                     Body::Document(document) => self.send(&jsonrpc::result(
                         &id,
-                        protocol::complete(tool_result(&document, failed), era),
+                        protocol::complete(tool_result(&document, failed, shape), era),
                     )),
                     Body::Spooled(mut spooled) => {
-                        let sent = self
-                            .out
-                            .send_with(|out| write_spooled(out, &id, era, &mut spooled, failed));
+                        let sent = self.out.send_with(|out| {
+                            write_spooled(out, &id, era, &mut spooled, failed, shape)
+                        });
                         if let Err(e) = sent {
                             log::say(Level::Warn, &format!("cannot write to stdout: {e}"));
                         }
@@ -454,6 +534,7 @@ impl Server {
         work: &Arc<Work>,
         arguments: &Map<String, Value>,
         progress_token: Option<&Value>,
+        shape: Shape,
     ) -> Outcome {
         let given = arguments.get("outputPath").and_then(Value::as_str);
         let backup_dir = self.config.backup_dir.clone();
@@ -493,8 +574,11 @@ impl Server {
             let mut params = json!({
                 "progressToken": token,
                 "progress": p.progress,
-                "message": p.message,
             });
+            // The message came with 2025-03-26.
+            if shape.annotations {
+                params["message"] = json!(p.message);
+            }
             if let Some(total) = p.total {
                 params["total"] = json!(total);
             }
@@ -518,9 +602,18 @@ impl Server {
         outcome
     }
 
-    /// Stdin closed: every request in flight is cancelled (no answers),
+    /// Stdin closed: open subscriptions get their closing result, every
+    /// request in flight is cancelled (no answers),
     /// and the work gets a grace period to stop and clean up.
     fn shutdown(&self) {
+        let subscriptions: Vec<Id> = self.lock_subscriptions().drain().collect();
+        for id in subscriptions {
+            let closing = json!({"_meta": {protocol::SUBSCRIPTION_ID_KEY: id.to_value()}});
+            self.send(&jsonrpc::result(
+                &id,
+                protocol::complete(closing, Era::Modern),
+            ));
+        }
         let works: Vec<Arc<Work>> = self.lock_inflight().drain().map(|(_, w)| w).collect();
         for work in &works {
             work.cancel();
@@ -563,6 +656,7 @@ async fn guarded(work: impl std::future::Future<Output = Outcome>) -> Result<Out
 struct Call {
     id: Id,
     era: Era,
+    shape: Shape,
     tool: &'static Tool,
     arguments: Map<String, Value>,
     progress_token: Option<Value>,
@@ -572,16 +666,17 @@ struct Call {
 /// A `CallToolResult` for a document built here: the document as
 /// structured content and as text; a failure is `isError` with the
 /// document as text only (it does not follow the output schema, which
-/// describes success).
-fn tool_result(document: &Value, failed: bool) -> Value {
+/// describes success), and so is any result for a session whose version
+/// predates structured content.
+fn tool_result(document: &Value, failed: bool, shape: Shape) -> Value {
     let text = document.to_string();
-    if failed {
-        json!({"content": [{"type": "text", "text": text}], "isError": true})
+    if failed || !shape.structured {
+        json!({"content": [{"type": "text", "text": text}], "isError": failed})
     } else {
         json!({
             "content": [{"type": "text", "text": text}],
             "structuredContent": document,
-            "isError": false,
+            "isError": failed,
         })
     }
 }
@@ -594,6 +689,7 @@ fn write_spooled(
     era: Era,
     spooled: &mut Spooled,
     failed: bool,
+    shape: Shape,
 ) -> io::Result<()> {
     write!(
         out,
@@ -610,7 +706,7 @@ fn write_spooled(
     out.write_all(b"\"content\":[{\"type\":\"text\",\"text\":\"")?;
     spooled.write_text(out)?;
     out.write_all(b"\"}],")?;
-    if !failed {
+    if !failed && shape.structured {
         out.write_all(b"\"structuredContent\":")?;
         spooled.write_json(out)?;
         out.write_all(b",")?;

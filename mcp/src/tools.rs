@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::protocol::Shape;
+
 /// What a parameter takes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Kind {
@@ -359,30 +361,37 @@ impl Tool {
     }
 
     /// The `tools/list` entry.
-    pub(crate) fn definition(&self, read_only: bool) -> Value {
+    pub(crate) fn definition(&self, read_only: bool, shape: Shape) -> Value {
         let mut description = self.description.to_string();
         if read_only && matches!(self.name, "sql_exec" | "sql_file") {
             description.push_str(" This server is read-only: the database refuses writes.");
         }
-        json!({
+        let mut definition = json!({
             "name": self.name,
-            "title": self.title,
             "description": description,
             "inputSchema": self.input_schema(),
-            "outputSchema": self.output_schema(),
-            "annotations": self.annotations(read_only),
-        })
+        });
+        if shape.annotations {
+            definition["annotations"] = self.annotations(read_only);
+        }
+        if shape.structured {
+            definition["title"] = json!(self.title);
+            definition["outputSchema"] = self.output_schema();
+        }
+        definition
     }
 
     /// Checks `arguments` against the input schema; the message names the
-    /// argument and says what it takes.
-    pub(crate) fn check(&self, arguments: &Map<String, Value>) -> Result<(), String> {
+    /// argument and says what it takes. An integer written with a zero
+    /// fraction (`5.0`) is an integer to JSON Schema 2020-12, so it is
+    /// accepted and rewritten as one for the work that reads it.
+    pub(crate) fn check(&self, arguments: &mut Map<String, Value>) -> Result<(), String> {
         for name in self.required {
             if !arguments.contains_key(*name) {
                 return Err(format!("missing required argument \"{name}\""));
             }
         }
-        for (name, value) in arguments {
+        for (name, value) in arguments.iter_mut() {
             let Some(param) = self.params.iter().find(|p| p.name == name) else {
                 let known: Vec<&str> = self.params.iter().map(|p| p.name).collect();
                 return Err(format!(
@@ -391,12 +400,25 @@ impl Tool {
                     known.join(", ")
                 ));
             };
+            let in_range = |min: i64, max: i64| {
+                // i64::MAX stands for "no maximum" (the schema has none).
+                let max = if max == i64::MAX {
+                    i128::from(u64::MAX)
+                } else {
+                    i128::from(max)
+                };
+                integer(value).filter(|n| (i128::from(min)..=max).contains(n))
+            };
             let ok = match param.kind {
                 Kind::Text => value.is_string(),
                 Kind::Flag => value.is_boolean(),
-                Kind::Integer { min, max } => {
-                    value.as_i64().is_some_and(|n| (min..=max).contains(&n))
-                }
+                Kind::Integer { min, max } => match in_range(min, max) {
+                    Some(n) => {
+                        *value = integer_value(n);
+                        true
+                    }
+                    None => false,
+                },
                 Kind::Names => {
                     value.is_string()
                         || value
@@ -405,7 +427,14 @@ impl Tool {
                 }
                 Kind::OneOf(values) => value.as_str().is_some_and(|s| values.contains(&s)),
                 Kind::Compression => {
-                    value.is_boolean() || value.as_i64().is_some_and(|n| (0..=9).contains(&n))
+                    if value.is_boolean() {
+                        true
+                    } else if let Some(n) = in_range(0, 9) {
+                        *value = integer_value(n);
+                        true
+                    } else {
+                        false
+                    }
                 }
             };
             if !ok {
@@ -416,6 +445,29 @@ impl Tool {
             }
         }
         Ok(())
+    }
+}
+
+/// The integer a JSON number stands for, as JSON Schema 2020-12 counts
+/// integers: any number with a zero fractional part.
+fn integer(value: &Value) -> Option<i128> {
+    if let Some(n) = value.as_i64() {
+        return Some(i128::from(n));
+    }
+    if let Some(n) = value.as_u64() {
+        return Some(i128::from(n));
+    }
+    let f = value.as_f64()?;
+    // Beyond 2^64 no parameter's range reaches, and the cast would saturate.
+    (f.fract() == 0.0 && f.abs() < 18_446_744_073_709_551_616.0).then_some(f as i128)
+}
+
+fn integer_value(n: i128) -> Value {
+    match (i64::try_from(n), u64::try_from(n)) {
+        (Ok(n), _) => Value::from(n),
+        (_, Ok(n)) => Value::from(n),
+        // Out of both ranges: refused by every parameter's range before this.
+        _ => Value::Null,
     }
 }
 
@@ -497,23 +549,47 @@ mod tests {
     fn argument_checks_name_the_argument() {
         let exec = find("sql_exec").expect("exists");
         let args = |v: Value| v.as_object().cloned().expect("object");
-        assert!(exec.check(&args(json!({"query": "SELECT 1"}))).is_ok());
-        let e = exec.check(&args(json!({}))).expect_err("missing");
+        assert!(exec.check(&mut args(json!({"query": "SELECT 1"}))).is_ok());
+        let e = exec.check(&mut args(json!({}))).expect_err("missing");
         assert!(e.contains("\"query\""), "{e}");
         let e = exec
-            .check(&args(json!({"query": "x", "maxRows": 0})))
+            .check(&mut args(json!({"query": "x", "maxRows": 0})))
             .expect_err("range");
         assert!(e.contains("\"maxRows\""), "{e}");
         let e = exec
-            .check(&args(json!({"query": "x", "limit": 1})))
+            .check(&mut args(json!({"query": "x", "limit": 1})))
             .expect_err("unknown");
         assert!(e.contains("\"limit\""), "{e}");
         let backup = find("sql_backup").expect("exists");
-        assert!(backup.check(&args(json!({"format": "zip"}))).is_err());
+        assert!(backup.check(&mut args(json!({"format": "zip"}))).is_err());
         assert!(
             backup
-                .check(&args(json!({"compress": 9, "tables": ["a"]})))
+                .check(&mut args(json!({"compress": 9, "tables": ["a"]})))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn integers_are_what_json_schema_counts_as_integers() {
+        let exec = find("sql_exec").expect("exists");
+        let backup = find("sql_backup").expect("exists");
+        let args = |v: Value| v.as_object().cloned().expect("object");
+        let mut given = args(json!({"query": "x", "maxRows": 5.0, "timeout": 1e3}));
+        assert!(exec.check(&mut given).is_ok());
+        assert_eq!(given["maxRows"], json!(5), "rewritten as an integer");
+        assert_eq!(given["timeout"], json!(1000));
+        // No maximum in the schema: any unsigned 64-bit count is accepted.
+        assert!(
+            exec.check(&mut args(json!({"query": "x", "maxRows": u64::MAX})))
+                .is_ok()
+        );
+        assert!(
+            exec.check(&mut args(json!({"query": "x", "maxRows": 5.5})))
+                .is_err()
+        );
+        let mut level = args(json!({"compress": 9.0}));
+        assert!(backup.check(&mut level).is_ok());
+        assert_eq!(level["compress"], json!(9));
+        assert!(backup.check(&mut args(json!({"compress": 10.0}))).is_err());
     }
 }

@@ -154,9 +154,13 @@ pub(crate) async fn sql_file(
         Ok(path) => path,
         Err(refused) => return Outcome::failure(refused.to_string()),
     };
-    let text = match smol::unblock(move || read_sql_file(&path)).await {
-        Ok(text) => text,
-        Err(e) => return Outcome::failure(format!("cannot read {given}: {e}")),
+    let root = config.sql_root.clone();
+    let opened =
+        smol::unblock(move || sandbox::open_sql_file(&root, &path).map(read_sql_file)).await;
+    let text = match opened {
+        Err(refused) => return Outcome::failure(refused.to_string()),
+        Ok(Err(e)) => return Outcome::failure(format!("cannot read {given}: {e}")),
+        Ok(Ok(text)) => text,
     };
     let items = match split(&text, given) {
         Ok(items) => items,
@@ -174,8 +178,7 @@ pub(crate) async fn sql_file(
     .await
 }
 
-fn read_sql_file(path: &Path) -> io::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)?;
+fn read_sql_file(file: std::fs::File) -> io::Result<Vec<u8>> {
     let meta = file.metadata()?;
     if meta.is_dir() {
         return Err(io::Error::other("it is a directory; give a SQL file"));

@@ -163,6 +163,24 @@ impl Server {
             .unwrap_or_else(|| panic!("not a result: {answer}"))
     }
 
+    /// Closes stdin, waits for the exit, and returns what the server
+    /// wrote from then on (every line, up to the end of its stdout).
+    pub fn close_and_drain(mut self) -> (std::process::ExitStatus, Vec<Value>) {
+        drop(self.stdin.take());
+        let mut rest = Vec::new();
+        loop {
+            match self.lines.recv_timeout(ANSWER_WITHIN) {
+                Ok(line) => rest.push(
+                    serde_json::from_str(&line)
+                        .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}")),
+                ),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => panic!("stdout stayed open after stdin closed"),
+            }
+        }
+        (self.close(), rest)
+    }
+
     /// Closes stdin and waits for the exit (bounded).
     pub fn close(mut self) -> std::process::ExitStatus {
         drop(self.stdin.take());
