@@ -55,7 +55,9 @@ fn key_sql(class: &str, oid: &str, fold: bool) -> String {
 /// the query runs on PostgreSQL 13.
 fn key_sql_of(class: &str, oid: &str, fold: bool, server_version_num: u32) -> String {
     let multirange = if server_version_num >= 140_000 {
-        format!("(SELECT 't:' || r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngmultitypid = {oid}), ")
+        format!(
+            "(SELECT 't:' || r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngmultitypid = {oid}), "
+        )
     } else {
         String::new()
     };
@@ -132,9 +134,11 @@ pub(crate) fn schemas() -> String {
 /// composite types (identity sequences belong to their column).
 ///
 /// `oid, schema, name, relkind, owner, relpersistence, partition bound,
-/// partition key, view definition, reloptions, rls, force rls, populated,
-/// type of a typed table, foreign server, foreign table options,
-/// tablespace (quoted; NULL for the database's)`.
+/// partition key, view definition, storage parameters (its TOAST table's
+/// prefixed `toast.`), rls, force rls, populated, type of a typed table,
+/// foreign server, foreign table options, tablespace (quoted; NULL for
+/// the database's), replica identity, access method (quoted; NULL for
+/// heap, but said for a partitioned table that has one)`.
 pub(crate) fn relations() -> String {
     format!(
         "SELECT c.oid, n.nspname, c.relname, c.relkind, pg_catalog.pg_get_userbyid(c.relowner), \
@@ -142,7 +146,8 @@ pub(crate) fn relations() -> String {
          CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
          CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
          CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, \
-         pg_catalog.array_to_string(c.reloptions, ', '), c.relrowsecurity, c.relforcerowsecurity, \
+         pg_catalog.array_to_string(c.reloptions || ARRAY(SELECT 'toast.' || o \
+           FROM pg_catalog.unnest(tc.reloptions) o), ', '), c.relrowsecurity, c.relforcerowsecurity, \
          c.relispopulated, \
          CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END, \
          (SELECT pg_catalog.quote_ident(s.srvname) FROM pg_catalog.pg_foreign_table ft \
@@ -150,8 +155,12 @@ pub(crate) fn relations() -> String {
          (SELECT pg_catalog.string_agg(pg_catalog.format('%I %L', o.option_name, o.option_value), ', ') \
            FROM pg_catalog.pg_foreign_table ft CROSS JOIN LATERAL pg_catalog.pg_options_to_table(ft.ftoptions) o \
            WHERE ft.ftrelid = c.oid), \
-         (SELECT pg_catalog.quote_ident(ts.spcname) FROM pg_catalog.pg_tablespace ts WHERE ts.oid = c.reltablespace) \
+         (SELECT pg_catalog.quote_ident(ts.spcname) FROM pg_catalog.pg_tablespace ts WHERE ts.oid = c.reltablespace), \
+         c.relreplident, \
+         (SELECT pg_catalog.quote_ident(am.amname) FROM pg_catalog.pg_am am WHERE am.oid = c.relam \
+           AND (c.relkind = 'p' OR am.amname <> 'heap') AND c.relkind IN ('r', 'p', 'm')) \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid \
          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'c', 'f') AND {} AND {} \
          AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
            WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'i')) \
@@ -179,7 +188,7 @@ pub(crate) fn inherits() -> String {
 /// its local` (those four from PostgreSQL 18 on, NULL before),
 /// `statistics target, storage` (NULL when the default), foreign-data
 /// options, compression method (`p`, `l`; NULL when the default, and
-/// before PostgreSQL 14).
+/// before PostgreSQL 14), attribute options (`n_distinct=100`).
 pub(crate) fn columns(server_version_num: u32) -> String {
     let compression = if server_version_num >= 140_000 {
         "NULLIF(a.attcompression, '')"
@@ -203,7 +212,8 @@ pub(crate) fn columns(server_version_num: u32) -> String {
          ad.oid, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), {not_null}, \
          NULLIF(a.attstattarget, -1), CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage END, \
          (SELECT pg_catalog.string_agg(pg_catalog.format('%I %L', o.option_name, o.option_value), ', ') \
-           FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o), {compression} \
+           FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o), {compression}, \
+         pg_catalog.array_to_string(a.attoptions, ', ') \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -301,14 +311,18 @@ pub(crate) fn constraints() -> String {
 ///
 /// `index oid, table oid, schema, name, definition, parent index oid,
 /// backs a constraint, clustered, tablespace (quoted; NULL for the
-/// database's)`.
+/// database's), replica identity, statistics targets of its columns
+/// (`number target` pairs, comma separated; NULL without)`.
 pub(crate) fn indexes() -> String {
     format!(
         "SELECT i.indexrelid, i.indrelid, n.nspname, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), \
          (SELECT h.inhparent FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid), \
          EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = i.indexrelid \
            AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')), i.indisclustered, \
-         (SELECT pg_catalog.quote_ident(ts.spcname) FROM pg_catalog.pg_tablespace ts WHERE ts.oid = ic.reltablespace) \
+         (SELECT pg_catalog.quote_ident(ts.spcname) FROM pg_catalog.pg_tablespace ts WHERE ts.oid = ic.reltablespace), \
+         i.indisreplident, \
+         (SELECT pg_catalog.string_agg(a.attnum || ' ' || a.attstattarget, ',' ORDER BY a.attnum) \
+           FROM pg_catalog.pg_attribute a WHERE a.attrelid = i.indexrelid AND a.attstattarget >= 0) \
          FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace \
          WHERE (i.indisvalid OR ic.relkind = 'I') AND {} ORDER BY n.nspname, ic.relname",
@@ -316,19 +330,23 @@ pub(crate) fn indexes() -> String {
     )
 }
 
-/// `oid, table oid, name, definition, enabled` of user triggers (clones
-/// on partitions come with their parent's).
+/// `oid, table oid, name, definition, enabled, clone` of user triggers.
+/// Clones on partitions come with their parent's, but one whose enabled
+/// state is its own is listed (as a clone) for that state.
 pub(crate) fn triggers() -> String {
-    "SELECT t.oid, t.tgrelid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), t.tgenabled \
-     FROM pg_catalog.pg_trigger t WHERE NOT t.tgisinternal AND t.tgparentid = 0 \
+    "SELECT t.oid, t.tgrelid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), t.tgenabled, \
+     t.tgparentid <> 0 \
+     FROM pg_catalog.pg_trigger t LEFT JOIN pg_catalog.pg_trigger pt ON pt.oid = t.tgparentid \
+     WHERE (NOT t.tgisinternal AND t.tgparentid = 0) \
+     OR (NOT pt.tgisinternal AND t.tgenabled <> pt.tgenabled) \
      ORDER BY t.tgrelid, t.tgname"
         .to_string()
 }
 
-/// `oid, relation oid, name, definition, enabled` of rules other than
-/// views' own.
+/// `oid, relation oid, name, definition, enabled, clone (false)` of
+/// rules other than views' own.
 pub(crate) fn rules() -> String {
-    "SELECT r.oid, r.ev_class, r.rulename, pg_catalog.pg_get_ruledef(r.oid), r.ev_enabled \
+    "SELECT r.oid, r.ev_class, r.rulename, pg_catalog.pg_get_ruledef(r.oid), r.ev_enabled, false \
      FROM pg_catalog.pg_rewrite r WHERE r.rulename <> '_RETURN' ORDER BY r.ev_class, r.rulename"
         .to_string()
 }

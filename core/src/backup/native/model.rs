@@ -38,6 +38,10 @@ pub(crate) struct Relation {
     pub(crate) server_options: Option<String>,
     /// Its tablespace (quoted), when not the database's.
     pub(crate) tablespace: Option<String>,
+    /// `relreplident`: `d` default, `n` nothing, `f` full, `i` an index.
+    pub(crate) replica_identity: char,
+    /// Its access method (quoted), when not heap.
+    pub(crate) access_method: Option<String>,
 }
 
 /// A column of a table or composite type.
@@ -67,6 +71,8 @@ pub(crate) struct Column {
     pub(crate) fdw_options: Option<String>,
     /// `p` (pglz) or `l` (lz4) when set on the column (PostgreSQL 14 on).
     pub(crate) compression: char,
+    /// `ALTER COLUMN ... SET (...)` options such as `n_distinct=100`.
+    pub(crate) options: Option<String>,
 }
 
 /// A sequence's options and where it belongs.
@@ -142,6 +148,10 @@ pub(crate) struct Index {
     pub(crate) clustered: bool,
     /// Its tablespace (quoted), when not the database's.
     pub(crate) tablespace: Option<String>,
+    /// The table's replica identity.
+    pub(crate) replica_identity: bool,
+    /// Statistics targets of its (expression) columns: number and target.
+    pub(crate) statistics: Vec<(String, String)>,
 }
 
 /// A trigger or rule: the server's definition and its enabled state.
@@ -152,6 +162,9 @@ pub(crate) struct TableRule {
     pub(crate) name: String,
     pub(crate) definition: String,
     pub(crate) enabled: char,
+    /// A partition's clone of its parent's trigger, listed only for an
+    /// enabled state of its own.
+    pub(crate) clone: bool,
 }
 
 /// A row-level security policy.
@@ -322,6 +335,8 @@ impl Catalog {
                 server: r.opt_string(14)?,
                 server_options: r.opt_string(15)?,
                 tablespace: r.opt_string(16)?,
+                replica_identity: r.code(17)?,
+                access_method: r.opt_string(18)?,
             })
         })?;
         Ok(())
@@ -354,6 +369,7 @@ impl Catalog {
                 storage: r.code(17)?,
                 fdw_options: r.opt_string(18)?,
                 compression: r.code(19)?,
+                options: r.opt_string(20)?.filter(|o| !o.is_empty()),
             })
         })?;
         Ok(())
@@ -460,6 +476,14 @@ impl Catalog {
                 backs_constraint: r.flag(6)?,
                 clustered: r.flag(7)?,
                 tablespace: r.opt_string(8)?,
+                replica_identity: r.flag(9)?,
+                statistics: r
+                    .opt(10)?
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|pair| pair.split_once(' '))
+                    .map(|(n, t)| (n.to_string(), t.to_string()))
+                    .collect(),
             })
         })?;
         Ok(())
@@ -476,6 +500,7 @@ impl Catalog {
                 name: r.string(2)?,
                 definition: r.string(3)?,
                 enabled: r.code(4)?,
+                clone: r.flag(5)?,
             })
         })
     }

@@ -210,6 +210,9 @@ pub(crate) fn table_sql(
     if let Some(key) = &table.partition_key {
         sql.push_str(&format!("\nPARTITION BY {key}"));
     }
+    if let Some(method) = &table.access_method {
+        sql.push_str(&format!("\nUSING {method}"));
+    }
     if let Some(options) = &table.options {
         sql.push_str(&format!("\nWITH ({options})"));
     }
@@ -292,6 +295,11 @@ pub(crate) fn column_settings_sql(table: &str, columns: &[&Column]) -> String {
                 "\nALTER TABLE ONLY {table} ALTER COLUMN {name} SET COMPRESSION {method};\n"
             ));
         }
+        if let Some(options) = &column.options {
+            sql.push_str(&format!(
+                "\nALTER TABLE ONLY {table} ALTER COLUMN {name} SET ({options});\n"
+            ));
+        }
         let storage = match column.storage {
             'p' => "PLAIN",
             'e' => "EXTERNAL",
@@ -326,8 +334,13 @@ pub(crate) fn view_sql(view: &Relation) -> String {
             .as_ref()
             .map(|t| format!(" TABLESPACE {t}"))
             .unwrap_or_default();
+        let method = view
+            .access_method
+            .as_ref()
+            .map(|m| format!(" USING {m}"))
+            .unwrap_or_default();
         format!(
-            "CREATE MATERIALIZED VIEW {name}{options}{tablespace} AS\n{definition}\n  WITH NO DATA;\n"
+            "CREATE MATERIALIZED VIEW {name}{method}{options}{tablespace} AS\n{definition}\n  WITH NO DATA;\n"
         )
     } else {
         format!("CREATE VIEW {name}{options} AS\n{definition};\n")
@@ -795,6 +808,17 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                     _ => table_sql(relation, &columns, &parents, &identities),
                 };
                 sql.push_str(&column_settings_sql(&name, &columns));
+                // A foreign table's is always NOTHING, and cannot be set.
+                let identity = match relation.replica_identity {
+                    'n' if relation.kind != 'f' => Some("NOTHING"),
+                    'f' => Some("FULL"),
+                    _ => None,
+                };
+                if let Some(identity) = identity {
+                    sql.push_str(&format!(
+                        "\nALTER TABLE ONLY {name} REPLICA IDENTITY {identity};\n"
+                    ));
+                }
                 // After the data, as pg_dump does: a forced policy would
                 // otherwise filter the restore's own COPY.
                 let mut rls = String::new();
@@ -1000,6 +1024,12 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 ),
                 None => format!("{};\n", index.definition),
             };
+            let mut sql = sql;
+            for (column, target) in &index.statistics {
+                sql.push_str(&format!(
+                    "\nALTER INDEX {name} ALTER COLUMN {column} SET STATISTICS {target};\n"
+                ));
+            }
             post.push(Entry {
                 key,
                 priority: 1,
@@ -1012,6 +1042,18 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 priority: 2,
                 sql: format!("ALTER INDEX {parent} ATTACH PARTITION {name};\n"),
             });
+        }
+        if index.replica_identity {
+            if let Some(table) = rel_name(index.table) {
+                post.push(Entry {
+                    key: format!("replident:{}", index.oid),
+                    priority: 2,
+                    sql: format!(
+                        "ALTER TABLE ONLY {table} REPLICA IDENTITY USING INDEX {};\n",
+                        quote_ident(&index.name)
+                    ),
+                });
+            }
         }
         if index.clustered {
             if let Some(table) = rel_name(index.table) {
@@ -1047,7 +1089,12 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                     ..Target::default()
                 },
             );
-            let mut sql = format!("{};\n", item.definition.trim_end().trim_end_matches(';'));
+            // A clone is its parent's trigger: only its state is its own.
+            let mut sql = if item.clone {
+                String::new()
+            } else {
+                format!("{};\n", item.definition.trim_end().trim_end_matches(';'))
+            };
             let object = if word == "TRIGGER" {
                 "TABLE"
             } else {
@@ -1065,14 +1112,17 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 } else {
                     object
                 };
+                if !sql.is_empty() {
+                    sql.push('\n');
+                }
                 sql.push_str(&format!(
-                    "\nALTER {object} {table} {state} {word} {};\n",
+                    "ALTER {object} {table} {state} {word} {};\n",
                     quote_ident(&item.name)
                 ));
             }
             post.push(Entry {
                 key,
-                priority: 4,
+                priority: if item.clone { 5 } else { 4 },
                 sql,
             });
         }
@@ -1263,6 +1313,22 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 "\n{}",
                 privileges_sql(on, owner, &rows, options.no_owner)
             ));
+        }
+    }
+    // A key's index is written by its constraint: so are its comments.
+    for index in catalog.indexes.iter().filter(|i| i.backs_constraint) {
+        let Some(more) = extra.remove(&format!("c:{}", index.oid)) else {
+            continue;
+        };
+        if let Some(constraint) = catalog
+            .constraints
+            .iter()
+            .find(|c| c.table == index.table && c.name == index.name)
+        {
+            extra
+                .entry(format!("k:{}", constraint.oid))
+                .or_default()
+                .push_str(&more);
         }
     }
     for entry in pre.iter_mut().chain(post.iter_mut()) {

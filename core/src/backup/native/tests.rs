@@ -300,6 +300,8 @@ fn answer(sql: &str) -> Vec<DataRow> {
             None,
             None,
             None,
+            Some("d"),
+            None,
         ])];
     }
     if sql.contains("a.attgenerated") {
@@ -322,6 +324,7 @@ fn answer(sql: &str) -> Vec<DataRow> {
                 None,
                 default.map(|_| "200"),
                 default,
+                None,
                 None,
                 None,
                 None,
