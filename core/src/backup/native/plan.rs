@@ -274,6 +274,38 @@ pub(crate) fn standalone_partition_sql(
     sql
 }
 
+/// NOT NULL on columns that come from a parent (partitions' columns all
+/// do) but that no parent makes NOT NULL: the child's own, which
+/// `CREATE TABLE` cannot say for columns it does not list.
+pub(crate) fn inherited_not_null_sql(
+    table: &str,
+    columns: &[&Column],
+    parent_not_null: &HashSet<&str>,
+) -> String {
+    let mut sql = String::new();
+    for column in columns {
+        if column.local || !column.not_null || parent_not_null.contains(column.name.as_str()) {
+            continue;
+        }
+        let name = quote_ident(&column.name);
+        match &column.not_null_constraint {
+            Some((constraint, true, no_inherit, _)) => {
+                let only = if *no_inherit { " NO INHERIT" } else { "" };
+                sql.push_str(&format!(
+                    "\nALTER TABLE ONLY {table}\n    ADD CONSTRAINT {} NOT NULL {name}{only};\n",
+                    quote_ident(constraint)
+                ));
+            }
+            // A NOT VALID one is added after the data.
+            Some(_) => {}
+            None => sql.push_str(&format!(
+                "\nALTER TABLE ONLY {table} ALTER COLUMN {name} SET NOT NULL;\n"
+            )),
+        }
+    }
+    sql
+}
+
 /// Per-column settings that `CREATE TABLE` cannot say: statistics
 /// targets and storage other than the type's.
 pub(crate) fn column_settings_sql(table: &str, columns: &[&Column]) -> String {
@@ -805,7 +837,20 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                     {
                         standalone_partition_sql(relation, &columns, parent, bound, &identities)
                     }
-                    _ => table_sql(relation, &columns, &parents, &identities),
+                    _ => {
+                        let parent_not_null: HashSet<&str> = catalog
+                            .inherits
+                            .iter()
+                            .filter(|(child, _)| *child == relation.oid)
+                            .filter_map(|(_, parent)| columns_of.get(parent))
+                            .flatten()
+                            .filter(|c| c.not_null)
+                            .map(|c| c.name.as_str())
+                            .collect();
+                        let mut sql = table_sql(relation, &columns, &parents, &identities);
+                        sql.push_str(&inherited_not_null_sql(&name, &columns, &parent_not_null));
+                        sql
+                    }
                 };
                 sql.push_str(&column_settings_sql(&name, &columns));
                 // A foreign table's is always NOTHING, and cannot be set.
@@ -848,7 +893,7 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         );
         pre.push(Entry { key, priority, sql });
 
-        if matches!(relation.kind, 'r' | 'p' | 'f') {
+        if matches!(relation.kind, 'r' | 'p' | 'f' | 'v') {
             for column in &columns {
                 let Some(default) = &column.default else {
                     continue;

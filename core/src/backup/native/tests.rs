@@ -2,13 +2,15 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rstest::rstest;
 
 use super::model::{Column, Constraint, Privilege, Relation, Sequence, TypeDef};
 use super::order::sort;
-use super::plan::{Entry, column_sql, privileges_sql, sequence_sql, table_sql, type_sql};
+use super::plan::{
+    Entry, column_sql, inherited_not_null_sql, privileges_sql, sequence_sql, table_sql, type_sql,
+};
 use super::{NativeDump, NativeError, NativeOptions, NativeSelection, Step, worker_setup};
 use crate::wire::DataRow;
 
@@ -63,6 +65,33 @@ fn sequence() -> Sequence {
 )]
 fn columns(#[case] column: Column, #[case] expected: &str) {
     assert_eq!(column_sql(&column, None, false), expected);
+}
+
+/// A child's own NOT NULL on a column it inherits is said after its
+/// `CREATE TABLE`; one its parent has, or one on a column of its own, is not.
+#[test]
+fn inherited_columns_keep_their_own_not_null() {
+    let inherited = |name: &str| Column {
+        local: false,
+        not_null: true,
+        ..column(name, "integer")
+    };
+    let own = inherited("own");
+    let from_parent = inherited("from_parent");
+    let named = Column {
+        not_null_constraint: Some(("n n".into(), true, false, true)),
+        ..inherited("named")
+    };
+    let local = Column {
+        not_null: true,
+        ..column("local", "integer")
+    };
+    let parent: HashSet<&str> = ["from_parent"].into_iter().collect();
+    assert_eq!(
+        inherited_not_null_sql("t", &[&own, &from_parent, &named, &local], &parent),
+        "\nALTER TABLE ONLY t ALTER COLUMN \"own\" SET NOT NULL;\n\
+         \nALTER TABLE ONLY t\n    ADD CONSTRAINT \"n n\" NOT NULL \"named\";\n"
+    );
 }
 
 #[test]
