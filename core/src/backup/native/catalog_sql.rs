@@ -253,12 +253,14 @@ pub(crate) fn sequences() -> String {
 /// Enum and domain types.
 ///
 /// `oid, schema, name, typtype, owner, domain base type, not null,
-/// default, collation schema, collation name`.
+/// default, collation schema, collation name, name of the NOT NULL
+/// constraint (PostgreSQL 17 on; NULL before, where it has none)`.
 pub(crate) fn types() -> String {
     format!(
         "SELECT t.oid, n.nspname, t.typname, t.typtype, pg_catalog.pg_get_userbyid(t.typowner), \
          CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END, \
-         t.typnotnull, t.typdefault, cn.nspname, co.collname \
+         t.typnotnull, t.typdefault, cn.nspname, co.collname, \
+         (SELECT nn.conname FROM pg_catalog.pg_constraint nn WHERE nn.contypid = t.oid AND nn.contype = 'n') \
          FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
          LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype \
          LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation AND t.typtype = 'd' \

@@ -107,6 +107,8 @@ pub(crate) struct TypeDef {
     pub(crate) not_null: bool,
     pub(crate) default: Option<String>,
     pub(crate) collation: Option<(String, String)>,
+    /// The name of its NOT NULL constraint (PostgreSQL 17 on).
+    pub(crate) not_null_name: Option<String>,
 }
 
 /// A function or procedure with the server's own definition.
@@ -418,6 +420,7 @@ impl Catalog {
                 not_null: r.flag(6)?,
                 default: r.opt_string(7)?,
                 collation: collation(&r, 8, 9)?,
+                not_null_name: r.opt_string(10)?,
             })
         })?;
         Ok(())

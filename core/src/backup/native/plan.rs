@@ -442,6 +442,9 @@ pub(crate) fn type_sql(ty: &TypeDef, labels: &[String], checks: &[&Constraint]) 
         sql.push_str(&format!(" DEFAULT {default}"));
     }
     if ty.not_null {
+        if let Some(constraint) = &ty.not_null_name {
+            sql.push_str(&format!(" CONSTRAINT {}", quote_ident(constraint)));
+        }
         sql.push_str(" NOT NULL");
     }
     for check in checks {

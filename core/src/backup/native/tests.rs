@@ -213,6 +213,24 @@ fn enums_and_domains() {
     );
 }
 
+/// PostgreSQL 17 on: a domain's NOT NULL is a constraint with a name.
+#[test]
+fn a_domain_keeps_its_not_null_constraint_name() {
+    let domain = TypeDef {
+        schema: "public".into(),
+        name: "d".into(),
+        kind: 'd',
+        base: Some("integer".into()),
+        not_null: true,
+        not_null_name: Some("d nn".into()),
+        ..TypeDef::default()
+    };
+    assert_eq!(
+        type_sql(&domain, &[], &[]),
+        "CREATE DOMAIN \"public\".\"d\" AS integer CONSTRAINT \"d nn\" NOT NULL;\n"
+    );
+}
+
 fn privilege(grantee: Option<&str>, privilege: &str, grantor: &str) -> Privilege {
     Privilege {
         key: "c:1".into(),
