@@ -14,6 +14,10 @@
 /// came with the server.
 pub(crate) const FIRST_USER_OID: u32 = 16384;
 
+/// `pg_namespace` alias `n` is the `public` schema the server came with
+/// (OID below [`FIRST_USER_OID`]; one made again by a user is a user schema).
+const PUBLIC_SCHEMA: &str = "n.nspname = 'public' AND n.oid < 16384";
+
 /// `pg_namespace` alias `n` is a user schema.
 pub(crate) fn user_schema(alias: &str) -> String {
     format!(
@@ -382,13 +386,17 @@ pub(crate) fn dependencies(server_version_num: u32) -> String {
 
 /// `key, column number, column name, text` of every comment on a user
 /// object (and on the database's subscriptions, whose comments are
-/// shared).
+/// shared), and on the `public` schema when it is not the one it came
+/// with.
 pub(crate) fn comments() -> String {
     format!(
         "SELECT {}, d.objsubid, a.attname, d.description FROM pg_catalog.pg_description d \
          LEFT JOIN pg_catalog.pg_attribute a ON d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass \
            AND a.attrelid = d.objoid AND a.attnum = d.objsubid \
-         WHERE d.objoid >= {FIRST_USER_OID} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
+         LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.objoid \
+         WHERE (d.objoid >= {FIRST_USER_OID} OR ({PUBLIC_SCHEMA} AND d.objoid = n.oid \
+           AND d.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.objsubid = 0 \
+           AND d.description <> 'standard public schema')) AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
            WHERE e.classid = d.classoid AND e.objid = d.objoid AND e.deptype = 'e') \
          UNION ALL SELECT {}, 0, NULL, sd.description FROM pg_catalog.pg_shdescription sd \
          WHERE sd.classoid = 'pg_catalog.pg_subscription'::pg_catalog.regclass AND EXISTS (SELECT 1 \
@@ -402,7 +410,8 @@ pub(crate) fn comments() -> String {
 
 /// Every privilege granted on a user object, in ACL order: `key, column
 /// name (NULL for the object), grantor, grantee (NULL for PUBLIC),
-/// privilege, grantable`.
+/// privilege, grantable`. The `public` schema's count when they are not
+/// the ones it came with (`pg_init_privs`).
 pub(crate) fn privileges() -> String {
     format!(
         "SELECT {}, x.attname, pg_catalog.pg_get_userbyid(g.grantor), \
@@ -414,7 +423,10 @@ pub(crate) fn privileges() -> String {
            UNION ALL SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, a.attrelid, a.attname, a.attacl, a.attnum \
              FROM pg_catalog.pg_attribute a WHERE a.attacl IS NOT NULL AND a.attnum > 0 \
            UNION ALL SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, NULL, n.nspacl, 0 \
-             FROM pg_catalog.pg_namespace n WHERE n.nspacl IS NOT NULL \
+             FROM pg_catalog.pg_namespace n WHERE n.nspacl IS NOT NULL AND (n.oid >= {FIRST_USER_OID} \
+             OR ({PUBLIC_SCHEMA} AND n.nspacl IS DISTINCT FROM (SELECT ip.initprivs FROM pg_catalog.pg_init_privs ip \
+               WHERE ip.objoid = n.oid AND ip.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass \
+               AND ip.objsubid = 0))) \
            UNION ALL SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, NULL, p.proacl, 0 \
              FROM pg_catalog.pg_proc p WHERE p.proacl IS NOT NULL \
            UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, NULL, t.typacl, 0 \
@@ -426,7 +438,7 @@ pub(crate) fn privileges() -> String {
            UNION ALL SELECT 'pg_catalog.pg_foreign_server'::pg_catalog.regclass, s.oid, NULL, s.srvacl, 0 \
              FROM pg_catalog.pg_foreign_server s WHERE s.srvacl IS NOT NULL \
          ) x CROSS JOIN LATERAL pg_catalog.aclexplode(x.acl) WITH ORDINALITY AS g(grantor, grantee, privilege_type, is_grantable, ord) \
-         WHERE x.oid >= {FIRST_USER_OID} \
+         WHERE x.oid >= {FIRST_USER_OID} OR x.cls = 'pg_catalog.pg_namespace'::pg_catalog.regclass \
          ORDER BY 1, x.sub, g.ord",
         key_sql("x.cls", "x.oid", false),
     )

@@ -624,13 +624,18 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 owner: Some((format!("SCHEMA {name}"), schema.owner.clone())),
             },
         );
-        if schema.name != "public" {
-            pre.push(Entry {
-                key,
-                priority: 1,
-                sql: format!("CREATE SCHEMA {name};\n"),
-            });
-        }
+        // The restore's database has its public schema: only its
+        // comment and privileges are said.
+        let sql = if schema.name == "public" {
+            String::new()
+        } else {
+            format!("CREATE SCHEMA {name};\n")
+        };
+        pre.push(Entry {
+            key,
+            priority: 1,
+            sql,
+        });
     }
 
     for extension in &catalog.extensions {
