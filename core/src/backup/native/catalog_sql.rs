@@ -486,8 +486,8 @@ pub(crate) fn extensions() -> String {
         .to_string()
 }
 
-/// `oid, table oid, schema, name, definition, statistics target` of
-/// extended statistics objects.
+/// `oid, table oid, schema, name, definition, statistics target, owner`
+/// of extended statistics objects.
 pub(crate) fn statistics(server_version_num: u32) -> String {
     // stxstattarget is NULL for the default from PostgreSQL 17 on, -1 before.
     let target = if server_version_num >= 170_000 {
@@ -496,7 +496,8 @@ pub(crate) fn statistics(server_version_num: u32) -> String {
         "NULLIF(s.stxstattarget, -1)"
     };
     format!(
-        "SELECT s.oid, s.stxrelid, n.nspname, s.stxname, pg_catalog.pg_get_statisticsobjdef(s.oid), {target} \
+        "SELECT s.oid, s.stxrelid, n.nspname, s.stxname, pg_catalog.pg_get_statisticsobjdef(s.oid), {target}, \
+         pg_catalog.pg_get_userbyid(s.stxowner) \
          FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace \
          WHERE {} AND {} ORDER BY n.nspname, s.stxname",
         user_schema("n"),

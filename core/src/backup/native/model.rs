@@ -200,6 +200,7 @@ pub(crate) struct Statistics {
     pub(crate) name: String,
     pub(crate) definition: String,
     pub(crate) target: Option<String>,
+    pub(crate) owner: String,
 }
 
 /// A comment on an object or one of its columns.
@@ -569,6 +570,7 @@ impl Catalog {
                 name: r.string(3)?,
                 definition: r.string(4)?,
                 target: r.opt_string(5)?,
+                owner: r.string(6)?,
             })
         })?;
         Ok(())

@@ -1247,7 +1247,8 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             key.clone(),
             Target {
                 comment: format!("STATISTICS {name}"),
-                ..Target::default()
+                grant: None,
+                owner: Some((format!("STATISTICS {name}"), stats.owner.clone())),
             },
         );
         let mut sql = format!("{};\n", stats.definition);
