@@ -410,35 +410,48 @@ pub(crate) fn comments() -> String {
 
 /// Every privilege granted on a user object, in ACL order: `key, column
 /// name (NULL for the object), grantor, grantee (NULL for PUBLIC),
-/// privilege, grantable`. The `public` schema's count when they are not
-/// the ones it came with (`pg_init_privs`).
+/// privilege, grantable, extension oid, object for GRANT, owner`. The
+/// `public` schema's count when they are not the ones it came with
+/// (`pg_init_privs`); so do an extension member's (a function, relation
+/// or type), which are then written with its extension: the last three
+/// columns name it (NULL for other objects).
 pub(crate) fn privileges() -> String {
     format!(
         "SELECT {}, x.attname, pg_catalog.pg_get_userbyid(g.grantor), \
          CASE WHEN g.grantee = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(g.grantee) END, \
-         g.privilege_type, g.is_grantable \
+         g.privilege_type, g.is_grantable, e.refobjid, \
+         CASE WHEN e.refobjid IS NOT NULL THEN CASE x.cls \
+           WHEN 'pg_catalog.pg_proc'::pg_catalog.regclass THEN 'ROUTINE ' || x.oid::pg_catalog.regprocedure::pg_catalog.text \
+           WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN 'TABLE ' || x.oid::pg_catalog.regclass::pg_catalog.text \
+           WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN 'TYPE ' || pg_catalog.format_type(x.oid, NULL) END END, \
+         CASE WHEN e.refobjid IS NOT NULL THEN pg_catalog.pg_get_userbyid(x.owner) END \
          FROM ( \
-           SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS cls, c.oid, NULL::name AS attname, c.relacl AS acl, 0 AS sub \
-             FROM pg_catalog.pg_class c WHERE c.relacl IS NOT NULL \
-           UNION ALL SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, a.attrelid, a.attname, a.attacl, a.attnum \
+           SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS cls, c.oid, NULL::name AS attname, c.relacl AS acl, 0 AS sub, \
+             c.relowner AS owner FROM pg_catalog.pg_class c WHERE c.relacl IS NOT NULL \
+           UNION ALL SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, a.attrelid, a.attname, a.attacl, a.attnum, \
+             (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = a.attrelid) \
              FROM pg_catalog.pg_attribute a WHERE a.attacl IS NOT NULL AND a.attnum > 0 \
-           UNION ALL SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, NULL, n.nspacl, 0 \
+           UNION ALL SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, NULL, n.nspacl, 0, n.nspowner \
              FROM pg_catalog.pg_namespace n WHERE n.nspacl IS NOT NULL AND (n.oid >= {FIRST_USER_OID} \
              OR ({PUBLIC_SCHEMA} AND n.nspacl IS DISTINCT FROM (SELECT ip.initprivs FROM pg_catalog.pg_init_privs ip \
                WHERE ip.objoid = n.oid AND ip.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass \
                AND ip.objsubid = 0))) \
-           UNION ALL SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, NULL, p.proacl, 0 \
+           UNION ALL SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, NULL, p.proacl, 0, p.proowner \
              FROM pg_catalog.pg_proc p WHERE p.proacl IS NOT NULL \
-           UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, NULL, t.typacl, 0 \
+           UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, NULL, t.typacl, 0, t.typowner \
              FROM pg_catalog.pg_type t WHERE t.typacl IS NOT NULL \
-           UNION ALL SELECT 'pg_catalog.pg_largeobject'::pg_catalog.regclass, m.oid, NULL, m.lomacl, 0 \
+           UNION ALL SELECT 'pg_catalog.pg_largeobject'::pg_catalog.regclass, m.oid, NULL, m.lomacl, 0, m.lomowner \
              FROM pg_catalog.pg_largeobject_metadata m WHERE m.lomacl IS NOT NULL \
-           UNION ALL SELECT 'pg_catalog.pg_foreign_data_wrapper'::pg_catalog.regclass, w.oid, NULL, w.fdwacl, 0 \
+           UNION ALL SELECT 'pg_catalog.pg_foreign_data_wrapper'::pg_catalog.regclass, w.oid, NULL, w.fdwacl, 0, w.fdwowner \
              FROM pg_catalog.pg_foreign_data_wrapper w WHERE w.fdwacl IS NOT NULL \
-           UNION ALL SELECT 'pg_catalog.pg_foreign_server'::pg_catalog.regclass, s.oid, NULL, s.srvacl, 0 \
+           UNION ALL SELECT 'pg_catalog.pg_foreign_server'::pg_catalog.regclass, s.oid, NULL, s.srvacl, 0, s.srvowner \
              FROM pg_catalog.pg_foreign_server s WHERE s.srvacl IS NOT NULL \
-         ) x CROSS JOIN LATERAL pg_catalog.aclexplode(x.acl) WITH ORDINALITY AS g(grantor, grantee, privilege_type, is_grantable, ord) \
-         WHERE x.oid >= {FIRST_USER_OID} OR x.cls = 'pg_catalog.pg_namespace'::pg_catalog.regclass \
+         ) x \
+         LEFT JOIN pg_catalog.pg_depend e ON e.classid = x.cls AND e.objid = x.oid AND e.objsubid = 0 AND e.deptype = 'e' \
+         CROSS JOIN LATERAL pg_catalog.aclexplode(x.acl) WITH ORDINALITY AS g(grantor, grantee, privilege_type, is_grantable, ord) \
+         WHERE (x.oid >= {FIRST_USER_OID} OR x.cls = 'pg_catalog.pg_namespace'::pg_catalog.regclass) \
+         AND (e.refobjid IS NULL OR x.acl IS DISTINCT FROM (SELECT ip.initprivs FROM pg_catalog.pg_init_privs ip \
+           WHERE ip.objoid = x.oid AND ip.classoid = x.cls AND ip.objsubid = x.sub)) \
          ORDER BY 1, x.sub, g.ord",
         key_sql("x.cls", "x.oid", false),
     )

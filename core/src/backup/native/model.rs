@@ -220,6 +220,9 @@ pub(crate) struct Privilege {
     pub(crate) grantee: Option<String>,
     pub(crate) privilege: String,
     pub(crate) grantable: bool,
+    /// An extension member's: its extension's OID, the object as GRANT
+    /// names it, and its owner.
+    pub(crate) member_of: Option<(u32, String, String)>,
 }
 
 /// An object the native dump cannot write yet.
@@ -617,6 +620,10 @@ impl Catalog {
                 grantee: r.opt_string(3)?,
                 privilege: r.string(4)?,
                 grantable: r.flag(5)?,
+                member_of: match (r.opt_string(7)?, r.opt_string(8)?) {
+                    (Some(target), Some(owner)) => Some((r.oid(6)?, target, owner)),
+                    _ => None,
+                },
             })
         })?;
         Ok(())

@@ -1350,6 +1350,18 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             }
         }
         for (key, rows) in by_key {
+            // An extension member's changed privileges follow its
+            // extension (as pg_dump, relative to what the extension gave).
+            if let Some((extension, on, owner)) = rows.first().and_then(|p| p.member_of.clone()) {
+                let extension = format!("x:{extension}");
+                if !left_out.contains(&extension) {
+                    extra.entry(extension).or_default().push_str(&format!(
+                        "\n{}",
+                        privileges_sql(&on, &owner, &rows, options.no_owner)
+                    ));
+                }
+                continue;
+            }
             let Some(target) = targets.get(&key) else {
                 if key.starts_with("n:") || key.is_empty() || left_out.contains(&key) {
                     continue;

@@ -239,6 +239,7 @@ fn privilege(grantee: Option<&str>, privilege: &str, grantor: &str) -> Privilege
         grantee: grantee.map(str::to_string),
         privilege: privilege.into(),
         grantable: false,
+        member_of: None,
     }
 }
 
