@@ -408,6 +408,15 @@ pub(crate) fn comments() -> String {
     )
 }
 
+/// The ACL `acl` of object `oid` (column `sub`) of catalog `class` is not
+/// the one the server or the object's extension gave it (`pg_init_privs`).
+fn changed_privileges(acl: &str, class: &str, oid: &str, sub: &str) -> String {
+    format!(
+        "{acl} IS DISTINCT FROM (SELECT ip.initprivs FROM pg_catalog.pg_init_privs ip \
+         WHERE ip.objoid = {oid} AND ip.classoid = {class} AND ip.objsubid = {sub})"
+    )
+}
+
 /// Every privilege granted on a user object, in ACL order: `key, column
 /// name (NULL for the object), grantor, grantee (NULL for PUBLIC),
 /// privilege, grantable, extension oid, object for GRANT, owner`. The
@@ -433,9 +442,7 @@ pub(crate) fn privileges() -> String {
              FROM pg_catalog.pg_attribute a WHERE a.attacl IS NOT NULL AND a.attnum > 0 \
            UNION ALL SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, NULL, n.nspacl, 0, n.nspowner \
              FROM pg_catalog.pg_namespace n WHERE n.nspacl IS NOT NULL AND (n.oid >= {FIRST_USER_OID} \
-             OR ({PUBLIC_SCHEMA} AND n.nspacl IS DISTINCT FROM (SELECT ip.initprivs FROM pg_catalog.pg_init_privs ip \
-               WHERE ip.objoid = n.oid AND ip.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass \
-               AND ip.objsubid = 0))) \
+             OR ({PUBLIC_SCHEMA} AND {})) \
            UNION ALL SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, NULL, p.proacl, 0, p.proowner \
              FROM pg_catalog.pg_proc p WHERE p.proacl IS NOT NULL \
            UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, NULL, t.typacl, 0, t.typowner \
@@ -450,10 +457,16 @@ pub(crate) fn privileges() -> String {
          LEFT JOIN pg_catalog.pg_depend e ON e.classid = x.cls AND e.objid = x.oid AND e.objsubid = 0 AND e.deptype = 'e' \
          CROSS JOIN LATERAL pg_catalog.aclexplode(x.acl) WITH ORDINALITY AS g(grantor, grantee, privilege_type, is_grantable, ord) \
          WHERE (x.oid >= {FIRST_USER_OID} OR x.cls = 'pg_catalog.pg_namespace'::pg_catalog.regclass) \
-         AND (e.refobjid IS NULL OR x.acl IS DISTINCT FROM (SELECT ip.initprivs FROM pg_catalog.pg_init_privs ip \
-           WHERE ip.objoid = x.oid AND ip.classoid = x.cls AND ip.objsubid = x.sub)) \
+         AND (e.refobjid IS NULL OR {}) \
          ORDER BY 1, x.sub, g.ord",
         key_sql("x.cls", "x.oid", false),
+        changed_privileges(
+            "n.nspacl",
+            "'pg_catalog.pg_namespace'::pg_catalog.regclass",
+            "n.oid",
+            "0"
+        ),
+        changed_privileges("x.acl", "x.cls", "x.oid", "x.sub"),
     )
 }
 
