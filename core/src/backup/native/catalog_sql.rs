@@ -318,7 +318,8 @@ pub(crate) fn constraints() -> String {
 /// `index oid, table oid, schema, name, definition, parent index oid,
 /// backs a constraint, clustered, tablespace (quoted; NULL for the
 /// database's), replica identity, statistics targets of its columns
-/// (`number target` pairs, comma separated; NULL without)`.
+/// (`number target` pairs, comma separated; NULL without), storage
+/// parameters`.
 pub(crate) fn indexes() -> String {
     format!(
         "SELECT i.indexrelid, i.indrelid, n.nspname, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), \
@@ -328,7 +329,8 @@ pub(crate) fn indexes() -> String {
          (SELECT pg_catalog.quote_ident(ts.spcname) FROM pg_catalog.pg_tablespace ts WHERE ts.oid = ic.reltablespace), \
          i.indisreplident, \
          (SELECT pg_catalog.string_agg(a.attnum || ' ' || a.attstattarget, ',' ORDER BY a.attnum) \
-           FROM pg_catalog.pg_attribute a WHERE a.attrelid = i.indexrelid AND a.attstattarget >= 0) \
+           FROM pg_catalog.pg_attribute a WHERE a.attrelid = i.indexrelid AND a.attstattarget >= 0), \
+         pg_catalog.array_to_string(ic.reloptions, ', ') \
          FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace \
          WHERE (i.indisvalid OR ic.relkind = 'I') AND {} ORDER BY n.nspname, ic.relname",

@@ -154,6 +154,8 @@ pub(crate) struct Index {
     pub(crate) replica_identity: bool,
     /// Statistics targets of its (expression) columns: number and target.
     pub(crate) statistics: Vec<(String, String)>,
+    /// Storage parameters (a key's are not in its constraint's definition).
+    pub(crate) options: Option<String>,
 }
 
 /// A trigger or rule: the server's definition and its enabled state.
@@ -491,6 +493,7 @@ impl Catalog {
                     .filter_map(|pair| pair.split_once(' '))
                     .map(|(n, t)| (n.to_string(), t.to_string()))
                     .collect(),
+                options: r.opt_string(11)?.filter(|o| !o.is_empty()),
             })
         })?;
         Ok(())

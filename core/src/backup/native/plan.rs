@@ -306,6 +306,18 @@ pub(crate) fn inherited_not_null_sql(
     sql
 }
 
+/// A primary key's or unique constraint's definition with `WITH
+/// (options)` for its index, before any `DEFERRABLE`, where the grammar
+/// wants it.
+pub(crate) fn with_index_options(definition: &str, options: &str) -> String {
+    let at = definition.find(" DEFERRABLE").unwrap_or(definition.len());
+    format!(
+        "{} WITH ({options}){}",
+        &definition[..at],
+        &definition[at..]
+    )
+}
+
 /// Per-column settings that `CREATE TABLE` cannot say: statistics
 /// targets and storage other than the type's.
 pub(crate) fn column_settings_sql(table: &str, columns: &[&Column]) -> String {
@@ -1019,22 +1031,26 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 sql: add(table.kind != 'p'),
             }),
             _ => {
-                // The index of a key goes where the source's is.
-                let tablespace = catalog
-                    .indexes
-                    .iter()
-                    .find(|i| {
-                        i.table == constraint.table
-                            && i.name == constraint.name
-                            && i.backs_constraint
-                    })
-                    .and_then(|i| i.tablespace.as_ref());
-                let sql = match tablespace {
+                // The index of a key goes where the source's is, with its
+                // storage parameters (which pg_get_constraintdef leaves out).
+                let index = catalog.indexes.iter().find(|i| {
+                    i.table == constraint.table && i.name == constraint.name && i.backs_constraint
+                });
+                let add = match index.and_then(|i| i.options.as_ref()) {
+                    Some(options) if matches!(constraint.kind, 'p' | 'u') => {
+                        let definition = with_index_options(&constraint.definition, options);
+                        format!(
+                            "ALTER TABLE ONLY {name}\n    ADD CONSTRAINT {} {definition};\n",
+                            quote_ident(&constraint.name),
+                        )
+                    }
+                    _ => add(true),
+                };
+                let sql = match index.and_then(|i| i.tablespace.as_ref()) {
                     Some(tablespace) => format!(
-                        "SET default_tablespace = {tablespace};\n{}SET default_tablespace = '';\n",
-                        add(true)
+                        "SET default_tablespace = {tablespace};\n{add}SET default_tablespace = '';\n"
                     ),
-                    None => add(true),
+                    None => add,
                 };
                 post.push(Entry {
                     key,

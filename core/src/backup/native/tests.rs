@@ -10,6 +10,7 @@ use super::model::{Column, Constraint, Privilege, Relation, Sequence, TypeDef};
 use super::order::sort;
 use super::plan::{
     Entry, column_sql, inherited_not_null_sql, privileges_sql, sequence_sql, table_sql, type_sql,
+    with_index_options,
 };
 use super::{NativeDump, NativeError, NativeOptions, NativeSelection, Step, worker_setup};
 use crate::wire::DataRow;
@@ -92,6 +93,17 @@ fn inherited_columns_keep_their_own_not_null() {
         "\nALTER TABLE ONLY t ALTER COLUMN \"own\" SET NOT NULL;\n\
          \nALTER TABLE ONLY t\n    ADD CONSTRAINT \"n n\" NOT NULL \"named\";\n"
     );
+}
+
+/// A key's index options go before DEFERRABLE, where the grammar wants them.
+#[rstest]
+#[case("PRIMARY KEY (id)", "PRIMARY KEY (id) WITH (fillfactor=45)")]
+#[case(
+    "UNIQUE (a) INCLUDE (b) DEFERRABLE INITIALLY DEFERRED",
+    "UNIQUE (a) INCLUDE (b) WITH (fillfactor=45) DEFERRABLE INITIALLY DEFERRED"
+)]
+fn key_index_options(#[case] definition: &str, #[case] expected: &str) {
+    assert_eq!(with_index_options(definition, "fillfactor=45"), expected);
 }
 
 #[test]
