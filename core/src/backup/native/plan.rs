@@ -276,7 +276,9 @@ pub(crate) fn standalone_partition_sql(
 
 /// NOT NULL on columns that come from a parent (partitions' columns all
 /// do) but that no parent makes NOT NULL: the child's own, which
-/// `CREATE TABLE` cannot say for columns it does not list.
+/// `CREATE TABLE` cannot say for columns it does not list. On PostgreSQL
+/// 18 an inherited not-null constraint the child also declares is its
+/// own too (`conislocal`), and said so.
 pub(crate) fn inherited_not_null_sql(
     table: &str,
     columns: &[&Column],
@@ -284,7 +286,11 @@ pub(crate) fn inherited_not_null_sql(
 ) -> String {
     let mut sql = String::new();
     for column in columns {
-        if column.local || !column.not_null || parent_not_null.contains(column.name.as_str()) {
+        let own = matches!(column.not_null_constraint, Some((_, _, _, true)));
+        if column.local
+            || !column.not_null
+            || (parent_not_null.contains(column.name.as_str()) && !own)
+        {
             continue;
         }
         let name = quote_ident(&column.name);

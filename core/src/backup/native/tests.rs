@@ -87,11 +87,34 @@ fn inherited_columns_keep_their_own_not_null() {
         not_null: true,
         ..column("local", "integer")
     };
-    let parent: HashSet<&str> = ["from_parent"].into_iter().collect();
+    // PostgreSQL 18: inherited, and declared by the child as well.
+    let also_own = Column {
+        not_null_constraint: Some(("p_nn".into(), true, false, true)),
+        ..inherited("also_own")
+    };
+    let only_inherited = Column {
+        not_null_constraint: Some(("p_nn".into(), true, false, false)),
+        ..inherited("only_inherited")
+    };
+    let parent: HashSet<&str> = ["from_parent", "also_own", "only_inherited"]
+        .into_iter()
+        .collect();
     assert_eq!(
-        inherited_not_null_sql("t", &[&own, &from_parent, &named, &local], &parent),
+        inherited_not_null_sql(
+            "t",
+            &[
+                &own,
+                &from_parent,
+                &named,
+                &local,
+                &also_own,
+                &only_inherited
+            ],
+            &parent
+        ),
         "\nALTER TABLE ONLY t ALTER COLUMN \"own\" SET NOT NULL;\n\
-         \nALTER TABLE ONLY t\n    ADD CONSTRAINT \"n n\" NOT NULL \"named\";\n"
+         \nALTER TABLE ONLY t\n    ADD CONSTRAINT \"n n\" NOT NULL \"named\";\n\
+         \nALTER TABLE ONLY t\n    ADD CONSTRAINT \"p_nn\" NOT NULL \"also_own\";\n"
     );
 }
 
