@@ -14,6 +14,10 @@
 /// came with the server.
 pub(crate) const FIRST_USER_OID: u32 = 16384;
 
+/// `pg_namespace` alias `n` is the `public` schema the server came with
+/// (OID below [`FIRST_USER_OID`]; one made again by a user is a user schema).
+const PUBLIC_SCHEMA: &str = "n.nspname = 'public' AND n.oid < 16384";
+
 /// `pg_namespace` alias `n` is a user schema.
 pub(crate) fn user_schema(alias: &str) -> String {
     format!(
@@ -134,9 +138,11 @@ pub(crate) fn schemas() -> String {
 /// composite types (identity sequences belong to their column).
 ///
 /// `oid, schema, name, relkind, owner, relpersistence, partition bound,
-/// partition key, view definition, reloptions, rls, force rls, populated,
-/// type of a typed table, foreign server, foreign table options,
-/// tablespace (quoted; NULL for the database's)`.
+/// partition key, view definition, storage parameters (its TOAST table's
+/// prefixed `toast.`), rls, force rls, populated, type of a typed table,
+/// foreign server, foreign table options, tablespace (quoted; NULL for
+/// the database's), replica identity, access method (quoted; NULL for
+/// heap, but said for a partitioned table that has one)`.
 pub(crate) fn relations() -> String {
     format!(
         "SELECT c.oid, n.nspname, c.relname, c.relkind, pg_catalog.pg_get_userbyid(c.relowner), \
@@ -144,7 +150,8 @@ pub(crate) fn relations() -> String {
          CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
          CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
          CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, \
-         pg_catalog.array_to_string(c.reloptions, ', '), c.relrowsecurity, c.relforcerowsecurity, \
+         pg_catalog.array_to_string(c.reloptions || ARRAY(SELECT 'toast.' || o \
+           FROM pg_catalog.unnest(tc.reloptions) o), ', '), c.relrowsecurity, c.relforcerowsecurity, \
          c.relispopulated, \
          CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END, \
          (SELECT pg_catalog.quote_ident(s.srvname) FROM pg_catalog.pg_foreign_table ft \
@@ -152,8 +159,12 @@ pub(crate) fn relations() -> String {
          (SELECT pg_catalog.string_agg(pg_catalog.format('%I %L', o.option_name, o.option_value), ', ') \
            FROM pg_catalog.pg_foreign_table ft CROSS JOIN LATERAL pg_catalog.pg_options_to_table(ft.ftoptions) o \
            WHERE ft.ftrelid = c.oid), \
-         (SELECT pg_catalog.quote_ident(ts.spcname) FROM pg_catalog.pg_tablespace ts WHERE ts.oid = c.reltablespace) \
+         (SELECT pg_catalog.quote_ident(ts.spcname) FROM pg_catalog.pg_tablespace ts WHERE ts.oid = c.reltablespace), \
+         c.relreplident, \
+         (SELECT pg_catalog.quote_ident(am.amname) FROM pg_catalog.pg_am am WHERE am.oid = c.relam \
+           AND (c.relkind = 'p' OR am.amname <> 'heap') AND c.relkind IN ('r', 'p', 'm')) \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid \
          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'c', 'f') AND {} AND {} \
          AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
            WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'i')) \
@@ -181,7 +192,7 @@ pub(crate) fn inherits() -> String {
 /// its local` (those four from PostgreSQL 18 on, NULL before),
 /// `statistics target, storage` (NULL when the default), foreign-data
 /// options, compression method (`p`, `l`; NULL when the default, and
-/// before PostgreSQL 14).
+/// before PostgreSQL 14), attribute options (`n_distinct=100`).
 pub(crate) fn columns(server_version_num: u32) -> String {
     let compression = if server_version_num >= 140_000 {
         "NULLIF(a.attcompression, '')"
@@ -205,7 +216,8 @@ pub(crate) fn columns(server_version_num: u32) -> String {
          ad.oid, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), {not_null}, \
          NULLIF(a.attstattarget, -1), CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage END, \
          (SELECT pg_catalog.string_agg(pg_catalog.format('%I %L', o.option_name, o.option_value), ', ') \
-           FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o), {compression} \
+           FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o), {compression}, \
+         pg_catalog.array_to_string(a.attoptions, ', ') \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -245,12 +257,14 @@ pub(crate) fn sequences() -> String {
 /// Enum and domain types.
 ///
 /// `oid, schema, name, typtype, owner, domain base type, not null,
-/// default, collation schema, collation name`.
+/// default, collation schema, collation name, name of the NOT NULL
+/// constraint (PostgreSQL 17 on; NULL before, where it has none)`.
 pub(crate) fn types() -> String {
     format!(
         "SELECT t.oid, n.nspname, t.typname, t.typtype, pg_catalog.pg_get_userbyid(t.typowner), \
          CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END, \
-         t.typnotnull, t.typdefault, cn.nspname, co.collname \
+         t.typnotnull, t.typdefault, cn.nspname, co.collname, \
+         (SELECT nn.conname FROM pg_catalog.pg_constraint nn WHERE nn.contypid = t.oid AND nn.contype = 'n') \
          FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
          LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype \
          LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation AND t.typtype = 'd' \
@@ -303,14 +317,20 @@ pub(crate) fn constraints() -> String {
 ///
 /// `index oid, table oid, schema, name, definition, parent index oid,
 /// backs a constraint, clustered, tablespace (quoted; NULL for the
-/// database's)`.
+/// database's), replica identity, statistics targets of its columns
+/// (`number target` pairs, comma separated; NULL without), storage
+/// parameters`.
 pub(crate) fn indexes() -> String {
     format!(
         "SELECT i.indexrelid, i.indrelid, n.nspname, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), \
          (SELECT h.inhparent FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid), \
          EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co WHERE co.conindid = i.indexrelid \
            AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')), i.indisclustered, \
-         (SELECT pg_catalog.quote_ident(ts.spcname) FROM pg_catalog.pg_tablespace ts WHERE ts.oid = ic.reltablespace) \
+         (SELECT pg_catalog.quote_ident(ts.spcname) FROM pg_catalog.pg_tablespace ts WHERE ts.oid = ic.reltablespace), \
+         i.indisreplident, \
+         (SELECT pg_catalog.string_agg(a.attnum || ' ' || a.attstattarget, ',' ORDER BY a.attnum) \
+           FROM pg_catalog.pg_attribute a WHERE a.attrelid = i.indexrelid AND a.attstattarget >= 0), \
+         pg_catalog.array_to_string(ic.reloptions, ', ') \
          FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace \
          WHERE (i.indisvalid OR ic.relkind = 'I') AND {} ORDER BY n.nspname, ic.relname",
@@ -318,19 +338,23 @@ pub(crate) fn indexes() -> String {
     )
 }
 
-/// `oid, table oid, name, definition, enabled` of user triggers (clones
-/// on partitions come with their parent's).
+/// `oid, table oid, name, definition, enabled, clone` of user triggers.
+/// Clones on partitions come with their parent's, but one whose enabled
+/// state is its own is listed (as a clone) for that state.
 pub(crate) fn triggers() -> String {
-    "SELECT t.oid, t.tgrelid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), t.tgenabled \
-     FROM pg_catalog.pg_trigger t WHERE NOT t.tgisinternal AND t.tgparentid = 0 \
+    "SELECT t.oid, t.tgrelid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), t.tgenabled, \
+     t.tgparentid <> 0 \
+     FROM pg_catalog.pg_trigger t LEFT JOIN pg_catalog.pg_trigger pt ON pt.oid = t.tgparentid \
+     WHERE (NOT t.tgisinternal AND t.tgparentid = 0) \
+     OR (NOT pt.tgisinternal AND t.tgenabled <> pt.tgenabled) \
      ORDER BY t.tgrelid, t.tgname"
         .to_string()
 }
 
-/// `oid, relation oid, name, definition, enabled` of rules other than
-/// views' own.
+/// `oid, relation oid, name, definition, enabled, clone (false)` of
+/// rules other than views' own.
 pub(crate) fn rules() -> String {
-    "SELECT r.oid, r.ev_class, r.rulename, pg_catalog.pg_get_ruledef(r.oid), r.ev_enabled \
+    "SELECT r.oid, r.ev_class, r.rulename, pg_catalog.pg_get_ruledef(r.oid), r.ev_enabled, false \
      FROM pg_catalog.pg_rewrite r WHERE r.rulename <> '_RETURN' ORDER BY r.ev_class, r.rulename"
         .to_string()
 }
@@ -364,13 +388,17 @@ pub(crate) fn dependencies(server_version_num: u32) -> String {
 
 /// `key, column number, column name, text` of every comment on a user
 /// object (and on the database's subscriptions, whose comments are
-/// shared).
+/// shared), and on the `public` schema when it is not the one it came
+/// with.
 pub(crate) fn comments() -> String {
     format!(
         "SELECT {}, d.objsubid, a.attname, d.description FROM pg_catalog.pg_description d \
          LEFT JOIN pg_catalog.pg_attribute a ON d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass \
            AND a.attrelid = d.objoid AND a.attnum = d.objsubid \
-         WHERE d.objoid >= {FIRST_USER_OID} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
+         LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.objoid \
+         WHERE (d.objoid >= {FIRST_USER_OID} OR ({PUBLIC_SCHEMA} AND d.objoid = n.oid \
+           AND d.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.objsubid = 0 \
+           AND d.description <> 'standard public schema')) AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
            WHERE e.classid = d.classoid AND e.objid = d.objoid AND e.deptype = 'e') \
          UNION ALL SELECT {}, 0, NULL, sd.description FROM pg_catalog.pg_shdescription sd \
          WHERE sd.classoid = 'pg_catalog.pg_subscription'::pg_catalog.regclass AND EXISTS (SELECT 1 \
@@ -382,35 +410,65 @@ pub(crate) fn comments() -> String {
     )
 }
 
+/// The ACL `acl` of object `oid` (column `sub`) of catalog `class` is not
+/// the one the server or the object's extension gave it (`pg_init_privs`).
+fn changed_privileges(acl: &str, class: &str, oid: &str, sub: &str) -> String {
+    format!(
+        "{acl} IS DISTINCT FROM (SELECT ip.initprivs FROM pg_catalog.pg_init_privs ip \
+         WHERE ip.objoid = {oid} AND ip.classoid = {class} AND ip.objsubid = {sub})"
+    )
+}
+
 /// Every privilege granted on a user object, in ACL order: `key, column
 /// name (NULL for the object), grantor, grantee (NULL for PUBLIC),
-/// privilege, grantable`.
+/// privilege, grantable, extension oid, object for GRANT, owner`. The
+/// `public` schema's count when they are not the ones it came with
+/// (`pg_init_privs`); so do an extension member's (a function, relation
+/// or type), which are then written with its extension: the last three
+/// columns name it (NULL for other objects).
 pub(crate) fn privileges() -> String {
     format!(
         "SELECT {}, x.attname, pg_catalog.pg_get_userbyid(g.grantor), \
          CASE WHEN g.grantee = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(g.grantee) END, \
-         g.privilege_type, g.is_grantable \
+         g.privilege_type, g.is_grantable, e.refobjid, \
+         CASE WHEN e.refobjid IS NOT NULL THEN CASE x.cls \
+           WHEN 'pg_catalog.pg_proc'::pg_catalog.regclass THEN 'ROUTINE ' || x.oid::pg_catalog.regprocedure::pg_catalog.text \
+           WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN 'TABLE ' || x.oid::pg_catalog.regclass::pg_catalog.text \
+           WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN 'TYPE ' || pg_catalog.format_type(x.oid, NULL) END END, \
+         CASE WHEN e.refobjid IS NOT NULL THEN pg_catalog.pg_get_userbyid(x.owner) END \
          FROM ( \
-           SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS cls, c.oid, NULL::name AS attname, c.relacl AS acl, 0 AS sub \
-             FROM pg_catalog.pg_class c WHERE c.relacl IS NOT NULL \
-           UNION ALL SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, a.attrelid, a.attname, a.attacl, a.attnum \
+           SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS cls, c.oid, NULL::name AS attname, c.relacl AS acl, 0 AS sub, \
+             c.relowner AS owner FROM pg_catalog.pg_class c WHERE c.relacl IS NOT NULL \
+           UNION ALL SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, a.attrelid, a.attname, a.attacl, a.attnum, \
+             (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = a.attrelid) \
              FROM pg_catalog.pg_attribute a WHERE a.attacl IS NOT NULL AND a.attnum > 0 \
-           UNION ALL SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, NULL, n.nspacl, 0 \
-             FROM pg_catalog.pg_namespace n WHERE n.nspacl IS NOT NULL \
-           UNION ALL SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, NULL, p.proacl, 0 \
+           UNION ALL SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, NULL, n.nspacl, 0, n.nspowner \
+             FROM pg_catalog.pg_namespace n WHERE n.nspacl IS NOT NULL AND (n.oid >= {FIRST_USER_OID} \
+             OR ({PUBLIC_SCHEMA} AND {})) \
+           UNION ALL SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, NULL, p.proacl, 0, p.proowner \
              FROM pg_catalog.pg_proc p WHERE p.proacl IS NOT NULL \
-           UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, NULL, t.typacl, 0 \
+           UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, NULL, t.typacl, 0, t.typowner \
              FROM pg_catalog.pg_type t WHERE t.typacl IS NOT NULL \
-           UNION ALL SELECT 'pg_catalog.pg_largeobject'::pg_catalog.regclass, m.oid, NULL, m.lomacl, 0 \
+           UNION ALL SELECT 'pg_catalog.pg_largeobject'::pg_catalog.regclass, m.oid, NULL, m.lomacl, 0, m.lomowner \
              FROM pg_catalog.pg_largeobject_metadata m WHERE m.lomacl IS NOT NULL \
-           UNION ALL SELECT 'pg_catalog.pg_foreign_data_wrapper'::pg_catalog.regclass, w.oid, NULL, w.fdwacl, 0 \
+           UNION ALL SELECT 'pg_catalog.pg_foreign_data_wrapper'::pg_catalog.regclass, w.oid, NULL, w.fdwacl, 0, w.fdwowner \
              FROM pg_catalog.pg_foreign_data_wrapper w WHERE w.fdwacl IS NOT NULL \
-           UNION ALL SELECT 'pg_catalog.pg_foreign_server'::pg_catalog.regclass, s.oid, NULL, s.srvacl, 0 \
+           UNION ALL SELECT 'pg_catalog.pg_foreign_server'::pg_catalog.regclass, s.oid, NULL, s.srvacl, 0, s.srvowner \
              FROM pg_catalog.pg_foreign_server s WHERE s.srvacl IS NOT NULL \
-         ) x CROSS JOIN LATERAL pg_catalog.aclexplode(x.acl) WITH ORDINALITY AS g(grantor, grantee, privilege_type, is_grantable, ord) \
-         WHERE x.oid >= {FIRST_USER_OID} \
+         ) x \
+         LEFT JOIN pg_catalog.pg_depend e ON e.classid = x.cls AND e.objid = x.oid AND e.objsubid = 0 AND e.deptype = 'e' \
+         CROSS JOIN LATERAL pg_catalog.aclexplode(x.acl) WITH ORDINALITY AS g(grantor, grantee, privilege_type, is_grantable, ord) \
+         WHERE (x.oid >= {FIRST_USER_OID} OR x.cls = 'pg_catalog.pg_namespace'::pg_catalog.regclass) \
+         AND (e.refobjid IS NULL OR {}) \
          ORDER BY 1, x.sub, g.ord",
         key_sql("x.cls", "x.oid", false),
+        changed_privileges(
+            "n.nspacl",
+            "'pg_catalog.pg_namespace'::pg_catalog.regclass",
+            "n.oid",
+            "0"
+        ),
+        changed_privileges("x.acl", "x.cls", "x.oid", "x.sub"),
     )
 }
 
@@ -456,8 +514,8 @@ pub(crate) fn extensions() -> String {
         .to_string()
 }
 
-/// `oid, table oid, schema, name, definition, statistics target` of
-/// extended statistics objects.
+/// `oid, table oid, schema, name, definition, statistics target, owner`
+/// of extended statistics objects.
 pub(crate) fn statistics(server_version_num: u32) -> String {
     // stxstattarget is NULL for the default from PostgreSQL 17 on, -1 before.
     let target = if server_version_num >= 170_000 {
@@ -466,7 +524,8 @@ pub(crate) fn statistics(server_version_num: u32) -> String {
         "NULLIF(s.stxstattarget, -1)"
     };
     format!(
-        "SELECT s.oid, s.stxrelid, n.nspname, s.stxname, pg_catalog.pg_get_statisticsobjdef(s.oid), {target} \
+        "SELECT s.oid, s.stxrelid, n.nspname, s.stxname, pg_catalog.pg_get_statisticsobjdef(s.oid), {target}, \
+         pg_catalog.pg_get_userbyid(s.stxowner) \
          FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace \
          WHERE {} AND {} ORDER BY n.nspname, s.stxname",
         user_schema("n"),

@@ -55,6 +55,12 @@ pub(crate) fn header(
          SET client_min_messages = warning;\n\
          SET row_security = off;\n",
     );
+    // Objects said without a tablespace or access method get the
+    // server's defaults, not whatever the restoring session has set.
+    text.push_str(
+        "\nSET default_tablespace = '';\n\
+         SET default_table_access_method = heap;\n",
+    );
     text
 }
 

@@ -38,6 +38,10 @@ pub(crate) struct Relation {
     pub(crate) server_options: Option<String>,
     /// Its tablespace (quoted), when not the database's.
     pub(crate) tablespace: Option<String>,
+    /// `relreplident`: `d` default, `n` nothing, `f` full, `i` an index.
+    pub(crate) replica_identity: char,
+    /// Its access method (quoted), when not heap.
+    pub(crate) access_method: Option<String>,
 }
 
 /// A column of a table or composite type.
@@ -67,6 +71,8 @@ pub(crate) struct Column {
     pub(crate) fdw_options: Option<String>,
     /// `p` (pglz) or `l` (lz4) when set on the column (PostgreSQL 14 on).
     pub(crate) compression: char,
+    /// `ALTER COLUMN ... SET (...)` options such as `n_distinct=100`.
+    pub(crate) options: Option<String>,
 }
 
 /// A sequence's options and where it belongs.
@@ -101,6 +107,8 @@ pub(crate) struct TypeDef {
     pub(crate) not_null: bool,
     pub(crate) default: Option<String>,
     pub(crate) collation: Option<(String, String)>,
+    /// The name of its NOT NULL constraint (PostgreSQL 17 on).
+    pub(crate) not_null_name: Option<String>,
 }
 
 /// A function or procedure with the server's own definition.
@@ -142,6 +150,12 @@ pub(crate) struct Index {
     pub(crate) clustered: bool,
     /// Its tablespace (quoted), when not the database's.
     pub(crate) tablespace: Option<String>,
+    /// The table's replica identity.
+    pub(crate) replica_identity: bool,
+    /// Statistics targets of its (expression) columns: number and target.
+    pub(crate) statistics: Vec<(String, String)>,
+    /// Storage parameters (a key's are not in its constraint's definition).
+    pub(crate) options: Option<String>,
 }
 
 /// A trigger or rule: the server's definition and its enabled state.
@@ -152,6 +166,9 @@ pub(crate) struct TableRule {
     pub(crate) name: String,
     pub(crate) definition: String,
     pub(crate) enabled: char,
+    /// A partition's clone of its parent's trigger, listed only for an
+    /// enabled state of its own.
+    pub(crate) clone: bool,
 }
 
 /// A row-level security policy.
@@ -185,6 +202,7 @@ pub(crate) struct Statistics {
     pub(crate) name: String,
     pub(crate) definition: String,
     pub(crate) target: Option<String>,
+    pub(crate) owner: String,
 }
 
 /// A comment on an object or one of its columns.
@@ -204,6 +222,9 @@ pub(crate) struct Privilege {
     pub(crate) grantee: Option<String>,
     pub(crate) privilege: String,
     pub(crate) grantable: bool,
+    /// An extension member's: its extension's OID, the object as GRANT
+    /// names it, and its owner.
+    pub(crate) member_of: Option<(u32, String, String)>,
 }
 
 /// An object the native dump cannot write yet.
@@ -322,6 +343,8 @@ impl Catalog {
                 server: r.opt_string(14)?,
                 server_options: r.opt_string(15)?,
                 tablespace: r.opt_string(16)?,
+                replica_identity: r.code(17)?,
+                access_method: r.opt_string(18)?,
             })
         })?;
         Ok(())
@@ -354,6 +377,7 @@ impl Catalog {
                 storage: r.code(17)?,
                 fdw_options: r.opt_string(18)?,
                 compression: r.code(19)?,
+                options: r.opt_string(20)?.filter(|o| !o.is_empty()),
             })
         })?;
         Ok(())
@@ -402,6 +426,7 @@ impl Catalog {
                 not_null: r.flag(6)?,
                 default: r.opt_string(7)?,
                 collation: collation(&r, 8, 9)?,
+                not_null_name: r.opt_string(10)?,
             })
         })?;
         Ok(())
@@ -460,6 +485,15 @@ impl Catalog {
                 backs_constraint: r.flag(6)?,
                 clustered: r.flag(7)?,
                 tablespace: r.opt_string(8)?,
+                replica_identity: r.flag(9)?,
+                statistics: r
+                    .opt(10)?
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|pair| pair.split_once(' '))
+                    .map(|(n, t)| (n.to_string(), t.to_string()))
+                    .collect(),
+                options: r.opt_string(11)?.filter(|o| !o.is_empty()),
             })
         })?;
         Ok(())
@@ -476,6 +510,7 @@ impl Catalog {
                 name: r.string(2)?,
                 definition: r.string(3)?,
                 enabled: r.code(4)?,
+                clone: r.flag(5)?,
             })
         })
     }
@@ -541,6 +576,7 @@ impl Catalog {
                 name: r.string(3)?,
                 definition: r.string(4)?,
                 target: r.opt_string(5)?,
+                owner: r.string(6)?,
             })
         })?;
         Ok(())
@@ -587,6 +623,10 @@ impl Catalog {
                 grantee: r.opt_string(3)?,
                 privilege: r.string(4)?,
                 grantable: r.flag(5)?,
+                member_of: match (r.opt_string(7)?, r.opt_string(8)?) {
+                    (Some(target), Some(owner)) => Some((r.oid(6)?, target, owner)),
+                    _ => None,
+                },
             })
         })?;
         Ok(())

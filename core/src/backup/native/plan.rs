@@ -213,6 +213,9 @@ pub(crate) fn table_sql(
     if let Some(key) = &table.partition_key {
         sql.push_str(&format!("\nPARTITION BY {key}"));
     }
+    if let Some(method) = &table.access_method {
+        sql.push_str(&format!("\nUSING {method}"));
+    }
     if let Some(options) = &table.options {
         sql.push_str(&format!("\nWITH ({options})"));
     }
@@ -274,6 +277,56 @@ pub(crate) fn standalone_partition_sql(
     sql
 }
 
+/// NOT NULL on columns that come from a parent (partitions' columns all
+/// do) but that no parent makes NOT NULL: the child's own, which
+/// `CREATE TABLE` cannot say for columns it does not list. On PostgreSQL
+/// 18 an inherited not-null constraint the child also declares is its
+/// own too (`conislocal`), and said so.
+pub(crate) fn inherited_not_null_sql(
+    table: &str,
+    columns: &[&Column],
+    parent_not_null: &HashSet<&str>,
+) -> String {
+    let mut sql = String::new();
+    for column in columns {
+        let own = matches!(column.not_null_constraint, Some((_, _, _, true)));
+        if column.local
+            || !column.not_null
+            || (parent_not_null.contains(column.name.as_str()) && !own)
+        {
+            continue;
+        }
+        let name = quote_ident(&column.name);
+        match &column.not_null_constraint {
+            Some((constraint, true, no_inherit, _)) => {
+                let only = if *no_inherit { " NO INHERIT" } else { "" };
+                sql.push_str(&format!(
+                    "\nALTER TABLE ONLY {table}\n    ADD CONSTRAINT {} NOT NULL {name}{only};\n",
+                    quote_ident(constraint)
+                ));
+            }
+            // A NOT VALID one is added after the data.
+            Some(_) => {}
+            None => sql.push_str(&format!(
+                "\nALTER TABLE ONLY {table} ALTER COLUMN {name} SET NOT NULL;\n"
+            )),
+        }
+    }
+    sql
+}
+
+/// A primary key's or unique constraint's definition with `WITH
+/// (options)` for its index, before any `DEFERRABLE`, where the grammar
+/// wants it.
+pub(crate) fn with_index_options(definition: &str, options: &str) -> String {
+    let at = definition.find(" DEFERRABLE").unwrap_or(definition.len());
+    format!(
+        "{} WITH ({options}){}",
+        &definition[..at],
+        &definition[at..]
+    )
+}
+
 /// Per-column settings that `CREATE TABLE` cannot say: statistics
 /// targets and storage other than the type's.
 pub(crate) fn column_settings_sql(table: &str, columns: &[&Column]) -> String {
@@ -293,6 +346,11 @@ pub(crate) fn column_settings_sql(table: &str, columns: &[&Column]) -> String {
         if let Some(method) = compression {
             sql.push_str(&format!(
                 "\nALTER TABLE ONLY {table} ALTER COLUMN {name} SET COMPRESSION {method};\n"
+            ));
+        }
+        if let Some(options) = &column.options {
+            sql.push_str(&format!(
+                "\nALTER TABLE ONLY {table} ALTER COLUMN {name} SET ({options});\n"
             ));
         }
         let storage = match column.storage {
@@ -329,8 +387,13 @@ pub(crate) fn view_sql(view: &Relation) -> String {
             .as_ref()
             .map(|t| format!(" TABLESPACE {t}"))
             .unwrap_or_default();
+        let method = view
+            .access_method
+            .as_ref()
+            .map(|m| format!(" USING {m}"))
+            .unwrap_or_default();
         format!(
-            "CREATE MATERIALIZED VIEW {name}{options}{tablespace} AS\n{definition}\n  WITH NO DATA;\n"
+            "CREATE MATERIALIZED VIEW {name}{method}{options}{tablespace} AS\n{definition}\n  WITH NO DATA;\n"
         )
     } else {
         format!("CREATE VIEW {name}{options} AS\n{definition};\n")
@@ -400,6 +463,9 @@ pub(crate) fn type_sql(ty: &TypeDef, labels: &[String], checks: &[&Constraint]) 
         sql.push_str(&format!(" DEFAULT {default}"));
     }
     if ty.not_null {
+        if let Some(constraint) = &ty.not_null_name {
+            sql.push_str(&format!(" CONSTRAINT {}", quote_ident(constraint)));
+        }
         sql.push_str(" NOT NULL");
     }
     for check in checks {
@@ -579,13 +645,18 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 owner: Some((format!("SCHEMA {name}"), schema.owner.clone())),
             },
         );
-        if schema.name != "public" {
-            pre.push(Entry {
-                key,
-                priority: 1,
-                sql: format!("CREATE SCHEMA {name};\n"),
-            });
-        }
+        // The restore's database has its public schema: only its
+        // comment and privileges are said.
+        let sql = if schema.name == "public" {
+            String::new()
+        } else {
+            format!("CREATE SCHEMA {name};\n")
+        };
+        pre.push(Entry {
+            key,
+            priority: 1,
+            sql,
+        });
     }
 
     for extension in &catalog.extensions {
@@ -795,9 +866,33 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                     {
                         standalone_partition_sql(relation, &columns, parent, bound, &identities)
                     }
-                    _ => table_sql(relation, &columns, &parents, &identities),
+                    _ => {
+                        let parent_not_null: HashSet<&str> = catalog
+                            .inherits
+                            .iter()
+                            .filter(|(child, _)| *child == relation.oid)
+                            .filter_map(|(_, parent)| columns_of.get(parent))
+                            .flatten()
+                            .filter(|c| c.not_null)
+                            .map(|c| c.name.as_str())
+                            .collect();
+                        let mut sql = table_sql(relation, &columns, &parents, &identities);
+                        sql.push_str(&inherited_not_null_sql(&name, &columns, &parent_not_null));
+                        sql
+                    }
                 };
                 sql.push_str(&column_settings_sql(&name, &columns));
+                // A foreign table's is always NOTHING, and cannot be set.
+                let identity = match relation.replica_identity {
+                    'n' if relation.kind != 'f' => Some("NOTHING"),
+                    'f' => Some("FULL"),
+                    _ => None,
+                };
+                if let Some(identity) = identity {
+                    sql.push_str(&format!(
+                        "\nALTER TABLE ONLY {name} REPLICA IDENTITY {identity};\n"
+                    ));
+                }
                 // After the data, as pg_dump does: a forced policy would
                 // otherwise filter the restore's own COPY.
                 let mut rls = String::new();
@@ -827,7 +922,7 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         );
         pre.push(Entry { key, priority, sql });
 
-        if matches!(relation.kind, 'r' | 'p' | 'f') {
+        if matches!(relation.kind, 'r' | 'p' | 'f' | 'v') {
             for column in &columns {
                 let Some(default) = &column.default else {
                     continue;
@@ -946,22 +1041,26 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 sql: add(table.kind != 'p'),
             }),
             _ => {
-                // The index of a key goes where the source's is.
-                let tablespace = catalog
-                    .indexes
-                    .iter()
-                    .find(|i| {
-                        i.table == constraint.table
-                            && i.name == constraint.name
-                            && i.backs_constraint
-                    })
-                    .and_then(|i| i.tablespace.as_ref());
-                let sql = match tablespace {
+                // The index of a key goes where the source's is, with its
+                // storage parameters (which pg_get_constraintdef leaves out).
+                let index = catalog.indexes.iter().find(|i| {
+                    i.table == constraint.table && i.name == constraint.name && i.backs_constraint
+                });
+                let add = match index.and_then(|i| i.options.as_ref()) {
+                    Some(options) if matches!(constraint.kind, 'p' | 'u') => {
+                        let definition = with_index_options(&constraint.definition, options);
+                        format!(
+                            "ALTER TABLE ONLY {name}\n    ADD CONSTRAINT {} {definition};\n",
+                            quote_ident(&constraint.name),
+                        )
+                    }
+                    _ => add(true),
+                };
+                let sql = match index.and_then(|i| i.tablespace.as_ref()) {
                     Some(tablespace) => format!(
-                        "SET default_tablespace = {tablespace};\n{}SET default_tablespace = '';\n",
-                        add(true)
+                        "SET default_tablespace = {tablespace};\n{add}SET default_tablespace = '';\n"
                     ),
-                    None => add(true),
+                    None => add,
                 };
                 post.push(Entry {
                     key,
@@ -1004,6 +1103,12 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 ),
                 None => format!("{};\n", index.definition),
             };
+            let mut sql = sql;
+            for (column, target) in &index.statistics {
+                sql.push_str(&format!(
+                    "\nALTER INDEX {name} ALTER COLUMN {column} SET STATISTICS {target};\n"
+                ));
+            }
             post.push(Entry {
                 key,
                 priority: 1,
@@ -1016,6 +1121,18 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 priority: 2,
                 sql: format!("ALTER INDEX {parent} ATTACH PARTITION {name};\n"),
             });
+        }
+        if index.replica_identity {
+            if let Some(table) = rel_name(index.table) {
+                post.push(Entry {
+                    key: format!("replident:{}", index.oid),
+                    priority: 2,
+                    sql: format!(
+                        "ALTER TABLE ONLY {table} REPLICA IDENTITY USING INDEX {};\n",
+                        quote_ident(&index.name)
+                    ),
+                });
+            }
         }
         if index.clustered {
             if let Some(table) = rel_name(index.table) {
@@ -1051,7 +1168,12 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                     ..Target::default()
                 },
             );
-            let mut sql = format!("{};\n", item.definition.trim_end().trim_end_matches(';'));
+            // A clone is its parent's trigger: only its state is its own.
+            let mut sql = if item.clone {
+                String::new()
+            } else {
+                format!("{};\n", item.definition.trim_end().trim_end_matches(';'))
+            };
             let object = if word == "TRIGGER" {
                 "TABLE"
             } else {
@@ -1069,14 +1191,17 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 } else {
                     object
                 };
+                if !sql.is_empty() {
+                    sql.push('\n');
+                }
                 sql.push_str(&format!(
-                    "\nALTER {object} {table} {state} {word} {};\n",
+                    "ALTER {object} {table} {state} {word} {};\n",
                     quote_ident(&item.name)
                 ));
             }
             post.push(Entry {
                 key,
-                priority: 4,
+                priority: if item.clone { 5 } else { 4 },
                 sql,
             });
         }
@@ -1148,7 +1273,8 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             key.clone(),
             Target {
                 comment: format!("STATISTICS {name}"),
-                ..Target::default()
+                grant: None,
+                owner: Some((format!("STATISTICS {name}"), stats.owner.clone())),
             },
         );
         let mut sql = format!("{};\n", stats.definition);
@@ -1250,6 +1376,18 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             }
         }
         for (key, rows) in by_key {
+            // An extension member's changed privileges follow its
+            // extension (as pg_dump, relative to what the extension gave).
+            if let Some((extension, on, owner)) = rows.first().and_then(|p| p.member_of.clone()) {
+                let extension = format!("x:{extension}");
+                if !left_out.contains(&extension) {
+                    extra.entry(extension).or_default().push_str(&format!(
+                        "\n{}",
+                        privileges_sql(&on, &owner, &rows, options.no_owner)
+                    ));
+                }
+                continue;
+            }
             let Some(target) = targets.get(&key) else {
                 if key.starts_with("n:") || key.is_empty() || left_out.contains(&key) {
                     continue;
@@ -1267,6 +1405,22 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                 "\n{}",
                 privileges_sql(on, owner, &rows, options.no_owner)
             ));
+        }
+    }
+    // A key's index is written by its constraint: so are its comments.
+    for index in catalog.indexes.iter().filter(|i| i.backs_constraint) {
+        let Some(more) = extra.remove(&format!("c:{}", index.oid)) else {
+            continue;
+        };
+        if let Some(constraint) = catalog
+            .constraints
+            .iter()
+            .find(|c| c.table == index.table && c.name == index.name)
+        {
+            extra
+                .entry(format!("k:{}", constraint.oid))
+                .or_default()
+                .push_str(&more);
         }
     }
     for entry in pre.iter_mut().chain(post.iter_mut()) {

@@ -2,13 +2,16 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rstest::rstest;
 
 use super::model::{Column, Constraint, Privilege, Relation, Sequence, TypeDef};
 use super::order::sort;
-use super::plan::{Entry, column_sql, privileges_sql, sequence_sql, table_sql, type_sql};
+use super::plan::{
+    Entry, column_sql, inherited_not_null_sql, privileges_sql, sequence_sql, table_sql, type_sql,
+    with_index_options,
+};
 use super::{NativeDump, NativeError, NativeOptions, NativeSelection, Step, worker_setup};
 use crate::wire::DataRow;
 
@@ -63,6 +66,67 @@ fn sequence() -> Sequence {
 )]
 fn columns(#[case] column: Column, #[case] expected: &str) {
     assert_eq!(column_sql(&column, None, false), expected);
+}
+
+/// A child's own NOT NULL on a column it inherits is said after its
+/// `CREATE TABLE`; one its parent has, or one on a column of its own, is not.
+#[test]
+fn inherited_columns_keep_their_own_not_null() {
+    let inherited = |name: &str| Column {
+        local: false,
+        not_null: true,
+        ..column(name, "integer")
+    };
+    let own = inherited("own");
+    let from_parent = inherited("from_parent");
+    let named = Column {
+        not_null_constraint: Some(("n n".into(), true, false, true)),
+        ..inherited("named")
+    };
+    let local = Column {
+        not_null: true,
+        ..column("local", "integer")
+    };
+    // PostgreSQL 18: inherited, and declared by the child as well.
+    let also_own = Column {
+        not_null_constraint: Some(("p_nn".into(), true, false, true)),
+        ..inherited("also_own")
+    };
+    let only_inherited = Column {
+        not_null_constraint: Some(("p_nn".into(), true, false, false)),
+        ..inherited("only_inherited")
+    };
+    let parent: HashSet<&str> = ["from_parent", "also_own", "only_inherited"]
+        .into_iter()
+        .collect();
+    assert_eq!(
+        inherited_not_null_sql(
+            "t",
+            &[
+                &own,
+                &from_parent,
+                &named,
+                &local,
+                &also_own,
+                &only_inherited
+            ],
+            &parent
+        ),
+        "\nALTER TABLE ONLY t ALTER COLUMN \"own\" SET NOT NULL;\n\
+         \nALTER TABLE ONLY t\n    ADD CONSTRAINT \"n n\" NOT NULL \"named\";\n\
+         \nALTER TABLE ONLY t\n    ADD CONSTRAINT \"p_nn\" NOT NULL \"also_own\";\n"
+    );
+}
+
+/// A key's index options go before DEFERRABLE, where the grammar wants them.
+#[rstest]
+#[case("PRIMARY KEY (id)", "PRIMARY KEY (id) WITH (fillfactor=45)")]
+#[case(
+    "UNIQUE (a) INCLUDE (b) DEFERRABLE INITIALLY DEFERRED",
+    "UNIQUE (a) INCLUDE (b) WITH (fillfactor=45) DEFERRABLE INITIALLY DEFERRED"
+)]
+fn key_index_options(#[case] definition: &str, #[case] expected: &str) {
+    assert_eq!(with_index_options(definition, "fillfactor=45"), expected);
 }
 
 #[test]
@@ -184,6 +248,24 @@ fn enums_and_domains() {
     );
 }
 
+/// PostgreSQL 17 on: a domain's NOT NULL is a constraint with a name.
+#[test]
+fn a_domain_keeps_its_not_null_constraint_name() {
+    let domain = TypeDef {
+        schema: "public".into(),
+        name: "d".into(),
+        kind: 'd',
+        base: Some("integer".into()),
+        not_null: true,
+        not_null_name: Some("d nn".into()),
+        ..TypeDef::default()
+    };
+    assert_eq!(
+        type_sql(&domain, &[], &[]),
+        "CREATE DOMAIN \"public\".\"d\" AS integer CONSTRAINT \"d nn\" NOT NULL;\n"
+    );
+}
+
 fn privilege(grantee: Option<&str>, privilege: &str, grantor: &str) -> Privilege {
     Privilege {
         key: "c:1".into(),
@@ -192,6 +274,7 @@ fn privilege(grantee: Option<&str>, privilege: &str, grantor: &str) -> Privilege
         grantee: grantee.map(str::to_string),
         privilege: privilege.into(),
         grantable: false,
+        member_of: None,
     }
 }
 
@@ -300,6 +383,8 @@ fn answer(sql: &str) -> Vec<DataRow> {
             None,
             None,
             None,
+            Some("d"),
+            None,
         ])];
     }
     if sql.contains("a.attgenerated") {
@@ -322,6 +407,7 @@ fn answer(sql: &str) -> Vec<DataRow> {
                 None,
                 default.map(|_| "200"),
                 default,
+                None,
                 None,
                 None,
                 None,
