@@ -9,10 +9,12 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
-use sequelae_core::backup::{OutputFailure, WorkerAnswer, WorkerTask};
+use sequelae_core::backup::{WorkerAnswer, WorkerTask};
 use sequelae_core::config::ConnectSettings;
 
-use super::{CANCEL_POLL, sink};
+use sequelae_sys::output::{Output, Stoppable};
+
+use super::CANCEL_POLL;
 use crate::cancel::CancelHandle;
 use crate::client::Client;
 
@@ -183,19 +185,13 @@ fn spool(client: &mut Client, task: WorkerTask, stop: &AtomicBool) -> WorkerAnsw
     };
     let local = |e: io::Error| format!("cannot write the spool file {}: {e}", path.display());
     let written = (|| {
-        let mut out = sink::spool(Path::new(&path), gzip_level).map_err(local)?;
-        out.writer().write_all(&header).map_err(local)?;
-        let mut guarded = Guarded(out.writer(), stop);
+        let mut out = Output::spool(Path::new(&path), gzip_level).map_err(local)?;
+        out.write_all(&header).map_err(local)?;
         let copied = client
-            .copy_out(&sql, &mut guarded)
+            .copy_out(&sql, &mut Stoppable::new(&mut out, stop))
             .map_err(|e| e.to_string())?;
-        out.writer().write_all(&trailer).map_err(local)?;
-        out.close().map_err(|e| match e {
-            OutputFailure::Other(e) => {
-                format!("cannot write the spool file {}: {e}", path.display())
-            }
-            OutputFailure::ReaderGone => "the spool file was closed".to_string(),
-        })?;
+        out.write_all(&trailer).map_err(local)?;
+        out.close().map_err(local)?;
         Ok::<_, String>(copied)
     })();
     match written {
@@ -204,22 +200,5 @@ fn spool(client: &mut Client, task: WorkerTask, stop: &AtomicBool) -> WorkerAnsw
             bytes: copied.bytes,
         },
         Err(message) => WorkerAnswer::Failed(message),
-    }
-}
-
-/// A writer that fails once the worker is told to stop, so that the
-/// COPY is cancelled at its next chunk.
-struct Guarded<'a>(&'a mut dyn Write, &'a AtomicBool);
-
-impl Write for Guarded<'_> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        if self.1.load(Ordering::Relaxed) {
-            return Err(io::Error::other("the backup is stopping"));
-        }
-        self.0.write(bytes)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
     }
 }
