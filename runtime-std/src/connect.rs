@@ -8,10 +8,10 @@ use sequelae_core::config::ConnectSettings;
 use sequelae_core::connect::{ConnectPlan, ConnectStep, Failure};
 
 use crate::client::Client;
-use sequelae_sys::environment::{read_text, stat};
 use crate::error::Error;
 use crate::tls::file_stat as tls_file_stat;
 use crate::transport;
+use sequelae_sys::environment::{read_text, stat};
 
 impl Client {
     /// Connects as `psql` would: each host of the list in order, the

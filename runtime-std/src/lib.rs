@@ -31,10 +31,10 @@ mod transport;
 
 pub use cancel::CancelHandle;
 pub use client::{CANCEL_GRACE, Client, CopyOutcome, QueryItem, QueryResult, QueryStream};
+pub use error::Error;
 pub use sequelae_sys::environment::{
     load_pgpass, pgpass_path, process_environment, read_service_file,
 };
-pub use error::Error;
 pub use tls::{
     TlsHandshakeError, TlsStream, file_stat as tls_file_stat, handshake as tls_handshake,
 };

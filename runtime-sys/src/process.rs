@@ -4,11 +4,31 @@
 
 use std::io;
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, ExitStatus};
 #[cfg(not(target_os = "linux"))]
 use std::process::Stdio;
+use std::process::{Command, ExitStatus};
 
-use sequelae_core::backup::ProcessExit;
+use sequelae_core::backup::{PgDumpPlan, ProcessExit};
+
+/// pg_dump as `plan` says: program, arguments, environment (the password
+/// in `PGPASSWORD`, never in argv) and [`die_with_parent`]. The standard
+/// streams are the caller's to set (an async command built from this one
+/// sets those it was not given to inherit).
+pub fn pg_dump_command(plan: &PgDumpPlan) -> Command {
+    let mut cmd = Command::new(&plan.program);
+    cmd.args(&plan.args);
+    for var in &plan.env_remove {
+        cmd.env_remove(var);
+    }
+    for (var, value) in &plan.env_set {
+        cmd.env(var, value);
+    }
+    if let Some(password) = &plan.password_env {
+        cmd.env("PGPASSWORD", password.expose());
+    }
+    die_with_parent(&mut cmd);
+    cmd
+}
 
 /// What waiting for a child gave, in the core's terms.
 pub fn exit_of(status: io::Result<ExitStatus>) -> ProcessExit {

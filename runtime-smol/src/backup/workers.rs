@@ -7,21 +7,18 @@
 //! any executor, and a worker's blocking spool writes (and gzip) never
 //! stall the caller's tasks.
 
-use std::io::{self, BufWriter, Write};
-use std::path::Path;
-use std::pin::Pin;
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::thread::{self, JoinHandle};
 
 use async_io::Timer;
-use flate2::Compression;
-use flate2::write::GzEncoder;
-use futures_lite::{AsyncWrite, future};
+use futures_lite::future;
+use futures_lite::io::AssertAsync;
 use sequelae_core::backup::{WorkerAnswer, WorkerTask};
 use sequelae_core::config::ConnectSettings;
+use sequelae_sys::output::{Output, Stoppable};
 
 use super::CANCEL_POLL;
 use crate::CancelHandle;
@@ -209,9 +206,6 @@ async fn work(
     }
 }
 
-/// Output buffers of a spool.
-const BUFFER: usize = 1 << 18;
-
 /// Does a [`WorkerTask::Spool`].
 async fn spool(client: &mut Client, task: WorkerTask, stop: &AtomicBool) -> WorkerAnswer {
     let WorkerTask::Spool {
@@ -225,14 +219,16 @@ async fn spool(client: &mut Client, task: WorkerTask, stop: &AtomicBool) -> Work
         return WorkerAnswer::Failed("not a spool task".to_string());
     };
     let local = |e: io::Error| format!("cannot write the spool file {}: {e}", path.display());
-    let mut out = match open_spool(&path, gzip_level) {
+    let mut out = match Output::spool(&path, gzip_level) {
         Ok(out) => out,
         Err(e) => return WorkerAnswer::Failed(local(e)),
     };
     if let Err(e) = out.write_all(&header) {
         return WorkerAnswer::Failed(local(e));
     }
-    let copied = client.copy_out(&sql, &mut Guarded(&mut out, stop)).await;
+    // Written in place: the worker's thread is its own.
+    let mut guarded = AssertAsync::new(Stoppable::new(&mut out, stop));
+    let copied = client.copy_out(&sql, &mut guarded).await;
     let copied = match copied {
         Ok(copied) => copied,
         Err(e) => return WorkerAnswer::Failed(e.to_string()),
@@ -244,86 +240,5 @@ async fn spool(client: &mut Client, task: WorkerTask, stop: &AtomicBool) -> Work
             bytes: copied.bytes,
         },
         Err(e) => WorkerAnswer::Failed(local(e)),
-    }
-}
-
-/// A spool file: created exclusively (0600), plain or one gzip member.
-enum Spool {
-    Plain(BufWriter<std::fs::File>),
-    Gzip(Box<BufWriter<GzEncoder<BufWriter<std::fs::File>>>>),
-}
-
-fn open_spool(path: &Path, level: Option<u32>) -> io::Result<Spool> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    let file = BufWriter::with_capacity(BUFFER, file);
-    Ok(match level {
-        Some(level) => Spool::Gzip(Box::new(BufWriter::with_capacity(
-            BUFFER,
-            GzEncoder::new(file, Compression::new(level)),
-        ))),
-        None => Spool::Plain(file),
-    })
-}
-
-impl Spool {
-    /// Ends the gzip member and flushes (a spool is not synced: it is
-    /// appended to the output and removed).
-    fn close(self) -> io::Result<()> {
-        let mut file = match self {
-            Spool::Plain(file) => file,
-            Spool::Gzip(gzip) => gzip
-                .into_inner()
-                .map_err(io::IntoInnerError::into_error)?
-                .finish()?,
-        };
-        file.flush()
-    }
-}
-
-impl Write for Spool {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        match self {
-            Spool::Plain(file) => file.write(bytes),
-            Spool::Gzip(gzip) => gzip.write(bytes),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Spool::Plain(file) => file.flush(),
-            Spool::Gzip(gzip) => gzip.flush(),
-        }
-    }
-}
-
-/// The spool as the COPY's async writer: written in place (the worker's
-/// thread is its own), failing once the worker is told to stop so that
-/// the COPY is cancelled at its next chunk.
-struct Guarded<'a>(&'a mut Spool, &'a AtomicBool);
-
-impl AsyncWrite for Guarded<'_> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        bytes: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        if this.1.load(Ordering::Relaxed) {
-            return Poll::Ready(Err(io::Error::other("the backup is stopping")));
-        }
-        Poll::Ready(this.0.write(bytes))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.get_mut().0.flush())
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush(cx)
     }
 }

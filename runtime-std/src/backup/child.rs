@@ -74,27 +74,16 @@ pub(super) fn run_pg_dump(
     progress: &mut dyn FnMut(&ProgressEvent),
     cancel: &AtomicBool,
 ) {
-    let mut cmd = Command::new(&plan.program);
-    cmd.args(&plan.args)
-        .stdin(Stdio::null())
+    // The parent-death signal comes when this thread ends: it spawns and
+    // waits for pg_dump, so it outlives the child.
+    let mut cmd = process::pg_dump_command(plan);
+    cmd.stdin(Stdio::null())
         .stdout(if to_stdout {
             Stdio::inherit()
         } else {
             Stdio::null()
         })
         .stderr(Stdio::piped());
-    for var in &plan.env_remove {
-        cmd.env_remove(var);
-    }
-    for (var, value) in &plan.env_set {
-        cmd.env(var, value);
-    }
-    if let Some(password) = &plan.password_env {
-        cmd.env("PGPASSWORD", password.expose());
-    }
-    // The parent-death signal comes when this thread ends: it spawns and
-    // waits for pg_dump, so it outlives the child.
-    process::die_with_parent(&mut cmd);
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => return report_exit(Err(e.to_string()), driver, progress, cancel),

@@ -180,9 +180,15 @@ pub fn run(
             } => child::run_pg_dump(&plan, to_stdout, supervision, &mut driver, progress, cancel),
             Step::OpenSink { path, gzip_level } => {
                 let opened = Output::open(path.as_deref(), gzip_level);
-                driver.handle_sink(opened.map(|o| output = Some(o)).map_err(OutputFailure::from));
+                driver.handle_sink(
+                    opened
+                        .map(|o| output = Some(o))
+                        .map_err(OutputFailure::from),
+                );
             }
-            Step::Write(bytes) => driver.handle_sink(on_output(&mut output, |o| o.write_all(&bytes))),
+            Step::Write(bytes) => {
+                driver.handle_sink(on_output(&mut output, |o| o.write_all(&bytes)))
+            }
             Step::CloseSink => driver.handle_sink(
                 output
                     .take()
