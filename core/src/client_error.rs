@@ -5,6 +5,7 @@
 
 use std::io;
 
+use crate::backup::OutputFailure;
 use crate::config::ConfigError;
 use crate::connect::{ConnectFailed, Failure};
 use crate::hint::socket_hint;
@@ -106,6 +107,38 @@ impl From<CopyError<io::Error>> for ClientError {
             CopyError::Local(e) => ClientError::Local(e),
             CopyError::Db(e) => ClientError::Db(e),
             CopyError::NotACopy(message) => ClientError::Usage(message.into()),
+        }
+    }
+}
+
+impl ClientError {
+    /// A step of the connect plan came out of order: a bug in the plan,
+    /// not something a user can fix.
+    pub fn off_plan() -> ClientError {
+        ClientError::Usage("internal error: the connect plan skipped a step".into())
+    }
+}
+
+/// A session that would not start, as the connect plan weighs it: a
+/// refusal of the server's is [`Failure::Startup`] (the plan words it with
+/// the endpoint), anything else the runtime's own failure.
+impl From<ClientError> for Failure<ClientError> {
+    fn from(error: ClientError) -> Failure<ClientError> {
+        match error {
+            ClientError::Startup { source, .. } => Failure::Startup(source),
+            other => Failure::Runtime(other),
+        }
+    }
+}
+
+/// A backup's COPY that failed, as the backup driver reads it: the
+/// output's own failure in the system's words (a closed pipe is a reader
+/// that left), anything else as the session says it.
+impl From<ClientError> for OutputFailure {
+    fn from(error: ClientError) -> OutputFailure {
+        match error {
+            ClientError::Local(e) => OutputFailure::from(e),
+            e => OutputFailure::Other(e.to_string()),
         }
     }
 }
@@ -228,6 +261,30 @@ mod tests {
         let error = failed(Vec::new(), &[]);
         assert!(matches!(error, ClientError::Usage(_)));
         assert!(!error.is_connect());
+    }
+
+    #[test]
+    fn a_failed_backup_copy_blames_the_output_or_the_session() {
+        let gone = ClientError::Local(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(matches!(
+            OutputFailure::from(gone),
+            OutputFailure::ReaderGone
+        ));
+        let full = OutputFailure::from(ClientError::Local(io::Error::other("disk full")));
+        assert!(matches!(full, OutputFailure::Other(m) if m == "disk full"));
+        let usage = OutputFailure::from(ClientError::Usage("needs a COPY".into()));
+        assert!(matches!(usage, OutputFailure::Other(m) if m == "needs a COPY"));
+    }
+
+    #[test]
+    fn a_refused_start_is_the_plans_to_word_and_the_rest_the_runtimes() {
+        let refused = ClientError::Startup {
+            endpoint: "localhost:5432".into(),
+            source: wire::Error::Malformed("not PostgreSQL".into()),
+        };
+        assert!(matches!(Failure::from(refused), Failure::Startup(_)));
+        let usage = Failure::from(ClientError::off_plan());
+        assert!(matches!(usage, Failure::Runtime(ClientError::Usage(_))));
     }
 
     #[test]

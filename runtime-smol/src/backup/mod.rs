@@ -46,7 +46,6 @@ use sequelae_core::backup::{
 use sequelae_core::config::{ConnectSettings, Environment};
 
 use crate::client::Client;
-use crate::error::Error as ClientError;
 use sequelae_sys::environment::process_environment;
 use sequelae_sys::files;
 
@@ -309,12 +308,8 @@ impl Run {
                             driver.cancel();
                         }
                         Some(copied) => {
-                            driver.handle_copied(copied.map(|c| (c.rows, c.bytes)).map_err(|e| {
-                                match e {
-                                    ClientError::Local(e) => OutputFailure::from(e),
-                                    e => OutputFailure::Other(e.to_string()),
-                                }
-                            }));
+                            let copied = copied.map(|c| (c.rows, c.bytes));
+                            driver.handle_copied(copied.map_err(OutputFailure::from));
                         }
                     }
                 }

@@ -26,7 +26,6 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::error::Error as ClientError;
 use sequelae_core::backup::{
     BackupDriver, BackupJob, BackupOptions, BackupReport, FsFailure, OutputFailure, ProgressEvent,
     Step,
@@ -216,12 +215,8 @@ pub fn run(
                     Some(Ok((client, out, copied))) => {
                         session = Some(client);
                         output = Some(out);
-                        driver.handle_copied(copied.map(|c| (c.rows, c.bytes)).map_err(
-                            |e| match e {
-                                ClientError::Local(e) => OutputFailure::from(e),
-                                e => OutputFailure::Other(e.to_string()),
-                            },
-                        ));
+                        let copied = copied.map(|c| (c.rows, c.bytes));
+                        driver.handle_copied(copied.map_err(OutputFailure::from));
                     }
                 }
             }
