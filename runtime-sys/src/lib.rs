@@ -8,3 +8,4 @@ pub mod environment;
 pub mod files;
 pub mod output;
 pub mod process;
+pub mod workers;

@@ -8,10 +8,9 @@
 //! stall the caller's tasks.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
+use std::sync::mpsc::Receiver;
 
 use async_io::Timer;
 use futures_lite::future;
@@ -19,6 +18,7 @@ use futures_lite::io::AssertAsync;
 use sequelae_core::backup::{WorkerAnswer, WorkerTask};
 use sequelae_core::config::ConnectSettings;
 use sequelae_sys::output::{Output, Stoppable};
+use sequelae_sys::workers::{Shared, Threads};
 
 use super::CANCEL_POLL;
 use crate::CancelHandle;
@@ -29,23 +29,9 @@ type Answer = (usize, WorkerAnswer);
 /// The workers of one backup.
 pub(super) struct Workers {
     settings: ConnectSettings,
-    threads: Vec<Option<Worker>>,
+    threads: Threads<CancelHandle>,
     answer_to: async_channel::Sender<Answer>,
     answers: async_channel::Receiver<Answer>,
-}
-
-struct Worker {
-    tasks: Sender<WorkerTask>,
-    shared: Arc<Shared>,
-    thread: JoinHandle<()>,
-}
-
-/// What stopping a worker needs from outside its thread.
-#[derive(Default)]
-struct Shared {
-    /// Its spool refuses writes: a COPY under way is cancelled.
-    stop: AtomicBool,
-    cancel: Mutex<Option<CancelHandle>>,
 }
 
 impl Workers {
@@ -53,7 +39,7 @@ impl Workers {
         let (answer_to, answers) = async_channel::unbounded();
         Workers {
             settings: settings.clone(),
-            threads: Vec::new(),
+            threads: Threads::default(),
             answer_to,
             answers,
         }
@@ -61,37 +47,12 @@ impl Workers {
 
     /// Hands `task` to worker `id`, started on first use.
     pub(super) fn give(&mut self, id: usize, task: WorkerTask) {
-        if self.threads.len() <= id {
-            self.threads.resize_with(id + 1, || None);
-        }
-        if self.threads[id].is_none() {
-            let (tasks, inbox) = mpsc::channel();
-            let shared = Arc::new(Shared::default());
-            let (settings, answers) = (self.settings.clone(), self.answer_to.clone());
-            let theirs = Arc::clone(&shared);
-            let spawned = thread::Builder::new()
-                .name(format!("sequelae-backup-worker-{id}"))
-                .spawn(move || future::block_on(work(id, &settings, &inbox, &answers, &theirs)));
-            match spawned {
-                Ok(thread) => {
-                    self.threads[id] = Some(Worker {
-                        tasks,
-                        shared,
-                        thread,
-                    })
-                }
-                Err(e) => {
-                    let failed = WorkerAnswer::Failed(format!("cannot start a thread: {e}"));
-                    let _ = self.answer_to.try_send((id, failed));
-                    return;
-                }
-            }
-        }
-        if let Some(worker) = &self.threads[id] {
-            if worker.tasks.send(task).is_err() {
-                let failed = WorkerAnswer::Failed("the worker's thread stopped".to_string());
-                let _ = self.answer_to.try_send((id, failed));
-            }
+        let (settings, answers) = (self.settings.clone(), self.answer_to.clone());
+        let body = move |inbox: Receiver<_>, shared: Arc<_>| {
+            future::block_on(work(id, &settings, &inbox, &answers, &shared))
+        };
+        if let Err(failed) = self.threads.give(id, task, body) {
+            let _ = self.answer_to.try_send((id, failed));
         }
     }
 
@@ -110,15 +71,8 @@ impl Workers {
             if next.is_some() {
                 return next;
             }
-            // A thread ends early only by panicking: its answer never comes.
-            let dead = self
-                .threads
-                .iter()
-                .position(|w| w.as_ref().is_some_and(|w| w.thread.is_finished()));
-            if let Some(id) = dead {
-                self.threads[id] = None;
-                let failed = "the worker's thread stopped unexpectedly".to_string();
-                return Some((id, WorkerAnswer::Failed(failed)));
+            if let Some(dead) = self.threads.dead() {
+                return Some(dead);
             }
         }
     }
@@ -126,37 +80,19 @@ impl Workers {
     /// Stops every worker (what its session runs is cancelled) and waits
     /// until its thread ended: nothing of it writes a spool afterwards.
     pub(super) async fn stop(&mut self) {
-        for worker in self.threads.iter().flatten() {
-            worker.shared.stop.store(true, Ordering::SeqCst);
-            let handle = worker.shared.cancel.lock().ok().and_then(|c| c.clone());
-            if let Some(handle) = handle {
-                let _ = handle.cancel().await;
-            }
+        for handle in self.threads.raise_stop() {
+            let _ = handle.cancel().await;
         }
-        let threads: Vec<Worker> = self.threads.drain(..).flatten().collect();
-        blocking::unblock(move || join(threads)).await;
+        let mut threads = self.threads.take();
+        blocking::unblock(move || threads.join()).await;
     }
-}
 
-/// Waits for each worker's thread, its task channel closed first.
-fn join(threads: Vec<Worker>) {
-    for worker in threads {
-        drop(worker.tasks);
-        let _ = worker.thread.join();
-    }
-}
-
-impl Workers {
     /// [`Workers::stop`] for a dropped backup, whose cleanup cannot await.
     pub(super) fn stop_blocking(&mut self) {
-        for worker in self.threads.iter().flatten() {
-            worker.shared.stop.store(true, Ordering::SeqCst);
-            let handle = worker.shared.cancel.lock().ok().and_then(|c| c.clone());
-            if let Some(handle) = handle {
-                let _ = future::block_on(handle.cancel());
-            }
+        for handle in self.threads.raise_stop() {
+            let _ = future::block_on(handle.cancel());
         }
-        join(self.threads.drain(..).flatten().collect());
+        self.threads.join();
     }
 }
 
@@ -172,7 +108,7 @@ async fn work(
     settings: &ConnectSettings,
     inbox: &Receiver<WorkerTask>,
     answers: &async_channel::Sender<Answer>,
-    shared: &Shared,
+    shared: &Shared<CancelHandle>,
 ) {
     let mut session: Option<Client> = None;
     // The thread is the worker's own: waiting here blocks nobody else.
@@ -180,9 +116,7 @@ async fn work(
         let answer = match (task, session.as_mut()) {
             (WorkerTask::Connect, _) => match Client::connect(settings).await {
                 Ok(client) => {
-                    if let Ok(mut cancel) = shared.cancel.lock() {
-                        *cancel = client.cancel_handle();
-                    }
+                    shared.set_cancel(client.cancel_handle());
                     session = Some(client);
                     WorkerAnswer::Done
                 }
@@ -193,7 +127,7 @@ async fn work(
                 Err(e) => WorkerAnswer::Failed(e.to_string()),
             },
             (task @ WorkerTask::Spool { .. }, Some(client)) => {
-                spool(client, task, &shared.stop).await
+                spool(client, task, shared.stop_flag()).await
             }
             (_, None) => WorkerAnswer::Failed("the worker has no session".to_string()),
         };

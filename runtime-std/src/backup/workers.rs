@@ -4,15 +4,14 @@
 
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
 
 use sequelae_core::backup::{WorkerAnswer, WorkerTask};
 use sequelae_core::config::ConnectSettings;
-
 use sequelae_sys::output::{Output, Stoppable};
+use sequelae_sys::workers::{Shared, Threads};
 
 use super::CANCEL_POLL;
 use crate::cancel::CancelHandle;
@@ -23,23 +22,9 @@ type Answer = (usize, WorkerAnswer);
 /// The workers of one backup.
 pub(super) struct Workers {
     settings: ConnectSettings,
-    threads: Vec<Option<Worker>>,
+    threads: Threads<CancelHandle>,
     answer_to: Sender<Answer>,
     answers: Receiver<Answer>,
-}
-
-struct Worker {
-    tasks: Sender<WorkerTask>,
-    shared: Arc<Shared>,
-    thread: JoinHandle<()>,
-}
-
-/// What stopping a worker needs from outside its thread.
-#[derive(Default)]
-struct Shared {
-    /// Its spool refuses writes: a COPY under way is cancelled.
-    stop: AtomicBool,
-    cancel: Mutex<Option<CancelHandle>>,
 }
 
 impl Workers {
@@ -47,7 +32,7 @@ impl Workers {
         let (answer_to, answers) = mpsc::channel();
         Workers {
             settings: settings.clone(),
-            threads: Vec::new(),
+            threads: Threads::default(),
             answer_to,
             answers,
         }
@@ -55,37 +40,12 @@ impl Workers {
 
     /// Hands `task` to worker `id`, started on first use.
     pub(super) fn give(&mut self, id: usize, task: WorkerTask) {
-        if self.threads.len() <= id {
-            self.threads.resize_with(id + 1, || None);
-        }
-        if self.threads[id].is_none() {
-            let (tasks, inbox) = mpsc::channel();
-            let shared = Arc::new(Shared::default());
-            let (settings, answers) = (self.settings.clone(), self.answer_to.clone());
-            let theirs = Arc::clone(&shared);
-            let spawned = thread::Builder::new()
-                .name(format!("sequelae-backup-worker-{id}"))
-                .spawn(move || work(id, &settings, &inbox, &answers, &theirs));
-            match spawned {
-                Ok(thread) => {
-                    self.threads[id] = Some(Worker {
-                        tasks,
-                        shared,
-                        thread,
-                    })
-                }
-                Err(e) => {
-                    let failed = WorkerAnswer::Failed(format!("cannot start a thread: {e}"));
-                    let _ = self.answer_to.send((id, failed));
-                    return;
-                }
-            }
-        }
-        if let Some(worker) = &self.threads[id] {
-            if worker.tasks.send(task).is_err() {
-                let failed = WorkerAnswer::Failed("the worker's thread stopped".to_string());
-                let _ = self.answer_to.send((id, failed));
-            }
+        let (settings, answers) = (self.settings.clone(), self.answer_to.clone());
+        let body = move |inbox: Receiver<_>, shared: Arc<_>| {
+            work(id, &settings, &inbox, &answers, &shared)
+        };
+        if let Err(failed) = self.threads.give(id, task, body) {
+            let _ = self.answer_to.send((id, failed));
         }
     }
 
@@ -98,15 +58,8 @@ impl Workers {
             if let Ok(answer) = self.answers.recv_timeout(CANCEL_POLL) {
                 return Some(answer);
             }
-            // A thread ends early only by panicking: its answer never comes.
-            let dead = self
-                .threads
-                .iter()
-                .position(|w| w.as_ref().is_some_and(|w| w.thread.is_finished()));
-            if let Some(id) = dead {
-                self.threads[id] = None;
-                let failed = "the worker's thread stopped unexpectedly".to_string();
-                return Some((id, WorkerAnswer::Failed(failed)));
+            if let Some(dead) = self.threads.dead() {
+                return Some(dead);
             }
         }
     }
@@ -114,17 +67,10 @@ impl Workers {
     /// Stops every worker (what its session runs is cancelled) and waits
     /// until its thread ended: nothing of it writes a spool afterwards.
     pub(super) fn stop(&mut self) {
-        for worker in self.threads.iter().flatten() {
-            worker.shared.stop.store(true, Ordering::SeqCst);
-            let handle = worker.shared.cancel.lock().ok().and_then(|c| c.clone());
-            if let Some(handle) = handle {
-                let _ = handle.cancel();
-            }
+        for handle in self.threads.raise_stop() {
+            let _ = handle.cancel();
         }
-        for worker in self.threads.drain(..).flatten() {
-            drop(worker.tasks);
-            let _ = worker.thread.join();
-        }
+        self.threads.join();
     }
 }
 
@@ -140,16 +86,14 @@ fn work(
     settings: &ConnectSettings,
     inbox: &Receiver<WorkerTask>,
     answers: &Sender<Answer>,
-    shared: &Shared,
+    shared: &Shared<CancelHandle>,
 ) {
     let mut session: Option<Client> = None;
     while let Ok(task) = inbox.recv() {
         let answer = match (task, session.as_mut()) {
             (WorkerTask::Connect, _) => match Client::connect(settings) {
                 Ok(client) => {
-                    if let Ok(mut cancel) = shared.cancel.lock() {
-                        *cancel = client.cancel_handle();
-                    }
+                    shared.set_cancel(client.cancel_handle());
                     session = Some(client);
                     WorkerAnswer::Done
                 }
@@ -159,7 +103,9 @@ fn work(
                 Ok(_) => WorkerAnswer::Done,
                 Err(e) => WorkerAnswer::Failed(e.to_string()),
             },
-            (task @ WorkerTask::Spool { .. }, Some(client)) => spool(client, task, &shared.stop),
+            (task @ WorkerTask::Spool { .. }, Some(client)) => {
+                spool(client, task, shared.stop_flag())
+            }
             (_, None) => WorkerAnswer::Failed("the worker has no session".to_string()),
         };
         if answers.send((id, answer)).is_err() {
