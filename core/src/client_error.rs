@@ -6,7 +6,7 @@
 use std::io;
 
 use crate::backup::OutputFailure;
-use crate::config::ConfigError;
+use crate::config::{ConfigError, Endpoint};
 use crate::connect::{ConnectFailed, Failure};
 use crate::hint::socket_hint;
 use crate::request::CopyError;
@@ -112,6 +112,28 @@ impl From<CopyError<io::Error>> for ClientError {
 }
 
 impl ClientError {
+    /// A socket to `endpoint` that would not open (or broke before the
+    /// session started).
+    pub fn connect(endpoint: &Endpoint, source: io::Error) -> ClientError {
+        ClientError::Connect {
+            endpoint: endpoint.to_string(),
+            source,
+        }
+    }
+
+    /// This error, met while a session to `endpoint` starts, worded with
+    /// the endpoint as libpq does: a protocol failure is the server's
+    /// refusal to start, a broken socket a failed connection; anything
+    /// else stays as it is.
+    pub fn during_startup(self, endpoint: &str) -> ClientError {
+        let endpoint = endpoint.to_string();
+        match self {
+            ClientError::Protocol(source) => ClientError::Startup { endpoint, source },
+            ClientError::Io(source) => ClientError::Connect { endpoint, source },
+            other => other,
+        }
+    }
+
     /// A step of the connect plan came out of order: a bug in the plan,
     /// not something a user can fix.
     pub fn off_plan() -> ClientError {
@@ -141,6 +163,15 @@ impl From<ClientError> for OutputFailure {
             e => OutputFailure::Other(e.to_string()),
         }
     }
+}
+
+/// A host name that resolved to no address at all: said as libpq says it,
+/// for the runtimes' socket opening.
+pub fn no_address(host: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        format!("host name \"{host}\" resolved to no address"),
+    )
 }
 
 /// The plan's failed attempts as one error: the single failure, or every
@@ -261,6 +292,29 @@ mod tests {
         let error = failed(Vec::new(), &[]);
         assert!(matches!(error, ClientError::Usage(_)));
         assert!(!error.is_connect());
+    }
+
+    #[test]
+    fn a_failure_while_starting_names_the_endpoint() {
+        let refused = ClientError::Protocol(wire::Error::Malformed("bad".into()));
+        let refused = refused.during_startup("localhost:5432");
+        assert!(
+            matches!(&refused, ClientError::Startup { endpoint, .. } if endpoint == "localhost:5432")
+        );
+        let broken = ClientError::Io(io::Error::from(io::ErrorKind::ConnectionReset));
+        assert!(matches!(
+            broken.during_startup("h:1"),
+            ClientError::Connect { .. }
+        ));
+        let usage = ClientError::Usage("no".into()).during_startup("h:1");
+        assert!(matches!(usage, ClientError::Usage(_)));
+        let host = endpoint("db.example");
+        let failed = ClientError::connect(&host, no_address("db.example"));
+        assert!(
+            failed
+                .to_string()
+                .contains("\"db.example\" resolved to no address")
+        );
     }
 
     #[test]

@@ -55,11 +55,7 @@ impl Client {
                             plan.handle_opened(now);
                         }
                         Err(source) => {
-                            let endpoint = endpoint.to_string();
-                            plan.handle_failure(Failure::Runtime(Error::Connect {
-                                endpoint,
-                                source,
-                            }));
+                            plan.handle_failure(Failure::Runtime(Error::connect(endpoint, source)))
                         }
                     }
                 }

@@ -41,8 +41,7 @@ impl Client {
                         plan.handle_opened(now);
                     }
                     Err(source) => {
-                        let endpoint = endpoint.to_string();
-                        plan.handle_failure(Failure::Runtime(Error::Connect { endpoint, source }));
+                        plan.handle_failure(Failure::Runtime(Error::connect(endpoint, source)))
                     }
                 },
                 ConnectStep::StatTlsFile(path) => plan.handle_tls_file_stat(tls_file_stat(path)),
