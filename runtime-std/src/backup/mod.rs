@@ -1,8 +1,9 @@
 //! `sequelae backup` on the blocking runtime: the executor of
 //! [`sequelae_core::backup::BackupDriver`]. The driver decides every step
 //! and reads every answer; this module does what a step says to the file
-//! system ([`sequelae_sys::files`]), the database ([`Client`]) and pg_dump ([`child`]),
-//! and watches the cancel flag.
+//! system ([`sequelae_sys::files`]), the database ([`Client`]) and pg_dump
+//! (its `child` module, with [`sequelae_sys::process`]), and watches the
+//! cancel flag.
 //!
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;
