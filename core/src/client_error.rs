@@ -5,7 +5,8 @@
 
 use std::io;
 
-use crate::config::ConfigError;
+use crate::backup::OutputFailure;
+use crate::config::{ConfigError, Endpoint};
 use crate::connect::{ConnectFailed, Failure};
 use crate::hint::socket_hint;
 use crate::request::CopyError;
@@ -108,6 +109,69 @@ impl From<CopyError<io::Error>> for ClientError {
             CopyError::NotACopy(message) => ClientError::Usage(message.into()),
         }
     }
+}
+
+impl ClientError {
+    /// A socket to `endpoint` that would not open (or broke before the
+    /// session started).
+    pub fn connect(endpoint: &Endpoint, source: io::Error) -> ClientError {
+        ClientError::Connect {
+            endpoint: endpoint.to_string(),
+            source,
+        }
+    }
+
+    /// This error, met while a session to `endpoint` starts, worded with
+    /// the endpoint as libpq does: a protocol failure is the server's
+    /// refusal to start, a broken socket a failed connection; anything
+    /// else stays as it is.
+    pub fn during_startup(self, endpoint: &str) -> ClientError {
+        let endpoint = endpoint.to_string();
+        match self {
+            ClientError::Protocol(source) => ClientError::Startup { endpoint, source },
+            ClientError::Io(source) => ClientError::Connect { endpoint, source },
+            other => other,
+        }
+    }
+
+    /// A step of the connect plan came out of order: a bug in the plan,
+    /// not something a user can fix.
+    pub fn off_plan() -> ClientError {
+        ClientError::Usage("internal error: the connect plan skipped a step".into())
+    }
+}
+
+/// A session that would not start, as the connect plan weighs it: a
+/// refusal of the server's is [`Failure::Startup`] (the plan words it with
+/// the endpoint), anything else the runtime's own failure.
+impl From<ClientError> for Failure<ClientError> {
+    fn from(error: ClientError) -> Failure<ClientError> {
+        match error {
+            ClientError::Startup { source, .. } => Failure::Startup(source),
+            other => Failure::Runtime(other),
+        }
+    }
+}
+
+/// A backup's COPY that failed, as the backup driver reads it: the
+/// output's own failure in the system's words (a closed pipe is a reader
+/// that left), anything else as the session says it.
+impl From<ClientError> for OutputFailure {
+    fn from(error: ClientError) -> OutputFailure {
+        match error {
+            ClientError::Local(e) => OutputFailure::from(e),
+            e => OutputFailure::Other(e.to_string()),
+        }
+    }
+}
+
+/// A host name that resolved to no address at all: said as libpq says it,
+/// for the runtimes' socket opening.
+pub fn no_address(host: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        format!("host name \"{host}\" resolved to no address"),
+    )
 }
 
 /// The plan's failed attempts as one error: the single failure, or every
@@ -228,6 +292,53 @@ mod tests {
         let error = failed(Vec::new(), &[]);
         assert!(matches!(error, ClientError::Usage(_)));
         assert!(!error.is_connect());
+    }
+
+    #[test]
+    fn a_failure_while_starting_names_the_endpoint() {
+        let refused = ClientError::Protocol(wire::Error::Malformed("bad".into()));
+        let refused = refused.during_startup("localhost:5432");
+        assert!(
+            matches!(&refused, ClientError::Startup { endpoint, .. } if endpoint == "localhost:5432")
+        );
+        let broken = ClientError::Io(io::Error::from(io::ErrorKind::ConnectionReset));
+        assert!(matches!(
+            broken.during_startup("h:1"),
+            ClientError::Connect { .. }
+        ));
+        let usage = ClientError::Usage("no".into()).during_startup("h:1");
+        assert!(matches!(usage, ClientError::Usage(_)));
+        let host = endpoint("db.example");
+        let failed = ClientError::connect(&host, no_address("db.example"));
+        assert!(
+            failed
+                .to_string()
+                .contains("\"db.example\" resolved to no address")
+        );
+    }
+
+    #[test]
+    fn a_failed_backup_copy_blames_the_output_or_the_session() {
+        let gone = ClientError::Local(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(matches!(
+            OutputFailure::from(gone),
+            OutputFailure::ReaderGone
+        ));
+        let full = OutputFailure::from(ClientError::Local(io::Error::other("disk full")));
+        assert!(matches!(full, OutputFailure::Other(m) if m == "disk full"));
+        let usage = OutputFailure::from(ClientError::Usage("needs a COPY".into()));
+        assert!(matches!(usage, OutputFailure::Other(m) if m == "needs a COPY"));
+    }
+
+    #[test]
+    fn a_refused_start_is_the_plans_to_word_and_the_rest_the_runtimes() {
+        let refused = ClientError::Startup {
+            endpoint: "localhost:5432".into(),
+            source: wire::Error::Malformed("not PostgreSQL".into()),
+        };
+        assert!(matches!(Failure::from(refused), Failure::Startup(_)));
+        let usage = Failure::from(ClientError::off_plan());
+        assert!(matches!(usage, Failure::Runtime(ClientError::Usage(_))));
     }
 
     #[test]

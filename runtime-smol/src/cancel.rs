@@ -38,10 +38,7 @@ impl CancelHandle {
     /// delivered, not that a query was running: the session itself sees
     /// the `57014 canceling statement` error if one was.
     pub async fn cancel(&self) -> Result<(), Error> {
-        let connect = |source| Error::Connect {
-            endpoint: self.endpoint.to_string(),
-            source,
-        };
+        let connect = |source| Error::connect(&self.endpoint, source);
         let mut socket = transport::open(&self.endpoint, Some(CANCEL_CONNECT_TIMEOUT))
             .await
             .map_err(connect)?;

@@ -9,10 +9,10 @@ use sequelae_core::config::ConnectSettings;
 use sequelae_core::connect::{ConnectPlan, ConnectStep, Failure};
 
 use crate::client::Client;
-use crate::environment::{read_text, stat};
 use crate::error::Error;
 use crate::tls::file_stat as tls_file_stat;
 use crate::transport;
+use sequelae_sys::environment::{read_text, stat};
 
 impl Client {
     /// Connects as `psql` would: each host of the list in order, the
@@ -55,11 +55,7 @@ impl Client {
                             plan.handle_opened(now);
                         }
                         Err(source) => {
-                            let endpoint = endpoint.to_string();
-                            plan.handle_failure(Failure::Runtime(Error::Connect {
-                                endpoint,
-                                source,
-                            }));
+                            plan.handle_failure(Failure::Runtime(Error::connect(endpoint, source)))
                         }
                     }
                 }
@@ -72,7 +68,7 @@ impl Client {
                     endpoint,
                     tls,
                 } => {
-                    let transport = socket.take().ok_or_else(off_plan)?;
+                    let transport = socket.take().ok_or_else(Error::off_plan)?;
                     let started =
                         Client::start_with_tls(startup.clone(), transport, endpoint.clone(), tls)
                             .await;
@@ -81,15 +77,12 @@ impl Client {
                             plan.handle_started(&|name| client.parameter(name).map(str::to_string));
                             session = Some(client);
                         }
-                        Err(Error::Startup { source, .. }) => {
-                            plan.handle_failure(Failure::Startup(source))
-                        }
-                        Err(other) => plan.handle_failure(Failure::Runtime(other)),
+                        Err(e) => plan.handle_failure(e.into()),
                     }
                 }
                 ConnectStep::Check(sql) => {
                     let sql = sql.to_string();
-                    let client = session.as_mut().ok_or_else(off_plan)?;
+                    let client = session.as_mut().ok_or_else(Error::off_plan)?;
                     match client.simple_query(&sql).await {
                         Ok(results) => {
                             plan.handle_check_answer(results.first().and_then(|r| r.rows.first()))
@@ -111,7 +104,7 @@ impl Client {
             }
         }
         let warnings = plan.finish()?.warnings;
-        let mut client = session.ok_or_else(off_plan)?;
+        let mut client = session.ok_or_else(Error::off_plan)?;
         client.set_warnings(warnings);
         Ok(client)
     }
@@ -121,9 +114,4 @@ impl Client {
 async fn unblock_with<T: Send + 'static>(path: &str, work: fn(String) -> T) -> T {
     let path = path.to_string();
     blocking::unblock(move || work(path)).await
-}
-
-/// A step out of order: a bug in the plan, not something a user can fix.
-fn off_plan() -> Error {
-    Error::Usage("internal error: the connect plan skipped a step".into())
 }

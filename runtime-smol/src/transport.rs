@@ -10,6 +10,7 @@ use async_net::unix::UnixStream;
 use async_net::{TcpStream, resolve};
 use futures_lite::future;
 use futures_lite::io::{AsyncRead, AsyncWrite};
+use sequelae_core::client_error::no_address;
 use sequelae_core::config::{Endpoint, Host};
 
 /// A bidirectional async byte stream. Deadlines are the runtime's own
@@ -47,12 +48,7 @@ pub async fn open(
                     Err(e) => last = Some(e),
                 }
             }
-            Err(last.unwrap_or_else(|| {
-                io::Error::new(
-                    io::ErrorKind::NotFound,
-                    format!("host name \"{host}\" resolved to no address"),
-                )
-            }))
+            Err(last.unwrap_or_else(|| no_address(host)))
         }
     }
 }

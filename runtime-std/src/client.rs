@@ -104,9 +104,7 @@ impl Client {
                     client.conn.tls_established(binding)?;
                 }
                 Ok(_) => {}
-                Err(Error::Protocol(source)) => return Err(Error::Startup { endpoint, source }),
-                Err(Error::Io(source)) => return Err(Error::Connect { endpoint, source }),
-                Err(other) => return Err(other),
+                Err(e) => return Err(e.during_startup(&endpoint)),
             }
         }
     }

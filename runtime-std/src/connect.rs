@@ -8,10 +8,10 @@ use sequelae_core::config::ConnectSettings;
 use sequelae_core::connect::{ConnectPlan, ConnectStep, Failure};
 
 use crate::client::Client;
-use crate::environment::{read_text, stat};
 use crate::error::Error;
 use crate::tls::file_stat as tls_file_stat;
 use crate::transport;
+use sequelae_sys::environment::{read_text, stat};
 
 impl Client {
     /// Connects as `psql` would: each host of the list in order, the
@@ -41,8 +41,7 @@ impl Client {
                         plan.handle_opened(now);
                     }
                     Err(source) => {
-                        let endpoint = endpoint.to_string();
-                        plan.handle_failure(Failure::Runtime(Error::Connect { endpoint, source }));
+                        plan.handle_failure(Failure::Runtime(Error::connect(endpoint, source)))
                     }
                 },
                 ConnectStep::StatTlsFile(path) => plan.handle_tls_file_stat(tls_file_stat(path)),
@@ -51,21 +50,22 @@ impl Client {
                     endpoint,
                     tls,
                 } => {
-                    let transport = socket.take().ok_or_else(off_plan)?;
+                    let transport = socket.take().ok_or_else(Error::off_plan)?;
                     match Client::start_with_tls(startup.clone(), transport, endpoint.clone(), tls)
                     {
                         Ok(client) => {
                             plan.handle_started(&|name| client.parameter(name).map(str::to_string));
                             session = Some(client);
                         }
-                        Err(Error::Startup { source, .. }) => {
-                            plan.handle_failure(Failure::Startup(source))
-                        }
-                        Err(other) => plan.handle_failure(Failure::Runtime(other)),
+                        Err(e) => plan.handle_failure(e.into()),
                     }
                 }
                 ConnectStep::Check(sql) => {
-                    match session.as_mut().ok_or_else(off_plan)?.simple_query(sql) {
+                    match session
+                        .as_mut()
+                        .ok_or_else(Error::off_plan)?
+                        .simple_query(sql)
+                    {
                         Ok(results) => {
                             plan.handle_check_answer(results.first().and_then(|r| r.rows.first()))
                         }
@@ -84,13 +84,8 @@ impl Client {
             }
         }
         let warnings = plan.finish()?.warnings;
-        let mut client = session.ok_or_else(off_plan)?;
+        let mut client = session.ok_or_else(Error::off_plan)?;
         client.set_warnings(warnings);
         Ok(client)
     }
-}
-
-/// A step out of order: a bug in the plan, not something a user can fix.
-fn off_plan() -> Error {
-    Error::Usage("internal error: the connect plan skipped a step".into())
 }

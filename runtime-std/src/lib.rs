@@ -25,15 +25,16 @@ pub mod backup;
 mod cancel;
 mod client;
 mod connect;
-mod environment;
 mod error;
 mod tls;
 mod transport;
 
 pub use cancel::CancelHandle;
 pub use client::{CANCEL_GRACE, Client, CopyOutcome, QueryItem, QueryResult, QueryStream};
-pub use environment::{load_pgpass, pgpass_path, process_environment, read_service_file};
 pub use error::Error;
+pub use sequelae_sys::environment::{
+    load_pgpass, pgpass_path, process_environment, read_service_file,
+};
 pub use tls::{
     TlsHandshakeError, TlsStream, file_stat as tls_file_stat, handshake as tls_handshake,
 };

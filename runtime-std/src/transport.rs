@@ -6,6 +6,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
+use sequelae_core::client_error::no_address;
 use sequelae_core::config::{Endpoint, Host};
 
 /// A bidirectional byte stream that can bound how long a read blocks.
@@ -96,12 +97,7 @@ pub fn open(endpoint: &Endpoint, timeout: Option<Duration>) -> io::Result<Box<dy
                     Err(e) => last = Some(e),
                 }
             }
-            Err(last.unwrap_or_else(|| {
-                io::Error::new(
-                    io::ErrorKind::NotFound,
-                    format!("host name \"{host}\" resolved to no address"),
-                )
-            }))
+            Err(last.unwrap_or_else(|| no_address(host)))
         }
     }
 }

@@ -9,7 +9,6 @@
 //! pg_dump writing on.
 
 use std::io;
-use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +21,7 @@ use futures_lite::{AsyncReadExt, future};
 use sequelae_core::backup::{
     BackupDriver, ChildWatch, CommandEnd, PgDumpPlan, ProcessExit, Supervision, WatchAction,
 };
+use sequelae_sys::process::{self, exit_of, send_signal};
 
 use super::Progress;
 
@@ -125,18 +125,7 @@ impl Running {
 /// the child's standard error and the handle. A failure to spawn is the
 /// error's text.
 fn spawn(plan: &PgDumpPlan, to_stdout: bool) -> Result<(ChildStderr, Running), String> {
-    let mut cmd = std::process::Command::new(&plan.program);
-    cmd.args(&plan.args);
-    for var in &plan.env_remove {
-        cmd.env_remove(var);
-    }
-    for (var, value) in &plan.env_set {
-        cmd.env(var, value);
-    }
-    if let Some(password) = &plan.password_env {
-        cmd.env("PGPASSWORD", password.expose());
-    }
-    die_with_parent(&mut cmd);
+    let cmd = process::pg_dump_command(plan);
     // The standard streams are set on async-process's command: it sets
     // those it was not given to inherit.
     let mut cmd = Command::from(cmd);
@@ -272,64 +261,3 @@ fn report_exit(
         progress(&event);
     }
 }
-
-/// What waiting for a child gave, in the core's terms.
-pub(super) fn exit_of(status: io::Result<ExitStatus>) -> ProcessExit {
-    match status {
-        Ok(status) => ProcessExit::of(status.code(), status.signal(), &status),
-        Err(e) => ProcessExit::Unknown(e.to_string()),
-    }
-}
-
-/// SIGTERM (pg_dump then cancels its queries and stops its workers) or
-/// SIGKILL.
-#[cfg(target_os = "linux")]
-fn send_signal(pid: u32, kill: bool) {
-    use rustix::process::{Pid, Signal, kill_process};
-    let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
-        return;
-    };
-    let signal = if kill { Signal::KILL } else { Signal::TERM };
-    let _ = kill_process(pid, signal);
-}
-
-/// Elsewhere by way of kill(1).
-#[cfg(not(target_os = "linux"))]
-fn send_signal(pid: u32, kill: bool) {
-    let _ = std::process::Command::new("kill")
-        .args([if kill { "-KILL" } else { "-TERM" }, &pid.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
-/// Makes the child get SIGTERM when the thread that spawned it dies,
-/// SIGKILL included (see the module's note).
-#[cfg(target_os = "linux")]
-fn die_with_parent(cmd: &mut std::process::Command) {
-    use rustix::process::{Signal, getpid, getppid, set_parent_process_death_signal};
-    use std::os::unix::process::CommandExt;
-    let parent = getpid();
-    let hook = move || -> io::Result<()> {
-        set_parent_process_death_signal(Some(Signal::TERM))?;
-        // The parent may have died between fork and prctl: then no signal
-        // will ever come. Stop here instead of running pg_dump unattended.
-        if getppid() != Some(parent) {
-            return Err(io::ErrorKind::Other.into());
-        }
-        Ok(())
-    };
-    // SAFETY: the hook runs in the child between fork and exec. It only
-    // makes system calls that are async-signal-safe (prctl, getppid),
-    // allocates nothing (an `io::Error` from an errno or a kind is not
-    // boxed) and takes no lock.
-    #[allow(unsafe_code)]
-    unsafe {
-        cmd.pre_exec(hook);
-    }
-}
-
-/// Elsewhere there is no parent-death signal.
-#[cfg(not(target_os = "linux"))]
-fn die_with_parent(_cmd: &mut std::process::Command) {}

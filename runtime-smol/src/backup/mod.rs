@@ -30,7 +30,6 @@
 //! ```
 
 mod child;
-mod files;
 mod sink;
 mod workers;
 
@@ -47,8 +46,8 @@ use sequelae_core::backup::{
 use sequelae_core::config::{ConnectSettings, Environment};
 
 use crate::client::Client;
-use crate::environment::process_environment;
-use crate::error::Error as ClientError;
+use sequelae_sys::environment::process_environment;
+use sequelae_sys::files;
 
 /// Everything one backup needs from its surroundings, passed in so that
 /// tests (and the MCP server, with its backup folder) can give any
@@ -309,12 +308,8 @@ impl Run {
                             driver.cancel();
                         }
                         Some(copied) => {
-                            driver.handle_copied(copied.map(|c| (c.rows, c.bytes)).map_err(|e| {
-                                match e {
-                                    ClientError::Local(e) => OutputFailure::from(e),
-                                    e => OutputFailure::Other(e.to_string()),
-                                }
-                            }));
+                            let copied = copied.map(|c| (c.rows, c.bytes));
+                            driver.handle_copied(copied.map_err(OutputFailure::from));
                         }
                     }
                 }
@@ -363,7 +358,7 @@ impl Drop for Run {
         if let Some(mut running) = self.child.take() {
             let end = running
                 .kill_and_wait()
-                .map(child::exit_of)
+                .map(sequelae_sys::process::exit_of)
                 .ok_or_else(|| "pg_dump was killed and did not end in time".to_string());
             let _ = driver.handle_pg_dump_exit(end);
         }

@@ -3,9 +3,8 @@
 //! and exit mean is the driver's.
 
 use std::io::{self, Read};
-use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
@@ -15,6 +14,7 @@ use sequelae_core::backup::{
     BackupDriver, ChildWatch, CommandEnd, PgDumpPlan, ProcessExit, ProgressEvent, Supervision,
     WatchAction,
 };
+use sequelae_sys::process::{self, exit_of};
 
 /// `program --version` and what it wrote; `None` when `cancel` was raised
 /// (the program is killed).
@@ -74,25 +74,16 @@ pub(super) fn run_pg_dump(
     progress: &mut dyn FnMut(&ProgressEvent),
     cancel: &AtomicBool,
 ) {
-    let mut cmd = Command::new(&plan.program);
-    cmd.args(&plan.args)
-        .stdin(Stdio::null())
+    // The parent-death signal comes when this thread ends: it spawns and
+    // waits for pg_dump, so it outlives the child.
+    let mut cmd = process::pg_dump_command(plan);
+    cmd.stdin(Stdio::null())
         .stdout(if to_stdout {
             Stdio::inherit()
         } else {
             Stdio::null()
         })
         .stderr(Stdio::piped());
-    for var in &plan.env_remove {
-        cmd.env_remove(var);
-    }
-    for (var, value) in &plan.env_set {
-        cmd.env(var, value);
-    }
-    if let Some(password) = &plan.password_env {
-        cmd.env("PGPASSWORD", password.expose());
-    }
-    die_with_parent(&mut cmd);
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => return report_exit(Err(e.to_string()), driver, progress, cancel),
@@ -132,7 +123,7 @@ pub(super) fn run_pg_dump(
         }
         match watch.next(Instant::now(), cancel.load(Ordering::SeqCst)) {
             WatchAction::Wait => {}
-            WatchAction::Terminate => terminate(&mut child),
+            WatchAction::Terminate => process::send_signal(child.id(), false),
             WatchAction::Kill => {
                 let _ = child.kill();
             }
@@ -162,87 +153,5 @@ fn report_exit(
     }
     for event in driver.handle_pg_dump_exit(end) {
         progress(&event);
-    }
-}
-
-/// Makes the child get SIGTERM when this thread's process dies, SIGKILL
-/// included, so that a killed sequelae never leaves pg_dump writing on
-/// (pg_dump answers SIGTERM by cancelling its queries and stopping its
-/// workers). The signal comes when the *thread* that spawned the child
-/// ends: [`run_pg_dump`] spawns and waits in the same thread, so it
-/// outlives the child.
-#[cfg(target_os = "linux")]
-fn die_with_parent(cmd: &mut Command) {
-    use rustix::process::{Signal, getpid, getppid, set_parent_process_death_signal};
-    use std::os::unix::process::CommandExt;
-    let parent = getpid();
-    let hook = move || -> io::Result<()> {
-        set_parent_process_death_signal(Some(Signal::TERM))?;
-        // The parent may have died between fork and prctl: then no signal
-        // will ever come, and the child was already re-parented. Stop here
-        // instead of running pg_dump unattended.
-        if getppid() != Some(parent) {
-            return Err(io::ErrorKind::Other.into());
-        }
-        Ok(())
-    };
-    // SAFETY: the hook runs in the child between fork and exec. It only
-    // makes system calls that are async-signal-safe (prctl, getppid),
-    // allocates nothing (an `io::Error` from an errno or a kind is not
-    // boxed) and takes no lock.
-    #[allow(unsafe_code)]
-    unsafe {
-        cmd.pre_exec(hook);
-    }
-}
-
-/// Elsewhere there is no parent-death signal; a killed sequelae leaves
-/// pg_dump to finish (its output is a leftover the next backup removes).
-#[cfg(not(target_os = "linux"))]
-fn die_with_parent(_cmd: &mut Command) {}
-
-/// True unless process `pid` is known to be gone (a process of another
-/// user answers "not permitted": it is alive).
-#[cfg(target_os = "linux")]
-pub(super) fn process_alive(pid: u32) -> bool {
-    let Some(pid) = i32::try_from(pid)
-        .ok()
-        .and_then(rustix::process::Pid::from_raw)
-    else {
-        return true;
-    };
-    !matches!(
-        rustix::process::test_kill_process(pid),
-        Err(rustix::io::Errno::SRCH)
-    )
-}
-
-/// Without a liveness check every process counts as alive: nothing is
-/// removed.
-#[cfg(not(target_os = "linux"))]
-pub(super) fn process_alive(_pid: u32) -> bool {
-    true
-}
-
-/// SIGTERM by way of kill(1) (sending a signal directly needs `unsafe`);
-/// SIGKILL if that cannot run.
-fn terminate(child: &mut Child) {
-    let sent = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !sent {
-        let _ = child.kill();
-    }
-}
-
-/// What waiting for a child gave, in the core's terms.
-fn exit_of(status: io::Result<ExitStatus>) -> ProcessExit {
-    match status {
-        Ok(status) => ProcessExit::of(status.code(), status.signal(), &status),
-        Err(e) => ProcessExit::Unknown(e.to_string()),
     }
 }

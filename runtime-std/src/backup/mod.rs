@@ -1,8 +1,9 @@
 //! `sequelae backup` on the blocking runtime: the executor of
 //! [`sequelae_core::backup::BackupDriver`]. The driver decides every step
 //! and reads every answer; this module does what a step says to the file
-//! system ([`files`]), the database ([`Client`]) and pg_dump ([`child`]),
-//! and watches the cancel flag.
+//! system ([`sequelae_sys::files`]), the database ([`Client`]) and pg_dump
+//! (its `child` module, with [`sequelae_sys::process`]), and watches the
+//! cancel flag.
 //!
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;
@@ -17,17 +18,15 @@
 //! ```
 
 mod child;
-mod files;
-mod sink;
 mod workers;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::error::Error as ClientError;
 use sequelae_core::backup::{
     BackupDriver, BackupJob, BackupOptions, BackupReport, FsFailure, OutputFailure, ProgressEvent,
     Step,
@@ -35,7 +34,9 @@ use sequelae_core::backup::{
 use sequelae_core::config::{ConnectSettings, Environment};
 
 use crate::client::Client;
-use crate::environment::process_environment;
+use sequelae_sys::environment::process_environment;
+use sequelae_sys::files;
+use sequelae_sys::output::Output;
 
 /// Everything one backup needs from its surroundings, passed in so that
 /// tests can give any environment, directory and time.
@@ -96,7 +97,7 @@ pub fn run(
         pid: std::process::id(),
     });
     let mut session: Option<Client> = None;
-    let mut output: Option<sink::Sink> = None;
+    let mut output: Option<Output> = None;
     let mut workers = workers::Workers::new(&request.settings);
     loop {
         if cancel.load(Ordering::SeqCst) {
@@ -110,7 +111,7 @@ pub fn run(
                 driver.handle_probe(files::probe(&folder, &target));
             }
             Step::ListFolder { folder } => {
-                driver.handle_listing(&files::list(&folder), &child::process_alive);
+                driver.handle_listing(&files::list(&folder), &files::process_alive);
             }
             Step::Remove { path } => driver.handle_removed(files::remove(&path)),
             Step::CreatePrivate { path, directory } => {
@@ -178,11 +179,22 @@ pub fn run(
                 supervision,
             } => child::run_pg_dump(&plan, to_stdout, supervision, &mut driver, progress, cancel),
             Step::OpenSink { path, gzip_level } => {
-                driver
-                    .handle_sink(sink::open(path.as_deref(), gzip_level).map(|o| output = Some(o)));
+                let opened = Output::open(path.as_deref(), gzip_level);
+                driver.handle_sink(
+                    opened
+                        .map(|o| output = Some(o))
+                        .map_err(OutputFailure::from),
+                );
             }
-            Step::Write(bytes) => driver.handle_sink(sink::write(output.as_mut(), &bytes)),
-            Step::CloseSink => driver.handle_sink(output.take().map_or(Ok(()), sink::Sink::close)),
+            Step::Write(bytes) => {
+                driver.handle_sink(on_output(&mut output, |o| o.write_all(&bytes)))
+            }
+            Step::CloseSink => driver.handle_sink(
+                output
+                    .take()
+                    .map_or(Ok(()), Output::close)
+                    .map_err(OutputFailure::from),
+            ),
             Step::CopyOut { sql } => {
                 let (Some(mut client), Some(mut out)) = (session.take(), output.take()) else {
                     driver.handle_copied(Err(OutputFailure::Other(
@@ -192,7 +204,7 @@ pub fn run(
                 };
                 let stop = client.cancel_handle();
                 match watched(cancel, move || {
-                    let copied = client.copy_out(&sql, out.writer());
+                    let copied = client.copy_out(&sql, &mut out);
                     (client, out, copied)
                 }) {
                     None => {
@@ -204,12 +216,8 @@ pub fn run(
                     Some(Ok((client, out, copied))) => {
                         session = Some(client);
                         output = Some(out);
-                        driver.handle_copied(copied.map(|c| (c.rows, c.bytes)).map_err(
-                            |e| match e {
-                                ClientError::Local(e) => OutputFailure::from(e),
-                                e => OutputFailure::Other(e.to_string()),
-                            },
-                        ));
+                        let copied = copied.map(|c| (c.rows, c.bytes));
+                        driver.handle_copied(copied.map_err(OutputFailure::from));
                     }
                 }
             }
@@ -220,7 +228,7 @@ pub fn run(
             },
             Step::StopWorkers => workers.stop(),
             Step::AppendSpool { path } => {
-                let appended = sink::append(output.as_mut(), &path);
+                let appended = on_output(&mut output, |o| o.append(&path));
                 files::remove(&path);
                 driver.handle_sink(appended);
             }
@@ -230,6 +238,17 @@ pub fn run(
     }
     workers.stop();
     driver.finish(started.elapsed())
+}
+
+/// Does `step` to the open output (the driver opens it before any).
+fn on_output(
+    output: &mut Option<Output>,
+    step: impl FnOnce(&mut Output) -> std::io::Result<()>,
+) -> Result<(), OutputFailure> {
+    let output = output
+        .as_mut()
+        .ok_or_else(|| OutputFailure::Other("the output is not open".into()))?;
+    Ok(step(output)?)
 }
 
 /// Runs `work` on its own thread and waits for it while watching

@@ -4,15 +4,16 @@
 
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
 
-use sequelae_core::backup::{OutputFailure, WorkerAnswer, WorkerTask};
+use sequelae_core::backup::{WorkerAnswer, WorkerTask};
 use sequelae_core::config::ConnectSettings;
+use sequelae_sys::output::{Output, Stoppable};
+use sequelae_sys::workers::{Shared, Threads};
 
-use super::{CANCEL_POLL, sink};
+use super::CANCEL_POLL;
 use crate::cancel::CancelHandle;
 use crate::client::Client;
 
@@ -21,23 +22,9 @@ type Answer = (usize, WorkerAnswer);
 /// The workers of one backup.
 pub(super) struct Workers {
     settings: ConnectSettings,
-    threads: Vec<Option<Worker>>,
+    threads: Threads<CancelHandle>,
     answer_to: Sender<Answer>,
     answers: Receiver<Answer>,
-}
-
-struct Worker {
-    tasks: Sender<WorkerTask>,
-    shared: Arc<Shared>,
-    thread: JoinHandle<()>,
-}
-
-/// What stopping a worker needs from outside its thread.
-#[derive(Default)]
-struct Shared {
-    /// Its spool refuses writes: a COPY under way is cancelled.
-    stop: AtomicBool,
-    cancel: Mutex<Option<CancelHandle>>,
 }
 
 impl Workers {
@@ -45,7 +32,7 @@ impl Workers {
         let (answer_to, answers) = mpsc::channel();
         Workers {
             settings: settings.clone(),
-            threads: Vec::new(),
+            threads: Threads::default(),
             answer_to,
             answers,
         }
@@ -53,37 +40,12 @@ impl Workers {
 
     /// Hands `task` to worker `id`, started on first use.
     pub(super) fn give(&mut self, id: usize, task: WorkerTask) {
-        if self.threads.len() <= id {
-            self.threads.resize_with(id + 1, || None);
-        }
-        if self.threads[id].is_none() {
-            let (tasks, inbox) = mpsc::channel();
-            let shared = Arc::new(Shared::default());
-            let (settings, answers) = (self.settings.clone(), self.answer_to.clone());
-            let theirs = Arc::clone(&shared);
-            let spawned = thread::Builder::new()
-                .name(format!("sequelae-backup-worker-{id}"))
-                .spawn(move || work(id, &settings, &inbox, &answers, &theirs));
-            match spawned {
-                Ok(thread) => {
-                    self.threads[id] = Some(Worker {
-                        tasks,
-                        shared,
-                        thread,
-                    })
-                }
-                Err(e) => {
-                    let failed = WorkerAnswer::Failed(format!("cannot start a thread: {e}"));
-                    let _ = self.answer_to.send((id, failed));
-                    return;
-                }
-            }
-        }
-        if let Some(worker) = &self.threads[id] {
-            if worker.tasks.send(task).is_err() {
-                let failed = WorkerAnswer::Failed("the worker's thread stopped".to_string());
-                let _ = self.answer_to.send((id, failed));
-            }
+        let (settings, answers) = (self.settings.clone(), self.answer_to.clone());
+        let body = move |inbox: Receiver<_>, shared: Arc<_>| {
+            work(id, &settings, &inbox, &answers, &shared)
+        };
+        if let Err(failed) = self.threads.give(id, task, body) {
+            let _ = self.answer_to.send((id, failed));
         }
     }
 
@@ -96,15 +58,8 @@ impl Workers {
             if let Ok(answer) = self.answers.recv_timeout(CANCEL_POLL) {
                 return Some(answer);
             }
-            // A thread ends early only by panicking: its answer never comes.
-            let dead = self
-                .threads
-                .iter()
-                .position(|w| w.as_ref().is_some_and(|w| w.thread.is_finished()));
-            if let Some(id) = dead {
-                self.threads[id] = None;
-                let failed = "the worker's thread stopped unexpectedly".to_string();
-                return Some((id, WorkerAnswer::Failed(failed)));
+            if let Some(dead) = self.threads.dead() {
+                return Some(dead);
             }
         }
     }
@@ -112,17 +67,10 @@ impl Workers {
     /// Stops every worker (what its session runs is cancelled) and waits
     /// until its thread ended: nothing of it writes a spool afterwards.
     pub(super) fn stop(&mut self) {
-        for worker in self.threads.iter().flatten() {
-            worker.shared.stop.store(true, Ordering::SeqCst);
-            let handle = worker.shared.cancel.lock().ok().and_then(|c| c.clone());
-            if let Some(handle) = handle {
-                let _ = handle.cancel();
-            }
+        for handle in self.threads.raise_stop() {
+            let _ = handle.cancel();
         }
-        for worker in self.threads.drain(..).flatten() {
-            drop(worker.tasks);
-            let _ = worker.thread.join();
-        }
+        self.threads.join();
     }
 }
 
@@ -138,16 +86,14 @@ fn work(
     settings: &ConnectSettings,
     inbox: &Receiver<WorkerTask>,
     answers: &Sender<Answer>,
-    shared: &Shared,
+    shared: &Shared<CancelHandle>,
 ) {
     let mut session: Option<Client> = None;
     while let Ok(task) = inbox.recv() {
         let answer = match (task, session.as_mut()) {
             (WorkerTask::Connect, _) => match Client::connect(settings) {
                 Ok(client) => {
-                    if let Ok(mut cancel) = shared.cancel.lock() {
-                        *cancel = client.cancel_handle();
-                    }
+                    shared.set_cancel(client.cancel_handle());
                     session = Some(client);
                     WorkerAnswer::Done
                 }
@@ -157,7 +103,9 @@ fn work(
                 Ok(_) => WorkerAnswer::Done,
                 Err(e) => WorkerAnswer::Failed(e.to_string()),
             },
-            (task @ WorkerTask::Spool { .. }, Some(client)) => spool(client, task, &shared.stop),
+            (task @ WorkerTask::Spool { .. }, Some(client)) => {
+                spool(client, task, shared.stop_flag())
+            }
             (_, None) => WorkerAnswer::Failed("the worker has no session".to_string()),
         };
         if answers.send((id, answer)).is_err() {
@@ -183,19 +131,13 @@ fn spool(client: &mut Client, task: WorkerTask, stop: &AtomicBool) -> WorkerAnsw
     };
     let local = |e: io::Error| format!("cannot write the spool file {}: {e}", path.display());
     let written = (|| {
-        let mut out = sink::spool(Path::new(&path), gzip_level).map_err(local)?;
-        out.writer().write_all(&header).map_err(local)?;
-        let mut guarded = Guarded(out.writer(), stop);
+        let mut out = Output::spool(Path::new(&path), gzip_level).map_err(local)?;
+        out.write_all(&header).map_err(local)?;
         let copied = client
-            .copy_out(&sql, &mut guarded)
+            .copy_out(&sql, &mut Stoppable::new(&mut out, stop))
             .map_err(|e| e.to_string())?;
-        out.writer().write_all(&trailer).map_err(local)?;
-        out.close().map_err(|e| match e {
-            OutputFailure::Other(e) => {
-                format!("cannot write the spool file {}: {e}", path.display())
-            }
-            OutputFailure::ReaderGone => "the spool file was closed".to_string(),
-        })?;
+        out.write_all(&trailer).map_err(local)?;
+        out.close().map_err(local)?;
         Ok::<_, String>(copied)
     })();
     match written {
@@ -204,22 +146,5 @@ fn spool(client: &mut Client, task: WorkerTask, stop: &AtomicBool) -> WorkerAnsw
             bytes: copied.bytes,
         },
         Err(message) => WorkerAnswer::Failed(message),
-    }
-}
-
-/// A writer that fails once the worker is told to stop, so that the
-/// COPY is cancelled at its next chunk.
-struct Guarded<'a>(&'a mut dyn Write, &'a AtomicBool);
-
-impl Write for Guarded<'_> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        if self.1.load(Ordering::Relaxed) {
-            return Err(io::Error::other("the backup is stopping"));
-        }
-        self.0.write(bytes)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
     }
 }

@@ -1,7 +1,7 @@
-//! Reading what the core may not read itself (blocking calls: the
-//! async entry points run them through `blocking::unblock`): the process environment, the
+//! Reading what the core may not read itself: the process environment, the
 //! OS user name and the files the core names (password file, service
-//! files).
+//! files). Blocking calls: the async runtime runs them through
+//! `blocking::unblock`.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -51,7 +51,7 @@ pub fn load_pgpass(settings: &ConnectSettings, env: &Environment) -> (Option<PgP
 
 /// What is at `path`, for the core's permission rule; `None` when nothing
 /// (or nothing we may stat) is there.
-pub(crate) fn stat(path: &str) -> Option<FileStat> {
+pub fn stat(path: &str) -> Option<FileStat> {
     let meta = fs::metadata(path).ok()?;
     Some(FileStat {
         is_file: meta.is_file(),
@@ -60,7 +60,7 @@ pub(crate) fn stat(path: &str) -> Option<FileStat> {
 }
 
 /// A file's text, or why it could not be read.
-pub(crate) fn read_text(path: &str) -> Result<String, String> {
+pub fn read_text(path: &str) -> Result<String, String> {
     fs::read_to_string(path).map_err(|e| e.to_string())
 }
 

@@ -1,6 +1,7 @@
 //! The file system steps of a backup: look, list, create privately,
-//! remove, sync, measure. What to do and what an answer means is the
-//! driver's.
+//! remove, sync, measure, and whether a process is alive. Each is a
+//! blocking call (the async runtime runs it on `blocking`'s thread pool).
+//! What to do and what an answer means is the driver's.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Write};
@@ -10,7 +11,7 @@ use std::path::Path;
 use sequelae_core::backup::{EntryKind, FsFailure, OutputProbe, PassfileRequest};
 
 /// What is at the folder (links followed) and the target (not followed).
-pub(super) fn probe(folder: &Path, target: &Path) -> OutputProbe {
+pub fn probe(folder: &Path, target: &Path) -> OutputProbe {
     let folder = match fs::metadata(folder) {
         Err(_) => EntryKind::Missing,
         Ok(m) if m.is_dir() => EntryKind::Directory {
@@ -32,7 +33,7 @@ pub(super) fn probe(folder: &Path, target: &Path) -> OutputProbe {
 }
 
 /// The names in `folder`; none when it cannot be read.
-pub(super) fn list(folder: &Path) -> Vec<String> {
+pub fn list(folder: &Path) -> Vec<String> {
     try_list(folder, false).unwrap_or_default()
 }
 
@@ -53,7 +54,7 @@ fn try_list(folder: &Path, lossy: bool) -> Option<Vec<String>> {
 }
 
 /// Removes a file, or a directory and all in it; true when it is gone.
-pub(super) fn remove(path: &Path) -> bool {
+pub fn remove(path: &Path) -> bool {
     match fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => fs::remove_dir_all(path).is_ok(),
         Ok(_) => fs::remove_file(path).is_ok(),
@@ -62,7 +63,7 @@ pub(super) fn remove(path: &Path) -> bool {
 }
 
 /// The permission bits of a regular file (links followed).
-pub(super) fn file_mode(path: &Path) -> Option<u32> {
+pub fn file_mode(path: &Path) -> Option<u32> {
     fs::metadata(path)
         .ok()
         .filter(|m| m.is_file())
@@ -72,7 +73,7 @@ pub(super) fn file_mode(path: &Path) -> Option<u32> {
 /// Creates `path` exclusively: a directory of mode 0700 (as pg_dump makes
 /// them) or an empty file of mode 0600 (a backup holds the whole
 /// database: readable by its owner only).
-pub(super) fn create_private(path: &Path, directory: bool) -> Result<(), FsFailure> {
+pub fn create_private(path: &Path, directory: bool) -> Result<(), FsFailure> {
     let created = if directory {
         DirBuilder::new().mode(0o700).create(path)
     } else {
@@ -90,7 +91,7 @@ fn new_private_file(path: &Path) -> io::Result<File> {
 /// Creates the private directory, then the password file in it. A taken
 /// directory name is [`FsFailure::Exists`]; anything after the directory
 /// was made is another failure (the driver then removes both).
-pub(super) fn write_private(request: &PassfileRequest) -> Result<(), FsFailure> {
+pub fn write_private(request: &PassfileRequest) -> Result<(), FsFailure> {
     create_private(&request.dir, true)?;
     new_private_file(&request.path)
         .and_then(|mut file| file.write_all(request.contents.expose().as_bytes()))
@@ -99,14 +100,14 @@ pub(super) fn write_private(request: &PassfileRequest) -> Result<(), FsFailure> 
 
 /// Flushes a folder, so that a name made in it is durable (the contents
 /// were synced by whoever wrote them).
-pub(super) fn sync(folder: &Path) {
+pub fn sync(folder: &Path) {
     if let Ok(folder) = File::open(folder) {
         let _ = folder.sync_all();
     }
 }
 
 /// Bytes in a file, or in all files under a directory.
-pub(super) fn size_of(path: &Path) -> io::Result<u64> {
+pub fn size_of(path: &Path) -> io::Result<u64> {
     let meta = fs::symlink_metadata(path)?;
     if !meta.is_dir() {
         return Ok(meta.len());
@@ -116,4 +117,27 @@ pub(super) fn size_of(path: &Path) -> io::Result<u64> {
         total += size_of(&entry?.path())?;
     }
     Ok(total)
+}
+
+/// True unless process `pid` is known to be gone (a process of another
+/// user answers "not permitted": it is alive).
+#[cfg(target_os = "linux")]
+pub fn process_alive(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return true;
+    };
+    !matches!(
+        rustix::process::test_kill_process(pid),
+        Err(rustix::io::Errno::SRCH)
+    )
+}
+
+/// Without a liveness check every process counts as alive: nothing is
+/// removed.
+#[cfg(not(target_os = "linux"))]
+pub fn process_alive(_pid: u32) -> bool {
+    true
 }
