@@ -514,6 +514,26 @@ pub(crate) fn extensions() -> String {
         .to_string()
 }
 
+/// The tables and sequences extensions marked with
+/// `pg_extension_config_dump`: their rows (those matching the condition)
+/// are the user's, and pg_dump dumps them though CREATE EXTENSION makes
+/// the objects.
+///
+/// `extension oid, relation oid, schema, name, relkind, condition (empty:
+/// every row), copied columns (quoted, comma-separated)`.
+pub(crate) fn extension_config() -> String {
+    "SELECT x.oid, c.oid, n.nspname, c.relname, c.relkind, COALESCE(cfg.cond, ''), \
+     (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum) \
+       FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 \
+       AND NOT a.attisdropped AND a.attgenerated = '') \
+     FROM pg_catalog.pg_extension x \
+     CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(x.extconfig), pg_catalog.unnest(x.extcondition)) AS cfg(rel, cond) \
+     JOIN pg_catalog.pg_class c ON c.oid = cfg.rel \
+     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+     WHERE c.relkind IN ('r', 'S') ORDER BY n.nspname, c.relname"
+        .to_string()
+}
+
 /// `oid, table oid, schema, name, definition, statistics target, owner`
 /// of extended statistics objects.
 pub(crate) fn statistics(server_version_num: u32) -> String {

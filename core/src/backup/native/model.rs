@@ -185,6 +185,21 @@ pub(crate) struct Policy {
     pub(crate) roles: Vec<Option<String>>,
 }
 
+/// A table or sequence an extension marked as configuration: its rows
+/// (or value) are dumped though the object comes with the extension.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct ConfigRelation {
+    pub(crate) extension: u32,
+    pub(crate) oid: u32,
+    pub(crate) schema: String,
+    pub(crate) name: String,
+    pub(crate) kind: char,
+    /// `WHERE ...` chosen by the extension; empty for every row.
+    pub(crate) condition: String,
+    /// The copied columns, quoted and comma-separated.
+    pub(crate) columns: String,
+}
+
 /// An extension, created in its schema.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Extension {
@@ -279,6 +294,7 @@ pub(crate) struct Catalog {
     pub(crate) rules: Vec<TableRule>,
     pub(crate) policies: Vec<Policy>,
     pub(crate) extensions: Vec<Extension>,
+    pub(crate) extension_config: Vec<ConfigRelation>,
     /// Large objects: oid and owner.
     pub(crate) large_objects: Vec<(u32, String)>,
     pub(crate) statistics: Vec<Statistics>,
@@ -555,6 +571,21 @@ impl Catalog {
                 oid: r.oid(0)?,
                 name: r.string(1)?,
                 schema: r.string(2)?,
+            })
+        })?;
+        Ok(())
+    }
+
+    pub(crate) fn read_extension_config(&mut self, rows: &[DataRow]) -> Result<(), NativeError> {
+        self.extension_config = read_all(rows, "reading extension configuration tables", |r| {
+            Ok(ConfigRelation {
+                extension: r.oid(0)?,
+                oid: r.oid(1)?,
+                schema: r.string(2)?,
+                name: r.string(3)?,
+                kind: r.code(4)?,
+                condition: r.string(5)?,
+                columns: r.opt_string(6)?.unwrap_or_default(),
             })
         })?;
         Ok(())

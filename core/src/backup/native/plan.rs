@@ -29,8 +29,10 @@ pub(crate) struct TableData {
     /// `COPY s.t (cols) TO STDOUT`.
     pub(crate) copy_out: String,
     /// The copied columns, quoted and comma-separated (empty: none), for
-    /// parallel parts that read a range of the table.
-    pub(crate) columns: String,
+    /// parallel parts that read a range of the table; `None` when the
+    /// table must be read by `copy_out` alone (an extension's
+    /// configuration table, whose rows are filtered).
+    pub(crate) columns: Option<String>,
 }
 
 /// The whole dump but the table data.
@@ -683,6 +685,65 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         });
     }
 
+    // Extensions' configuration tables and sequences: the rows the
+    // user added (those the extension's condition picks) and the
+    // sequences' values, as pg_dump's processExtensionTables, when the
+    // extension is dumped or the table is named by --table.
+    for config in &catalog.extension_config {
+        let excluded = select
+            .exclude_tables
+            .iter()
+            .any(|q| q.schema == config.schema && q.name == config.name);
+        let chosen = if select.tables.is_empty() {
+            select.everything()
+        } else {
+            select
+                .tables
+                .iter()
+                .any(|q| q.schema == config.schema && q.name == config.name)
+        };
+        if excluded || !chosen {
+            continue;
+        }
+        let name = qualified(&config.schema, &config.name);
+        if config.kind == 'S' {
+            if let Some((value, called)) = catalog.sequence_values.get(&config.oid) {
+                plan.sequence_values.push(format!(
+                    "SELECT pg_catalog.setval({}, {value}, {called});\n",
+                    quote_literal(&name)
+                ));
+            }
+            continue;
+        }
+        let list = if config.columns.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", config.columns)
+        };
+        let copy_out = if config.condition.is_empty() {
+            format!("COPY {name}{list} TO STDOUT")
+        } else {
+            let columns = if config.columns.is_empty() {
+                "*"
+            } else {
+                &config.columns
+            };
+            format!(
+                "COPY (SELECT {columns} FROM ONLY {name} {}) TO STDOUT",
+                config.condition
+            )
+        };
+        plan.data.push(TableData {
+            table: QualifiedName {
+                schema: config.schema.clone(),
+                name: config.name.clone(),
+            },
+            header: format!("COPY {name}{list} FROM stdin;\n"),
+            copy_out,
+            columns: None,
+        });
+    }
+
     for (oid, owner) in &catalog.large_objects {
         let key = format!("l:{oid}");
         if !plan.large_objects {
@@ -971,7 +1032,7 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                     },
                     header: format!("COPY {name}{list} FROM stdin;\n"),
                     copy_out: format!("COPY {name}{list} TO STDOUT"),
-                    columns: copied.join(", "),
+                    columns: Some(copied.join(", ")),
                 });
             }
         }
