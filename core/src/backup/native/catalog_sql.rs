@@ -306,7 +306,8 @@ pub(crate) fn functions() -> String {
 pub(crate) fn constraints() -> String {
     format!(
         "SELECT co.oid, co.conname, co.contype, co.conrelid, co.contypid, \
-         pg_catalog.pg_get_constraintdef(co.oid), co.convalidated, co.conislocal, co.conparentid \
+         pg_catalog.pg_get_constraintdef(co.oid), co.convalidated, co.conislocal, co.conparentid, \
+         co.confrelid \
          FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_namespace n ON n.oid = co.connamespace \
          WHERE co.contype NOT IN ('n', 't') AND {} ORDER BY co.conrelid, co.contypid, co.conname",
         user_schema("n"),

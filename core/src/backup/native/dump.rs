@@ -60,6 +60,10 @@ pub struct TableCopy {
     /// the table can be read in parts (`COPY (SELECT cols FROM ONLY s.t
     /// WHERE ...) TO STDOUT`).
     pub columns: Option<String>,
+    /// Tables (indexes into the same list) all of whose rows must be in
+    /// the output before this one's: those its foreign keys reference, in
+    /// a `--data-only` dump.
+    pub after: Vec<usize>,
 }
 
 /// What a finished dump says besides its output.
@@ -589,6 +593,7 @@ impl NativeDump {
                         sql: t.copy_out,
                         relation,
                         columns: t.columns,
+                        after: t.after,
                     }
                 });
                 self.queue.push_back(Planned::CopyTables(tables.collect()));

@@ -135,6 +135,8 @@ pub(crate) struct Constraint {
     pub(crate) validated: bool,
     pub(crate) local: bool,
     pub(crate) parent: u32,
+    /// The table a foreign key references (0 for other kinds).
+    pub(crate) references: u32,
 }
 
 /// An index.
@@ -484,6 +486,7 @@ impl Catalog {
                 validated: r.flag(6)?,
                 local: r.flag(7)?,
                 parent: r.oid(8)?,
+                references: r.oid(9)?,
             })
         })?;
         Ok(())

@@ -33,6 +33,10 @@ pub(crate) struct TableData {
     /// table must be read by `copy_out` alone (an extension's
     /// configuration table, whose rows are filtered).
     pub(crate) columns: Option<String>,
+    /// Tables (indexes into [`Plan::data`], all earlier) whose rows must
+    /// be in before this one's: those its foreign keys reference, in a
+    /// data-only dump restored into a schema whose keys are checked.
+    pub(crate) after: Vec<usize>,
 }
 
 /// The whole dump but the table data.
@@ -741,6 +745,7 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             header: format!("COPY {name}{list} FROM stdin;\n"),
             copy_out,
             columns: None,
+            after: Vec::new(),
         });
     }
 
@@ -1033,6 +1038,7 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                     header: format!("COPY {name}{list} FROM stdin;\n"),
                     copy_out: format!("COPY {name}{list} TO STDOUT"),
                     columns: Some(copied.join(", ")),
+                    after: Vec::new(),
                 });
             }
         }
@@ -1559,6 +1565,25 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             .copied()
             .unwrap_or(usize::MAX)
     });
+    if options.data_only {
+        let oids: HashMap<&QualifiedName, u32> = position.iter().map(|(q, o)| (q, *o)).collect();
+        let config: HashMap<QualifiedName, u32> = catalog
+            .extension_config
+            .iter()
+            .map(|c| {
+                let name = QualifiedName {
+                    schema: c.schema.clone(),
+                    name: c.name.clone(),
+                };
+                (name, c.oid)
+            })
+            .collect();
+        let oid_of = |q: &QualifiedName| oids.get(q).or_else(|| config.get(q)).copied();
+        let loops = order_by_foreign_keys(&mut plan.data, &catalog.constraints, oid_of);
+        if !options.disable_triggers {
+            plan.warnings.extend(loops);
+        }
+    }
     // Materialized views refresh in the order of their definitions.
     let (mut refresh, rest): (Vec<Entry>, Vec<Entry>) = post
         .into_iter()
@@ -1577,6 +1602,86 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
     plan.last = last;
     plan.refresh = refresh;
     plan
+}
+
+/// Orders the tables' data so that a table comes after those its foreign
+/// keys reference (pg_dump's order for `--data-only`, whose restore goes
+/// into a schema that checks them), keeping the given order otherwise,
+/// and fills each table's [`TableData::after`]. A loop of references is
+/// broken at its first table in the given order; the warnings name each.
+pub(crate) fn order_by_foreign_keys(
+    data: &mut Vec<TableData>,
+    constraints: &[Constraint],
+    oid_of: impl Fn(&QualifiedName) -> Option<u32>,
+) -> Vec<String> {
+    let index: HashMap<u32, usize> = data
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Some((oid_of(&d.table)?, i)))
+        .collect();
+    // needs[i]: the tables i references (itself left out).
+    let mut needs: Vec<Vec<usize>> = vec![Vec::new(); data.len()];
+    for c in constraints.iter().filter(|c| c.kind == 'f') {
+        if let (Some(&from), Some(&to)) = (index.get(&c.table), index.get(&c.references)) {
+            if from != to && !needs[from].contains(&to) {
+                needs[from].push(to);
+            }
+        }
+    }
+    let mut placed = vec![false; data.len()];
+    let mut order: Vec<usize> = Vec::with_capacity(data.len());
+    let mut warnings = Vec::new();
+    while order.len() < data.len() {
+        let ready = (0..data.len()).find(|&i| !placed[i] && needs[i].iter().all(|&n| placed[n]));
+        let next = match ready {
+            Some(i) => i,
+            None => {
+                // Every table left waits for another: follow the waits
+                // from the first one until a table repeats.
+                let mut path: Vec<usize> = Vec::new();
+                let mut at = (0..data.len()).find(|&i| !placed[i]).unwrap_or(0);
+                while !path.contains(&at) {
+                    path.push(at);
+                    at = needs[at]
+                        .iter()
+                        .copied()
+                        .find(|&n| !placed[n])
+                        .unwrap_or(at);
+                }
+                let start = path.iter().position(|&p| p == at).unwrap_or(0);
+                let mut cycle: Vec<usize> = path[start..].to_vec();
+                cycle.sort_unstable();
+                let names: Vec<String> = cycle.iter().map(|&i| data[i].table.to_string()).collect();
+                warnings.push(format!(
+                    "there are circular foreign-key constraints among tables {}: a --data-only \
+                     restore may fail on them; back up with --disable-triggers, or take a full \
+                     backup instead of a --data-only one",
+                    names.join(", ")
+                ));
+                cycle[0]
+            }
+        };
+        placed[next] = true;
+        order.push(next);
+    }
+    let new_position: HashMap<usize, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(new, &old)| (old, new))
+        .collect();
+    let mut old: Vec<Option<TableData>> = std::mem::take(data).into_iter().map(Some).collect();
+    for (new, &i) in order.iter().enumerate() {
+        if let Some(mut table) = old[i].take() {
+            table.after = needs[i]
+                .iter()
+                .filter_map(|n| new_position.get(n).copied())
+                .filter(|&n| n < new)
+                .collect();
+            table.after.sort_unstable();
+            data.push(table);
+        }
+    }
+    warnings
 }
 
 /// Comments on a column go with their table.
