@@ -582,6 +582,8 @@ fn install_config_extension(cluster: &Cluster) {
              standard boolean NOT NULL DEFAULT false);\n\
              INSERT INTO settings VALUES ('colour', 'blue', true);\n\
              SELECT pg_catalog.pg_extension_config_dump('settings', 'WHERE NOT standard');\n\
+             CREATE TABLE a_choice (name text PRIMARY KEY REFERENCES settings);\n\
+             SELECT pg_catalog.pg_extension_config_dump('a_choice', '');\n\
              CREATE SEQUENCE ticket;\n\
              SELECT pg_catalog.pg_extension_config_dump('ticket', '');\n",
         ),
@@ -601,7 +603,9 @@ fn install_config_extension(cluster: &Cluster) {
 /// The rows a user put into an extension's configuration table, and its
 /// configuration sequence's value, are in the dump (only those: the
 /// standard row comes from CREATE EXTENSION), serially and with
-/// `--jobs 2`, in full and data-only dumps, as pg_dump does.
+/// `--jobs 2`, in full and data-only dumps, as pg_dump does; the
+/// referenced configuration table's rows go in first (CREATE EXTENSION
+/// made its foreign key).
 #[rstest::rstest]
 #[case::serial(1, false)]
 #[case::jobs_2(2, false)]
@@ -616,6 +620,7 @@ fn extension_configuration_rows_are_kept(#[case] jobs: u32, #[case] data_only: b
             &source,
             "CREATE SCHEMA cfg; CREATE EXTENSION sequelae_config WITH SCHEMA cfg; \
              INSERT INTO cfg.settings VALUES ('size', 'large', false), ('shape', 'round', false); \
+             INSERT INTO cfg.a_choice VALUES ('size'); \
              SELECT nextval('cfg.ticket') FROM generate_series(1, 3);",
         )
         .unwrap();

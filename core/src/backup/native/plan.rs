@@ -1565,7 +1565,7 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             .copied()
             .unwrap_or(usize::MAX)
     });
-    if options.data_only {
+    {
         let oids: HashMap<&QualifiedName, u32> = position.iter().map(|(q, o)| (q, *o)).collect();
         let config: HashMap<QualifiedName, u32> = catalog
             .extension_config
@@ -1579,9 +1579,26 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             })
             .collect();
         let oid_of = |q: &QualifiedName| oids.get(q).or_else(|| config.get(q)).copied();
-        let loops = order_by_foreign_keys(&mut plan.data, &catalog.constraints, oid_of);
-        if !options.disable_triggers {
-            plan.warnings.extend(loops);
+        if options.data_only {
+            let loops = order_by_foreign_keys(&mut plan.data, &catalog.constraints, oid_of);
+            if !options.disable_triggers {
+                plan.warnings.extend(loops);
+            }
+        } else {
+            // A full dump adds foreign keys after the data, but those
+            // between extensions' configuration tables come with CREATE
+            // EXTENSION: their rows go in referenced first, as pg_dump's
+            // processExtensionTables orders them.
+            let configured: HashSet<u32> = config.values().copied().collect();
+            let between: Vec<Constraint> = catalog
+                .constraints
+                .iter()
+                .filter(|c| configured.contains(&c.table) && configured.contains(&c.references))
+                .cloned()
+                .collect();
+            if !between.is_empty() {
+                order_by_foreign_keys(&mut plan.data, &between, oid_of);
+            }
         }
     }
     // Materialized views refresh in the order of their definitions.
