@@ -18,7 +18,9 @@ use sequelae_core::backup::{
 };
 use sequelae_std::backup::{BackupRequest, run};
 use sequelae_tests::Cluster;
-use support::native::{FIXTURE, FIXTURE_FILTERS, cluster, data_of, diff, restore, schema_of};
+use support::native::{
+    FIXTURE, FIXTURE_FILTERS, cluster, data_of, diff, restore, run as run_program, schema_of,
+};
 use support::{backup, backup_ok, entries, request, script, settings};
 
 /// A database of the `version` cluster with the native fixture in it.
@@ -559,4 +561,94 @@ fn tablespace_placement_survives() {
         "5",
         "table, key, index, partitioned table, view"
     );
+}
+
+/// An extension with a configuration table (user rows are those `WHERE
+/// NOT standard`) and a configuration sequence, installed into the
+/// extension directory of the PostgreSQL 18 the project's script put in
+/// its cache (no contrib extension has one).
+fn install_config_extension(cluster: &Cluster) {
+    let pg_config = cluster.bin_dir().join("pg_config");
+    let share = run_program(pg_config.as_std_path(), &["--sharedir"]);
+    let dir = Path::new(share.trim()).join("extension");
+    let files = [
+        (
+            "sequelae_config.control",
+            "default_version = '1.0'\nrelocatable = true\n",
+        ),
+        (
+            "sequelae_config--1.0.sql",
+            "CREATE TABLE settings (name text PRIMARY KEY, value text, \
+             standard boolean NOT NULL DEFAULT false);\n\
+             INSERT INTO settings VALUES ('colour', 'blue', true);\n\
+             SELECT pg_catalog.pg_extension_config_dump('settings', 'WHERE NOT standard');\n\
+             CREATE TABLE a_choice (name text PRIMARY KEY REFERENCES settings);\n\
+             SELECT pg_catalog.pg_extension_config_dump('a_choice', '');\n\
+             CREATE SEQUENCE ticket;\n\
+             SELECT pg_catalog.pg_extension_config_dump('ticket', '');\n",
+        ),
+    ];
+    for (name, text) in files {
+        let path = dir.join(name);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(text) {
+            continue;
+        }
+        // Whole or absent for a concurrent reader.
+        let temp = dir.join(format!(".{name}.{}", std::process::id()));
+        std::fs::write(&temp, text).unwrap();
+        std::fs::rename(&temp, &path).unwrap();
+    }
+}
+
+/// The rows a user put into an extension's configuration table, and its
+/// configuration sequence's value, are in the dump (only those: the
+/// standard row comes from CREATE EXTENSION), serially and with
+/// `--jobs 2`, in full and data-only dumps, as pg_dump does; the
+/// referenced configuration table's rows go in first (CREATE EXTENSION
+/// made its foreign key).
+#[rstest::rstest]
+#[case::serial(1, false)]
+#[case::jobs_2(2, false)]
+#[case::data_only(1, true)]
+#[case::data_only_jobs_2(2, true)]
+fn extension_configuration_rows_are_kept(#[case] jobs: u32, #[case] data_only: bool) {
+    let cluster = cluster(18);
+    install_config_extension(cluster);
+    let source = cluster.create_database("ext_config");
+    cluster
+        .psql(
+            &source,
+            "CREATE SCHEMA cfg; CREATE EXTENSION sequelae_config WITH SCHEMA cfg; \
+             INSERT INTO cfg.settings VALUES ('size', 'large', false), ('shape', 'round', false); \
+             INSERT INTO cfg.a_choice VALUES ('size'); \
+             SELECT nextval('cfg.ticket') FROM generate_series(1, 3);",
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let request = native_request(18, &source, dir.path(), |o| {
+        o.method = BackupMethod::Native;
+        o.output = Some("ext.sql".into());
+        o.jobs = jobs;
+        o.data_only = data_only;
+    });
+    let (_, path) = backup_ok(&request);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("size\tlarge\tf"), "{text}");
+    assert!(!text.contains("colour\tblue"), "{text}");
+    assert!(
+        text.contains(r#"setval('"cfg"."ticket"', 3, true)"#),
+        "{text}"
+    );
+    if !data_only {
+        return assert_restores(18, &source, &path);
+    }
+    let target = cluster.create_database("ext_config_restored");
+    cluster
+        .psql(
+            &target,
+            "CREATE SCHEMA cfg; CREATE EXTENSION sequelae_config WITH SCHEMA cfg;",
+        )
+        .unwrap();
+    restore(cluster, &target, &path);
+    assert_eq!(data_of(cluster, &source), data_of(cluster, &target));
 }

@@ -273,9 +273,15 @@ impl ParallelCopy {
             }
             Sizes::Known => {}
         }
-        // A finished spool first: it frees its disk space.
+        // A finished spool first: it frees its disk space. One whose
+        // table references tables not all in yet waits (a --data-only
+        // restore checks foreign keys row by row).
         if self.appending.is_none() {
-            if let Some(part) = self.ready.pop_front() {
+            let appendable = self.ready.iter().position(|&p| {
+                let table = &self.tables[self.parts[p].table];
+                table.after.iter().all(|&t| self.parts_left[t] == 0)
+            });
+            if let Some(part) = appendable.and_then(|i| self.ready.remove(i)) {
                 self.appending = Some(part);
                 return Some(Step::AppendSpool {
                     path: self.parts[part].path.clone(),
@@ -590,6 +596,7 @@ mod tests {
             sql: format!("COPY public.{name} (a, b) TO STDOUT"),
             relation: format!("public.{name}"),
             columns: Some("a, b".into()),
+            after: Vec::new(),
         }
     }
 
@@ -709,6 +716,29 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    /// In a --data-only dump a referencing table's parts wait in their
+    /// spools until every part of the tables it references is appended,
+    /// though they finish first (largest first).
+    #[test]
+    fn a_part_waits_for_the_tables_its_foreign_keys_reference() {
+        let mut copy = copy(&["parent", "child"], 1, 150_000);
+        copy.tables[1].after = vec![0];
+        copy.next();
+        copy.handle_rows(&[size("parent", 8192), size("child", 32 << 20)]);
+        let log = pump(&mut copy);
+        let spooled: Vec<&String> = log.iter().filter(|l| l.contains(" spool ")).collect();
+        assert!(spooled[0].contains("public.child"), "{log:#?}");
+        let appended: Vec<&String> = log.iter().filter(|l| l.starts_with("append")).collect();
+        let parent = spooled
+            .iter()
+            .find(|l| l.contains("public.parent"))
+            .and_then(|l| l.split(' ').nth(2))
+            .expect("the parent was spooled");
+        assert_eq!(appended.len(), spooled.len(), "{log:#?}");
+        assert!(appended[0].ends_with(parent), "{log:#?}");
+        assert_eq!(copy.totals().0, 2);
     }
 
     #[test]

@@ -306,7 +306,8 @@ pub(crate) fn functions() -> String {
 pub(crate) fn constraints() -> String {
     format!(
         "SELECT co.oid, co.conname, co.contype, co.conrelid, co.contypid, \
-         pg_catalog.pg_get_constraintdef(co.oid), co.convalidated, co.conislocal, co.conparentid \
+         pg_catalog.pg_get_constraintdef(co.oid), co.convalidated, co.conislocal, co.conparentid, \
+         co.confrelid \
          FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_namespace n ON n.oid = co.connamespace \
          WHERE co.contype NOT IN ('n', 't') AND {} ORDER BY co.conrelid, co.contypid, co.conname",
         user_schema("n"),
@@ -511,6 +512,26 @@ pub(crate) fn extensions() -> String {
     "SELECT x.oid, x.extname, n.nspname FROM pg_catalog.pg_extension x \
      JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace \
      WHERE x.extname <> 'plpgsql' ORDER BY x.extname"
+        .to_string()
+}
+
+/// The tables and sequences extensions marked with
+/// `pg_extension_config_dump`: their rows (those matching the condition)
+/// are the user's, and pg_dump dumps them though CREATE EXTENSION makes
+/// the objects.
+///
+/// `extension oid, relation oid, schema, name, relkind, condition (empty:
+/// every row), copied columns (quoted, comma-separated)`.
+pub(crate) fn extension_config() -> String {
+    "SELECT x.oid, c.oid, n.nspname, c.relname, c.relkind, COALESCE(cfg.cond, ''), \
+     (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum) \
+       FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 \
+       AND NOT a.attisdropped AND a.attgenerated = '') \
+     FROM pg_catalog.pg_extension x \
+     CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(x.extconfig), pg_catalog.unnest(x.extcondition)) AS cfg(rel, cond) \
+     JOIN pg_catalog.pg_class c ON c.oid = cfg.rel \
+     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+     WHERE c.relkind IN ('r', 'S') ORDER BY n.nspname, c.relname"
         .to_string()
 }
 

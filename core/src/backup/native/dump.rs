@@ -60,6 +60,10 @@ pub struct TableCopy {
     /// the table can be read in parts (`COPY (SELECT cols FROM ONLY s.t
     /// WHERE ...) TO STDOUT`).
     pub columns: Option<String>,
+    /// Tables (indexes into the same list) all of whose rows must be in
+    /// the output before this one's: those its foreign keys reference, in
+    /// a `--data-only` dump.
+    pub after: Vec<usize>,
 }
 
 /// What a finished dump says besides its output.
@@ -99,6 +103,8 @@ enum Stage {
     Rules,
     Policies,
     Extensions,
+    ExtensionConfig,
+    ExtensionSequenceValues,
     Statistics,
     LargeObjects,
     Dependencies,
@@ -130,6 +136,8 @@ impl Stage {
             Stage::Rules => "reading rules",
             Stage::Policies => "reading policies",
             Stage::Extensions => "reading extensions",
+            Stage::ExtensionConfig => "reading extension configuration tables",
+            Stage::ExtensionSequenceValues => "reading extension configuration sequences",
             Stage::Statistics => "reading statistics objects",
             Stage::LargeObjects => "reading large objects",
             Stage::Dependencies => "reading dependencies",
@@ -442,6 +450,22 @@ impl NativeDump {
             Stage::Rules => c.read_rules(rows)?,
             Stage::Policies => c.read_policies(rows)?,
             Stage::Extensions => c.read_extensions(rows)?,
+            Stage::ExtensionConfig => {
+                c.read_extension_config(rows)?;
+                let list: Vec<(u32, String)> = c
+                    .extension_config
+                    .iter()
+                    .filter(|r| r.kind == 'S')
+                    .map(|r| (r.oid, qualified(&r.schema, &r.name)))
+                    .collect();
+                if !self.options.schema_only {
+                    if let Some(query) = sql::sequence_values(&list) {
+                        self.queue
+                            .push_front(Planned::Query(Stage::ExtensionSequenceValues, query));
+                    }
+                }
+            }
+            Stage::ExtensionSequenceValues => c.read_sequence_values(rows)?,
             Stage::Statistics => c.read_statistics(rows)?,
             Stage::LargeObjects => c.read_large_objects(rows)?,
             Stage::Dependencies => c.read_dependencies(rows)?,
@@ -503,6 +527,7 @@ impl NativeDump {
             (Stage::Rules, sql::rules()),
             (Stage::Policies, sql::policies()),
             (Stage::Extensions, sql::extensions()),
+            (Stage::ExtensionConfig, sql::extension_config()),
             (Stage::Statistics, sql::statistics(v)),
             (Stage::LargeObjects, sql::large_objects()),
             (Stage::Dependencies, sql::dependencies(v)),
@@ -567,7 +592,8 @@ impl NativeDump {
                         header: format!("\n{}", t.header),
                         sql: t.copy_out,
                         relation,
-                        columns: Some(t.columns),
+                        columns: t.columns,
+                        after: t.after,
                     }
                 });
                 self.queue.push_back(Planned::CopyTables(tables.collect()));

@@ -135,6 +135,8 @@ pub(crate) struct Constraint {
     pub(crate) validated: bool,
     pub(crate) local: bool,
     pub(crate) parent: u32,
+    /// The table a foreign key references (0 for other kinds).
+    pub(crate) references: u32,
 }
 
 /// An index.
@@ -183,6 +185,21 @@ pub(crate) struct Policy {
     pub(crate) check: Option<String>,
     /// Role names; `None` is PUBLIC.
     pub(crate) roles: Vec<Option<String>>,
+}
+
+/// A table or sequence an extension marked as configuration: its rows
+/// (or value) are dumped though the object comes with the extension.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct ConfigRelation {
+    pub(crate) extension: u32,
+    pub(crate) oid: u32,
+    pub(crate) schema: String,
+    pub(crate) name: String,
+    pub(crate) kind: char,
+    /// `WHERE ...` chosen by the extension; empty for every row.
+    pub(crate) condition: String,
+    /// The copied columns, quoted and comma-separated.
+    pub(crate) columns: String,
 }
 
 /// An extension, created in its schema.
@@ -279,6 +296,7 @@ pub(crate) struct Catalog {
     pub(crate) rules: Vec<TableRule>,
     pub(crate) policies: Vec<Policy>,
     pub(crate) extensions: Vec<Extension>,
+    pub(crate) extension_config: Vec<ConfigRelation>,
     /// Large objects: oid and owner.
     pub(crate) large_objects: Vec<(u32, String)>,
     pub(crate) statistics: Vec<Statistics>,
@@ -468,6 +486,7 @@ impl Catalog {
                 validated: r.flag(6)?,
                 local: r.flag(7)?,
                 parent: r.oid(8)?,
+                references: r.oid(9)?,
             })
         })?;
         Ok(())
@@ -555,6 +574,21 @@ impl Catalog {
                 oid: r.oid(0)?,
                 name: r.string(1)?,
                 schema: r.string(2)?,
+            })
+        })?;
+        Ok(())
+    }
+
+    pub(crate) fn read_extension_config(&mut self, rows: &[DataRow]) -> Result<(), NativeError> {
+        self.extension_config = read_all(rows, "reading extension configuration tables", |r| {
+            Ok(ConfigRelation {
+                extension: r.oid(0)?,
+                oid: r.oid(1)?,
+                schema: r.string(2)?,
+                name: r.string(3)?,
+                kind: r.code(4)?,
+                condition: r.string(5)?,
+                columns: r.opt_string(6)?.unwrap_or_default(),
             })
         })?;
         Ok(())

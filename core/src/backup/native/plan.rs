@@ -29,8 +29,14 @@ pub(crate) struct TableData {
     /// `COPY s.t (cols) TO STDOUT`.
     pub(crate) copy_out: String,
     /// The copied columns, quoted and comma-separated (empty: none), for
-    /// parallel parts that read a range of the table.
-    pub(crate) columns: String,
+    /// parallel parts that read a range of the table; `None` when the
+    /// table must be read by `copy_out` alone (an extension's
+    /// configuration table, whose rows are filtered).
+    pub(crate) columns: Option<String>,
+    /// Tables (indexes into [`Plan::data`], all earlier) whose rows must
+    /// be in before this one's: those its foreign keys reference, in a
+    /// data-only dump restored into a schema whose keys are checked.
+    pub(crate) after: Vec<usize>,
 }
 
 /// The whole dump but the table data.
@@ -683,6 +689,66 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
         });
     }
 
+    // Extensions' configuration tables and sequences: the rows the
+    // user added (those the extension's condition picks) and the
+    // sequences' values, as pg_dump's processExtensionTables, when the
+    // extension is dumped or the table is named by --table.
+    for config in &catalog.extension_config {
+        let excluded = select
+            .exclude_tables
+            .iter()
+            .any(|q| q.schema == config.schema && q.name == config.name);
+        let chosen = if select.tables.is_empty() {
+            select.everything()
+        } else {
+            select
+                .tables
+                .iter()
+                .any(|q| q.schema == config.schema && q.name == config.name)
+        };
+        if excluded || !chosen {
+            continue;
+        }
+        let name = qualified(&config.schema, &config.name);
+        if config.kind == 'S' {
+            if let Some((value, called)) = catalog.sequence_values.get(&config.oid) {
+                plan.sequence_values.push(format!(
+                    "SELECT pg_catalog.setval({}, {value}, {called});\n",
+                    quote_literal(&name)
+                ));
+            }
+            continue;
+        }
+        let list = if config.columns.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", config.columns)
+        };
+        let copy_out = if config.condition.is_empty() {
+            format!("COPY {name}{list} TO STDOUT")
+        } else {
+            let columns = if config.columns.is_empty() {
+                "*"
+            } else {
+                &config.columns
+            };
+            format!(
+                "COPY (SELECT {columns} FROM ONLY {name} {}) TO STDOUT",
+                config.condition
+            )
+        };
+        plan.data.push(TableData {
+            table: QualifiedName {
+                schema: config.schema.clone(),
+                name: config.name.clone(),
+            },
+            header: format!("COPY {name}{list} FROM stdin;\n"),
+            copy_out,
+            columns: None,
+            after: Vec::new(),
+        });
+    }
+
     for (oid, owner) in &catalog.large_objects {
         let key = format!("l:{oid}");
         if !plan.large_objects {
@@ -971,7 +1037,8 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
                     },
                     header: format!("COPY {name}{list} FROM stdin;\n"),
                     copy_out: format!("COPY {name}{list} TO STDOUT"),
-                    columns: copied.join(", "),
+                    columns: Some(copied.join(", ")),
+                    after: Vec::new(),
                 });
             }
         }
@@ -1498,6 +1565,42 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
             .copied()
             .unwrap_or(usize::MAX)
     });
+    {
+        let oids: HashMap<&QualifiedName, u32> = position.iter().map(|(q, o)| (q, *o)).collect();
+        let config: HashMap<QualifiedName, u32> = catalog
+            .extension_config
+            .iter()
+            .map(|c| {
+                let name = QualifiedName {
+                    schema: c.schema.clone(),
+                    name: c.name.clone(),
+                };
+                (name, c.oid)
+            })
+            .collect();
+        let oid_of = |q: &QualifiedName| oids.get(q).or_else(|| config.get(q)).copied();
+        if options.data_only {
+            let loops = order_by_foreign_keys(&mut plan.data, &catalog.constraints, oid_of);
+            if !options.disable_triggers {
+                plan.warnings.extend(loops);
+            }
+        } else {
+            // A full dump adds foreign keys after the data, but those
+            // between extensions' configuration tables come with CREATE
+            // EXTENSION: their rows go in referenced first, as pg_dump's
+            // processExtensionTables orders them.
+            let configured: HashSet<u32> = config.values().copied().collect();
+            let between: Vec<Constraint> = catalog
+                .constraints
+                .iter()
+                .filter(|c| configured.contains(&c.table) && configured.contains(&c.references))
+                .cloned()
+                .collect();
+            if !between.is_empty() {
+                order_by_foreign_keys(&mut plan.data, &between, oid_of);
+            }
+        }
+    }
     // Materialized views refresh in the order of their definitions.
     let (mut refresh, rest): (Vec<Entry>, Vec<Entry>) = post
         .into_iter()
@@ -1516,6 +1619,86 @@ pub(crate) fn build(catalog: &Catalog, options: &NativeOptions) -> Plan {
     plan.last = last;
     plan.refresh = refresh;
     plan
+}
+
+/// Orders the tables' data so that a table comes after those its foreign
+/// keys reference (pg_dump's order for `--data-only`, whose restore goes
+/// into a schema that checks them), keeping the given order otherwise,
+/// and fills each table's [`TableData::after`]. A loop of references is
+/// broken at its first table in the given order; the warnings name each.
+pub(crate) fn order_by_foreign_keys(
+    data: &mut Vec<TableData>,
+    constraints: &[Constraint],
+    oid_of: impl Fn(&QualifiedName) -> Option<u32>,
+) -> Vec<String> {
+    let index: HashMap<u32, usize> = data
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Some((oid_of(&d.table)?, i)))
+        .collect();
+    // needs[i]: the tables i references (itself left out).
+    let mut needs: Vec<Vec<usize>> = vec![Vec::new(); data.len()];
+    for c in constraints.iter().filter(|c| c.kind == 'f') {
+        if let (Some(&from), Some(&to)) = (index.get(&c.table), index.get(&c.references)) {
+            if from != to && !needs[from].contains(&to) {
+                needs[from].push(to);
+            }
+        }
+    }
+    let mut placed = vec![false; data.len()];
+    let mut order: Vec<usize> = Vec::with_capacity(data.len());
+    let mut warnings = Vec::new();
+    while order.len() < data.len() {
+        let ready = (0..data.len()).find(|&i| !placed[i] && needs[i].iter().all(|&n| placed[n]));
+        let next = match ready {
+            Some(i) => i,
+            None => {
+                // Every table left waits for another: follow the waits
+                // from the first one until a table repeats.
+                let mut path: Vec<usize> = Vec::new();
+                let mut at = (0..data.len()).find(|&i| !placed[i]).unwrap_or(0);
+                while !path.contains(&at) {
+                    path.push(at);
+                    at = needs[at]
+                        .iter()
+                        .copied()
+                        .find(|&n| !placed[n])
+                        .unwrap_or(at);
+                }
+                let start = path.iter().position(|&p| p == at).unwrap_or(0);
+                let mut cycle: Vec<usize> = path[start..].to_vec();
+                cycle.sort_unstable();
+                let names: Vec<String> = cycle.iter().map(|&i| data[i].table.to_string()).collect();
+                warnings.push(format!(
+                    "there are circular foreign-key constraints among tables {}: a --data-only \
+                     restore may fail on them; back up with --disable-triggers, or take a full \
+                     backup instead of a --data-only one",
+                    names.join(", ")
+                ));
+                cycle[0]
+            }
+        };
+        placed[next] = true;
+        order.push(next);
+    }
+    let new_position: HashMap<usize, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(new, &old)| (old, new))
+        .collect();
+    let mut old: Vec<Option<TableData>> = std::mem::take(data).into_iter().map(Some).collect();
+    for (new, &i) in order.iter().enumerate() {
+        if let Some(mut table) = old[i].take() {
+            table.after = needs[i]
+                .iter()
+                .filter_map(|n| new_position.get(n).copied())
+                .filter(|&n| n < new)
+                .collect();
+            table.after.sort_unstable();
+            data.push(table);
+        }
+    }
+    warnings
 }
 
 /// Comments on a column go with their table.
