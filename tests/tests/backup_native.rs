@@ -100,13 +100,21 @@ fn no_pg_dump_restores_identically() {
     assert_restores(15, source, &dir.path().join("app.sql"));
 }
 
-#[test]
-fn compress_writes_gzip_that_restores() {
+/// `--compress` (serial and with `--jobs 2`: multi-member gzip) on the
+/// PostgreSQL 15 fixture and on the PostgreSQL 18 one with its 18-only
+/// objects: gzip that restores identically.
+#[rstest::rstest]
+#[case::pg15(15, 1)]
+#[case::pg15_jobs_2(15, 2)]
+#[case::pg18(18, 1)]
+#[case::pg18_jobs_2(18, 2)]
+fn compress_writes_gzip_that_restores(#[case] version: u32, #[case] jobs: u32) {
     let dir = tempfile::tempdir().unwrap();
-    let source = fixture(15);
-    let request = native_request(15, source, dir.path(), |o| {
+    let source = fixture(version);
+    let request = native_request(version, source, dir.path(), |o| {
         o.method = BackupMethod::Native;
         o.compression = sequelae_core::backup::Compression::on();
+        o.jobs = jobs;
     });
     let (report, path) = backup_ok(&request);
     assert_native(&report);
@@ -122,7 +130,7 @@ fn compress_writes_gzip_that_restores() {
     assert!(out.status.success());
     let plain = dir.path().join("unzipped.sql");
     std::fs::write(&plain, out.stdout).unwrap();
-    assert_restores(15, source, &plain);
+    assert_restores(version, source, &plain);
 }
 
 /// pg_dump cannot be used, for each way: auto mode takes the native
