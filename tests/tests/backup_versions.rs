@@ -199,8 +199,8 @@ enum Outcome {
 /// Loads `sql` into a new database of `cluster`, takes a native backup,
 /// restores it into another new database with the client psql, and
 /// asserts that `pg_dump --schema-only` of both and their data are the
-/// same.
-fn check(cluster: &Cluster, label: &str, sql: &str) -> Outcome {
+/// same. `jobs` above 1 copies the tables with worker sessions.
+fn check(cluster: &Cluster, label: &str, sql: &str, jobs: u32) -> Outcome {
     let source = cluster.create_database("versions");
     cluster
         .psql(&source, sql)
@@ -209,6 +209,7 @@ fn check(cluster: &Cluster, label: &str, sql: &str) -> Outcome {
     let mut request = request(&source, dir.path(), |o| {
         o.method = BackupMethod::Native;
         o.output = Some("native.sql".into());
+        o.jobs = jobs;
     });
     request.settings = settings(&cluster.superuser_conninfo(&source));
     let (report, _) = backup(&request);
@@ -248,12 +249,16 @@ fn check(cluster: &Cluster, label: &str, sql: &str) -> Outcome {
 #[case::pg17(17, false)]
 #[case::pg18(18, false)]
 #[case::pg18_icu(18, true)]
-fn native_backup_restores_identically(#[case] major: u32, #[case] icu: bool) {
+fn native_backup_restores_identically(
+    #[case] major: u32,
+    #[case] icu: bool,
+    #[values(1, 2)] jobs: u32,
+) {
     let Some(cluster) = cluster(major, icu) else {
         return;
     };
-    let label = format!("PostgreSQL {}", version_name(major, icu));
-    match check(cluster, &label, &fixture(major)) {
+    let label = format!("PostgreSQL {}, --jobs {jobs}", version_name(major, icu));
+    match check(cluster, &label, &fixture(major), jobs) {
         Outcome::Identical => {}
         Outcome::Incomplete(objects) => panic!("{label}: left out {objects:?}"),
     }
@@ -321,7 +326,7 @@ fn column_compression_survives(#[case] major: u32) {
     let Some(cluster) = cluster(major, false) else {
         return;
     };
-    match check(cluster, &format!("PostgreSQL {major}"), COMPRESSION) {
+    match check(cluster, &format!("PostgreSQL {major}"), COMPRESSION, 1) {
         Outcome::Identical => {}
         Outcome::Incomplete(objects) => panic!("left out {objects:?}"),
     }
@@ -335,7 +340,7 @@ fn icu_collations_restore_identically_or_are_named() {
     let Some(cluster) = cluster(18, true) else {
         return;
     };
-    match check(cluster, "PostgreSQL 18-icu", ICU) {
+    match check(cluster, "PostgreSQL 18-icu", ICU, 1) {
         Outcome::Identical => {}
         Outcome::Incomplete(objects) => {
             for collation in ["collation icu.\"de phonebook\"", "collation icu.ci"] {
