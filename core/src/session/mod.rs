@@ -11,6 +11,7 @@
 //! is committed (only when every statement ran and its results were
 //! delivered).
 
+mod alone;
 mod driver;
 mod policy;
 mod reuse;
