@@ -486,10 +486,18 @@ fn jobs_with_plain_output_choose_native_in_auto_mode() {
     })));
     let text = report.error.expect("refused").to_string();
     assert!(
-        text.contains("cannot dump tables in parallel to standard output"),
+        text.contains("--jobs 2 cannot write to standard output") && text.contains("drop --jobs"),
         "{text}"
     );
-    assert!(!world.log.iter().any(|l| l.starts_with("open ")));
+    // Refused before any work: not even a connection.
+    assert!(
+        !world
+            .log
+            .iter()
+            .any(|l| l.starts_with("open ") || l.starts_with("connect")),
+        "{:?}",
+        world.log
+    );
 }
 
 #[test]

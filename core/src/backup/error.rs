@@ -85,6 +85,15 @@ pub enum BackupError {
         /// The format asked for.
         format: BackupFormat,
     },
+    /// Parallel parts are spooled beside the output and appended: a
+    /// stream has no folder beside it.
+    #[error(
+        "--jobs {jobs} cannot write to standard output: the parallel parts are spooled in files beside the output; give --output a file, or drop --jobs to stream"
+    )]
+    JobsToStdout {
+        /// What was given.
+        jobs: u32,
+    },
     /// pg_dump ignores `-n` when `-t` is given, which would surprise.
     #[error(
         "--tables and --schemas cannot be combined (pg_dump would ignore the schemas): qualify the tables instead, e.g. --tables app.users"
@@ -323,6 +332,7 @@ impl BackupError {
             | E::DisableTriggersNeedsDataOnly
             | E::BadLockWaitTimeout { .. }
             | E::JobsNeedDirectory { .. }
+            | E::JobsToStdout { .. }
             | E::CannotStream { .. }
             | E::DefaultNamesTaken { .. }
             | E::TablesWithSchemas

@@ -32,9 +32,6 @@ pub(super) fn check_native(
         let what = format!("write the {} format", options.format);
         return cannot(&what, "use --format plain");
     }
-    if options.jobs > 1 && options.streams_to_stdout() {
-        return cannot("dump tables in parallel to standard output", "drop --jobs");
-    }
     Ok(())
 }
 

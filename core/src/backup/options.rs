@@ -244,6 +244,9 @@ impl BackupOptions {
                 format: self.format,
             });
         }
+        if self.jobs > 1 && self.streams_to_stdout() {
+            return Err(BackupError::JobsToStdout { jobs: self.jobs });
+        }
         if self.has_items(&self.tables) && self.has_items(&self.schemas) {
             return Err(BackupError::TablesWithSchemas);
         }
