@@ -541,7 +541,7 @@ fn an_interrupt_at_any_point_before_commit_rolls_back() {
 fn a_statement_the_interrupt_cancelled_says_so() {
     // The runtime cancels the statement on the interrupt; the server's
     // error comes back and the hint names the interrupt.
-    let script = "SELECT pg_sleep(10); SELECT 1;";
+    let script = "SELECT pg_sleep(10);";
     let at = run(script, options(true, false), &[], &Trouble::default())
         .log
         .iter()
@@ -575,9 +575,9 @@ fn a_signal_at_the_commit_gate_rolls_back() {
         gate_refuses: true,
         ..Trouble::default()
     };
-    let r = run("SELECT 1; SELECT 2;", options(true, false), &[], &trouble);
+    let r = run("SELECT 1;", options(true, false), &[], &trouble);
     assert!(r.log.contains(&"gate refuses".to_string()));
-    assert_eq!(r.sent, ["BEGIN;", "SELECT 1", "SELECT 2", "ROLLBACK"]);
+    assert_eq!(r.sent, ["BEGIN;", "SELECT 1", "ROLLBACK"]);
     assert!(matches!(r.report.failure, Some(RunFailure::Interrupted)));
 }
 
@@ -614,8 +614,8 @@ fn a_failed_flush_before_commit_rolls_back() {
         flush_fails: true,
         ..Trouble::default()
     };
-    let r = run("SELECT 1; SELECT 2;", options(true, false), &[], &trouble);
-    assert_eq!(r.sent, ["BEGIN;", "SELECT 1", "SELECT 2", "ROLLBACK"]);
+    let r = run("SELECT 1;", options(true, false), &[], &trouble);
+    assert_eq!(r.sent, ["BEGIN;", "SELECT 1", "ROLLBACK"]);
     assert!(matches!(
         r.report.failure,
         Some(RunFailure::Output("flush"))
@@ -629,7 +629,7 @@ fn a_reader_that_left_gets_neither_commit_nor_rollback() {
         ..Trouble::default()
     };
     let r = run(
-        "SELECT a; SELECT b;",
+        "SELECT a;",
         options(true, false),
         &[("SELECT a", Reply::Rows(3))],
         &trouble,
@@ -729,7 +729,7 @@ fn a_cancel_that_is_not_the_servers_timeout_says_the_client_gave_up() {
 #[test]
 fn a_statement_that_cannot_run_in_a_transaction_names_the_flag() {
     let r = run(
-        "VACUUM; SELECT 1;",
+        "VACUUM;",
         options(true, false),
         &[(
             "VACUUM",
@@ -826,7 +826,7 @@ fn a_failure_of_our_own_sql_stops_before_the_first_statement() {
         prepare_fails: true,
         ..Trouble::default()
     };
-    let r = run("SELECT 1; SELECT 2;", options(true, false), &[], &trouble);
+    let r = run("SELECT 1;", options(true, false), &[], &trouble);
     assert_eq!(r.sent, ["BEGIN;"]);
     assert!(matches!(
         r.report.failure,
@@ -837,174 +837,4 @@ fn a_failure_of_our_own_sql_stops_before_the_first_statement() {
             .contains(&Output::Failure("server closed the connection".into()))
     );
     assert_eq!(r.report.statements, 0);
-}
-
-#[test]
-fn a_script_of_one_statement_runs_in_the_servers_own_transaction() {
-    let r = run("SELECT 1;", options(true, false), &[], &Trouble::default());
-    assert_eq!(r.sent, ["SELECT 1"]);
-    assert_eq!(r.log[..3], ["read", "read", "query SELECT 1"]);
-    assert!(r.report.failure.is_none());
-    assert!(r.shown.iter().any(|o| matches!(o, Output::Summary { .. })));
-    // VACUUM can run, as with psql -c.
-    let r = run("VACUUM;", options(true, false), &[], &Trouble::default());
-    assert_eq!(r.sent, ["VACUUM"]);
-    assert!(r.report.failure.is_none());
-}
-
-#[test]
-fn the_transaction_stays_for_several_statements_read_only_and_inline_copy() {
-    let r = run(
-        "SELECT 1; SELECT 2;",
-        options(true, false),
-        &[],
-        &Trouble::default(),
-    );
-    assert_eq!(r.sent, ["BEGIN;", "SELECT 1", "SELECT 2", "COMMIT"]);
-    let r = run("SELECT 1;", options(true, true), &[], &Trouble::default());
-    assert_eq!(
-        r.sent,
-        [
-            "SET default_transaction_read_only = on;BEGIN READ ONLY;SELECT;",
-            "SELECT 1",
-            "COMMIT"
-        ]
-    );
-    let r = run(
-        "COPY t FROM STDIN;\n1\n\\.\n",
-        options(true, false),
-        &[],
-        &Trouble::default(),
-    );
-    assert_eq!(r.sent, ["BEGIN;", "COPY t FROM STDIN", "COMMIT"]);
-}
-
-#[test]
-fn a_lone_statement_keeps_the_timeout_and_max_rows() {
-    let options = ScriptOptions {
-        statement_timeout: Some(Duration::from_secs(2)),
-        max_rows: Some(2),
-        ..options(true, false)
-    };
-    let r = run(
-        "SELECT a;",
-        options,
-        &[("SELECT a", Reply::Rows(5))],
-        &Trouble::default(),
-    );
-    assert_eq!(r.sent, ["SET statement_timeout = 2000;", "SELECT a"]);
-    assert!(r.log.contains(&"deadline Some(3s)".to_string()));
-    let rows = r
-        .shown
-        .iter()
-        .filter(|o| matches!(o, Output::Row(_)))
-        .count();
-    assert_eq!(rows, 2);
-    assert!(r.report.failure.is_none());
-}
-
-#[test]
-fn an_interrupt_on_a_lone_statement_commits_nothing_it_did_not_complete() {
-    let script = "SELECT f();";
-    let whole = run(script, options(true, false), &[], &Trouble::default());
-    let query_step = whole
-        .log
-        .iter()
-        .position(|l| l.starts_with("query"))
-        .expect("a query ran");
-    for at in 0..whole.steps {
-        let trouble = Trouble {
-            interrupt_before: Some(at),
-            ..Trouble::default()
-        };
-        let r = run(script, options(true, false), &[], &trouble);
-        assert!(!r.committed() && !r.rolled_back(), "at {at}: {:#?}", r.log);
-        if r.sent.is_empty() {
-            // Before the statement was sent: nothing ran.
-            assert!(
-                matches!(r.report.failure, Some(RunFailure::Interrupted)),
-                "at {at}: {:?}",
-                r.report.failure
-            );
-        } else {
-            // The statement completed: the server committed it, and the
-            // run says so rather than claiming it was undone.
-            assert!(at > query_step, "at {at}");
-            assert!(
-                matches!(r.report.failure, Some(RunFailure::InterruptedAfterCommit)),
-                "at {at}: {:?}",
-                r.report.failure
-            );
-            assert!(
-                r.shown
-                    .iter()
-                    .any(|o| matches!(o, Output::Note(n) if n.contains("the server committed it")))
-            );
-        }
-    }
-    // Cancelled while it ran: the server rolled its transaction back.
-    let r = run(
-        "SELECT pg_sleep(10);",
-        options(true, false),
-        &[(
-            "SELECT pg_sleep(10)",
-            Reply::Error("57014", "canceling statement due to user request"),
-        )],
-        &Trouble {
-            interrupt_before: Some(query_step + 1),
-            ..Trouble::default()
-        },
-    );
-    assert_eq!(r.error_hint(), Some("cancelled: interrupted by Ctrl-C"));
-    assert!(matches!(
-        r.report.failure,
-        Some(RunFailure::Statement { interrupted: true })
-    ));
-    assert_eq!(r.status, TransactionStatus::Idle);
-    assert!(!r.committed());
-}
-
-#[test]
-fn a_lone_statement_whose_output_fails_after_it_completed_says_it_was_committed() {
-    let trouble = Trouble {
-        flush_fails: true,
-        ..Trouble::default()
-    };
-    let r = run("VACUUM;", options(true, false), &[], &trouble);
-    assert_eq!(r.sent, ["VACUUM"]);
-    assert!(matches!(
-        r.report.failure,
-        Some(RunFailure::Output("flush"))
-    ));
-    assert!(
-        r.warnings()
-            .iter()
-            .any(|w| w.contains("had already been committed")),
-        "{:?}",
-        r.warnings()
-    );
-}
-
-#[test]
-fn a_lone_statement_that_may_write_keeps_the_transaction() {
-    // Its results must reach the user before it commits.
-    for script in ["INSERT INTO t VALUES (1);", "BEGIN;", "COMMIT;"] {
-        let r = run(script, options(true, false), &[], &Trouble::default());
-        assert_eq!(
-            r.sent.first().map(String::as_str),
-            Some("BEGIN;"),
-            "{script}"
-        );
-    }
-    let trouble = Trouble {
-        flush_fails: true,
-        ..Trouble::default()
-    };
-    let r = run(
-        "INSERT INTO t VALUES (1);",
-        options(true, false),
-        &[],
-        &trouble,
-    );
-    assert_eq!(r.sent, ["BEGIN;", "INSERT INTO t VALUES (1)", "ROLLBACK"]);
 }

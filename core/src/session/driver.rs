@@ -20,30 +20,6 @@ const CLIENT_DEADLINE_MARGIN: Duration = Duration::from_secs(1);
 /// The server parameter that `--read-only` holds on.
 const READ_ONLY_PARAMETER: &str = "default_transaction_read_only";
 
-// A script of exactly one statement that only reads, or that PostgreSQL
-// refuses inside a transaction block (`alone.rs` says which), runs
-// without BEGIN/COMMIT of ours ("alone"): PostgreSQL runs a lone
-// simple-protocol statement in a transaction of its own that commits as
-// the statement completes, which is just as atomic and saves two round
-// trips per run (what `psql -c` does; it also lets VACUUM or CREATE
-// DATABASE run as one statement).
-// The driver reads one item ahead after the first statement to know.
-// The explicit transaction stays for several statements, for
-// `--read-only` (the database enforces it in a READ ONLY transaction) and
-// for an inline `COPY ... FROM STDIN` (its data follows in the input),
-// and for any statement that may write: the server commits a lone
-// statement before its results reach us, so results that cannot be
-// written could no longer undo it.
-// What each rule becomes for a statement alone:
-// - a failure or an interrupt that cancels it: the server rolls its
-//   transaction back, so nothing is committed, as before;
-// - an interrupt after it completed: the server already committed, so
-//   the run reports it as it reports an interrupt after COMMIT;
-// - output that fails after it completed: what it did stays (a function
-//   with side effects called by a SELECT, a VACUUM), and the run says so;
-// - `--max-rows` only hides rows, so it commits exactly as before;
-// - `--timeout`: the session's `statement_timeout` is set the same way;
-
 /// What the runtime does next. Each request (`ReadInput`, `Prepare`,
 /// `Query`, `CopyIn`, `ReadParameter`, `Commit`, `Rollback`) is answered
 /// before the next call of [`ScriptDriver::next_action`]; an unanswered
@@ -246,13 +222,9 @@ enum Ending<F> {
 /// splitter.push(b"SELECT 1");
 /// assert_eq!(driver.next_action(Instant::now(), TransactionStatus::Idle), ScriptAction::ReadInput);
 /// driver.handle_input(splitter.finish().unwrap());
-/// // One item ahead: the input ends, so the statement runs alone, in the
-/// // server's own transaction, without BEGIN/COMMIT of ours.
-/// assert_eq!(driver.next_action(Instant::now(), TransactionStatus::Idle), ScriptAction::ReadInput);
-/// driver.handle_input(None);
 /// assert_eq!(
 ///     driver.next_action(Instant::now(), TransactionStatus::Idle),
-///     ScriptAction::Query { sql: "SELECT 1".into(), alone: false }
+///     ScriptAction::Prepare("BEGIN;".into())
 /// );
 /// ```
 ///
@@ -283,16 +255,6 @@ pub struct ScriptDriver<F> {
     output_failed: bool,
     output_gone: bool,
     end_warning: Option<String>,
-    /// The first statement was read: the next item decides whether it
-    /// runs alone.
-    peeking: bool,
-    /// The item read ahead, handed to the run once its first statement
-    /// ran (`Some(None)`: the input had ended).
-    ahead: Option<Option<ScriptItem>>,
-    /// The script is one statement, run without a transaction of ours.
-    alone: bool,
-    /// That statement completed: the server committed it.
-    committed_alone: bool,
 }
 
 impl<F> ScriptDriver<F> {
@@ -326,10 +288,6 @@ impl<F> ScriptDriver<F> {
             output_failed: false,
             output_gone: false,
             end_warning: None,
-            peeking: false,
-            ahead: None,
-            alone: false,
-            committed_alone: false,
         })
     }
 
@@ -350,18 +308,12 @@ impl<F> ScriptDriver<F> {
             }
             match self.phase {
                 Phase::Next => {
-                    if self.interrupted.is_some() && !self.committed_alone {
+                    if self.interrupted.is_some() {
                         self.stop_interrupted();
-                    } else if let Some(item) = self.ahead.take() {
-                        self.pending = Some(ScriptAction::ReadInput);
-                        self.handle_input(item);
                     } else {
                         return self.request(ScriptAction::ReadInput);
                     }
                 }
-                // An interrupt that came before the statement was sent
-                // stops the run without it.
-                Phase::Before if self.interrupted.is_some() => self.stop_interrupted(),
                 Phase::Before => {
                     self.phase = Phase::Send;
                     if let Some(sql) = self.policy.before_statement(status) {
@@ -374,8 +326,7 @@ impl<F> ScriptDriver<F> {
                 Phase::Checking => self.phase = Phase::Next,
                 Phase::Stopping => {
                     self.phase = Phase::Flushing;
-                    if self.failure.is_none() && self.interrupted.is_some() && !self.committed_alone
-                    {
+                    if self.failure.is_none() && self.interrupted.is_some() {
                         self.stop_interrupted();
                     }
                 }
@@ -386,11 +337,7 @@ impl<F> ScriptDriver<F> {
                     }
                 }
                 // A signal during the flush still stops the run, and says so.
-                Phase::Deciding
-                    if self.failure.is_none()
-                        && self.interrupted.is_some()
-                        && !self.committed_alone =>
-                {
+                Phase::Deciding if self.failure.is_none() && self.interrupted.is_some() => {
                     self.stop_interrupted();
                 }
                 Phase::Deciding => {
@@ -415,13 +362,8 @@ impl<F> ScriptDriver<F> {
                 Phase::Final => {
                     self.phase = Phase::Done;
                     if let (None, Some(reason)) = (&self.failure, &self.interrupted) {
-                        let note = if self.committed_alone {
-                            format!(
-                                "{reason} after the statement completed; the server committed it"
-                            )
-                        } else {
-                            format!("{reason} after COMMIT was sent; the changes are committed")
-                        };
+                        let note =
+                            format!("{reason} after COMMIT was sent; the changes are committed");
                         self.failure = Some(RunFailure::InterruptedAfterCommit);
                         return ScriptAction::Show(Output::Note(note));
                     }
@@ -437,25 +379,8 @@ impl<F> ScriptDriver<F> {
             return;
         }
         self.pending = None;
-        if std::mem::take(&mut self.peeking) {
-            self.alone = item.is_none();
-            if self.alone {
-                self.policy.without_transaction();
-            }
-            self.ahead = Some(item);
-            self.phase = Phase::Before;
-            return;
-        }
         match item {
             Some(ScriptItem::Statement(statement)) => {
-                let first = self.statements == 0 && self.statement.is_none();
-                if first && self.may_run_alone(&statement) {
-                    // Read one item ahead to know whether it is the only one.
-                    self.peeking = true;
-                    self.statement = Some(statement);
-                    self.pending = Some(ScriptAction::ReadInput);
-                    return;
-                }
                 self.statement = Some(statement);
                 self.phase = Phase::Before;
             }
@@ -503,7 +428,6 @@ impl<F> ScriptDriver<F> {
     pub fn handle_done(&mut self) {
         match self.pending.take() {
             Some(ScriptAction::Query { .. } | ScriptAction::CopyIn { .. }) => {
-                self.committed_alone = self.alone;
                 self.phase = Phase::Ran;
             }
             Some(ScriptAction::Prepare(_) | ScriptAction::Commit | ScriptAction::Rollback)
@@ -607,15 +531,6 @@ impl<F> ScriptDriver<F> {
             failure: self.failure,
             statements: self.statements,
         }
-    }
-
-    /// Whether the first statement may run alone, should it be the only
-    /// one (see the note at the top of this file).
-    fn may_run_alone(&self, statement: &Statement) -> bool {
-        self.options.transaction
-            && !self.options.read_only
-            && !statement.copy_from_stdin
-            && super::alone::may_run_alone(&statement.text)
     }
 
     fn request(&mut self, action: ScriptAction) -> ScriptAction {
@@ -751,13 +666,6 @@ impl<F> ScriptDriver<F> {
         }
         let finish = self.policy.finish(end, status);
         self.end_warning = finish.warning;
-        if self.committed_alone && self.output_failed {
-            self.end_warning = Some(
-                "the results could not be written, but the statement had already been \
-                 committed: a script of one statement runs in the server's own transaction"
-                    .into(),
-            );
-        }
         match finish.sql {
             Some("COMMIT") => {
                 self.phase = Phase::Closing;

@@ -11,7 +11,6 @@
 //! is committed (only when every statement ran and its results were
 //! delivered).
 
-mod alone;
 mod driver;
 mod policy;
 mod reuse;

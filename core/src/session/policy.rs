@@ -90,13 +90,6 @@ impl ScriptRunner {
         })
     }
 
-    /// The script turned out to be one statement: it runs in the server's
-    /// own transaction, with none of ours around it (the driver decides;
-    /// see `driver.rs`).
-    pub(crate) fn without_transaction(&mut self) {
-        self.options.transaction = false;
-    }
-
     /// SQL of ours to run before the next user statement, given the
     /// transaction status the server last reported. Its results are not
     /// the user's; an error in it fails the run.
