@@ -8,4 +8,5 @@ pub mod environment;
 pub mod files;
 pub mod output;
 pub mod process;
+pub mod request;
 pub mod workers;

@@ -15,12 +15,12 @@
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;
 //! use sequelae_core::backup::{BackupFormat, BackupOptions};
-//! use sequelae_smol::backup::{BackupRequest, run};
+//! use sequelae_smol::backup::{request_from_process, run};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! smol::block_on(async {
 //!     let settings = sequelae_smol::settings_from_env(None).await?;
 //!     let options = BackupOptions { format: BackupFormat::Custom, ..BackupOptions::default() };
-//!     let request = BackupRequest::from_process(options, settings).await?;
+//!     let request = request_from_process(options, settings).await?;
 //!     let cancel = AtomicBool::new(false); // raise it from another task to stop
 //!     let report = run(&request, &mut |event| eprintln!("{event:?}"), &cancel).await;
 //!     println!("{}", report.summary());
@@ -33,61 +33,32 @@ mod child;
 mod sink;
 mod workers;
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use async_io::Timer;
 use futures_lite::future;
 use sequelae_core::backup::{
-    BackupDriver, BackupJob, BackupOptions, BackupReport, FsFailure, OutputFailure, ProgressEvent,
-    Step,
+    BackupDriver, BackupOptions, BackupReport, FsFailure, OutputFailure, ProgressEvent, Step,
 };
-use sequelae_core::config::{ConnectSettings, Environment};
+use sequelae_core::config::ConnectSettings;
 
 use crate::client::Client;
-use sequelae_sys::environment::process_environment;
 use sequelae_sys::files;
 
-/// Everything one backup needs from its surroundings, passed in so that
-/// tests (and the MCP server, with its backup folder) can give any
-/// environment, directory and time.
-#[derive(Debug, Clone)]
-pub struct BackupRequest {
-    /// What to back up, how, where.
-    pub options: BackupOptions,
-    /// Where the database is.
-    pub settings: ConnectSettings,
-    /// The environment: `PATH` (to find pg_dump), `SEQUELAE_PG_DUMP`,
-    /// `TMPDIR`, `LC_ALL`. pg_dump itself inherits the process
-    /// environment, changed as the plan says.
-    pub env: Environment,
-    /// Relative output paths and default names are taken from here.
-    pub cwd: PathBuf,
-    /// The time default names are made from.
-    pub started_at: SystemTime,
-}
+pub use sequelae_sys::request::BackupRequest;
 
-impl BackupRequest {
-    /// A request in this process's environment, working directory and time.
-    ///
-    /// # Errors
-    ///
-    /// When the working directory cannot be read.
-    pub async fn from_process(
-        options: BackupOptions,
-        settings: ConnectSettings,
-    ) -> std::io::Result<BackupRequest> {
-        let (env, cwd) =
-            blocking::unblock(|| (process_environment(), std::env::current_dir())).await;
-        Ok(BackupRequest {
-            options,
-            settings,
-            env,
-            cwd: cwd?,
-            started_at: SystemTime::now(),
-        })
-    }
+/// [`BackupRequest::from_process`] without blocking the executor: the
+/// environment and the working directory are read on `blocking`'s pool.
+///
+/// # Errors
+///
+/// When the working directory cannot be read.
+pub async fn request_from_process(
+    options: BackupOptions,
+    settings: ConnectSettings,
+) -> std::io::Result<BackupRequest> {
+    blocking::unblock(move || BackupRequest::from_process(options, settings)).await
 }
 
 /// The progress callback: pg_dump's progress, or the native dump's, as it
@@ -112,14 +83,7 @@ pub async fn run(
 ) -> BackupReport {
     let started = Instant::now();
     let mut run = Run {
-        driver: Some(BackupDriver::new(BackupJob {
-            options: request.options.clone(),
-            settings: request.settings.clone(),
-            env: request.env.clone(),
-            cwd: request.cwd.clone(),
-            started_at: request.started_at,
-            pid: std::process::id(),
-        })),
+        driver: Some(BackupDriver::new(request.job())),
         session: None,
         output: None,
         child: None,

@@ -21,60 +21,20 @@ mod child;
 mod workers;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use sequelae_core::backup::{
-    BackupDriver, BackupJob, BackupOptions, BackupReport, FsFailure, OutputFailure, ProgressEvent,
-    Step,
+    BackupDriver, BackupReport, FsFailure, OutputFailure, ProgressEvent, Step,
 };
-use sequelae_core::config::{ConnectSettings, Environment};
 
 use crate::client::Client;
-use sequelae_sys::environment::process_environment;
 use sequelae_sys::files;
 use sequelae_sys::output::Output;
 
-/// Everything one backup needs from its surroundings, passed in so that
-/// tests can give any environment, directory and time.
-#[derive(Debug, Clone)]
-pub struct BackupRequest {
-    /// What to back up, how, where.
-    pub options: BackupOptions,
-    /// Where the database is.
-    pub settings: ConnectSettings,
-    /// The environment: `PATH` (to find pg_dump), `SEQUELAE_PG_DUMP`,
-    /// `TMPDIR`, `LC_ALL`. pg_dump itself inherits the process
-    /// environment, changed as the plan says.
-    pub env: Environment,
-    /// Relative output paths and default names are taken from here.
-    pub cwd: PathBuf,
-    /// The time default names are made from.
-    pub started_at: SystemTime,
-}
-
-impl BackupRequest {
-    /// A request in this process's environment, working directory and time.
-    ///
-    /// # Errors
-    ///
-    /// When the working directory cannot be read.
-    pub fn from_process(
-        options: BackupOptions,
-        settings: ConnectSettings,
-    ) -> std::io::Result<BackupRequest> {
-        Ok(BackupRequest {
-            options,
-            settings,
-            env: process_environment(),
-            cwd: std::env::current_dir()?,
-            started_at: SystemTime::now(),
-        })
-    }
-}
+pub use sequelae_sys::request::BackupRequest;
 
 /// How often a wait on blocking work looks at the cancel flag.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
@@ -88,14 +48,7 @@ pub fn run(
     cancel: &AtomicBool,
 ) -> BackupReport {
     let started = Instant::now();
-    let mut driver = BackupDriver::new(BackupJob {
-        options: request.options.clone(),
-        settings: request.settings.clone(),
-        env: request.env.clone(),
-        cwd: request.cwd.clone(),
-        started_at: request.started_at,
-        pid: std::process::id(),
-    });
+    let mut driver = BackupDriver::new(request.job());
     let mut session: Option<Client> = None;
     let mut output: Option<Output> = None;
     let mut workers = workers::Workers::new(&request.settings);
